@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+
+	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/coordinator/job"
+	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
+)
+
+// lambdaFlags select the Lambda function for --invoker lambda|local.
+type lambdaFlags struct {
+	function  string
+	qualifier string
+	endpoint  string
+}
+
+func (l *lambdaFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&l.function, "function", envOr("HSFAN_FUNCTION", "hsfan-worker"), "Lambda function name or ARN (env HSFAN_FUNCTION)")
+	fs.StringVar(&l.qualifier, "qualifier", "", "Lambda version or alias")
+	fs.StringVar(&l.endpoint, "lambda-endpoint", envOr("AWS_ENDPOINT_URL_LAMBDA", ""), "Lambda endpoint; --invoker local defaults to http://127.0.0.1:9001")
+}
+
+// invoker builds the AWS Lambda invoker (for "local", pointed at hsfan lambda-local).
+func (l *lambdaFlags) invoker(ctx context.Context, name string, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
+	cfg := lambdainvoke.Config{Function: l.function, Qualifier: l.qualifier, MaxConcurrency: spec.Concurrency,
+		Endpoint: l.endpoint, Logger: logger}
+	if name == "local" {
+		if cfg.Endpoint == "" {
+			cfg.Endpoint = "http://127.0.0.1:9001"
+		}
+		if cfg.Region == "" {
+			cfg.Region = "us-east-1"
+		}
+	}
+	inv, err := lambdainvoke.New(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lambdaAdapter{inv}, func() {}, nil
+}
+
+// lambdaAdapter maps lambdainvoke results onto the coordinator's Invoker contract.
+type lambdaAdapter struct{ inv *lambdainvoke.Invoker }
+
+func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) (coordinator.Result, error) {
+	r, err := a.inv.Invoke(ctx, payload)
+	s := r.Stats
+	return coordinator.Result{Payload: r.Payload, Stats: coordinator.InvokeStats{ColdStart: s.ColdStart,
+		InitDuration: s.InitDuration, Duration: s.Duration, BilledDuration: s.BilledDuration,
+		MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}, err
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hsfan/hsfan/worker/locallambda"
+)
+
+// runLambdaLocal serves the Lambda Invoke API with real bootstrap processes
+// until ctx is cancelled.
+func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("lambda-local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9001", "listen address")
+	functions := map[string]string{}
+	fs.Func("function", "NAME=PATH of a bootstrap executable (repeatable)", func(v string) error {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("want NAME=PATH, got %q", v)
+		}
+		if _, dup := functions[name]; dup {
+			return fmt.Errorf("function %s given twice", name)
+		}
+		functions[name] = path
+		return nil
+	})
+	env := map[string]string{}
+	fs.Func("env", "KEY=VALUE added to every function's environment (repeatable)", func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want KEY=VALUE, got %q", v)
+		}
+		env[k] = val
+		return nil
+	})
+	concurrency := fs.Int("concurrency", locallambda.DefaultConcurrency, "sandboxes per function (reserved concurrency)")
+	timeout := fs.Duration("timeout", locallambda.DefaultTimeout, "invocation timeout")
+	memory := fs.Int("memory", locallambda.DefaultMemoryMB, "memory size in MB reported to functions")
+	failRate := fs.Float64("fail-rate", 0, "probability of an injected function error")
+	throttleRate := fs.Float64("throttle-rate", 0, "probability of an injected 429 TooManyRequestsException")
+	crashRate := fs.Float64("crash-rate", 0, "probability of killing the sandbox mid-invocation")
+	delay := fs.Duration("delay", 0, "delay before dispatching each invocation")
+	seed := fs.Uint64("seed", 1, "seed of the fault injection")
+	quiet := fs.Bool("quiet", false, "do not copy function output and invocation logs to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q", fs.Args())
+	}
+	if len(functions) == 0 {
+		return usagef("at least one --function NAME=PATH is required")
+	}
+	cfg := locallambda.Config{
+		Functions: map[string]locallambda.FunctionConfig{},
+		Faults: locallambda.Faults{FailRate: *failRate, ThrottleRate: *throttleRate, CrashRate: *crashRate,
+			Delay: *delay, Seed: *seed},
+	}
+	if !*quiet {
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		cfg.FunctionOutput = stderr
+	}
+	for name, path := range functions {
+		cfg.Functions[name] = locallambda.FunctionConfig{Path: path, Concurrency: *concurrency, Timeout: *timeout,
+			MemoryMB: *memory, Env: env}
+	}
+	svc, err := locallambda.New(cfg)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	defer svc.Close()
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if _, err := fmt.Fprintf(stdout, "lambda-local listening on http://%s\n", ln.Addr()); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Kill the sandboxes first so that in-flight invocations end at once.
+	if err := svc.Close(); err != nil {
+		return fmt.Errorf("close service: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

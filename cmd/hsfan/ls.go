@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+const lsUsage = `Usage: hsfan ls [-r] [PATH]
+
+Lists the folders and domains under a folder PATH (default /), or the groups and datasets (with
+type, shape and chunks) inside a domain PATH. -r recurses into sub-folders and domains.
+
+Flags:
+`
+
+func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, lsUsage); fs.PrintDefaults() }
+	var sf storeFlags
+	sf.register(fs)
+	recursive := fs.Bool("r", false, "recurse")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usagef("at most one PATH")
+	}
+	p := "/"
+	if fs.NArg() == 1 {
+		p = fs.Arg(0)
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	defer tw.Flush()
+	l := lister{st: st, bucket: sf.bucket, w: tw, recursive: *recursive}
+	clean := "/" + strings.Trim(p, "/")
+	if clean != "/" {
+		f, err := hdf.Open(ctx, st, sf.bucket, clean)
+		if err != nil && !errors.Is(err, hdf.ErrNotFound) {
+			return err
+		}
+		if err == nil && !f.Domain.IsFolder() {
+			return l.domain(ctx, f)
+		}
+		if err != nil && !l.hasChildren(ctx, clean) {
+			return fmt.Errorf("%s: no such folder or domain in bucket %s", clean, sf.bucket)
+		}
+	}
+	return l.folder(ctx, clean)
+}
+
+type lister struct {
+	st        store.Store
+	bucket    string
+	w         io.Writer
+	recursive bool
+}
+
+func (l *lister) hasChildren(ctx context.Context, folder string) bool {
+	found := false
+	_ = l.st.List(ctx, l.bucket, strings.TrimPrefix(folder, "/")+"/", "/", func(store.Entry) error {
+		found = true
+		return errStop
+	})
+	return found
+}
+
+var errStop = errors.New("stop")
+
+// folder lists the domains and folders directly under folder (recursively with -r).
+func (l *lister) folder(ctx context.Context, folder string) error {
+	prefix := strings.TrimPrefix(folder, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	var subs []string
+	err := l.st.List(ctx, l.bucket, prefix, "/", func(e store.Entry) error {
+		if e.IsPrefix && e.Key != "db/" { // db/ holds the objects of every domain
+			subs = append(subs, "/"+strings.TrimSuffix(e.Key, "/"))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list %s: %w", folder, err)
+	}
+	sort.Strings(subs)
+	for _, s := range subs {
+		f, err := hdf.Open(ctx, l.st, l.bucket, s)
+		switch {
+		case errors.Is(err, hdf.ErrNotFound):
+			continue // a directory without .domain.json (e.g. db/ at the top)
+		case err != nil:
+			fmt.Fprintf(l.w, "?\t%s\t%v\n", s, err)
+			continue
+		}
+		kind := "domain"
+		if f.Domain.IsFolder() {
+			kind = "folder"
+		}
+		fmt.Fprintf(l.w, "%s\t%s\towner %s\tmodified %s\n", kind, s, f.Domain.Owner, fmtTime(f.Domain.LastModified))
+		if l.recursive {
+			if f.Domain.IsFolder() {
+				if err := l.folder(ctx, s); err != nil {
+					return err
+				}
+			} else if err := l.domain(ctx, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// domain walks the domain's groups from the root and prints every object once.
+func (l *lister) domain(ctx context.Context, f *hdf.File) error {
+	seen := map[string]bool{}
+	var walk func(id, p string) error
+	walk = func(id, p string) error {
+		if seen[id] {
+			fmt.Fprintf(l.w, "link\t%s\t-> %s\n", p, id)
+			return nil
+		}
+		seen[id] = true
+		switch schema.Kind(id) {
+		case schema.KindGroup:
+			g, err := f.Group(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(l.w, "group\t%s\t%d links, %d attributes\n", p, len(g.Links), len(g.Attributes))
+			names := make([]string, 0, len(g.Links))
+			for n := range g.Links {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				lk := g.Links[n]
+				child := path.Join(p, n)
+				if lk.Class != schema.LinkHard {
+					fmt.Fprintf(l.w, "link\t%s\t-> %s%s\n", child, lk.H5Domain, lk.H5Path)
+					continue
+				}
+				if err := walk(lk.ID, child); err != nil {
+					return err
+				}
+			}
+		case schema.KindDataset:
+			d, err := f.DatasetObject(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(l.w, "dataset\t%s\t%s %s\tchunks %s\t%s\n", p, typeName(d.Type), shapeString(d.Shape), dimsString(d.Layout.Dims), filterNames(d))
+		default:
+			fmt.Fprintf(l.w, "datatype\t%s\n", p)
+		}
+		return nil
+	}
+	return walk(f.RootID(), "/")
+}
+
+// typeName gives a short name for common types ("int16", "float32"), else the class.
+func typeName(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		var obj struct {
+			Class string `json:"class"`
+			Base  any    `json:"base"`
+		}
+		if json.Unmarshal(raw, &obj) != nil {
+			return "?"
+		}
+		if b, ok := obj.Base.(string); ok {
+			s = b
+		} else {
+			return strings.TrimPrefix(obj.Class, "H5T_")
+		}
+	}
+	names := map[string]string{"I8": "int8", "I16": "int16", "I32": "int32", "I64": "int64", "U8": "uint8", "U16": "uint16",
+		"U32": "uint32", "U64": "uint64", "F16": "float16", "F32": "float32", "F64": "float64"}
+	for k, v := range names {
+		if strings.HasPrefix(s, "H5T_STD_"+k) || strings.HasPrefix(s, "H5T_IEEE_"+k) {
+			if strings.HasSuffix(s, "BE") {
+				return v + "be"
+			}
+			return v
+		}
+	}
+	return s
+}
+
+func shapeString(s schema.Shape) string {
+	switch s.Class {
+	case schema.ShapeScalar:
+		return "scalar"
+	case schema.ShapeNull:
+		return "null"
+	}
+	return dimsString(s.Dims)
+}
+
+func dimsString(d []int) string {
+	p := make([]string, len(d))
+	for i, n := range d {
+		p[i] = fmt.Sprint(n)
+	}
+	return "(" + strings.Join(p, ", ") + ")"
+}
+
+func filterNames(d *schema.Dataset) string {
+	fl, err := d.Filters()
+	if err != nil || len(fl) == 0 {
+		return "uncompressed"
+	}
+	var n []string
+	for _, f := range fl {
+		n = append(n, f.Name)
+	}
+	return strings.Join(n, "+")
+}
+
+func fmtTime(t float64) string {
+	return time.Unix(int64(t), 0).UTC().Format(time.RFC3339)
+}

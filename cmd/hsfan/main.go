@@ -1,0 +1,93 @@
+// Command hsfan is the hsfan command line: the HDF REST server, listing and reading HSDS domains,
+// generating synthetic data, running fan-out reductions and the local Lambda service.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hsfan/hsfan/internal/version"
+)
+
+// command is one subcommand: it parses its own flags from args.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"ls", "list folders, domains and the objects inside a domain", runLs},
+		{"get", "read a dataset selection (bin, json or csv)", runGet},
+		{"gen", "write deterministic synthetic domains (sst, cube)", runGen},
+		{"run", "run a fan-out reduction over a dataset selection", runRun},
+		{"lambda-local", "serve the Lambda Invoke and Runtime APIs with real bootstrap processes", runLambdaLocal},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := mainCode(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// mainCode runs the CLI and maps errors to exit codes: 0 ok, 2 usage, 1 anything else.
+func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(stderr, "hsfan %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "hsfan %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "hsfan: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "hsfan %s: parallel fan-out analysis of HSDS data\n\nUsage: hsfan COMMAND [flags]\n\nCommands:\n", version.Version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'hsfan COMMAND -h' for the flags of one command.\n")
+}
+
+// usageError marks a bad command line (exit code 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
+	_, err := fmt.Fprintln(stdout, version.Version)
+	return err
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/coordinator/job"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/worker"
+)
+
+const runUsage = `Usage: hsfan run OP --domain D --dataset /path [flags]
+
+Runs a fan-out reduction: the selection is cut into chunk-aligned tasks, each task reduces its
+chunks next to the data into a partial state, and the partials are merged exactly (the result
+does not depend on concurrency, task sizes, retries or arrival order).
+
+OP is one of count, sum, mean, min, max, var, std, histogram.
+
+Examples:
+  # daily area-weighted global mean SST (a time series), the PO.DAAC method
+  hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
+      --reduce lat,lon --weights coslat:60 --units C --out out
+
+  # a map of the yearly maximum, and a plan without running it
+  hsfan run max --domain /shared/sst/mur25.h5 --dataset /analysed_sst --reduce time --out out
+  hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst --reduce lat,lon --dry-run
+
+Flags:
+`
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprint(stderr, runUsage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return usagef("OP is required (count, sum, mean, min, max, var, std, histogram)")
+	}
+	op := args[0]
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }
+	var sf storeFlags
+	sf.register(fs)
+	var spec job.Spec
+	var reduce string
+	fs.StringVar(&spec.Domain, "domain", "", "domain path (required)")
+	fs.StringVar(&spec.Dataset, "dataset", "", "dataset h5path (required)")
+	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
+	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
+	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT or /path/to/1-D/weights")
+	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded values to C, K or F")
+	fs.BoolVar(&spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
+	fs.IntVar(&spec.Bins, "bins", 50, "histogram: number of bins")
+	fs.Float64Var(&spec.HistMin, "hist-min", 0, "histogram: lower edge")
+	fs.Float64Var(&spec.HistMax, "hist-max", 0, "histogram: upper edge")
+	fs.IntVar(&spec.DDOF, "ddof", 0, "var/std: delta degrees of freedom (1 = sample variance)")
+	fs.StringVar(&spec.Name, "name", "", "output base name (default <dataset>_<op>)")
+	fs.StringVar(&spec.Out, "out", "out", "output directory or s3://bucket/prefix")
+	noPlot := fs.Bool("no-plot", false, "do not write the PNG plot")
+	invoker := fs.String("invoker", "inproc", "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
+	fs.IntVar(&spec.Concurrency, "concurrency", 1000, "maximum tasks in flight")
+	fs.Int64Var(&spec.TargetBytes, "target-bytes", 0, "stored bytes per task (default 75 MB/s x --task-time)")
+	fs.DurationVar(&spec.TaskTime, "task-time", 10*time.Second, "target run time of one task")
+	fs.IntVar(&spec.MaxChunksPerTask, "max-chunks", 1000, "maximum chunks per task")
+	fs.DurationVar(&spec.TaskTimeout, "task-timeout", 0, "timeout of one attempt (0 = none)")
+	fs.IntVar(&spec.MaxAttempts, "max-attempts", 4, "attempts per task before the job fails")
+	fs.BoolVar(&spec.Speculate, "speculate", false, "launch duplicates of straggling tasks (first result wins)")
+	fs.IntVar(&spec.WorkerConcurrency, "worker-concurrency", 0, "parallel chunk fetches inside one worker (default 8)")
+	fs.IntVar(&spec.MemoryMB, "memory", 2048, "Lambda memory size in MB, for the cost estimate")
+	fs.StringVar(&spec.Arch, "arch", "arm64", "Lambda architecture for prices: arm64 or x86_64")
+	lf := lambdaFlags{}
+	lf.register(fs)
+	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
+	verbose := fs.Bool("v", false, "log retries and other events")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %v", fs.Args())
+	}
+	if spec.Domain == "" || spec.Dataset == "" {
+		return usagef("--domain and --dataset are required")
+	}
+	spec.Op = op
+	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, *invoker
+	if reduce != "" {
+		spec.Reduce = strings.Split(reduce, ",")
+	}
+	spec.StoreForWorkers = absStoreURL(sf.url)
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	prep, err := job.Prepare(ctx, st, spec)
+	if err != nil {
+		return err
+	}
+	if *dryRun {
+		return printPlan(stdout, prep, spec)
+	}
+	logLevel := slog.LevelWarn
+	if *verbose {
+		logLevel = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+	inv, closeInv, err := newInvoker(ctx, *invoker, lf, spec, logger)
+	if err != nil {
+		return err
+	}
+	defer closeInv()
+	sink, err := outputSink(ctx, spec.Out, st)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
+		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), *invoker, prep.Plan.Concurrency)
+	out, err := prep.Run(ctx, job.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
+	if err != nil {
+		return err
+	}
+	name := spec.OutputName()
+	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
+	if spec.Plot && len(out.Table.Columns) > 0 {
+		if _, ok := out.Table.Meta[coordinator.MetaPlotY]; ok {
+			fmt.Fprintf(stdout, " %s.png", name)
+		}
+	}
+	fmt.Fprintf(stdout, " manifest.json\n")
+	return nil
+}
+
+// absStoreURL makes file:// URLs absolute so workers in other processes find the same files.
+func absStoreURL(u string) string {
+	if !strings.HasPrefix(u, "file://") {
+		return u
+	}
+	p := strings.TrimPrefix(u, "file://")
+	if abs, err := filepath.Abs(p); err == nil {
+		return "file://" + abs
+	}
+	return u
+}
+
+// outputSink maps --out to a sink: a local directory (atomic renames) or s3://bucket/prefix
+// (single PUTs, atomic by nature).
+func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Sink, error) {
+	if !strings.HasPrefix(out, "s3://") {
+		return coordinator.DirSink{Dir: out}, nil
+	}
+	rest := strings.TrimPrefix(out, "s3://")
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	if bucket == "" {
+		return nil, usagef("--out %q: want s3://bucket/prefix", out)
+	}
+	s3, err := store.Open(ctx, "s3://", store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return coordinator.PutSink{
+		Prefix: strings.Trim(prefix, "/"),
+		Put: func(ctx context.Context, key string, data []byte) error {
+			_, err := s3.Put(ctx, bucket, key, data, store.PutOptions{})
+			return err
+		},
+		Delete: func(ctx context.Context, key string) error { return s3.Delete(ctx, bucket, key) },
+	}, nil
+}
+
+func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
+	cost, err := coordinator.EstimateCost(p.Plan, coordinator.Cost{Arch: spec.Arch, MemoryMB: spec.MemoryMB})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "dataset   %s %s shape %v chunks %v\n", spec.Domain, spec.Dataset, p.DS.Dims, p.DS.ChunkDims)
+	fmt.Fprintf(w, "selection %s -> %v\n", p.Sel, p.Sel.Shape())
+	axes := []string{}
+	for _, a := range p.Axes {
+		s := a.Name
+		if a.Reduced {
+			s += " (reduced)"
+		}
+		axes = append(axes, s)
+	}
+	fmt.Fprintf(w, "axes      %s\n", strings.Join(axes, ", "))
+	fmt.Fprintf(w, "chunks    %d touched (grid %v), %s decoded\n", p.Plan.TotalChunks, p.GridDims, coordinator.FormatBytes(p.Plan.TotalBytes))
+	fmt.Fprintf(w, "tasks     %d, up to %d chunks each, concurrency %d\n", len(p.Plan.Tasks), p.Plan.ChunksPerTask, p.Plan.Concurrency)
+	fmt.Fprintf(w, "estimate  %.0f GB-s, %d requests, $%.4f at %s %d MB (planned wall %.1fs)\n",
+		cost.GBSeconds, cost.Requests, cost.TotalUSD, cost.Arch, cost.MemoryMB, cost.WallSeconds)
+	return nil
+}
+
+// newInvoker builds the invoker named by --invoker.
+func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
+	switch name {
+	case "inproc", "":
+		h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, Logger: logger})
+		return &worker.InProcess{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
+	case "lambda", "local":
+		return lf.invoker(ctx, name, spec, logger)
+	}
+	return nil, nil, usagef("--invoker %q: want inproc, lambda or local", name)
+}
+
+
+

@@ -1,0 +1,101 @@
+package coordinator
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
+
+func TestCostPrice(t *testing.T) {
+	tests := []struct {
+		name      string
+		c         Cost
+		gbs       float64
+		req, gets int64
+		want      CostEstimate
+		wantErr   string
+	}{
+		{name: "arm64 default", gbs: 1000, req: 1_000_000, gets: 1000,
+			want: CostEstimate{Arch: "arm64", MemoryMB: 1769, GBSeconds: 1000, Requests: 1_000_000, S3Gets: 1000,
+				ComputeUSD: 0.0133334, RequestUSD: 0.20, S3USD: 0.0004, TotalUSD: 0.2137334}},
+		{name: "x86", c: Cost{Arch: "x86_64", MemoryMB: 1024}, gbs: 1,
+			want: CostEstimate{Arch: "x86_64", MemoryMB: 1024, GBSeconds: 1, ComputeUSD: 0.0000166667, TotalUSD: 0.0000166667}},
+		{name: "unknown arch", c: Cost{Arch: "sparc"}, wantErr: "unknown architecture"},
+		{name: "too little memory", c: Cost{MemoryMB: 64}, wantErr: "outside"},
+		{name: "too much memory", c: Cost{MemoryMB: 20000}, wantErr: "outside"},
+		{name: "negative", gbs: -1, wantErr: "negative"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.c.Price(tc.gbs, tc.req, tc.gets)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Arch != tc.want.Arch || got.MemoryMB != tc.want.MemoryMB || got.Requests != tc.want.Requests ||
+				got.S3Gets != tc.want.S3Gets || !near(got.ComputeUSD, tc.want.ComputeUSD) ||
+				!near(got.RequestUSD, tc.want.RequestUSD) || !near(got.S3USD, tc.want.S3USD) || !near(got.TotalUSD, tc.want.TotalUSD) {
+				t.Fatalf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunCost(t *testing.T) {
+	// 1000 invocations: 500 at 2048 MB x 1 s (1000 GB-s) reported, plus 500 s
+	// without memory priced at 1024 MB (500 GB-s).
+	s := Stats{Invocations: 1000, BilledUnknownMemory: 500 * time.Second, Gets: 2000}
+	var a attemptStats
+	for i := 0; i < 500; i++ {
+		a.addInvoke(InvokeStats{BilledDuration: time.Second, MemoryMB: 2048})
+	}
+	s.add(a)
+	s.Invocations = 1000
+	e, err := RunCost(s, Cost{MemoryMB: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Basis != "measured" || !near(e.GBSeconds, 1500) || e.Requests != 1000 || e.S3Gets != 2000 {
+		t.Fatalf("%+v", e)
+	}
+	if want := 1500*PriceArm64GBSecond + 1000*0.2/1e6 + 2000*0.0004/1000; !near(e.TotalUSD, want) {
+		t.Fatalf("total %g, want %g", e.TotalUSD, want)
+	}
+}
+
+func TestEstimateCost(t *testing.T) {
+	// MUR25 year: 365 tasks of one 2,073,600-byte chunk each at 75 MB/s =
+	// 27.648 ms -> 28 ms billed at 1024 MB.
+	p, err := MakePlan(PlanInput{GridDims: []int{365}, ChunkBytes: 720 * 1440 * 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := EstimateCost(p, Cost{MemoryMB: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGBs := 365 * 0.028
+	if e.Basis != "planned" || !near(e.GBSeconds, wantGBs) || e.Requests != 365 || e.S3Gets != 365 || !near(e.WallSeconds, 0.028) {
+		t.Fatalf("%+v (want %g GB-s)", e, wantGBs)
+	}
+	p.Concurrency = 100
+	e, _ = EstimateCost(p, Cost{MemoryMB: 1024})
+	if !near(e.WallSeconds, 4*0.028) {
+		t.Fatalf("wall %g with 4 waves", e.WallSeconds)
+	}
+	if _, err := EstimateCost(p, Cost{Arch: "mips"}); err == nil {
+		t.Fatal("bad arch accepted")
+	}
+	empty, _ := MakePlan(PlanInput{GridDims: []int{0}, ChunkBytes: 1})
+	if e, err := EstimateCost(empty, Cost{}); err != nil || e.TotalUSD != 0 {
+		t.Fatalf("empty plan: %+v %v", e, err)
+	}
+}

@@ -1,0 +1,190 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/ops"
+	"github.com/hsfan/hsfan/worker"
+)
+
+// Prepared is a planned reduction, ready to run (or to print with --dry-run).
+type Prepared struct {
+	Spec Spec
+	File *hdf.File
+	DS   *hdf.Dataset
+	Sel  *selection.Selection
+	Axes []Axis
+	// Red is the reduction the coordinator merges into (the same one every worker builds).
+	Red *worker.Reduction
+	// Template is the task every worker gets, without its index and chunk range.
+	Template worker.Task
+	// GridDims are the touched chunks per dimension and Plan the tasks.
+	GridDims []int
+	Plan     coordinator.Plan
+}
+
+// Prepare opens the dataset, resolves axes, weights and CF decoding, and plans the tasks.
+func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	f, err := hdf.Open(ctx, st, spec.Bucket, spec.Domain)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := f.OpenDatasetPath(ctx, spec.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prepared{Spec: spec, File: f, DS: ds}
+	if spec.Select == "" {
+		p.Sel = selection.All(ds.Dims)
+	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
+		return nil, err
+	}
+	names := axisNames(ds)
+	reduce, err := resolveReduce(names, spec.Reduce)
+	if err != nil {
+		return nil, err
+	}
+	axisWeights := make([][]float64, len(names))
+	p.Axes = make([]Axis, len(names))
+	for i, n := range names {
+		p.Axes[i] = Axis{Name: n, Reduced: reduce[i]}
+		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, ds.Dims[i], p.Sel.Dim(i))
+		if err != nil {
+			return nil, err
+		}
+		p.Axes[i].Values = vals
+		if cd != nil {
+			if raw, ok := cd.Attribute("units"); ok {
+				var units string
+				if json.Unmarshal(raw, &units) == nil {
+					p.Axes[i].Labels = timeLabels(units, vals)
+				}
+			}
+		}
+	}
+	if err := p.weights(ctx, axisWeights); err != nil {
+		return nil, err
+	}
+	storeURL := spec.StoreForWorkers
+	if storeURL == "" {
+		storeURL = spec.Store
+	}
+	p.Template = worker.Task{Version: worker.TaskVersion, Store: storeURL, Bucket: spec.Bucket,
+		Dataset: mustJSON(ds.Obj), Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,
+		NoCF: spec.NoCF, Units: spec.Units, Bins: spec.Bins, HistMin: spec.HistMin, HistMax: spec.HistMax,
+		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency}
+	for _, w := range axisWeights {
+		if w != nil {
+			p.Template.AxisWeights = axisWeights
+			break
+		}
+	}
+	if p.Red, err = worker.NewReduction(ds, &p.Template); err != nil {
+		return nil, err
+	}
+	grid := p.Sel.Grid(ds.ChunkDims)
+	if err := grid.Err(); err != nil {
+		return nil, err
+	}
+	p.GridDims = grid.Dims()
+	if len(p.GridDims) == 0 { // scalar dataset: one chunk
+		p.GridDims = []int{1}
+	}
+	p.Plan, err = coordinator.MakePlan(coordinator.PlanInput{GridDims: p.GridDims, ChunkBytes: int64(ds.ChunkBytes()),
+		StoredBytes: 0, TargetBytes: spec.TargetBytes, TargetTaskTime: spec.TaskTime,
+		MaxChunksPerTask: spec.MaxChunksPerTask, Concurrency: spec.Concurrency})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// weights fills axisWeights from --weights.
+func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
+	w := p.Spec.Weights
+	switch {
+	case w == "":
+		return nil
+	case strings.HasPrefix(w, "coslat"):
+		limit, _ := p.Spec.cosLatLimit()
+		for i, a := range p.Axes {
+			n := strings.ToLower(a.Name)
+			if n != "lat" && n != "latitude" {
+				continue
+			}
+			if a.Values == nil {
+				return fmt.Errorf("weights coslat: axis %s has no coordinate dataset", a.Name)
+			}
+			if limit == 0 {
+				limit = math.NaN()
+			}
+			axisWeights[i] = ops.CosLatWeights(a.Values, limit)
+			return nil
+		}
+		return fmt.Errorf("weights coslat: the dataset has no lat or latitude axis")
+	}
+	wd, err := p.File.OpenDatasetPath(ctx, w)
+	if err != nil {
+		return fmt.Errorf("weights %s: %w", w, err)
+	}
+	if len(wd.Dims) != 1 {
+		return fmt.Errorf("weights %s: a %d-D weights dataset is not supported; give 1-D weights along one axis", w, len(wd.Dims))
+	}
+	vals, err := readFloats(ctx, wd)
+	if err != nil {
+		return fmt.Errorf("weights %s: %w", w, err)
+	}
+	// The axis: the one whose name matches the weights' DIMENSION_LABELS, else the only reduced
+	// axis with that extent.
+	axis := -1
+	labels := axisNames(wd)
+	for i, a := range p.Axes {
+		if a.Name == labels[0] && p.DS.Dims[i] == len(vals) {
+			axis = i
+		}
+	}
+	if axis < 0 {
+		for i, a := range p.Axes {
+			if a.Reduced && p.DS.Dims[i] == len(vals) {
+				if axis >= 0 {
+					return fmt.Errorf("weights %s: length %d matches several axes; label it with DIMENSION_LABELS", w, len(vals))
+				}
+				axis = i
+			}
+		}
+	}
+	if axis < 0 {
+		return fmt.Errorf("weights %s: length %d matches no axis of %s (shape %v)", w, len(vals), p.Spec.Dataset, p.DS.Dims)
+	}
+	dim := p.Sel.Dim(axis)
+	sel := make([]float64, dim.Count())
+	for k := range sel {
+		sel[k] = vals[dim.Index(k)]
+	}
+	axisWeights[axis] = sel
+	return nil
+}
+
+func toFloat64(dst []float64, raw []byte, d *hdf.Dataset) error {
+	return h5type.ToFloat64(dst, raw, d.Type)
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode %T: %v", v, err)) // schema objects always encode
+	}
+	return b
+}

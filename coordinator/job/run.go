@@ -1,0 +1,183 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/internal/version"
+	"github.com/hsfan/hsfan/ops"
+	"github.com/hsfan/hsfan/worker"
+)
+
+// Options are the run-time parts of a job.
+type Options struct {
+	// Invoker runs the tasks (in process, AWS Lambda or the local Lambda service).
+	Invoker coordinator.Invoker
+	// Sink receives the outputs; nil skips writing them.
+	Sink coordinator.Sink
+	// Logger receives retry/loss events; Report (usually stderr) the progress and summary.
+	Logger *slog.Logger
+	Report io.Writer
+	// Faults wraps the invocations with fault injection (tests).
+	Faults *coordinator.Faults
+}
+
+// Outcome is a finished job.
+type Outcome struct {
+	Result   ops.Result
+	Table    coordinator.Table
+	Manifest coordinator.Manifest
+	Stats    coordinator.Stats
+	// Worker-side time, summed over tasks: fetching, decoding and reducing chunks.
+	Fetch, Decode, Reduce time.Duration
+	DecodedBytes          int64
+}
+
+// Run fans the plan out, merges the partials as they arrive (exactly; arrival order does not
+// change a bit of the result), finalizes, and writes the outputs (manifest last).
+func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
+	if o.Invoker == nil {
+		return nil, errors.New("job: no invoker")
+	}
+	start := time.Now()
+	out := &Outcome{}
+	var fetchNs, decodeNs, reduceNs, decoded atomic.Int64
+	invoke := func(ctx context.Context, t coordinator.Task) (coordinator.Result, error) {
+		task := p.Template
+		task.Index, task.First, task.Count = t.Index, t.First, t.Count
+		payload, err := json.Marshal(worker.TaskEvent{Task: &task})
+		if err != nil {
+			return coordinator.Result{}, err
+		}
+		res, err := o.Invoker.Invoke(ctx, payload)
+		if err != nil {
+			return res, err
+		}
+		var ev worker.ResultEvent
+		if err := json.Unmarshal(res.Payload, &ev); err != nil || ev.Result == nil {
+			return res, &coordinator.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d: undecodable worker answer (%d bytes)", t.Index, len(res.Payload)), Retry: true}
+		}
+		if ev.Result.Index != t.Index {
+			return res, &coordinator.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d answered as task %d", t.Index, ev.Result.Index), Retry: true}
+		}
+		res.Stats.BytesRead += ev.Result.StoredBytes
+		res.Stats.Gets += ev.Result.Allocated
+		if ev.Result.ColdStart {
+			res.Stats.ColdStart = true
+		}
+		return res, nil
+	}
+	var invokeFn coordinator.InvokeFunc = invoke
+	if o.Faults != nil {
+		fi, err := coordinator.NewFaultInjector(invoke, *o.Faults)
+		if err != nil {
+			return nil, err
+		}
+		invokeFn = fi.Invoke
+	}
+	merged := p.Red.NewPartial()
+	onResult := func(t coordinator.Task, r coordinator.Result) error {
+		var ev worker.ResultEvent
+		if err := json.Unmarshal(r.Payload, &ev); err != nil {
+			return fmt.Errorf("task %d: %w", t.Index, err)
+		}
+		part := p.Red.NewPartial()
+		if err := part.UnmarshalBinary(ev.Result.Partial); err != nil {
+			return fmt.Errorf("task %d partial: %w", t.Index, err)
+		}
+		if err := merged.Merge(part); err != nil {
+			return fmt.Errorf("task %d merge: %w", t.Index, err)
+		}
+		fetchNs.Add(ev.Result.FetchNanos)
+		decodeNs.Add(ev.Result.DecodeNanos)
+		reduceNs.Add(ev.Result.ReduceNanos)
+		decoded.Add(ev.Result.DecodedBytes)
+		return nil
+	}
+	var rep *coordinator.Reporter
+	fo := coordinator.FanoutOptions{Concurrency: p.Spec.Concurrency, TaskTimeout: p.Spec.TaskTimeout,
+		MaxAttempts: p.Spec.MaxAttempts, Speculate: p.Spec.Speculate, Logger: o.Logger}
+	if o.Report != nil {
+		rep = coordinator.NewReporter(o.Report, len(p.Plan.Tasks), coordinator.ReporterOptions{Logger: o.Logger})
+		fo.Progress = rep.Progress
+	}
+	planDone := time.Now()
+	stats, err := coordinator.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
+	if rep != nil {
+		_ = rep.Finish()
+	}
+	out.Stats = stats
+	if err != nil {
+		return out, fmt.Errorf("job %s: %w", p.Spec.OutputName(), err)
+	}
+	fanDone := time.Now()
+	out.Result = merged.Finalize()
+	out.Fetch, out.Decode, out.Reduce = time.Duration(fetchNs.Load()), time.Duration(decodeNs.Load()), time.Duration(reduceNs.Load())
+	out.DecodedBytes = decoded.Load()
+	if out.Table, err = p.table(out.Result); err != nil {
+		return out, err
+	}
+	cost, err := coordinator.RunCost(stats, coordinator.Cost{Arch: p.Spec.Arch, MemoryMB: p.Spec.MemoryMB})
+	if err != nil {
+		return out, err
+	}
+	out.Manifest = p.manifest(start, planDone, fanDone, stats, cost, out)
+	if o.Sink != nil {
+		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && p.plottable()); err != nil {
+			return out, err
+		}
+	}
+	if o.Report != nil {
+		fmt.Fprint(o.Report, coordinator.FormatReport(stats, cost))
+		if out.DecodedBytes > 0 {
+			fmt.Fprintf(o.Report, "worker time: fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s)\n",
+				out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes))
+		}
+	}
+	return out, nil
+}
+
+// plottable reports whether the result is a series along one kept axis.
+func (p *Prepared) plottable() bool {
+	kept := 0
+	for _, a := range p.Axes {
+		if !a.Reduced {
+			kept++
+		}
+	}
+	return kept == 1 && p.Red.Kind != ops.Histogram
+}
+
+func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
+	reduce := []string{}
+	for _, a := range p.Axes {
+		if a.Reduced {
+			reduce = append(reduce, a.Name)
+		}
+	}
+	end := time.Now()
+	lm := time.Unix(0, int64(p.DS.Obj.LastModified*1e9)).UTC()
+	return coordinator.Manifest{
+		ManifestVersion: coordinator.ManifestVersion,
+		HsfanVersion:    version.Version,
+		Op:              p.Spec.Op,
+		Inputs: coordinator.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
+			Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
+			Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF}},
+		Dataset: coordinator.DatasetInfo{ID: p.DS.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.DS.Dims,
+			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
+		Plan: p.Plan.Summary(p.GridDims),
+		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), PlanSeconds: planDone.Sub(start).Seconds(),
+			FanoutSeconds: fanDone.Sub(planDone).Seconds()},
+		Counts:    coordinator.CountsFromStats(st),
+		BytesRead: st.BytesRead,
+		Cost:      cost,
+	}
+}

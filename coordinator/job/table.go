@@ -1,0 +1,122 @@
+package job
+
+import (
+	"fmt"
+
+	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/ops"
+)
+
+// table turns a finalized result into the output table: one column per kept axis (its
+// coordinate labels or values, else the index), then the value column named after the op, and
+// the count of valid values. Histograms have one row per (cell, bin).
+func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
+	var kept []Axis
+	for _, a := range p.Axes {
+		if !a.Reduced {
+			kept = append(kept, a)
+		}
+	}
+	cells := len(res.Value)
+	bins := 1
+	if res.Kind == ops.Histogram {
+		bins = len(res.Edges) - 1
+		if bins < 1 || len(res.Hist) != cells*bins {
+			return coordinator.Table{}, fmt.Errorf("histogram result has %d counts for %d cells", len(res.Hist), cells)
+		}
+	}
+	rows := cells * bins
+	t := coordinator.Table{Meta: map[string]any{
+		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
+		"units": p.valueUnits(), "weights": p.Spec.Weights,
+	}}
+	// Cell index -> coordinate per kept axis (row-major over the kept axes).
+	stride := 1
+	cols := make([]coordinator.Column, len(kept))
+	for k := len(kept) - 1; k >= 0; k-- {
+		a := kept[k]
+		c := coordinator.Column{Name: a.Name}
+		switch {
+		case a.Labels != nil:
+			c.String = make([]string, rows)
+		case a.Values != nil:
+			c.Float64 = make([]float64, rows)
+		default:
+			c.Int64 = make([]int64, rows)
+		}
+		ext := len(res.Shape)
+		if ext != len(kept) {
+			return coordinator.Table{}, fmt.Errorf("result has %d kept axes, want %d", ext, len(kept))
+		}
+		n := res.Shape[k]
+		for r := 0; r < rows; r++ {
+			i := (r / bins / stride) % n
+			switch {
+			case c.String != nil:
+				c.String[r] = a.Labels[i]
+			case c.Float64 != nil:
+				c.Float64[r] = a.Values[i]
+			default:
+				c.Int64[r] = int64(i)
+			}
+		}
+		stride *= n
+		cols[k] = c
+	}
+	t.Columns = append(t.Columns, cols...)
+	if res.Kind == ops.Histogram {
+		lo, hi, cnt := make([]float64, rows), make([]float64, rows), make([]int64, rows)
+		for r := 0; r < rows; r++ {
+			b := r % bins
+			lo[r], hi[r], cnt[r] = res.Edges[b], res.Edges[b+1], res.Hist[r]
+		}
+		t.Columns = append(t.Columns, coordinator.Column{Name: "bin_low", Float64: lo},
+			coordinator.Column{Name: "bin_high", Float64: hi}, coordinator.Column{Name: "histogram", Int64: cnt})
+		return t, nil
+	}
+	if res.Kind == ops.Count {
+		t.Columns = append(t.Columns, coordinator.Column{Name: "count", Int64: append([]int64(nil), res.Count...)})
+	} else {
+		t.Columns = append(t.Columns, coordinator.Column{Name: res.Kind.String(), Float64: res.Value},
+			coordinator.Column{Name: "count", Int64: res.Count})
+	}
+	if len(kept) == 1 {
+		t.Meta[coordinator.MetaPlotX] = kept[0].Name
+		t.Meta[coordinator.MetaPlotY] = res.Kind.String()
+		t.Meta["title"] = fmt.Sprintf("%s of %s over %s", res.Kind, p.Spec.Dataset, reducedNames(p.Axes))
+	}
+	return t, nil
+}
+
+func reducedNames(axes []Axis) string {
+	s := ""
+	for _, a := range axes {
+		if a.Reduced {
+			if s != "" {
+				s += ", "
+			}
+			s += a.Name
+		}
+	}
+	return s
+}
+
+// valueUnits are the units of the value column: --units, else the dataset's units attribute.
+func (p *Prepared) valueUnits() string {
+	if p.Spec.Units != "" {
+		return p.Spec.Units
+	}
+	return attrString(p)
+}
+
+func attrString(p *Prepared) string {
+	raw, ok := p.DS.Attribute("units")
+	if !ok {
+		return ""
+	}
+	s := string(raw)
+	if len(s) >= 2 && s[0] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return s
+}

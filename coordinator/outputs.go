@@ -1,0 +1,131 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Meta keys that choose the plotted columns (string values).
+const (
+	MetaPlotX = "plot_x"
+	MetaPlotY = "plot_y"
+)
+
+// WriteOutputs writes <name>.arrow, <name>.json, <name>.png when plot is
+// true, and last manifest.json (m with Outputs filled in) to sink.
+//
+// Every file is rendered in memory before anything is written. If the sink
+// can remove files ([Remover]), a stale manifest.json is removed first and,
+// on failure, the files already written are removed again, so a failed
+// call never leaves a directory that looks complete.
+//
+// The plot shows t.Meta["plot_y"] against t.Meta["plot_x"] when set, else
+// the first numeric column after the first column against the first
+// column (against the row index when the table has one column).
+func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manifest, plot bool) (err error) {
+	if err := checkName(name + ".arrow"); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
+	}
+	if name+".json" == ManifestName {
+		return fmt.Errorf("write outputs: name %q collides with %s", name, ManifestName)
+	}
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
+	}
+	type file struct {
+		name string
+		data []byte
+	}
+	var files []file
+	var buf bytes.Buffer
+	if err := WriteArrow(&buf, t, nil); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
+	}
+	files = append(files, file{name + ".arrow", bytes.Clone(buf.Bytes())})
+	buf.Reset()
+	if err := WriteJSON(&buf, t); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
+	}
+	files = append(files, file{name + ".json", bytes.Clone(buf.Bytes())})
+	if plot {
+		x, y, err := plotColumns(t)
+		if err != nil {
+			return fmt.Errorf("write outputs: %w", err)
+		}
+		buf.Reset()
+		if err := WritePlot(&buf, t, x, y); err != nil {
+			return fmt.Errorf("write outputs: %w", err)
+		}
+		files = append(files, file{name + ".png", bytes.Clone(buf.Bytes())})
+	}
+	m.Outputs = nil
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		m.Outputs = append(m.Outputs, OutputFile{Name: f.name, Bytes: len(f.data), SHA256: hex.EncodeToString(sum[:])})
+	}
+	if m.ManifestVersion == 0 {
+		m.ManifestVersion = ManifestVersion
+	}
+	mdata, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write outputs: encode manifest: %w", err)
+	}
+	files = append(files, file{ManifestName, append(mdata, '\n')})
+
+	rm, canRemove := sink.(Remover)
+	if canRemove {
+		if err := rm.Remove(ctx, ManifestName); err != nil {
+			return fmt.Errorf("write outputs: remove stale manifest: %w", err)
+		}
+	}
+	var written []string
+	defer func() {
+		if err == nil || !canRemove {
+			return
+		}
+		// best effort: leave nothing that looks complete; ctx may be done.
+		for _, n := range written {
+			if rerr := rm.Remove(context.WithoutCancel(ctx), n); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("clean up %s: %w", n, rerr))
+			}
+		}
+	}()
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("write outputs: %w", err)
+		}
+		if err := sink.WriteFile(ctx, f.name, f.data); err != nil {
+			return fmt.Errorf("write outputs: %w", err)
+		}
+		written = append(written, f.name)
+	}
+	return nil
+}
+
+// plotColumns picks the plotted columns (see WriteOutputs).
+func plotColumns(t Table) (x, y string, err error) {
+	x, y = metaString(t.Meta, MetaPlotX, ""), metaString(t.Meta, MetaPlotY, "")
+	if y != "" {
+		return x, y, nil
+	}
+	if len(t.Columns) == 1 {
+		if t.Columns[0].Kind() == KindString {
+			return "", "", errors.New("plot: no numeric column")
+		}
+		return "", t.Columns[0].Name, nil
+	}
+	if x == "" {
+		x = t.Columns[0].Name
+	}
+	for _, c := range t.Columns {
+		if c.Name != x && c.Kind() != KindString {
+			return x, c.Name, nil
+		}
+	}
+	return "", "", errors.New("plot: no numeric column to plot")
+}

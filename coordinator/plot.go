@@ -1,0 +1,135 @@
+package coordinator
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// Plot metadata keys read from Table.Meta (string values).
+const (
+	MetaTitle  = "title"
+	MetaXLabel = "x_label"
+	MetaYLabel = "y_label"
+	MetaUnits  = "units"
+)
+
+// isoLayouts are the date forms recognised in a string x column.
+var isoLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"}
+
+func parseISO(s string) (time.Time, error) {
+	var err error
+	for _, l := range isoLayouts {
+		var tm time.Time
+		if tm, err = time.Parse(l, s); err == nil {
+			return tm, nil
+		}
+	}
+	return time.Time{}, err
+}
+
+// WritePlot renders column y against column x as a PNG line plot. x may be
+// a numeric column, a string column of ISO-8601 dates or times (the axis
+// then shows dates), or "" for the row index. y must be numeric; missing
+// values (non-finite) are skipped. The title and axis labels come from
+// t.Meta ("title", "x_label", "y_label", "units") with column names as
+// fallback.
+func WritePlot(w io.Writer, t Table, x, y string) error {
+	if err := t.Validate(); err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	yc, ok := t.Column(y)
+	if !ok || yc.Kind() == KindString {
+		return fmt.Errorf("write plot: no numeric column %q", y)
+	}
+	n := t.Rows()
+	xs := make([]float64, n)
+	dates := false
+	if x == "" {
+		for i := range xs {
+			xs[i] = float64(i)
+		}
+	} else {
+		xc, ok := t.Column(x)
+		if !ok {
+			return fmt.Errorf("write plot: no column %q", x)
+		}
+		switch xc.Kind() {
+		case KindFloat64:
+			copy(xs, xc.Float64)
+		case KindInt64:
+			for i, v := range xc.Int64 {
+				xs[i] = float64(v)
+			}
+		case KindString:
+			dates = true
+			for i, s := range xc.String {
+				tm, err := parseISO(s)
+				if err != nil {
+					return fmt.Errorf("write plot: column %q row %d: %q is not an ISO date", x, i, s)
+				}
+				xs[i] = float64(tm.UnixNano()) / 1e9
+			}
+		}
+	}
+	pts := make(plotter.XYs, 0, n)
+	for i := 0; i < n; i++ {
+		v := math.NaN()
+		if yc.Kind() == KindFloat64 {
+			v = yc.Float64[i]
+		} else {
+			v = float64(yc.Int64[i])
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(xs[i]) || math.IsInf(xs[i], 0) {
+			continue
+		}
+		pts = append(pts, plotter.XY{X: xs[i], Y: v})
+	}
+
+	p := plot.New()
+	p.Title.Text = metaString(t.Meta, MetaTitle, fmt.Sprintf("%s by %s", y, orIndex(x)))
+	p.X.Label.Text = metaString(t.Meta, MetaXLabel, orIndex(x))
+	yl := metaString(t.Meta, MetaYLabel, y)
+	if u := metaString(t.Meta, MetaUnits, ""); u != "" && t.Meta[MetaYLabel] == nil {
+		yl = fmt.Sprintf("%s (%s)", y, u)
+	}
+	p.Y.Label.Text = yl
+	p.Add(plotter.NewGrid())
+	if dates {
+		p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
+	}
+	if len(pts) > 0 {
+		line, err := plotter.NewLine(pts)
+		if err != nil {
+			return fmt.Errorf("write plot: %w", err)
+		}
+		p.Add(line)
+	}
+	wt, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
+	if err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	if _, err := wt.WriteTo(w); err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	return nil
+}
+
+func orIndex(x string) string {
+	if x == "" {
+		return "index"
+	}
+	return x
+}
+
+func metaString(m map[string]any, key, def string) string {
+	if s, ok := m[key].(string); ok && s != "" {
+		return s
+	}
+	return def
+}

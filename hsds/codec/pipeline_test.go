@@ -1,0 +1,232 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPipelineRoundTrip(t *testing.T) {
+	comps := []string{"", "blosclz", "lz4", "lz4hc", "snappy", "gzip", "deflate", "zlib", "zstd"}
+	for _, comp := range comps {
+		for _, shuffle := range []int{ShuffleNone, ShuffleByte, ShuffleBit} {
+			for _, item := range []int{1, 2, 4, 8} {
+				p := Pipeline{Compressor: comp, Level: 0, Shuffle: shuffle, ItemSize: item}
+				src := genData("smooth", 10001, item, uint64(item))
+				enc, err := p.Encode(nil, src)
+				if err != nil {
+					t.Fatalf("%+v: Encode: %v", p, err)
+				}
+				if comp != "" && len(enc) >= len(src) {
+					t.Errorf("%+v: %d bytes did not compress (%d)", p, len(src), len(enc))
+				}
+				dst := make([]byte, 0, len(src))
+				got, err := p.Decode(dst, enc, len(src))
+				if err != nil {
+					t.Fatalf("%+v: Decode: %v", p, err)
+				}
+				if !bytes.Equal(got, src) {
+					t.Fatalf("%+v: round trip differs at %d", p, firstDiff(got, src))
+				}
+				if len(got) > 0 && &got[0] != &dst[:1][0] {
+					t.Errorf("%+v: Decode did not use dst", p)
+				}
+				if _, err := p.Decode(nil, enc, len(src)+1); err == nil {
+					t.Errorf("%+v: wrong size accepted", p)
+				}
+			}
+		}
+	}
+}
+
+func TestPipelineEncodeLayout(t *testing.T) {
+	src := genData("smooth", 1000, 4, 1)
+	// Shuffle-only chunks are stored shuffled.
+	got, err := Pipeline{Shuffle: ShuffleByte, ItemSize: 4}.Encode(nil, src)
+	if err != nil || !bytes.Equal(got, Shuffle(nil, src, 4)) {
+		t.Fatalf("shuffle-only chunk is not the shuffled bytes: %v", err)
+	}
+	// No filters: a copy.
+	got, _ = Pipeline{}.Encode(nil, src)
+	if !bytes.Equal(got, src) {
+		t.Fatal("raw chunk differs from input")
+	}
+	// gzip + shuffle: a blosc zlib frame, typesize 1, blosc shuffle off,
+	// holding the HDF5-shuffled bytes.
+	frame, err := Pipeline{Compressor: "gzip", Level: 6, Shuffle: ShuffleByte, ItemSize: 4}.Encode(nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := BloscInfo(frame)
+	if err != nil || info.Codec != "zlib" || info.TypeSize != 1 || info.Shuffle {
+		t.Fatalf("gzip chunk header %+v, %v", info, err)
+	}
+	inner, _ := BloscDecode(nil, frame, len(src))
+	if !bytes.Equal(inner, Shuffle(nil, src, 4)) {
+		t.Fatal("blosc frame does not hold the shuffled bytes")
+	}
+	// Bitshuffle: 12-byte header with total and block bytes.
+	bs, err := Pipeline{Shuffle: ShuffleBit, ItemSize: 4}.Encode(nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.BigEndian.Uint64(bs) != uint64(len(src)) || binary.BigEndian.Uint32(bs[8:]) != 2048*4 {
+		t.Fatalf("bitshuffle header % x", bs[:12])
+	}
+}
+
+func TestPipelineDecodeReference(t *testing.T) {
+	m := loadManifest(t)
+	n := 0
+	for _, f := range m.Frames {
+		if !strings.HasPrefix(f.File, "hsds-zlib-") {
+			continue
+		}
+		n++
+		raw := f.raw(t)
+		got, err := Pipeline{Compressor: "gzip", Level: 5}.Decode(nil, f.frame(t), len(raw))
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no HSDS-style zlib frames in the reference set")
+	}
+	// A plain zlib chunk (HDF5-linked) with gzip.
+	pz := m.PlainZlib
+	b, err := os.ReadFile(filepath.Join("testdata", "frames", pz.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := pz.raw(t)
+	got, err := Pipeline{Compressor: "gzip"}.Decode(nil, b, len(raw))
+	if err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("plain zlib chunk: %v", err)
+	}
+	// The same stream, read as shuffled data, is unshuffled afterwards.
+	got, err = Pipeline{Compressor: "deflate", Shuffle: ShuffleByte, ItemSize: 2}.Decode(nil, b, len(raw))
+	if err != nil || !bytes.Equal(got, Unshuffle(nil, raw, 2)) {
+		t.Fatalf("plain zlib chunk with shuffle: %v", err)
+	}
+	if _, err := (Pipeline{Compressor: "lz4"}).Decode(nil, b, len(raw)); err == nil || !strings.Contains(err.Error(), "not a blosc frame") {
+		t.Fatalf("zlib stream read as lz4: %v", err)
+	}
+}
+
+func TestPipelineDecodeErrors(t *testing.T) {
+	src := genData("smooth", 4000, 2, 1)
+	gz, _ := Pipeline{Compressor: "gzip"}.Encode(nil, src)
+	tests := []struct {
+		name string
+		p    Pipeline
+		data []byte
+		size int
+		want string
+	}{
+		{"size mismatch raw", Pipeline{}, src, len(src) - 2, "chunk decodes to 8000 bytes, want 7998"},
+		{"size mismatch blosc", Pipeline{Compressor: "gzip"}, gz, len(src) + 2, "want 8002"},
+		{"garbage gzip", Pipeline{Compressor: "gzip"}, []byte("not zlib at all"), 10, "zlib"},
+		{"garbage zstd", Pipeline{Compressor: "zstd"}, []byte("xx"), 10, "not a blosc frame"},
+		{"unknown compressor", Pipeline{Compressor: "lzf"}, src, len(src), "unknown compressor"},
+		{"negative size", Pipeline{}, src, -1, "negative size"},
+		{"bitshuffle header", Pipeline{Shuffle: ShuffleBit, ItemSize: 2}, make([]byte, 12), 8, "reports 0 bytes"},
+		{"bitshuffle short", Pipeline{Shuffle: ShuffleBit, ItemSize: 2}, make([]byte, 5), 8, "shorter than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.p.Decode(nil, tc.data, tc.size)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPipelineValidate(t *testing.T) {
+	tests := []struct {
+		p  Pipeline
+		ok bool
+	}{
+		{Pipeline{}, true},
+		{Pipeline{Compressor: "GZIP", Level: 9}, true},
+		{Pipeline{Compressor: "zstd", Level: 3, Shuffle: 1, ItemSize: 4}, true},
+		{Pipeline{Compressor: "lzf"}, false},
+		{Pipeline{Compressor: "lz4", Level: 10}, false},
+		{Pipeline{Level: -1}, false},
+		{Pipeline{Shuffle: 1}, false},
+		{Pipeline{Shuffle: 3, ItemSize: 4}, false},
+		{Pipeline{ItemSize: -2}, false},
+	}
+	for _, tc := range tests {
+		if err := tc.p.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%+v: Validate() = %v, want ok=%v", tc.p, err, tc.ok)
+		}
+	}
+}
+
+func TestDecodeZlib(t *testing.T) {
+	src := genData("smooth", 100000, 2, 1)
+	z, err := encodeZlib(src, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		max  int
+		ok   bool
+	}{
+		{"exact", z, len(src), true},
+		{"roomy", z, len(src) * 2, true},
+		{"too small", z, len(src) - 1, false},
+		{"truncated", z[:len(z)-3], len(src), false},
+		{"bad checksum", append(append([]byte(nil), z[:len(z)-1]...), z[len(z)-1]^1), len(src), false},
+		{"raw deflate", z[2:], len(src), false},
+		{"empty", nil, 10, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := DecodeZlib(nil, tc.in, tc.max)
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if tc.ok && !bytes.Equal(got, src) {
+				t.Fatal("decoded bytes differ")
+			}
+		})
+	}
+	// A zlib bomb is cut off at maxSize.
+	bomb, _ := encodeZlib(make([]byte, 4<<20), 1)
+	if _, err := DecodeZlib(nil, bomb, 1<<20); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("zlib bomb: %v", err)
+	}
+}
+
+func TestBitshuffleLZ4Layout(t *testing.T) {
+	for _, item := range []int{1, 2, 4, 8, 3} {
+		for _, n := range []int{0, 5, 8, 2048, 2048*2 + 13, 5000} {
+			src := genData("smooth", n, item, uint64(n))
+			enc, err := encodeBitshuffleLZ4(src, item, 2048)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decodeBitshuffleLZ4(nil, enc, item, len(src))
+			if err != nil || !bytes.Equal(got, src) {
+				t.Fatalf("item %d n %d: %v", item, n, err)
+			}
+			// trailing (n % 8) elements are stored raw at the end.
+			tail := (n % 8) * item
+			if !bytes.Equal(enc[len(enc)-tail:], src[len(src)-tail:]) {
+				t.Fatalf("item %d n %d: leftover elements not stored raw", item, n)
+			}
+			if n >= 8 {
+				if _, err := decodeBitshuffleLZ4(nil, enc[:len(enc)-1-tail], item, len(src)); err == nil {
+					t.Fatalf("item %d n %d: truncated buffer accepted", item, n)
+				}
+			}
+		}
+	}
+}

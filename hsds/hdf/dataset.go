@@ -1,0 +1,150 @@
+package hdf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hsfan/hsfan/hsds/codec"
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// Dataset is an open dataset: its stored JSON plus everything derived from it that chunk I/O
+// needs. It is immutable after Open and safe for concurrent use.
+type Dataset struct {
+	st     store.Store
+	bucket string
+
+	// ID is the dataset id.
+	ID string
+	// Obj is the stored .dataset.json.
+	Obj schema.Dataset
+	// Type is the parsed element type.
+	Type *h5type.Type
+	// Dims is the current shape ([] for scalar datasets).
+	Dims []int
+	// ChunkDims is the chunk shape from the layout ([1] for scalar datasets).
+	ChunkDims []int
+	// ItemSize is the element size in bytes.
+	ItemSize int
+	// Pipeline decodes and encodes the stored chunk bytes.
+	Pipeline codec.Pipeline
+
+	fill       []byte // one element
+	partitions int
+	ref        *schema.Layout
+	chunkBytes int
+}
+
+// Dataset opens the dataset id of this domain.
+func (f *File) Dataset(ctx context.Context, id string) (*Dataset, error) {
+	obj, err := f.DatasetObject(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return OpenDataset(f.st, f.bucket, obj)
+}
+
+// OpenDatasetPath resolves h5path and opens the dataset it names.
+func (f *File) OpenDatasetPath(ctx context.Context, h5path string) (*Dataset, error) {
+	id, err := f.Resolve(ctx, h5path)
+	if err != nil {
+		return nil, err
+	}
+	if schema.Kind(id) != schema.KindDataset {
+		return nil, fmt.Errorf("%s is not a dataset (id %s)", h5path, id)
+	}
+	return f.Dataset(ctx, id)
+}
+
+// OpenDataset builds a Dataset from its stored JSON (as a worker does with the JSON the
+// coordinator sends it, without reading it again).
+func OpenDataset(st store.Store, bucket string, obj *schema.Dataset) (*Dataset, error) {
+	d := &Dataset{st: st, bucket: bucket, ID: obj.ID, Obj: *obj}
+	fail := func(err error) (*Dataset, error) { return nil, fmt.Errorf("dataset %s: %w", obj.ID, err) }
+	t, err := h5type.Parse(obj.Type)
+	if err != nil {
+		return fail(fmt.Errorf("type: %w", err))
+	}
+	d.Type = t
+	d.ItemSize = t.Size()
+	if d.ItemSize <= 0 {
+		return fail(fmt.Errorf("variable-length element types: %w", ErrUnsupported))
+	}
+	switch obj.Shape.Class {
+	case schema.ShapeNull:
+		return fail(errors.New("H5S_NULL dataspace has no values"))
+	case schema.ShapeScalar:
+		d.Dims = []int{}
+		d.ChunkDims = []int{1}
+	default:
+		d.Dims = append([]int(nil), obj.Shape.Dims...)
+		if d.ChunkDims, err = obj.ChunkLayout(); err != nil {
+			return fail(err)
+		}
+		if len(d.ChunkDims) != len(d.Dims) {
+			return fail(fmt.Errorf("layout rank %d != shape rank %d", len(d.ChunkDims), len(d.Dims)))
+		}
+	}
+	n := d.ItemSize
+	for _, c := range d.ChunkDims {
+		if c <= 0 {
+			return fail(fmt.Errorf("layout dims %v: must be positive", d.ChunkDims))
+		}
+		if n > maxChunkBytes/c {
+			return fail(fmt.Errorf("chunk of %v x %d bytes exceeds %d bytes", d.ChunkDims, d.ItemSize, maxChunkBytes))
+		}
+		n *= c
+	}
+	d.chunkBytes = n
+	d.partitions = obj.Layout.PartitionCount
+	filters, err := obj.Filters()
+	if err != nil {
+		return fail(err)
+	}
+	comp, level, shuffle := schema.Compression(filters)
+	d.Pipeline = codec.Pipeline{Compressor: comp, Level: level, Shuffle: shuffle, ItemSize: d.ItemSize}
+	raw, enc := obj.FillValue()
+	if d.fill, err = h5type.FillBytes(t, raw, enc); err != nil {
+		return fail(fmt.Errorf("fillValue: %w", err))
+	}
+	if ref, ok := obj.RefLayout(); ok {
+		d.ref = ref
+	}
+	return d, nil
+}
+
+// maxChunkBytes bounds the decoded size of one chunk (HSDS keeps chunks within a few MiB; this
+// guards against absurd layouts in untrusted JSON).
+const maxChunkBytes = 1 << 30
+
+// ChunkBytes returns the decoded size of one chunk.
+func (d *Dataset) ChunkBytes() int { return d.chunkBytes }
+
+// Fill returns the bytes of one fill element (zeros when the dataset has no fill value).
+func (d *Dataset) Fill() []byte { return d.fill }
+
+// ChunkKey returns the storage key of the chunk with the given chunk index.
+func (d *Dataset) ChunkKey(index []int) string {
+	if len(d.Dims) == 0 {
+		return schema.DatasetPrefix(d.ID) + "0"
+	}
+	return schema.ChunkKey(d.ID, index, d.partitions)
+}
+
+// Attribute decodes the value of attribute name (nil, false when absent).
+func (d *Dataset) Attribute(name string) (json.RawMessage, bool) {
+	a, ok := d.Obj.Attributes[name]
+	if !ok {
+		return nil, false
+	}
+	return a.Value, true
+}
+
+// fillChunk writes the fill value into every element of dst.
+func (d *Dataset) fillChunk(dst []byte) {
+	h5type.Repeat(dst, d.fill, len(dst)/d.ItemSize)
+}

@@ -1,0 +1,208 @@
+package hdf
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// Sentinel errors; match with errors.Is.
+var (
+	// ErrNotFound is returned for domains, objects and links that do not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists is returned when creating something that already exists.
+	ErrExists = errors.New("already exists")
+	// ErrIsFolder is returned when a folder is used where a domain with a root group is needed.
+	ErrIsFolder = errors.New("is a folder")
+	// ErrUnsupported is returned for valid HDF features this engine does not implement.
+	ErrUnsupported = errors.New("unsupported")
+)
+
+// File is an open domain (the HSDS stand-in for an HDF5 file) or folder.
+type File struct {
+	st     store.Store
+	bucket string
+	path   string
+	// Domain is the .domain.json content as read (or written) when the File was opened.
+	Domain schema.Domain
+	// ETag is the .domain.json ETag at open time: a version stamp for manifests.
+	ETag string
+	rand io.Reader
+}
+
+// Store returns the object store the file reads from.
+func (f *File) Store() store.Store { return f.st }
+
+// Bucket returns the bucket of the domain.
+func (f *File) Bucket() string { return f.bucket }
+
+// Path returns the domain path, e.g. "/shared/sst/mur25.h5".
+func (f *File) Path() string { return f.path }
+
+// RootID returns the id of the root group ("" for folders).
+func (f *File) RootID() string { return f.Domain.Root }
+
+// Open reads the domain at path (e.g. "/home/user/file.h5") in bucket.
+func Open(ctx context.Context, st store.Store, bucket, domainPath string) (*File, error) {
+	key, err := domainKey(domainPath)
+	if err != nil {
+		return nil, err
+	}
+	b, info, err := st.Get(ctx, bucket, key)
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+		return nil, fmt.Errorf("domain %s: %w", domainPath, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read domain %s: %w", domainPath, err)
+	}
+	f := &File{st: st, bucket: bucket, path: domainPath, ETag: info.ETag, rand: rand.Reader}
+	if err := json.Unmarshal(b, &f.Domain); err != nil {
+		return nil, fmt.Errorf("domain %s: %w", domainPath, err)
+	}
+	return f, nil
+}
+
+func domainKey(domainPath string) (string, error) {
+	if err := schema.ValidateDomainPath(domainPath); err != nil {
+		return "", fmt.Errorf("domain %q: %w", domainPath, err)
+	}
+	return schema.DomainKey(domainPath)
+}
+
+// CreateOptions configure Create.
+type CreateOptions struct {
+	// Owner becomes the domain's owner with every permission.
+	Owner string
+	// Folder creates a folder (no root group) instead of a domain.
+	Folder bool
+	// Parents creates missing parent folders (owned by Owner, readable by default).
+	Parents bool
+	// Rand is the randomness for object ids (crypto/rand when nil).
+	Rand io.Reader
+}
+
+// Create creates a domain (with an empty root group) or a folder at domainPath. It fails with
+// ErrExists when the path already holds a domain or folder.
+func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts CreateOptions) (*File, error) {
+	key, err := domainKey(domainPath)
+	if err != nil {
+		return nil, err
+	}
+	r := opts.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if opts.Parents {
+		if err := createParents(ctx, st, bucket, domainPath, opts.Owner); err != nil {
+			return nil, err
+		}
+	}
+	now := schema.Now()
+	f := &File{st: st, bucket: bucket, path: domainPath, rand: r}
+	f.Domain = schema.Domain{Owner: opts.Owner, ACLs: map[string]schema.ACL{}, Created: now, LastModified: now}
+	if opts.Owner != "" {
+		f.Domain.ACLs[opts.Owner] = schema.FullACL()
+	}
+	if opts.Folder {
+		f.Domain.ACLs["default"] = schema.ACL{Read: true}
+	} else {
+		root, err := schema.NewRootID(schema.KindGroup, r)
+		if err != nil {
+			return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
+		}
+		g := schema.Group{ID: root, Root: root, Created: now, LastModified: now,
+			Links: map[string]schema.Link{}, Attributes: map[string]schema.Attribute{}}
+		if err := f.putObject(ctx, root, g, store.PutOptions{IfNoneMatch: true}); err != nil {
+			return nil, fmt.Errorf("create domain %s: root group: %w", domainPath, err)
+		}
+		f.Domain.Root = root
+	}
+	b, err := schema.Marshal(f.Domain)
+	if err != nil {
+		return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
+	}
+	info, err := st.Put(ctx, bucket, key, b, store.PutOptions{IfNoneMatch: true})
+	if errors.Is(err, store.ErrPreconditionFailed) {
+		return nil, fmt.Errorf("create domain %s: %w", domainPath, ErrExists)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
+	}
+	f.ETag = info.ETag
+	return f, nil
+}
+
+// createParents creates the missing folders above domainPath, top down.
+func createParents(ctx context.Context, st store.Store, bucket, domainPath, owner string) error {
+	var parents []string
+	for p := path.Dir(domainPath); p != "/" && p != "." && p != ""; p = path.Dir(p) {
+		parents = append([]string{p}, parents...)
+	}
+	for _, p := range parents {
+		key, err := domainKey(p)
+		if err != nil {
+			return err
+		}
+		if _, err := st.Stat(ctx, bucket, key); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("stat folder %s: %w", p, err)
+		}
+		if _, err := Create(ctx, st, bucket, p, CreateOptions{Owner: owner, Folder: true}); err != nil && !errors.Is(err, ErrExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes the domain's objects (every key under its root prefix) and then its
+// .domain.json. Folders must be empty.
+func Delete(ctx context.Context, st store.Store, bucket, domainPath string) error {
+	f, err := Open(ctx, st, bucket, domainPath)
+	if err != nil {
+		return err
+	}
+	key, _ := domainKey(domainPath)
+	if f.Domain.IsFolder() {
+		prefix := strings.TrimSuffix(key, ".domain.json")
+		var child bool
+		err := st.List(ctx, bucket, prefix, "/", func(e store.Entry) error {
+			if e.IsPrefix {
+				child = true
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list folder %s: %w", domainPath, err)
+		}
+		if child {
+			return fmt.Errorf("delete folder %s: not empty: %w", domainPath, ErrExists)
+		}
+	} else {
+		prefix := schema.RootPrefix(f.Domain.Root)
+		var keys []string
+		if err := st.List(ctx, bucket, prefix, "", func(e store.Entry) error {
+			keys = append(keys, e.Key)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("list domain %s objects: %w", domainPath, err)
+		}
+		for _, k := range keys {
+			if err := st.Delete(ctx, bucket, k); err != nil {
+				return fmt.Errorf("delete %s: %w", k, err)
+			}
+		}
+	}
+	if err := st.Delete(ctx, bucket, key); err != nil {
+		return fmt.Errorf("delete domain %s: %w", domainPath, err)
+	}
+	return nil
+}

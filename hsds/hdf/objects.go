@@ -1,0 +1,271 @@
+package hdf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// objectKey validates that id belongs to this domain and returns its storage key.
+func (f *File) objectKey(id string) (string, error) {
+	if err := schema.ValidateID(id); err != nil {
+		return "", err
+	}
+	if f.Domain.Root == "" || schema.RootOf(id) != f.Domain.Root {
+		return "", fmt.Errorf("object %s is not in domain %s: %w", id, f.path, ErrNotFound)
+	}
+	return schema.ObjectKey(id)
+}
+
+// getObject reads and decodes the JSON object id into v.
+func (f *File) getObject(ctx context.Context, id string, v any) (store.ObjectInfo, error) {
+	key, err := f.objectKey(id)
+	if err != nil {
+		return store.ObjectInfo{}, err
+	}
+	b, info, err := f.st.Get(ctx, f.bucket, key)
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+		return info, fmt.Errorf("object %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return info, fmt.Errorf("read object %s: %w", id, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return info, fmt.Errorf("object %s (%s): %w", id, key, err)
+	}
+	return info, nil
+}
+
+// putObject encodes v compactly (as HSDS does) and stores it as the object id.
+func (f *File) putObject(ctx context.Context, id string, v any, opts store.PutOptions) error {
+	key, err := schema.ObjectKey(id)
+	if err != nil {
+		return err
+	}
+	b, err := schema.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode object %s: %w", id, err)
+	}
+	if _, err := f.st.Put(ctx, f.bucket, key, b, opts); err != nil {
+		if errors.Is(err, store.ErrPreconditionFailed) && opts.IfNoneMatch {
+			return fmt.Errorf("object %s: %w", id, ErrExists)
+		}
+		return fmt.Errorf("write object %s: %w", id, err)
+	}
+	return nil
+}
+
+// updateGroup applies fn to the stored group id under a conditional write, retrying on conflicts.
+func (f *File) updateGroup(ctx context.Context, id string, fn func(g *schema.Group) error) error {
+	key, err := f.objectKey(id)
+	if err != nil {
+		return err
+	}
+	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+		if !exists || len(old) == 0 {
+			return nil, fmt.Errorf("group %s: %w", id, ErrNotFound)
+		}
+		var g schema.Group
+		if err := json.Unmarshal(old, &g); err != nil {
+			return nil, fmt.Errorf("group %s: %w", id, err)
+		}
+		if err := fn(&g); err != nil {
+			return nil, err
+		}
+		g.LastModified = schema.Now()
+		return schema.Marshal(g)
+	})
+	return err
+}
+
+// Group reads the group id.
+func (f *File) Group(ctx context.Context, id string) (*schema.Group, error) {
+	var g schema.Group
+	if _, err := f.getObject(ctx, id, &g); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// DatasetObject reads the stored JSON of dataset id.
+func (f *File) DatasetObject(ctx context.Context, id string) (*schema.Dataset, error) {
+	var d schema.Dataset
+	if _, err := f.getObject(ctx, id, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Datatype reads the committed datatype id.
+func (f *File) Datatype(ctx context.Context, id string) (*schema.Datatype, error) {
+	var t schema.Datatype
+	if _, err := f.getObject(ctx, id, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// CreateGroup creates a group and links it as name in parentID.
+func (f *File) CreateGroup(ctx context.Context, parentID, name string) (string, error) {
+	if f.Domain.IsFolder() {
+		return "", fmt.Errorf("create group in %s: %w", f.path, ErrIsFolder)
+	}
+	id, err := schema.NewObjID(f.Domain.Root, schema.KindGroup, f.rand)
+	if err != nil {
+		return "", err
+	}
+	now := schema.Now()
+	g := schema.Group{ID: id, Root: f.Domain.Root, Created: now, LastModified: now,
+		Links: map[string]schema.Link{}, Attributes: map[string]schema.Attribute{}}
+	if err := f.putObject(ctx, id, g, store.PutOptions{IfNoneMatch: true}); err != nil {
+		return "", err
+	}
+	if err := f.Link(ctx, parentID, name, schema.Link{Class: schema.LinkHard, ID: id}); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Link adds the link name to group parentID. An identical existing link is accepted; a different
+// one is ErrExists.
+func (f *File) Link(ctx context.Context, parentID, name string, l schema.Link) error {
+	if name == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("link name %q: must be non-empty without '/'", name)
+	}
+	if l.Created == 0 {
+		l.Created = schema.Now()
+	}
+	if l.Class == "" {
+		l.Class = schema.InferLinkClass(l.ID, l.H5Path, l.H5Domain)
+	}
+	if err := l.Validate(); err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
+	return f.updateGroup(ctx, parentID, func(g *schema.Group) error {
+		if old, ok := g.Links[name]; ok {
+			if old.Class == l.Class && old.ID == l.ID && old.H5Path == l.H5Path && old.H5Domain == l.H5Domain {
+				return nil
+			}
+			return fmt.Errorf("link %s in group %s: %w", name, parentID, ErrExists)
+		}
+		if g.Links == nil {
+			g.Links = map[string]schema.Link{}
+		}
+		g.Links[name] = l
+		return nil
+	})
+}
+
+// Resolve follows an absolute h5path ("/a/b/c") from the root group through hard links (and soft
+// links within the domain) and returns the object id it names.
+func (f *File) Resolve(ctx context.Context, h5path string) (string, error) {
+	return f.resolve(ctx, h5path, 0)
+}
+
+func (f *File) resolve(ctx context.Context, h5path string, depth int) (string, error) {
+	if f.Domain.IsFolder() {
+		return "", fmt.Errorf("resolve %s in %s: %w", h5path, f.path, ErrIsFolder)
+	}
+	if depth > 16 {
+		return "", fmt.Errorf("resolve %s: too many soft links", h5path)
+	}
+	if !strings.HasPrefix(h5path, "/") {
+		return "", fmt.Errorf("h5path %q: must be absolute", h5path)
+	}
+	id := f.Domain.Root
+	walked := ""
+	for _, name := range strings.Split(strings.Trim(h5path, "/"), "/") {
+		if name == "" {
+			continue
+		}
+		if schema.Kind(id) != schema.KindGroup {
+			return "", fmt.Errorf("h5path %s: %s is not a group: %w", h5path, walked, ErrNotFound)
+		}
+		g, err := f.Group(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		l, ok := g.Links[name]
+		walked += "/" + name
+		if !ok {
+			return "", fmt.Errorf("h5path %s: no link %s: %w", h5path, walked, ErrNotFound)
+		}
+		switch l.Class {
+		case schema.LinkHard:
+			id = l.ID
+		case schema.LinkSoft:
+			if id, err = f.resolve(ctx, l.H5Path, depth+1); err != nil {
+				return "", err
+			}
+		default:
+			return "", fmt.Errorf("h5path %s: external link %s to %s%s: %w", h5path, walked, l.H5Domain, l.H5Path, ErrUnsupported)
+		}
+	}
+	return id, nil
+}
+
+// SetAttribute stores (or replaces) the attribute name on the group or dataset objID. typ is the
+// type JSON, dims nil means a scalar, value is any JSON-encodable value matching them.
+func (f *File) SetAttribute(ctx context.Context, objID, name string, typ json.RawMessage, dims []int, value any) error {
+	if name == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("attribute name %q: must be non-empty without '/'", name)
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", name, err)
+	}
+	a := schema.Attribute{Type: typ, Value: v, Created: schema.Now(), Shape: schema.Shape{Class: schema.ShapeScalar}}
+	if dims != nil {
+		a.Shape = schema.Shape{Class: schema.ShapeSimple, Dims: dims}
+	}
+	key, err := f.objectKey(objID)
+	if err != nil {
+		return err
+	}
+	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+		if !exists {
+			return nil, fmt.Errorf("object %s: %w", objID, ErrNotFound)
+		}
+		switch schema.Kind(objID) {
+		case schema.KindGroup:
+			var g schema.Group
+			if err := json.Unmarshal(old, &g); err != nil {
+				return nil, err
+			}
+			if g.Attributes == nil {
+				g.Attributes = map[string]schema.Attribute{}
+			}
+			g.Attributes[name] = a
+			return schema.Marshal(g)
+		case schema.KindDataset:
+			var d schema.Dataset
+			if err := json.Unmarshal(old, &d); err != nil {
+				return nil, err
+			}
+			if d.Attributes == nil {
+				d.Attributes = map[string]schema.Attribute{}
+			}
+			d.Attributes[name] = a
+			return schema.Marshal(d)
+		default:
+			var t schema.Datatype
+			if err := json.Unmarshal(old, &t); err != nil {
+				return nil, err
+			}
+			if t.Attributes == nil {
+				t.Attributes = map[string]schema.Attribute{}
+			}
+			t.Attributes[name] = a
+			return schema.Marshal(t)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("set attribute %s on %s: %w", name, objID, err)
+	}
+	return nil
+}

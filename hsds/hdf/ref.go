@@ -1,0 +1,117 @@
+package hdf
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// readRefChunk fetches the stored bytes of a chunk of a dataset whose values live inside an HDF5
+// file (creationProperties.layout of class H5D_CONTIGUOUS_REF, H5D_CHUNKED_REF or
+// H5D_CHUNKED_REF_INDIRECT). It returns store.ErrNotFound for unallocated chunks.
+func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error) {
+	l := d.ref
+	switch l.Class {
+	case schema.LayoutContiguousRef:
+		off := l.Offset
+		stride := int64(d.ItemSize)
+		for i := len(d.Dims) - 1; i >= 0; i-- {
+			off += int64(index[i]) * int64(d.ChunkDims[i]) * stride
+			stride *= int64(d.Dims[i])
+		}
+		end := l.Offset + l.Size
+		if l.Size > 0 && off >= end {
+			return nil, store.ErrNotFound
+		}
+		n := int64(d.chunkBytes)
+		if l.Size > 0 && off+n > end {
+			n = end - off
+		}
+		return d.readRange(ctx, l.FileURI, off, n)
+	case schema.LayoutChunkedRef:
+		loc, ok := l.Chunks[schema.IndexString(index)]
+		if !ok || loc[1] <= 0 {
+			return nil, store.ErrNotFound
+		}
+		return d.readRange(ctx, l.FileURI, loc[0], loc[1])
+	case schema.LayoutChunkedRefIndirect:
+		if len(l.HyperDims) > 0 {
+			return nil, fmt.Errorf("dataset %s: hyper_dims in H5D_CHUNKED_REF_INDIRECT: %w", d.ID, ErrUnsupported)
+		}
+		off, size, uri, err := d.chunkTableEntry(ctx, index)
+		if err != nil {
+			return nil, err
+		}
+		if size <= 0 {
+			return nil, store.ErrNotFound
+		}
+		if uri == "" {
+			uri = l.FileURI
+		}
+		return d.readRange(ctx, uri, off, size)
+	}
+	return nil, fmt.Errorf("dataset %s: layout class %q: %w", d.ID, l.Class, ErrUnsupported)
+}
+
+func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]byte, error) {
+	bucket, key, err := d.splitFileURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	if n > int64(maxChunkBytes) {
+		return nil, fmt.Errorf("dataset %s: referenced chunk of %d bytes is too large", d.ID, n)
+	}
+	b, err := d.st.GetRange(ctx, bucket, key, off, n)
+	if err != nil {
+		return nil, fmt.Errorf("read %s bytes %d+%d: %w", uri, off, n, err)
+	}
+	return b, nil
+}
+
+// chunkTableEntry reads (offset, size[, file_uri]) of chunk index from the chunk table dataset,
+// positionally as HSDS does: field 0 is the int64 offset, field 1 the int32 size.
+func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int64, string, error) {
+	key, err := schema.ObjectKey(d.ref.ChunkTable)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk_table: %w", d.ID, err)
+	}
+	b, _, err := d.st.Get(ctx, d.bucket, key)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk table %s: %w", d.ID, d.ref.ChunkTable, err)
+	}
+	var obj schema.Dataset
+	if err := obj.UnmarshalJSON(b); err != nil {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
+	}
+	table, err := OpenDataset(d.st, d.bucket, &obj)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
+	}
+	if len(table.Dims) != len(index) {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk table rank %d != %d", d.ID, len(table.Dims), len(index))
+	}
+	// The element index inside the table is the chunk index itself.
+	cidx := make([]int, len(index))
+	within := 0
+	for i := range index {
+		if index[i] >= table.Dims[i] {
+			return 0, 0, "", store.ErrNotFound
+		}
+		cidx[i] = index[i] / table.ChunkDims[i]
+		within = within*table.ChunkDims[i] + index[i]%table.ChunkDims[i]
+	}
+	chunk, _, err := table.ReadChunk(ctx, cidx, nil)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	elem := chunk[within*table.ItemSize : (within+1)*table.ItemSize]
+	if len(elem) < 12 {
+		return 0, 0, "", fmt.Errorf("dataset %s: chunk table element of %d bytes, want at least 12", d.ID, len(elem))
+	}
+	off := int64(binary.LittleEndian.Uint64(elem[0:8]))
+	size := int64(int32(binary.LittleEndian.Uint32(elem[8:12])))
+	return off, size, "", nil
+}

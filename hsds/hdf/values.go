@@ -1,0 +1,105 @@
+package hdf
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hsfan/hsfan/hsds/selection"
+)
+
+// DefaultReadConcurrency bounds the parallel chunk fetches of one Read or Write.
+const DefaultReadConcurrency = 16
+
+// IOStats counts the work of a Read or Write.
+type IOStats struct {
+	Chunks      int64 // chunks touched
+	Allocated   int64 // chunks that existed in the store
+	StoredBytes int64 // bytes fetched from the store
+}
+
+// Read returns the values of sel in C order (len = sel.Count() * ItemSize). Chunks are fetched
+// in parallel, at most concurrency at a time (DefaultReadConcurrency when <= 0); missing chunks
+// read as the fill value.
+func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrency int) ([]byte, IOStats, error) {
+	var st IOStats
+	n := sel.Count()
+	if n*int64(d.ItemSize) > int64(maxReadBytes) {
+		return nil, st, fmt.Errorf("dataset %s: selection %s is %d bytes, more than %d: %w", d.ID, sel, n*int64(d.ItemSize), maxReadBytes, ErrTooLarge)
+	}
+	out := make([]byte, n*int64(d.ItemSize))
+	if n == 0 {
+		return out, st, nil
+	}
+	err := d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
+		chunk, rd, err := d.ReadChunk(ctx, index, nil)
+		if err != nil {
+			return err
+		}
+		atomic.AddInt64(&st.Chunks, 1)
+		if rd.Exists {
+			atomic.AddInt64(&st.Allocated, 1)
+			atomic.AddInt64(&st.StoredBytes, rd.StoredBytes)
+		}
+		if len(d.Dims) == 0 {
+			copy(out, chunk[:d.ItemSize])
+			return nil
+		}
+		return selection.CopyOut(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return out, st, nil
+}
+
+// Write stores data (the values of sel in C order) with a conditional read-modify-write of every
+// chunk the selection touches.
+func (d *Dataset) Write(ctx context.Context, sel *selection.Selection, data []byte, concurrency int) error {
+	if want := sel.Count() * int64(d.ItemSize); int64(len(data)) != want {
+		return fmt.Errorf("dataset %s: write of %d bytes to selection %s, want %d", d.ID, len(data), sel, want)
+	}
+	return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
+		return d.UpdateChunk(ctx, index, func(chunk []byte) error {
+			if len(d.Dims) == 0 {
+				copy(chunk, data[:d.ItemSize])
+				return nil
+			}
+			return selection.CopyIn(chunk, sel, data, index, d.ChunkDims, d.ItemSize)
+		})
+	})
+}
+
+// maxReadBytes bounds a single in-memory Read (HSDS's max_request_size is 100 MiB; the CLI and
+// workers read more, page by page, but never more than this at once).
+const maxReadBytes = 2 << 30
+
+// ErrTooLarge is returned for selections too large to hold in memory at once.
+var ErrTooLarge = fmt.Errorf("selection too large")
+
+// forChunks calls fn for every chunk sel touches, concurrency at a time.
+func (d *Dataset) forChunks(ctx context.Context, sel *selection.Selection, concurrency int, fn func(context.Context, []int) error) error {
+	if concurrency <= 0 {
+		concurrency = DefaultReadConcurrency
+	}
+	if len(d.Dims) == 0 {
+		return fn(ctx, []int{0})
+	}
+	grid := sel.Grid(d.ChunkDims)
+	total := grid.Count()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(concurrency)
+	for k := int64(0); k < total; k++ {
+		if gctx.Err() != nil {
+			break
+		}
+		index := grid.ChunkIndex(k, nil)
+		g.Go(func() error { return fn(gctx, index) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}

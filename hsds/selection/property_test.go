@@ -1,0 +1,241 @@
+package selection
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// randomSelect builds a random valid select string for dims.
+func randomSelect(r *rand.Rand, dims []int) string {
+	parts := make([]string, len(dims))
+	list := r.Intn(3) == 0
+	listDim := r.Intn(len(dims))
+	for d, ext := range dims {
+		switch {
+		case list && d == listDim:
+			n := 1 + r.Intn(4)
+			cs := make([]string, n)
+			for i := range cs {
+				cs[i] = fmt.Sprint(r.Intn(ext))
+			}
+			parts[d] = "[" + strings.Join(cs, ",") + "]"
+		case r.Intn(4) == 0:
+			parts[d] = fmt.Sprint(r.Intn(ext))
+		default:
+			start := r.Intn(ext)
+			stop := start + 1 + r.Intn(ext-start)
+			step := 1 + r.Intn(5)
+			parts[d] = fmt.Sprintf("%d:%d:%d", start, stop, step)
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// Brute-force check of Grid, Block, Runs, CopyOut and CopyIn against a
+// direct element-by-element evaluation of the selection.
+func TestAgainstBruteForce(t *testing.T) {
+	r := rand.New(rand.NewSource(42))
+	for iter := 0; iter < 400; iter++ {
+		rank := 1 + r.Intn(3)
+		dims := make([]int, rank)
+		chunk := make([]int, rank)
+		for d := range dims {
+			dims[d] = 1 + r.Intn(12)
+			chunk[d] = 1 + r.Intn(6)
+		}
+		sel := randomSelect(r, dims)
+		t.Run(fmt.Sprintf("%d_%v_%v_%s", iter, dims, chunk, sel), func(t *testing.T) {
+			s, err := Parse(sel, dims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkBrute(t, s, dims, chunk)
+		})
+	}
+}
+
+func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
+	t.Helper()
+	rank := len(dims)
+	shape := s.Shape()
+	const is = 4
+	// dataset value at index = 1 + row-major linear index
+	dsStride := strides(dims)
+	value := func(idx []int) uint32 {
+		v := int64(1)
+		for d := range idx {
+			v += int64(idx[d]) * dsStride[d]
+		}
+		return uint32(v)
+	}
+	// expected output and the set of chunks holding selected elements
+	want := make([]byte, s.Count()*is)
+	touched := map[string]bool{}
+	outIdx := make([]int, rank)
+	dsIdx := make([]int, rank)
+	for o := int64(0); o < s.Count(); o++ {
+		rem := o
+		for d := rank - 1; d >= 0; d-- {
+			outIdx[d] = int(rem % int64(shape[d]))
+			rem /= int64(shape[d])
+		}
+		ci := make([]int, rank)
+		for d := range dsIdx {
+			dsIdx[d] = s.Dim(d).Index(outIdx[d])
+			ci[d] = dsIdx[d] / chunk[d]
+		}
+		binary.LittleEndian.PutUint32(want[o*is:], value(dsIdx))
+		touched[fmt.Sprint(ci)] = true
+	}
+	g := s.Grid(chunk)
+	if g.Err() != nil {
+		t.Fatal(g.Err())
+	}
+	if g.Count() < int64(len(touched)) {
+		t.Fatalf("grid has %d chunks, %d touched", g.Count(), len(touched))
+	}
+	got := make([]byte, len(want))
+	written := make([]int, s.Count())
+	cs := strides(chunk)
+	chunkElems := int(cs[0]) * chunk[0]
+	buf := make([]byte, chunkElems*is)
+	var blockTotal int64
+	for lin, ci := range g.Chunks(0, g.Count()) {
+		if l, ok := g.Linear(ci); !ok || l != lin {
+			t.Fatalf("Linear(%v) = %d %v, want %d", ci, l, ok, lin)
+		}
+		if !cmp.Equal(g.ChunkIndex(lin, nil), ci) {
+			t.Fatalf("ChunkIndex(%d) = %v, want %v", lin, g.ChunkIndex(lin, nil), ci)
+		}
+		b, ok := s.Block(ci, chunk)
+		if ok != touched[fmt.Sprint(ci)] {
+			// a step > chunk grid never lists untouched chunks
+			t.Fatalf("chunk %v: Block ok=%v, touched=%v", ci, ok, touched[fmt.Sprint(ci)])
+		}
+		if !ok {
+			continue
+		}
+		blockTotal += b.Count()
+		// fill the chunk from the dataset (outside the extents: garbage)
+		for e := 0; e < chunkElems; e++ {
+			rem := e
+			inside := true
+			for d := rank - 1; d >= 0; d-- {
+				dsIdx[d] = ci[d]*chunk[d] + rem%chunk[d]
+				rem /= chunk[d]
+				if dsIdx[d] >= dims[d] {
+					inside = false
+				}
+			}
+			v := uint32(0xdeadbeef)
+			if inside {
+				v = value(dsIdx)
+			}
+			binary.LittleEndian.PutUint32(buf[e*is:], v)
+		}
+		var runElems int64
+		for r := range b.Runs() {
+			runElems += int64(r.Count)
+			for i := 0; i < r.Count; i++ {
+				written[r.OutOffset+int64(i)*r.OutStride]++
+			}
+		}
+		if runElems != b.Count() {
+			t.Fatalf("chunk %v: runs cover %d elements, block %d", ci, runElems, b.Count())
+		}
+		if err := CopyOut(got, s, buf, ci, chunk, is); err != nil {
+			t.Fatal(err)
+		}
+		// CopyIn of the expected output into a zeroed chunk reproduces the
+		// selected chunk elements and leaves the rest alone.
+		back := make([]byte, len(buf))
+		if err := CopyIn(back, s, want, ci, chunk, is); err != nil {
+			t.Fatal(err)
+		}
+		var offs []int64
+		for r := range b.Runs() {
+			for i := 0; i < r.Count; i++ {
+				off := (r.ChunkOffset + int64(i)*r.ChunkStride) * is
+				if string(back[off:off+is]) != string(buf[off:off+is]) {
+					t.Fatalf("CopyIn chunk %v element %d differs", ci, off/is)
+				}
+				offs = append(offs, off)
+			}
+		}
+		for _, off := range offs {
+			copy(back[off:off+is], make([]byte, is))
+		}
+		for i, c := range back {
+			if c != 0 {
+				t.Fatalf("CopyIn wrote outside the selection at byte %d", i)
+			}
+		}
+	}
+	if blockTotal != s.Count() {
+		t.Fatalf("blocks cover %d elements, selection has %d", blockTotal, s.Count())
+	}
+	for o, n := range written {
+		if n != 1 && !hasDuplicateCoords(s) {
+			t.Fatalf("output element %d written %d times", o, n)
+		}
+	}
+	if !cmp.Equal(got, want) {
+		t.Fatalf("CopyOut output differs")
+	}
+}
+
+func hasDuplicateCoords(s *Selection) bool {
+	for d := 0; d < len(s.sel); d++ {
+		seen := map[int]bool{}
+		for _, c := range s.sel[d].Coords {
+			if seen[c] {
+				return true
+			}
+			seen[c] = true
+		}
+	}
+	return false
+}
+
+func TestCopyErrors(t *testing.T) {
+	s, _ := Parse("[0:4,0:4]", []int{8, 8})
+	out := make([]byte, 16*4)
+	chunk := make([]byte, 16*4)
+	tests := []struct {
+		name     string
+		out, buf []byte
+		index    []int
+		cd       []int
+		is       int
+	}{
+		{"short out", out[:10], chunk, []int{0, 0}, []int{4, 4}, 4},
+		{"short chunk", out, chunk[:10], []int{0, 0}, []int{4, 4}, 4},
+		{"bad rank", out, chunk, []int{0}, []int{4, 4}, 4},
+		{"index out of range", out, chunk, []int{2, 0}, []int{4, 4}, 4},
+		{"negative index", out, chunk, []int{-1, 0}, []int{4, 4}, 4},
+		{"zero itemsize", out, chunk, []int{0, 0}, []int{4, 4}, 0},
+		{"bad chunk dims", out, chunk, []int{0, 0}, []int{0, 4}, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := CopyOut(tc.out, s, tc.buf, tc.index, tc.cd, tc.is); err == nil {
+				t.Fatal("CopyOut accepted")
+			}
+			if err := CopyIn(tc.buf, s, tc.out, tc.index, tc.cd, tc.is); err == nil {
+				t.Fatal("CopyIn accepted")
+			}
+		})
+	}
+	// an untouched chunk is a no-op
+	if err := CopyOut(out, s, chunk, []int{1, 1}, []int{4, 4}, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyOut(out, nil, chunk, []int{1, 1}, []int{4, 4}, 4); err == nil {
+		t.Fatal("nil selection accepted")
+	}
+}

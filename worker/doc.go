@@ -1,0 +1,16 @@
+// Package worker is the hsfan worker: one handler that answers every event a worker receives,
+// whether it runs under AWS Lambda (cmd/worker), under `hsfan lambda-local`, or in process.
+//
+// # Events
+//
+//   - Task events {"hsfan_task": {...}} from the coordinator: reduce a range of the chunks of a
+//     selection into a partial state (package ops) and answer {"hsfan_result": {...}}.
+//   - HSDS REST events {"method","path","params","headers","body"} and API Gateway HTTP API v2
+//     events, answered as HSDS's Lambda function does (when a REST handler is configured).
+//
+// # Errors
+//
+// A task that cannot succeed (bad selection, unknown op) fails with a non-retryable TaskError;
+// I/O failures are retryable. Under Lambda the error becomes a function error whose errorType
+// carries the retry decision ("hsfan.Retryable" or "hsfan.Permanent").
+package worker

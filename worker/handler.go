@@ -1,0 +1,160 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// Config configures a Handler.
+type Config struct {
+	// DefaultStore and DefaultBucket are used by tasks that name none (HSFAN_STORE, HSFAN_BUCKET).
+	DefaultStore, DefaultBucket string
+	// StoreOptions are passed to store.Open.
+	StoreOptions store.Options
+	// OpenStore opens a store by URL; store.Open when nil (tests inject a shared memory store).
+	OpenStore func(ctx context.Context, url string) (store.Store, error)
+	// Logger receives one line per event; nil discards.
+	Logger *slog.Logger
+}
+
+// ConfigFromEnv reads HSFAN_STORE and HSFAN_BUCKET.
+func ConfigFromEnv() Config {
+	return Config{DefaultStore: os.Getenv("HSFAN_STORE"), DefaultBucket: os.Getenv("HSFAN_BUCKET")}
+}
+
+// Handler answers worker events. It is safe for concurrent use and keeps opened stores (and
+// their connection pools) across invocations; nothing else survives an invocation.
+type Handler struct {
+	cfg    Config
+	log    *slog.Logger
+	mu     sync.Mutex
+	stores map[string]store.Store
+	warm   atomic.Bool
+}
+
+// NewHandler returns a handler; it does no I/O.
+func NewHandler(cfg Config) *Handler {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cfg: cfg, log: log, stores: map[string]store.Store{}}
+}
+
+// Invoke answers one raw event (the aws-lambda-go lambda.Handler interface).
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		return nil, permanent(fmt.Errorf("event is not a JSON object: %w", err))
+	}
+	if raw, ok := probe["hsfan_task"]; ok {
+		var t Task
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		if err := dec.Decode(&t); err != nil {
+			return nil, permanent(fmt.Errorf("task event: %w", err))
+		}
+		res, err := h.RunTask(ctx, &t)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(ResultEvent{Result: res})
+	}
+	return nil, permanent(errors.New("unknown event: want {\"hsfan_task\": ...}"))
+}
+
+// store returns the (cached) store for url.
+func (h *Handler) store(ctx context.Context, url string) (store.Store, error) {
+	if url == "" {
+		url = h.cfg.DefaultStore
+	}
+	if url == "" {
+		return nil, permanent(errors.New("task names no store and HSFAN_STORE is not set"))
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st, ok := h.stores[url]; ok {
+		return st, nil
+	}
+	var (
+		st  store.Store
+		err error
+	)
+	if h.cfg.OpenStore != nil {
+		st, err = h.cfg.OpenStore(ctx, url)
+	} else {
+		opts := h.cfg.StoreOptions
+		opts.Logger = h.log
+		st, err = store.Open(ctx, url, opts)
+	}
+	if err != nil {
+		return nil, permanent(fmt.Errorf("open store %s: %w", url, err))
+	}
+	h.stores[url] = st
+	return st, nil
+}
+
+// RunTask runs one reduction task.
+func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
+	start := time.Now()
+	cold := !h.warm.Swap(true)
+	if err := t.Validate(); err != nil {
+		return nil, permanent(err)
+	}
+	if t.DelayMillis > 0 {
+		select {
+		case <-time.After(time.Duration(t.DelayMillis) * time.Millisecond):
+		case <-ctx.Done():
+			return nil, retryable(ctx.Err())
+		}
+	}
+	if t.NoOp {
+		return &TaskResult{Index: t.Index, ColdStart: cold}, nil
+	}
+	st, err := h.store(ctx, t.Store)
+	if err != nil {
+		return nil, err
+	}
+	bucket := t.Bucket
+	if bucket == "" {
+		bucket = h.cfg.DefaultBucket
+	}
+	var obj schema.Dataset
+	if err := json.Unmarshal(t.Dataset, &obj); err != nil {
+		return nil, permanent(fmt.Errorf("task dataset: %w", err))
+	}
+	ds, err := hdf.OpenDataset(st, bucket, &obj)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	red, err := NewReduction(ds, t)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	p, res, err := red.Run(ctx, t.First, t.Count, t.Concurrency)
+	if err != nil {
+		if isPermanent(err) {
+			return nil, permanent(err)
+		}
+		return nil, retryable(fmt.Errorf("task %d: %w", t.Index, err))
+	}
+	if res.Partial, err = p.MarshalBinary(); err != nil {
+		return nil, permanent(err)
+	}
+	res.Index = t.Index
+	res.ColdStart = cold
+	h.log.LogAttrs(ctx, slog.LevelDebug, "task done", slog.String("job", t.Job), slog.Int("task", t.Index),
+		slog.Int64("chunks", res.Chunks), slog.Int64("bytes", res.StoredBytes), slog.Duration("took", time.Since(start)))
+	return &res, nil
+}

@@ -1,0 +1,252 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/ops"
+)
+
+// DefaultTaskConcurrency is the number of chunks a worker fetches and reduces at once.
+const DefaultTaskConcurrency = 8
+
+// Reduction is what every chunk of a task shares: the dataset, the selection, the geometry and
+// the CF decoding.
+type Reduction struct {
+	DS    *hdf.Dataset
+	Sel   *selection.Selection
+	Kind  ops.Kind
+	Geom  *ops.Geometry
+	CF    ops.CF
+	Opts  ops.Options
+	Units string
+}
+
+// NewReduction validates a task's parameters against the dataset and prepares the reduction.
+func NewReduction(ds *hdf.Dataset, t *Task) (*Reduction, error) {
+	r := &Reduction{DS: ds}
+	var err error
+	if t.Select == "" {
+		r.Sel = selection.All(ds.Dims)
+	} else if r.Sel, err = selection.Parse(t.Select, ds.Dims); err != nil {
+		return nil, err
+	}
+	if r.Kind, err = ops.ParseKind(t.Op); err != nil {
+		return nil, err
+	}
+	if !ds.Type.IsNumeric() {
+		return nil, fmt.Errorf("dataset %s: %s values cannot be reduced", ds.ID, ds.Type.Class())
+	}
+	if err := checkRank(r.Sel, t.Reduce); err != nil {
+		return nil, err
+	}
+	r.Geom = &ops.Geometry{Shape: r.Sel.Shape(), Reduce: t.Reduce, AxisWeights: t.AxisWeights}
+	if err := r.Geom.Validate(); err != nil {
+		return nil, err
+	}
+	r.Opts = ops.Options{Bins: t.Bins, Min: t.HistMin, Max: t.HistMax, DDOF: t.DDOF}
+	r.CF = ops.NewCF()
+	if !t.NoCF {
+		if r.CF, err = CFOf(&ds.Obj); err != nil {
+			return nil, err
+		}
+	}
+	if t.Units != "" {
+		from := attrString(&ds.Obj, "units")
+		if err := ops.ConvertUnits(&r.CF, from, t.Units); err != nil {
+			return nil, err
+		}
+	}
+	if p := ops.NewPartial(r.Kind, r.Geom, r.Opts); p.Err() != nil {
+		return nil, p.Err()
+	}
+	return r, nil
+}
+
+// CFOf reads the CF packing attributes of a dataset.
+func CFOf(obj *schema.Dataset) (ops.CF, error) {
+	attrs := map[string]any{}
+	for _, name := range []string{"scale_factor", "add_offset", "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range"} {
+		a, ok := obj.Attributes[name]
+		if !ok || len(a.Value) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(string(a.Value)))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return ops.CF{}, fmt.Errorf("dataset %s: attribute %s: %w", obj.ID, name, err)
+		}
+		attrs[name] = v
+	}
+	cf, err := ops.CFFromAttrs(attrs)
+	if err != nil {
+		return ops.CF{}, fmt.Errorf("dataset %s: %w", obj.ID, err)
+	}
+	return cf, nil
+}
+
+// attrString returns a string attribute's value ("" when absent or not a string).
+func attrString(obj *schema.Dataset, name string) string {
+	a, ok := obj.Attributes[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(a.Value, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// NewPartial returns an empty partial of the reduction.
+func (r *Reduction) NewPartial() *ops.Partial { return ops.NewPartial(r.Kind, r.Geom, r.Opts) }
+
+// chunkWorker holds one goroutine's partial and scratch buffers.
+type chunkWorker struct {
+	p       *ops.Partial
+	decoded []byte
+	block   []byte
+	vals    []float64
+}
+
+// Run reduces chunks [first, first+count) of the selection's chunk grid with concurrency
+// goroutines and returns the merged partial and the counters.
+func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int) (*ops.Partial, TaskResult, error) {
+	var res TaskResult
+	grid := r.Sel.Grid(r.DS.ChunkDims)
+	if err := grid.Err(); err != nil {
+		return nil, res, err
+	}
+	if first+count > grid.Count() {
+		return nil, res, fmt.Errorf("task chunks %d..%d beyond the %d chunks of the selection", first, first+count, grid.Count())
+	}
+	if concurrency <= 0 {
+		concurrency = DefaultTaskConcurrency
+	}
+	if int64(concurrency) > count {
+		concurrency = int(max(count, 1))
+	}
+	var (
+		next               atomic.Int64
+		fetchNs, decodeNs  atomic.Int64
+		reduceNs, stored   atomic.Int64
+		allocated, decoded atomic.Int64
+	)
+	next.Store(first)
+	workers := make([]*chunkWorker, concurrency)
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range workers {
+		cw := &chunkWorker{p: r.NewPartial()}
+		workers[w] = cw
+		g.Go(func() error {
+			for {
+				k := next.Add(1) - 1
+				if k >= first+count {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				index := grid.ChunkIndex(k, nil)
+				t0 := time.Now()
+				raw, rd, err := r.DS.FetchChunk(gctx, index)
+				if err != nil {
+					return err
+				}
+				t1 := time.Now()
+				cw.decoded, err = r.DS.DecodeChunk(index, raw, rd.Exists, cw.decoded)
+				if err != nil {
+					return err
+				}
+				t2 := time.Now()
+				if err := r.reduceChunk(cw, index); err != nil {
+					return err
+				}
+				t3 := time.Now()
+				fetchNs.Add(int64(t1.Sub(t0)))
+				decodeNs.Add(int64(t2.Sub(t1)))
+				reduceNs.Add(int64(t3.Sub(t2)))
+				stored.Add(rd.StoredBytes)
+				decoded.Add(int64(len(cw.decoded)))
+				if rd.Exists {
+					allocated.Add(1)
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, res, err
+	}
+	p := workers[0].p
+	for _, cw := range workers[1:] {
+		if err := p.Merge(cw.p); err != nil {
+			return nil, res, err
+		}
+	}
+	res.Chunks = count
+	res.Allocated = allocated.Load()
+	res.StoredBytes = stored.Load()
+	res.DecodedBytes = decoded.Load()
+	res.FetchNanos, res.DecodeNanos, res.ReduceNanos = fetchNs.Load(), decodeNs.Load(), reduceNs.Load()
+	return p, res, nil
+}
+
+// reduceChunk folds the selected part of one decoded chunk into cw's partial.
+func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
+	ds := r.DS
+	if len(ds.Dims) == 0 { // scalar
+		cw.vals = growFloats(cw.vals, 1)
+		if err := decodeValues(cw.vals, cw.decoded[:ds.ItemSize], ds.Type, &r.CF); err != nil {
+			return err
+		}
+		return cw.p.AddBlock(nil, nil, cw.vals)
+	}
+	b, ok := r.Sel.Block(index, ds.ChunkDims)
+	if !ok {
+		return nil
+	}
+	for _, sb := range denseBlocks(b) {
+		n := 1
+		for _, e := range sb.shape {
+			n *= e
+		}
+		var raw []byte
+		if coversChunk(sb, ds.ChunkDims) {
+			raw = cw.decoded
+		} else {
+			cw.block = gather(cw.block, cw.decoded, sb, ds.ChunkDims, ds.ItemSize)
+			raw = cw.block
+		}
+		cw.vals = growFloats(cw.vals, n)
+		if err := decodeValues(cw.vals, raw[:n*ds.ItemSize], ds.Type, &r.CF); err != nil {
+			return err
+		}
+		if err := cw.p.AddBlock(sb.origin, sb.shape, cw.vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func growFloats(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+// isPermanent reports whether a task error cannot be fixed by retrying.
+func isPermanent(err error) bool {
+	return errors.Is(err, selection.ErrInvalid) || errors.Is(err, hdf.ErrUnsupported)
+}
