@@ -245,7 +245,7 @@ func (f *fanout) attempt(ctx context.Context, r *runner) outcome {
 		if f.opts.TaskTimeout > 0 {
 			actx, acancel = context.WithTimeout(ctx, f.opts.TaskTimeout)
 		}
-		res, err := f.invoke(actx, t)
+		res, err := f.safeInvoke(actx, t)
 		timedOut := err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
 		acancel()
 		o.attempts = a
@@ -273,6 +273,17 @@ func (f *fanout) attempt(ctx context.Context, r *runner) outcome {
 		}
 		f.log.Debug("retrying task", slog.Int("task", t.Index), slog.Int("attempt", a), slog.Duration("wait", wait), slog.Any("error", err))
 	}
+}
+
+// safeInvoke calls the invoke function and turns a panic into a
+// non-retryable error, so that one bad task cannot crash the coordinator.
+func (f *fanout) safeInvoke(ctx context.Context, t Task) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = Result{}, fmt.Errorf("invoke task %d panicked: %v", t.Index, p)
+		}
+	}()
+	return f.invoke(ctx, t)
 }
 
 // handle processes a finished runner.

@@ -435,3 +435,17 @@ func TestBackoffDelay(t *testing.T) {
 		})
 	}
 }
+
+func TestRunInvokePanicIsLostTask(t *testing.T) {
+	invoke := func(ctx context.Context, tk Task) (Result, error) {
+		if tk.Index == 1 {
+			panic("nil map")
+		}
+		return sumInvoke(ctx, tk)
+	}
+	_, err := Run(context.Background(), planFor(t, 9, 3), invoke, FanoutOptions{Sleep: noSleep}, newMerger(t).onResult)
+	var lost *LostTasksError
+	if !errors.As(err, &lost) || lost.Indices()[0] != 1 || lost.Lost[0].Attempts != 1 || !strings.Contains(err.Error(), "panicked: nil map") {
+		t.Fatalf("err = %v", err)
+	}
+}

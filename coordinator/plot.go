@@ -40,12 +40,28 @@ func parseISO(s string) (time.Time, error) {
 // t.Meta ("title", "x_label", "y_label", "units") with column names as
 // fallback.
 func WritePlot(w io.Writer, t Table, x, y string) error {
-	if err := t.Validate(); err != nil {
+	p, err := buildPlot(t, x, y)
+	if err != nil {
 		return fmt.Errorf("write plot: %w", err)
+	}
+	wt, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
+	if err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	if _, err := wt.WriteTo(w); err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	return nil
+}
+
+// buildPlot lays out the plot of y against x without rendering it.
+func buildPlot(t Table, x, y string) (*plot.Plot, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
 	}
 	yc, ok := t.Column(y)
 	if !ok || yc.Kind() == KindString {
-		return fmt.Errorf("write plot: no numeric column %q", y)
+		return nil, fmt.Errorf("no numeric column %q", y)
 	}
 	n := t.Rows()
 	xs := make([]float64, n)
@@ -57,7 +73,7 @@ func WritePlot(w io.Writer, t Table, x, y string) error {
 	} else {
 		xc, ok := t.Column(x)
 		if !ok {
-			return fmt.Errorf("write plot: no column %q", x)
+			return nil, fmt.Errorf("no column %q", x)
 		}
 		switch xc.Kind() {
 		case KindFloat64:
@@ -71,7 +87,7 @@ func WritePlot(w io.Writer, t Table, x, y string) error {
 			for i, s := range xc.String {
 				tm, err := parseISO(s)
 				if err != nil {
-					return fmt.Errorf("write plot: column %q row %d: %q is not an ISO date", x, i, s)
+					return nil, fmt.Errorf("column %q row %d: %q is not an ISO date", x, i, s)
 				}
 				xs[i] = float64(tm.UnixNano()) / 1e9
 			}
@@ -106,18 +122,11 @@ func WritePlot(w io.Writer, t Table, x, y string) error {
 	if len(pts) > 0 {
 		line, err := plotter.NewLine(pts)
 		if err != nil {
-			return fmt.Errorf("write plot: %w", err)
+			return nil, err
 		}
 		p.Add(line)
 	}
-	wt, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("write plot: %w", err)
-	}
-	if _, err := wt.WriteTo(w); err != nil {
-		return fmt.Errorf("write plot: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 func orIndex(x string) string {

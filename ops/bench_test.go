@@ -151,11 +151,18 @@ func BenchmarkAddBlockMap(b *testing.B) {
 	}
 }
 
-// BenchmarkFinalizeMap: finalizing and marshalling a 1M-cell mean map.
+// BenchmarkFinalizeMap: finalizing and marshalling a 1M-cell map after 30
+// days.
 func BenchmarkFinalizeMap(b *testing.B) {
+	for _, kind := range []Kind{Mean, Var} {
+		b.Run(kind.String(), func(b *testing.B) { benchFinalizeMap(b, kind) })
+	}
+}
+
+func benchFinalizeMap(b *testing.B, kind Kind) {
 	vals := benchDay(b)
 	g := Geometry{Shape: []int{365, benchNY, benchNX}, Reduce: []bool{true, false, false}}
-	p := NewPartial(Mean, &g, Options{})
+	p := NewPartial(kind, &g, Options{})
 	for d := 0; d < 30; d++ {
 		if err := p.AddBlock([]int{d, 0, 0}, []int{1, benchNY, benchNX}, vals); err != nil {
 			b.Fatal(err)

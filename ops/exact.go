@@ -54,7 +54,13 @@ func compress(e []float64) []float64 {
 	if m < 2 {
 		return e
 	}
-	g := make([]float64, m)
+	var gbuf [2*maxSpill + 2]float64
+	var g []float64
+	if m <= len(gbuf) {
+		g = gbuf[:m]
+	} else {
+		g = make([]float64, m)
+	}
 	bottom := m - 1
 	q := e[m-1]
 	for i := m - 2; i >= 0; i-- {
@@ -99,6 +105,7 @@ type exactStore struct {
 	n       []uint8   // components in use, or spilledMark
 	spill   map[int][]float64
 	special map[int]float64 // IEEE sum of non-finite contributions
+	tmp     []float64       // scratch for addSpill
 }
 
 func newExactStore(cells int) *exactStore {
@@ -161,7 +168,7 @@ func (s *exactStore) spillCell(c int, e []float64) {
 	if s.spill == nil {
 		s.spill = make(map[int][]float64)
 	}
-	s.spill[c] = append([]float64(nil), e...)
+	s.spill[c] = append(make([]float64, 0, maxSpill+1), e...)
 	base := c * inlineK
 	for i := 0; i < inlineK; i++ {
 		s.comps[base+i] = 0
@@ -171,15 +178,17 @@ func (s *exactStore) spillCell(c int, e []float64) {
 
 func (s *exactStore) addSpill(c int, x float64) {
 	e := s.spill[c]
-	out := growExpansion(make([]float64, 0, len(e)+1), e, x)
-	if !finite(out[len(out)-1]) {
+	s.tmp = growExpansion(s.tmp[:0], e, x)
+	out := s.tmp
+	if len(out) > 0 && !finite(out[len(out)-1]) {
 		s.addSpecial(c, out[len(out)-1])
 		return
 	}
 	if len(out) > maxSpill {
 		out = compress(out)
 	}
-	s.spill[c] = out
+	// Reuse e's storage: growExpansion has finished reading it.
+	s.spill[c] = append(e[:0], out...)
 }
 
 func (s *exactStore) addSpecial(c int, x float64) {

@@ -70,7 +70,7 @@ func (g *Geometry) KeptAxes() []int {
 }
 
 // CellIndex returns the cell index of a selection coordinate: row-major over
-// the kept axes.
+// the kept axes. g must be valid and coord inside Shape.
 func (g *Geometry) CellIndex(coord []int) int {
 	c := 0
 	for a, e := range g.Shape {

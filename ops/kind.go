@@ -88,3 +88,21 @@ func (k Kind) needsSum() bool { return k == Sum || k == Mean || k == Var || k ==
 
 // needsMoments reports whether the kind keeps second-moment state.
 func (k Kind) needsMoments() bool { return k == Var || k == Std }
+
+// MarshalText encodes the kind as its name (for JSON task payloads).
+func (k Kind) MarshalText() ([]byte, error) {
+	if !k.Valid() {
+		return nil, fmt.Errorf("marshal kind: invalid kind %d", uint8(k))
+	}
+	return []byte(k.String()), nil
+}
+
+// UnmarshalText parses a kind name, see ParseKind.
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}

@@ -1,6 +1,9 @@
 package ops
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestParseKind(t *testing.T) {
 	tests := []struct {
@@ -35,5 +38,25 @@ func TestParseKind(t *testing.T) {
 	}
 	if Kind(99).String() != "Kind(99)" || Kind(99).Valid() {
 		t.Error("invalid kind handling")
+	}
+}
+
+func TestKindJSON(t *testing.T) {
+	type task struct {
+		Op Kind `json:"op"`
+	}
+	b, err := json.Marshal(task{Op: Std})
+	if err != nil || string(b) != `{"op":"std"}` {
+		t.Fatalf("marshal: %s, %v", b, err)
+	}
+	var got task
+	if err := json.Unmarshal([]byte(`{"op":"wmean"}`), &got); err != nil || got.Op != Mean {
+		t.Fatalf("unmarshal: %v, %v", got.Op, err)
+	}
+	if err := json.Unmarshal([]byte(`{"op":"median"}`), &got); err == nil {
+		t.Error("unknown kind accepted")
+	}
+	if _, err := json.Marshal(task{}); err == nil {
+		t.Error("zero kind marshalled")
 	}
 }

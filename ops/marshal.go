@@ -117,7 +117,8 @@ func (s *exactStore) appendBinary(b []byte) []byte {
 	return b
 }
 
-// UnmarshalBinary decodes data produced by MarshalBinary. On a partial made
+// UnmarshalBinary replaces p's state with data produced by MarshalBinary
+// (use Merge to add it instead). On a partial made
 // by NewPartial the data must describe the same reduction (kind, geometry,
 // weights fingerprint, options) and the weights stay usable; on a zero
 // Partial the geometry is taken from the data and the partial can be merged

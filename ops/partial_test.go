@@ -334,3 +334,39 @@ func TestAddBlockErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestAddBlockNoAlloc(t *testing.T) {
+	lat := make([]float64, 30)
+	for i := range lat {
+		lat[i] = -87 + 6*float64(i)
+	}
+	vals := randomValues(rand.New(rand.NewPCG(19, 20)), 30*40, 15, 5, 0.3)
+	tests := []struct {
+		name string
+		kind Kind
+		g    Geometry
+	}{
+		{"sst mean", Mean, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{false, true, true}, AxisWeights: [][]float64{nil, CosLatWeights(lat, 60), nil}}},
+		{"sst var", Var, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{false, true, true}, AxisWeights: [][]float64{nil, CosLatWeights(lat, 60), nil}}},
+		{"map mean", Mean, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{true, false, false}}},
+		{"map var", Var, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{true, false, false}}},
+		{"map max", Max, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{true, false, false}}},
+		{"hist", Histogram, Geometry{Shape: []int{10, 30, 40}, Reduce: []bool{true, true, true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewPartial(tt.kind, &tt.g, Options{Bins: 10, Min: 0, Max: 30})
+			origin, shape := []int{0, 0, 0}, []int{1, 30, 40}
+			_ = p.AddBlock(origin, shape, vals) // warm scratch buffers
+			allocs := testing.AllocsPerRun(20, func() {
+				origin[0] = (origin[0] + 1) % 10
+				if err := p.AddBlock(origin, shape, vals); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per AddBlock", allocs)
+			}
+		})
+	}
+}

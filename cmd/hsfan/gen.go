@@ -56,7 +56,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *domain == "" {
 		return usagef("--domain is required")
 	}
-	st, err := sf.open(ctx)
+	st, err := sf.openMode(ctx, true)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 
 	"github.com/hsfan/hsfan/coordinator"
 	"github.com/hsfan/hsfan/coordinator/job"
 	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
+	"github.com/hsfan/hsfan/worker"
 )
 
 // lambdaFlags select the Lambda function for --invoker lambda|local.
@@ -50,5 +52,14 @@ func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) (coordinator.
 	s := r.Stats
 	return coordinator.Result{Payload: r.Payload, Stats: coordinator.InvokeStats{ColdStart: s.ColdStart,
 		InitDuration: s.InitDuration, Duration: s.Duration, BilledDuration: s.BilledDuration,
-		MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}, err
+		MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}, permanentByType(err)
+}
+
+// permanentByType honours the worker's own retry decision, carried in the errorType.
+func permanentByType(err error) error {
+	var fe *lambdainvoke.FunctionError
+	if errors.As(err, &fe) && fe.Type == worker.ErrorTypePermanent {
+		return &coordinator.TaskError{Type: fe.Type, Message: fe.Message, Retry: false}
+	}
+	return err
 }

@@ -209,6 +209,3 @@ func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec,
 	}
 	return nil, nil, usagef("--invoker %q: want inproc, lambda or local", name)
 }
-
-
-

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -22,8 +24,18 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 }
 
 func (s *storeFlags) open(ctx context.Context) (store.Store, error) {
+	return s.openMode(ctx, false)
+}
+
+// openMode opens the store; create makes a missing file:// root directory (for writers).
+func (s *storeFlags) openMode(ctx context.Context, create bool) (store.Store, error) {
 	if s.bucket == "" {
 		return nil, usagef("--bucket is required (or HSFAN_BUCKET)")
+	}
+	if dir, ok := strings.CutPrefix(s.url, "file://"); ok && create {
+		if err := os.MkdirAll(filepath.Join(dir, s.bucket), 0o755); err != nil {
+			return nil, fmt.Errorf("create store root: %w", err)
+		}
 	}
 	st, err := store.Open(ctx, s.url, store.Options{})
 	if err != nil {

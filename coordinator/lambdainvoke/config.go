@@ -54,7 +54,9 @@ type Config struct {
 	// Region and Endpoint override the standard AWS configuration chain
 	// (AWS_REGION, AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL, profiles).
 	Region, Endpoint string
-	// Credentials overrides the credential chain when set.
+	// Credentials overrides the credential chain when set. Without it, a
+	// loopback Endpoint (hsfan lambda-local) is called unsigned unless
+	// AWS_ACCESS_KEY_ID or AWS_PROFILE is set.
 	Credentials aws.CredentialsProvider
 	// Client replaces the Lambda client built from the AWS configuration
 	// (Region, Endpoint and Credentials are then ignored).

@@ -22,33 +22,46 @@ import (
 	"github.com/hsfan/hsfan/worker/locallambda/locallambdatest"
 )
 
-// echoPath is the test bootstrap built by TestMain.
-var echoPath string
+// echoPath is the test bootstrap, built on first use by needEcho.
+var (
+	echoPath string
+	echoDir  string
+	echoErr  error
+	echoOnce sync.Once
+)
+
+// needEcho builds the test bootstrap once and returns its path.
+func needEcho(tb testing.TB) string {
+	tb.Helper()
+	echoOnce.Do(func() {
+		echoDir, echoErr = os.MkdirTemp("", "lambdainvoke-test-")
+		if echoErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		echoPath, echoErr = locallambdatest.BuildEcho(ctx, echoDir)
+	})
+	if echoErr != nil {
+		tb.Fatal(echoErr)
+	}
+	return echoPath
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lambdainvoke-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	echoPath, err = locallambdatest.BuildEcho(ctx, dir)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(
-			goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-			goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-			goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-		); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
+	if echoDir != "" {
+		os.RemoveAll(echoDir)
+		// Service tests ran: check that Close left no goroutine behind.
+		if code == 0 {
+			if err := goleak.Find(
+				goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+				goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+				goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+			); err != nil {
+				fmt.Fprintln(os.Stderr, "goleak:", err)
+				code = 1
+			}
 		}
 	}
 	os.Exit(code)
@@ -58,7 +71,7 @@ func TestMain(m *testing.M) {
 // middleware wrap (may be nil) and returns its URL.
 func startService(t testing.TB, fc locallambda.FunctionConfig, faults locallambda.Faults, wrap func(http.Handler) http.Handler) (*locallambda.Service, string) {
 	t.Helper()
-	fc.Path = echoPath
+	fc.Path = needEcho(t)
 	if fc.MemoryMB == 0 {
 		fc.MemoryMB = 256
 	}
@@ -277,6 +290,33 @@ func TestStandardConfigChain(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+func TestLoopbackWithoutCredentials(t *testing.T) {
+	_, url := startService(t, locallambda.FunctionConfig{}, locallambda.Faults{}, nil)
+	dir := t.TempDir()
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	inv, err := New(context.Background(), Config{Function: "echo", Region: "us-east-1", Endpoint: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inv.Invoke(context.Background(), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		url  string
+		want bool
+	}{{"http://127.0.0.1:9001", true}, {"http://localhost:1", true}, {"http://[::1]:2", true},
+		{"https://lambda.us-east-1.amazonaws.com", false}, {"", false}, {"ftp://127.0.0.1", false}} {
+		if got := isLoopback(tt.url); got != tt.want {
+			t.Errorf("isLoopback(%q) = %v", tt.url, got)
+		}
+	}
 }
 
 func TestConfigValidation(t *testing.T) {

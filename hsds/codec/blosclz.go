@@ -175,12 +175,10 @@ func blosclzEncode(dst, src []byte, clevel int) int {
 		l := mlen - 2 // the decoder copies l+2 bytes
 		var ok bool
 		far := d >= blosclzMaxDistance
-		lo := d & 31
+		lo := d >> 8 // high distance bits in the control byte
 		if far {
 			d -= blosclzMaxDistance
 			lo = 31
-		} else {
-			lo = d >> 8
 		}
 		if l < 7 {
 			ok = put(byte(l<<5 | lo))

@@ -56,11 +56,17 @@ func (p Pipeline) level() int {
 // level of 0-9, a known shuffle mode and a positive item size when a
 // shuffle is set.
 func (p Pipeline) Validate() error {
-	if _, err := p.bloscName(); err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
 	if p.Level < 0 || p.Level > 9 {
 		return fmt.Errorf("pipeline: level %d out of range 0-9", p.Level)
+	}
+	return p.validateForDecode()
+}
+
+// validateForDecode is Validate without the level, which decoding does not
+// use.
+func (p Pipeline) validateForDecode() error {
+	if _, err := p.bloscName(); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
 	}
 	switch p.Shuffle {
 	case ShuffleNone:
@@ -87,13 +93,14 @@ func (p Pipeline) Validate() error {
 //   - then ShuffleByte undoes the HDF5 byte shuffle with ItemSize and
 //     ShuffleBit decodes HSDS's bitshuffle+lz4 layout.
 //
-// The decoded length must equal size exactly. The result is written to
+// The level is not used (nor checked) when decoding. The decoded length
+// must equal size exactly. The result is written to
 // dst's backing array when cap(dst) >= size, otherwise to a new slice; dst
 // must not overlap src. Note that HSDS itself writes shuffle-only chunks
 // unshuffled (hsds-format.md 1.9); Encode writes them shuffled, which is what
 // both HSDS and Decode read correctly.
 func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
-	if err := p.Validate(); err != nil {
+	if err := p.validateForDecode(); err != nil {
 		return nil, err
 	}
 	if size < 0 {

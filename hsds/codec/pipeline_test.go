@@ -111,6 +111,10 @@ func TestPipelineDecodeReference(t *testing.T) {
 	if err != nil || !bytes.Equal(got, Unshuffle(nil, raw, 2)) {
 		t.Fatalf("plain zlib chunk with shuffle: %v", err)
 	}
+	// Decoding ignores the level (HSDS datasets may carry zstd levels > 9).
+	if got, err := (Pipeline{Compressor: "gzip", Level: 15}).Decode(nil, b, len(raw)); err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("level 15: %v", err)
+	}
 	if _, err := (Pipeline{Compressor: "lz4"}).Decode(nil, b, len(raw)); err == nil || !strings.Contains(err.Error(), "not a blosc frame") {
 		t.Fatalf("zlib stream read as lz4: %v", err)
 	}
@@ -132,6 +136,7 @@ func TestPipelineDecodeErrors(t *testing.T) {
 		{"garbage zstd", Pipeline{Compressor: "zstd"}, []byte("xx"), 10, "not a blosc frame"},
 		{"unknown compressor", Pipeline{Compressor: "lzf"}, src, len(src), "unknown compressor"},
 		{"negative size", Pipeline{}, src, -1, "negative size"},
+		{"bad shuffle", Pipeline{Shuffle: 7, ItemSize: 2}, src, len(src), "unknown shuffle"},
 		{"bitshuffle header", Pipeline{Shuffle: ShuffleBit, ItemSize: 2}, make([]byte, 12), 8, "reports 0 bytes"},
 		{"bitshuffle short", Pipeline{Shuffle: ShuffleBit, ItemSize: 2}, make([]byte, 5), 8, "shorter than"},
 	}

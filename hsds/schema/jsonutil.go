@@ -21,13 +21,11 @@ func Now() float64 {
 // stores JSON: a single line with Python's default separators (", " and
 // ": ") and non-ASCII characters escaped as \uXXXX.
 func Marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	raw, err := marshalNoEscape(v)
+	if err != nil {
 		return nil, err
 	}
-	return pythonize(bytes.TrimRight(buf.Bytes(), "\n")), nil
+	return pythonize(raw), nil
 }
 
 // pythonize rewrites compact JSON with Python json.dumps defaults.
@@ -177,7 +175,7 @@ func (w *writer) key(k string) {
 		w.buf.WriteByte(',')
 	}
 	w.n++
-	kb, _ := json.Marshal(k)
+	kb, _ := marshalNoEscape(k)
 	w.buf.Write(kb)
 	w.buf.WriteByte(':')
 }
@@ -198,7 +196,7 @@ func (w *writer) value(k string, v any) {
 			b = buf.Bytes()
 		}
 	default:
-		b, err = json.Marshal(v)
+		b, err = marshalNoEscape(v)
 	}
 	if err != nil {
 		w.err = fmt.Errorf("encode field %q: %w", k, err)
@@ -206,6 +204,18 @@ func (w *writer) value(k string, v any) {
 	}
 	w.key(k)
 	w.buf.Write(b)
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping (Python does not
+// escape '<', '>' or '&').
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 func (w *writer) float(k string, f float64) {

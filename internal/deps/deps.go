@@ -10,6 +10,7 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/config"
 	_ "github.com/aws/aws-sdk-go-v2/service/lambda"
 	_ "github.com/aws/aws-sdk-go-v2/service/s3"
+	_ "github.com/google/go-cmp/cmp"
 	_ "github.com/klauspost/compress/s2"
 	_ "github.com/klauspost/compress/zlib"
 	_ "github.com/klauspost/compress/zstd"
@@ -20,9 +21,8 @@ import (
 	_ "golang.org/x/term"
 	_ "gonum.org/v1/gonum/floats"
 	_ "gonum.org/v1/plot"
-	_ "gonum.org/v1/plot/vg/draw"
 	_ "gonum.org/v1/plot/plotter"
 	_ "gonum.org/v1/plot/plotutil"
 	_ "gonum.org/v1/plot/vg"
-	_ "github.com/google/go-cmp/cmp"
+	_ "gonum.org/v1/plot/vg/draw"
 )

@@ -67,12 +67,12 @@ func WriteCube(ctx context.Context, f *hdf.File, o CubeOptions) error {
 	if o.Name == "" {
 		o.Name = "data"
 	}
-	var filters []map[string]any
+	var filters []string
 	if o.Shuffle {
-		filters = append(filters, map[string]any{"class": "H5Z_FILTER_SHUFFLE", "id": 2, "name": "shuffle"})
+		filters = append(filters, "shuffle")
 	}
 	if o.Compressor != "" {
-		filters = append(filters, map[string]any{"name": o.Compressor})
+		filters = append(filters, o.Compressor)
 	}
 	spec := hdf.DatasetSpec{Type: ct.json, Dims: o.Shape, ChunkDims: o.Chunks, ExactChunks: true}
 	if len(filters) > 0 {

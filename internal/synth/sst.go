@@ -56,16 +56,16 @@ func IsLand(i, j int) bool {
 	// Continents: ellipses in (lat, lon), a deterministic stand-in for a land mask.
 	type blob struct{ lat, lon, rlat, rlon float64 }
 	blobs := [...]blob{
-		{45, -100, 25, 35},  // North America
-		{-15, -60, 25, 18},  // South America
-		{50, 60, 22, 70},    // Eurasia
-		{5, 20, 28, 22},     // Africa
-		{-25, 135, 13, 20},  // Australia
-		{-75, 0, 6, 180},    // Antarctica fringe
-		{72, -40, 10, 18},   // Greenland
-		{35, 138, 6, 5},     // Japan-ish
-		{-2, 115, 6, 12},    // Maritime continent
-		{64, -150, 8, 20},   // Alaska
+		{45, -100, 25, 35}, // North America
+		{-15, -60, 25, 18}, // South America
+		{50, 60, 22, 70},   // Eurasia
+		{5, 20, 28, 22},    // Africa
+		{-25, 135, 13, 20}, // Australia
+		{-75, 0, 6, 180},   // Antarctica fringe
+		{72, -40, 10, 18},  // Greenland
+		{35, 138, 6, 5},    // Japan-ish
+		{-2, 115, 6, 12},   // Maritime continent
+		{64, -150, 8, 20},  // Alaska
 	}
 	for _, b := range blobs {
 		dl := (lat - b.lat) / b.rlat
@@ -88,7 +88,9 @@ func SSTKelvin(d, i, j int) float64 {
 func latTerms(d, i int) (base, season float64) {
 	rl := (-89.875 + 0.25*float64(i)) * math.Pi / 180
 	c := math.Cos(rl)
-	return 271.35 + 30*c*c, 3 * math.Sin(2*math.Pi*(float64(d)-80)/365.25) * math.Sin(rl)
+	phase := 2 * math.Pi * (float64(d) - 80) / 365.25
+	// A hemispheric cycle plus a small global one (the real global mean peaks in March).
+	return 271.35 + 30*c*c, 3*math.Sin(phase)*math.Sin(rl) + 0.4*math.Cos(phase)
 }
 
 func lonTerm(d, j int) float64 {

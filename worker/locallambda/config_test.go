@@ -9,6 +9,7 @@ import (
 )
 
 func TestConfigValidation(t *testing.T) {
+	echoPath := needEcho(t)
 	dir := t.TempDir()
 	noexec := filepath.Join(dir, "noexec")
 	if err := os.WriteFile(noexec, []byte("x"), 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,33 +21,46 @@ import (
 	"github.com/hsfan/hsfan/worker/locallambda/locallambdatest"
 )
 
-// echoPath is the test bootstrap built by TestMain.
-var echoPath string
+// echoPath is the test bootstrap, built on first use by needEcho.
+var (
+	echoPath string
+	echoDir  string
+	echoErr  error
+	echoOnce sync.Once
+)
+
+// needEcho builds the test bootstrap once and returns its path.
+func needEcho(tb testing.TB) string {
+	tb.Helper()
+	echoOnce.Do(func() {
+		echoDir, echoErr = os.MkdirTemp("", "locallambda-test-")
+		if echoErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		echoPath, echoErr = locallambdatest.BuildEcho(ctx, echoDir)
+	})
+	if echoErr != nil {
+		tb.Fatal(echoErr)
+	}
+	return echoPath
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "locallambda-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	echoPath, err = locallambdatest.BuildEcho(ctx, dir)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(
-			goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-			goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-			goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-		); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
+	if echoDir != "" {
+		os.RemoveAll(echoDir)
+		// Service tests ran: check that Close left no goroutine behind.
+		if code == 0 {
+			if err := goleak.Find(
+				goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+				goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+				goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+			); err != nil {
+				fmt.Fprintln(os.Stderr, "goleak:", err)
+				code = 1
+			}
 		}
 	}
 	os.Exit(code)
@@ -60,8 +74,8 @@ type env struct {
 }
 
 // fnConfig returns the echo function's config with overrides.
-func fnConfig(mod func(*FunctionConfig)) FunctionConfig {
-	fc := FunctionConfig{Path: echoPath, Concurrency: 4, Timeout: 5 * time.Second, MemoryMB: 256,
+func fnConfig(tb testing.TB, mod func(*FunctionConfig)) FunctionConfig {
+	fc := FunctionConfig{Path: needEcho(tb), Concurrency: 4, Timeout: 5 * time.Second, MemoryMB: 256,
 		Env: map[string]string{"ECHOFN_MARK": "m1"}}
 	if mod != nil {
 		mod(&fc)
@@ -73,13 +87,14 @@ func fnConfig(mod func(*FunctionConfig)) FunctionConfig {
 func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	if cfg.Functions == nil {
-		cfg.Functions = map[string]FunctionConfig{"echo": fnConfig(nil)}
+		cfg.Functions = map[string]FunctionConfig{"echo": fnConfig(t, nil)}
 	}
 	svc, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	srv := httptest.NewServer(svc.Handler())
+	srv.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 128
 	client := lambda.New(lambda.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),

@@ -66,7 +66,7 @@ func TestEchoRoundTrip(t *testing.T) {
 			"AWS_REGION":                      "eu-west-1",
 			"AWS_DEFAULT_REGION":              "eu-west-1",
 			"_HANDLER":                        "bootstrap",
-			"LAMBDA_TASK_ROOT":                filepath.Dir(echoPath),
+			"LAMBDA_TASK_ROOT":                filepath.Dir(needEcho(t)),
 			"ECHOFN_MARK":                     "m1",
 		}
 		for k, v := range want {
@@ -136,7 +136,7 @@ func TestFunctionErrors(t *testing.T) {
 
 func TestTimeoutReplacesSandbox(t *testing.T) {
 	e := newEnv(t, Config{Functions: map[string]FunctionConfig{
-		"echo": fnConfig(func(fc *FunctionConfig) { fc.Timeout = 300 * time.Millisecond }),
+		"echo": fnConfig(t, func(fc *FunctionConfig) { fc.Timeout = 300 * time.Millisecond }),
 	}})
 	// "sleep" ignores the deadline; "sleepctx" answers its context error
 	// right at the deadline, which is a timeout too.
@@ -244,7 +244,7 @@ func TestColdWarmAndLogTail(t *testing.T) {
 
 func TestServiceErrors(t *testing.T) {
 	e := newEnv(t, Config{Functions: map[string]FunctionConfig{
-		"echo": fnConfig(func(fc *FunctionConfig) { fc.Concurrency = 1 }),
+		"echo": fnConfig(t, func(fc *FunctionConfig) { fc.Concurrency = 1 }),
 	}})
 	ctx := context.Background()
 
@@ -315,7 +315,7 @@ func httpStatus(err error) int {
 
 func TestEventAndDryRun(t *testing.T) {
 	e := newEnv(t, Config{Functions: map[string]FunctionConfig{
-		"echo": fnConfig(func(fc *FunctionConfig) { fc.Concurrency = 1 }),
+		"echo": fnConfig(t, func(fc *FunctionConfig) { fc.Concurrency = 1 }),
 	}})
 	ctx := context.Background()
 	out, err := e.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("echo"), InvocationType: types.InvocationTypeDryRun})
@@ -403,7 +403,7 @@ func TestInitFailures(t *testing.T) {
 	}
 	e := newEnv(t, Config{Functions: map[string]FunctionConfig{
 		"exit": {Path: exitScript},
-		"slow": fnConfig(func(fc *FunctionConfig) {
+		"slow": fnConfig(t, func(fc *FunctionConfig) {
 			fc.InitTimeout = 200 * time.Millisecond
 			fc.Env = map[string]string{"ECHOFN_INIT_SLEEP_MS": "3000"}
 		}),

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""Time c-blosc (numcodecs) decoding the frames BenchmarkDecode wrote.
+
+    HSFAN_BENCH_DIR=/tmp/frames go test -run '^$' -bench BenchmarkDecode ./hsds/codec
+    /usr/bin/python3 hsds/codec/testdata/bench_c.py /tmp/frames
+
+Each frame is decoded as HSDS reads it: blosc decompress with one blosc
+thread, then numcodecs Shuffle decode with the item size in the file name
+(...-itemN.blosc). Prints MB/s of decoded bytes (1 MB = 1e6 bytes, as Go's
+benchmarks report).
+"""
+import os
+import re
+import sys
+import time
+
+import numcodecs
+import numcodecs.blosc as blosc
+
+blosc.use_threads = False  # contextual API, single thread
+blosc.set_nthreads(1)
+
+
+def bench(fn, min_time=1.0):
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        el = time.perf_counter() - start
+        if el >= min_time:
+            return el / n
+
+
+def main(d):
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".blosc"):
+            continue
+        with open(os.path.join(d, name), "rb") as fh:
+            frame = fh.read()
+        item = int(re.search(r"item(\d+)", name).group(1))
+        shuf = numcodecs.Shuffle(item)
+        raw = blosc.decompress(frame)
+        nbytes = len(raw)
+        t_blosc = bench(lambda: blosc.decompress(frame))
+        t_full = bench(lambda: shuf.decode(blosc.decompress(frame)))
+        buf = bytearray(nbytes)
+        t_copy = bench(lambda: buf.__setitem__(slice(None), raw))
+        print(f"{name:40s} c-blosc {nbytes / t_blosc / 1e6:8.1f} MB/s   "
+              f"+unshuffle {nbytes / t_full / 1e6:8.1f} MB/s   memcpy {nbytes / t_copy / 1e6:8.1f} MB/s")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])

@@ -1,0 +1,77 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// apiError is an error with an HTTP status; its message is the reason in the body.
+type apiError struct {
+	code int
+	msg  string
+	err  error
+}
+
+func (e *apiError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("%d: %s: %v", e.code, e.msg, e.err)
+	}
+	return fmt.Sprintf("%d: %s", e.code, e.msg)
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+// httpErr returns an apiError with a formatted message.
+func httpErr(code int, format string, args ...any) *apiError {
+	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// badRequest wraps err as a 400 whose reason is err's text.
+func badRequest(err error) *apiError {
+	return &apiError{code: http.StatusBadRequest, msg: err.Error()}
+}
+
+// toAPIError maps engine errors to HSDS status codes.
+func (s *Server) toAPIError(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, hdf.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, hdf.ErrExists), errors.Is(err, hdf.ErrShape):
+		code = http.StatusConflict
+	case errors.Is(err, hdf.ErrRootGroup):
+		code = http.StatusForbidden
+	case errors.Is(err, hdf.ErrTooLarge):
+		code = http.StatusRequestEntityTooLarge
+	case errors.Is(err, hdf.ErrIsFolder), errors.Is(err, hdf.ErrUnsupported),
+		errors.Is(err, schema.ErrInvalidID), errors.Is(err, schema.ErrInvalidDomain),
+		errors.Is(err, schema.ErrInvalidKey), errors.Is(err, store.ErrInvalidKey),
+		errors.Is(err, selection.ErrInvalid), errors.Is(err, h5type.ErrInvalidType),
+		errors.Is(err, h5type.ErrCommittedType):
+		code = http.StatusBadRequest
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		code = http.StatusServiceUnavailable
+	}
+	return &apiError{code: code, msg: err.Error()}
+}
+
+// writeError writes HSDS's plain-text error body "<code>: <reason>".
+func writeError(w http.ResponseWriter, e *apiError) {
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(e.code)
+	fmt.Fprintf(w, "%d: %s", e.code, e.msg)
+}

@@ -1,0 +1,184 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// jobj is a JSON object that keeps its key order (HSDS's responses are Python dicts, ordered).
+type jobj struct {
+	keys []string
+	vals []any
+}
+
+// obj builds a jobj from alternating keys and values.
+func obj(kv ...any) *jobj {
+	o := &jobj{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.set(kv[i].(string), kv[i+1])
+	}
+	return o
+}
+
+// set sets key k, replacing an existing value in place.
+func (o *jobj) set(k string, v any) *jobj {
+	for i, kk := range o.keys {
+		if kk == k {
+			o.vals[i] = v
+			return o
+		}
+	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+	return o
+}
+
+// MarshalJSON writes the object with Python's ", " and ": " separators.
+func (o *jobj) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
+
+// appendJSON appends v as JSON. json.RawMessage is copied verbatim (stored values may hold
+// Python's NaN tokens, which encoding/json would reject).
+func appendJSON(b []byte, v any) ([]byte, error) {
+	var err error
+	switch x := v.(type) {
+	case *jobj:
+		b = append(b, '{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendQuote(b, k)
+			b = append(b, ": "...)
+			if b, err = appendJSON(b, x.vals[i]); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []*jobj:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return append(b, "null"...), nil
+		}
+		return append(b, x...), nil
+	case string:
+		return appendString(b, x), nil
+	case float64:
+		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case nil:
+		return append(b, "null"...), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+}
+
+// writeJSON writes v with status code and HSDS's JSON content type.
+func writeJSON(w http.ResponseWriter, code int, v any) error {
+	b, err := appendJSON(nil, v)
+	if err != nil {
+		return err
+	}
+	writeRawJSON(w, code, b)
+	return nil
+}
+
+func writeRawJSON(w http.ResponseWriter, code int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
+
+// readBody reads at most limit bytes of the request body; more is a 413.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, httpErr(http.StatusBadRequest, "read request body: %v", err)
+	}
+	if int64(len(b)) > limit {
+		return nil, httpErr(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// decodeBody decodes a JSON object body into a map of raw fields; an empty body is an empty map.
+func decodeBody(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := readBody(r, maxJSONBody)
+	if err != nil {
+		return nil, err
+	}
+	return parseBodyObject(b)
+}
+
+func parseBodyObject(b []byte) (map[string]json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return m, nil
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, httpErr(http.StatusBadRequest, "invalid JSON body: %v", err)
+	}
+	if m == nil {
+		m = map[string]json.RawMessage{}
+	}
+	return m, nil
+}
+
+// field decodes body[key] into dst; absent keys leave dst alone and report false.
+func field(body map[string]json.RawMessage, key string, dst any) (bool, error) {
+	v, ok := body[key]
+	if !ok || string(v) == "null" {
+		return false, nil
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return true, httpErr(http.StatusBadRequest, "invalid %q in body: %v", key, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,178 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+)
+
+// domainParam returns the raw domain of the request: query "domain", else X-Hdf-domain.
+func domainParam(r *http.Request) string {
+	q := r.URL.Query()
+	if d := q.Get("domain"); d != "" {
+		return d
+	}
+	return r.Header.Get("X-Hdf-domain")
+}
+
+// bucketFor returns the request's bucket: query "bucket", else X-Hdf-bucket, else the default.
+func (s *Server) bucketFor(r *http.Request) string {
+	if b := r.URL.Query().Get("bucket"); b != "" {
+		return b
+	}
+	if b := r.Header.Get("X-Hdf-bucket"); b != "" {
+		return b
+	}
+	return s.cfg.Bucket
+}
+
+// domainOf parses the request's domain into bucket and path; missing is a 400.
+func (s *Server) domainOf(r *http.Request) (bucket, path string, err error) {
+	if r.URL.Query().Has("host") {
+		return "", "", httpErr(http.StatusBadRequest, "the host query parameter is no longer supported; use domain")
+	}
+	raw := domainParam(r)
+	if raw == "" {
+		return "", "", httpErr(http.StatusBadRequest, "no domain given (domain parameter or X-Hdf-domain header)")
+	}
+	bucket, path, err = schema.ParseDomain(raw, s.bucketFor(r))
+	if err != nil {
+		return "", "", badRequest(err)
+	}
+	if bucket == "" {
+		return "", "", httpErr(http.StatusBadRequest, "no bucket given and no default bucket configured")
+	}
+	return bucket, path, nil
+}
+
+// request is the per-request state of an object route: the user and the open domain.
+type request struct {
+	user string
+	f    *hdf.File
+	// dom is the domain parameter as sent, for hrefs.
+	dom string
+}
+
+// open authenticates, opens the request's domain and checks act on it.
+func (s *Server) open(r *http.Request, act aclAction) (*request, error) {
+	user, err := s.requireUser(r)
+	if err != nil {
+		return nil, err
+	}
+	bucket, path, err := s.domainOf(r)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.openFile(r.Context(), bucket, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.aclCheck(&f.Domain, user, act); err != nil {
+		return nil, err
+	}
+	return &request{user: user, f: f, dom: domainParam(r)}, nil
+}
+
+// openFile opens a domain, answering 410 for domains deleted by this server.
+func (s *Server) openFile(ctx context.Context, bucket, path string) (*hdf.File, error) {
+	f, err := hdf.Open(ctx, s.cfg.Store, bucket, path)
+	if errors.Is(err, hdf.ErrNotFound) {
+		if s.isDeleted("dom:" + bucket + path) {
+			return nil, httpErr(http.StatusGone, "domain %s has been deleted", path)
+		}
+		return nil, httpErr(http.StatusNotFound, "domain %s not found", path)
+	}
+	return f, err
+}
+
+// objectGone maps a not-found object to 410 when this server deleted it.
+func (s *Server) objectGone(id string, err error) error {
+	if errors.Is(err, hdf.ErrNotFound) && s.isDeleted("obj:"+id) {
+		return httpErr(http.StatusGone, "object %s has been deleted", id)
+	}
+	return err
+}
+
+// checkID validates an id from the path against the expected kind.
+func checkID(id string, kind byte) error {
+	if err := schema.ValidateID(id); err != nil || schema.Kind(id) != kind {
+		what := map[byte]string{schema.KindGroup: "group", schema.KindDataset: "dataset", schema.KindDatatype: "datatype"}[kind]
+		return httpErr(http.StatusBadRequest, "Invalid %s id: %q", what, id)
+	}
+	return nil
+}
+
+// boolParam reads a boolean query parameter as HSDS getBooleanParam does: absent, "", "0" and
+// "false" are false.
+func boolParam(r *http.Request, name string) bool {
+	v, ok := r.URL.Query()[name]
+	if !ok || len(v) == 0 {
+		return false
+	}
+	switch strings.ToLower(v[0]) {
+	case "", "0", "false", "f", "no":
+		return false
+	}
+	return true
+}
+
+// intParam reads a non-negative integer query parameter (def when absent).
+func intParam(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, httpErr(http.StatusBadRequest, "invalid %s parameter %q: want a non-negative integer", name, v)
+	}
+	return n, nil
+}
+
+// href builds an href entry: endpoint + path + ?domain=.
+func (s *Server) href(r *http.Request, rel, path, dom string) *jobj {
+	return obj("rel", rel, "href", s.url(r, path, dom))
+}
+
+func (s *Server) url(r *http.Request, path, dom string) string {
+	base := s.cfg.Endpoint
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		host := r.Host
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		base = scheme + "://" + host
+	}
+	u := base + path
+	if dom != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		u += sep + "domain=" + url.QueryEscape(dom)
+	}
+	return u
+}
+
+// collectionOf returns the REST collection name of an id ("groups", "datasets", "datatypes").
+func collectionOf(id string) string {
+	switch schema.Kind(id) {
+	case schema.KindGroup:
+		return "groups"
+	case schema.KindDataset:
+		return "datasets"
+	case schema.KindDatatype:
+		return "datatypes"
+	}
+	return ""
+}

@@ -1,0 +1,41 @@
+package selection
+
+import (
+	"sync"
+	"testing"
+)
+
+// A Selection is shared by the goroutines that fetch chunks in parallel.
+func TestConcurrentCopyOut(t *testing.T) {
+	s, err := Parse("[0:40:3,[7,1,30],5:37]", []int{40, 32, 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := []int{8, 8, 8}
+	g := s.Grid(chunk)
+	out := make([]byte, s.Count())
+	buf := make([]byte, 8*8*8)
+	for i := range buf {
+		buf[i] = 1
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			n := g.Count()
+			for lin := int64(w); lin < n; lin += 4 {
+				idx := g.ChunkIndex(lin, nil)
+				if err := CopyOut(out, s, buf, idx, chunk, 1); err != nil {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, v := range out {
+		if v != 1 {
+			t.Fatalf("output byte %d not written", i)
+		}
+	}
+}
