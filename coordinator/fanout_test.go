@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -347,30 +348,76 @@ func TestRunTimeoutRetried(t *testing.T) {
 }
 
 // TestRunSpeculationFirstResultWins: a straggler that ignores cancellation
-// still answers; its late duplicate is counted and dropped.
+// still answers; its late duplicate is counted and dropped. It runs in a
+// synctest bubble, so the timing is exact.
 func TestRunSpeculationFirstResultWins(t *testing.T) {
-	var mu sync.Mutex
-	tries := map[int]int{}
-	invoke := func(ctx context.Context, tk Task) (Result, error) {
-		mu.Lock()
-		tries[tk.Index]++
-		n := tries[tk.Index]
-		mu.Unlock()
-		if tk.Index == 3 && n == 1 {
-			time.Sleep(300 * time.Millisecond) // ignores ctx on purpose
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		tries := map[int]int{}
+		invoke := func(ctx context.Context, tk Task) (Result, error) {
+			mu.Lock()
+			tries[tk.Index]++
+			n := tries[tk.Index]
+			mu.Unlock()
+			time.Sleep(time.Millisecond)
+			if tk.Index == 3 && n == 1 {
+				time.Sleep(300 * time.Millisecond) // ignores ctx on purpose
+			}
+			return sumInvoke(ctx, tk)
 		}
-		return sumInvoke(ctx, tk)
-	}
-	m := newMerger(t)
-	tasks := planFor(t, 40, 10)
-	st, err := Run(context.Background(), tasks, invoke,
-		FanoutOptions{Speculate: true, SpeculateAfter: 20 * time.Millisecond}, m.onResult)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Speculative != 1 || st.DuplicatesIgnored != 1 || st.Attempts != len(tasks)+1 || m.seen[3] != 1 || m.sum != wantSum(40) {
-		t.Fatalf("stats %+v, task 3 merged %d times, sum %d", st, m.seen[3], m.sum)
-	}
+		m := newMerger(t)
+		tasks := planFor(t, 40, 10)
+		start := time.Now()
+		st, err := Run(context.Background(), tasks, invoke,
+			FanoutOptions{Speculate: true, SpeculateAfter: 20 * time.Millisecond}, m.onResult)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Speculative != 1 || st.DuplicatesIgnored != 1 || st.Attempts != len(tasks)+1 || m.seen[3] != 1 || m.sum != wantSum(40) {
+			t.Fatalf("stats %+v, task 3 merged %d times, sum %d", st, m.seen[3], m.sum)
+		}
+		// the duplicate answered at ~20-25 ms; Run waited for the straggler
+		if el := time.Since(start); el < 300*time.Millisecond || st.Wall != el {
+			t.Fatalf("elapsed %v, wall %v", el, st.Wall)
+		}
+	})
+}
+
+// TestRunSpeculationDefaultThreshold: without SpeculateAfter a task is a
+// straggler after 3x the median task time (at least 1 s).
+func TestRunSpeculationDefaultThreshold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		tries := map[int]int{}
+		var dupAt time.Duration
+		start := time.Now()
+		invoke := func(ctx context.Context, tk Task) (Result, error) {
+			mu.Lock()
+			tries[tk.Index]++
+			n := tries[tk.Index]
+			mu.Unlock()
+			if tk.Index == 0 && n == 2 {
+				dupAt = time.Since(start)
+			}
+			if err := sleepCtx(ctx, 2*time.Second); err != nil {
+				return Result{}, err
+			}
+			if tk.Index == 0 && n == 1 {
+				if err := sleepCtx(ctx, time.Hour); err != nil {
+					return Result{}, err
+				}
+			}
+			return sumInvoke(ctx, tk)
+		}
+		st, err := Run(context.Background(), planFor(t, 30, 10), invoke, FanoutOptions{Speculate: true}, newMerger(t).onResult)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// median 2 s -> threshold 6 s, checked every 500 ms
+		if st.Speculative != 1 || dupAt < 6*time.Second || dupAt > 7*time.Second || st.Wall != dupAt+2*time.Second {
+			t.Fatalf("duplicate at %v, stats %+v", dupAt, st)
+		}
+	})
 }
 
 func TestRunBackoffDelays(t *testing.T) {

@@ -40,7 +40,7 @@ func parseISO(s string) (time.Time, error) {
 // t.Meta ("title", "x_label", "y_label", "units") with column names as
 // fallback.
 func WritePlot(w io.Writer, t Table, x, y string) error {
-	p, err := buildPlot(t, x, y)
+	p, _, err := buildPlot(t, x, y)
 	if err != nil {
 		return fmt.Errorf("write plot: %w", err)
 	}
@@ -55,13 +55,13 @@ func WritePlot(w io.Writer, t Table, x, y string) error {
 }
 
 // buildPlot lays out the plot of y against x without rendering it.
-func buildPlot(t Table, x, y string) (*plot.Plot, error) {
+func buildPlot(t Table, x, y string) (*plot.Plot, plotter.XYs, error) {
 	if err := t.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	yc, ok := t.Column(y)
 	if !ok || yc.Kind() == KindString {
-		return nil, fmt.Errorf("no numeric column %q", y)
+		return nil, nil, fmt.Errorf("no numeric column %q", y)
 	}
 	n := t.Rows()
 	xs := make([]float64, n)
@@ -73,7 +73,7 @@ func buildPlot(t Table, x, y string) (*plot.Plot, error) {
 	} else {
 		xc, ok := t.Column(x)
 		if !ok {
-			return nil, fmt.Errorf("no column %q", x)
+			return nil, nil, fmt.Errorf("no column %q", x)
 		}
 		switch xc.Kind() {
 		case KindFloat64:
@@ -87,7 +87,7 @@ func buildPlot(t Table, x, y string) (*plot.Plot, error) {
 			for i, s := range xc.String {
 				tm, err := parseISO(s)
 				if err != nil {
-					return nil, fmt.Errorf("column %q row %d: %q is not an ISO date", x, i, s)
+					return nil, nil, fmt.Errorf("column %q row %d: %q is not an ISO date", x, i, s)
 				}
 				xs[i] = float64(tm.UnixNano()) / 1e9
 			}
@@ -122,11 +122,11 @@ func buildPlot(t Table, x, y string) (*plot.Plot, error) {
 	if len(pts) > 0 {
 		line, err := plotter.NewLine(pts)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		p.Add(line)
 	}
-	return p, nil
+	return p, pts, nil
 }
 
 func orIndex(x string) string {

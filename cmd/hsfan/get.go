@@ -39,8 +39,12 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sel := fs.String("select", "", "selection, e.g. [0:10,5,::2] (default: everything)")
 	format := fs.String("format", "json", "bin, json or csv")
 	out := fs.String("o", "", "output file (default stdout)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %v", pos)
 	}
 	if *domain == "" || *dataset == "" {
 		return usagef("--domain and --dataset are required")

@@ -33,15 +33,16 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sf storeFlags
 	sf.register(fs)
 	recursive := fs.Bool("r", false, "recurse")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
+	if len(pos) > 1 {
 		return usagef("at most one PATH")
 	}
 	p := "/"
-	if fs.NArg() == 1 {
-		p = fs.Arg(0)
+	if len(pos) == 1 {
+		p = pos[0]
 	}
 	st, err := sf.open(ctx)
 	if err != nil {

@@ -91,3 +91,23 @@ func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
 	_, err := fmt.Fprintln(stdout, version.Version)
 	return err
 }
+
+// parseArgs parses flags anywhere on the command line (`hsfan ls -r / --store ...`) and returns
+// the positional arguments; everything after "--" is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -81,11 +81,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	lf.register(fs)
 	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	verbose := fs.Bool("v", false, "log retries and other events")
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected arguments %v", fs.Args())
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %v", pos)
 	}
 	if spec.Domain == "" || spec.Dataset == "" {
 		return usagef("--domain and --dataset are required")

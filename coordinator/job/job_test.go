@@ -2,9 +2,18 @@ package job
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/hsfan/hsfan/coordinator"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -127,5 +136,140 @@ func TestSSTMatchesPODAACFormula(t *testing.T) {
 				t.Errorf("time column = %+v, want ISO dates from 2022-12-01", col)
 			}
 		})
+	}
+}
+
+// TestFaultsGiveIdenticalResults: failures, throttles, hangs, lost replies and stragglers (with
+// speculative duplicates) change nothing in the result, to the bit.
+func TestFaultsGiveIdenticalResults(t *testing.T) {
+	const days = 6
+	st := sstStore(t, days)
+	spec := sstSpec()
+	spec.Concurrency, spec.TargetBytes = 4, 1
+	clean := runJob(t, st, spec, nil)
+	spec.TaskTimeout, spec.MaxAttempts, spec.Speculate = 2*time.Second, 12, true
+	retries := 0
+	for seed := uint64(1); seed <= 3; seed++ {
+		faults := &coordinator.Faults{Seed: seed, FailRate: 0.15, ThrottleRate: 0.1, HangRate: 0.05,
+			LostReplyRate: 0.15, SlowRate: 0.1, SlowDelay: 300 * time.Millisecond}
+		out := runJob(t, st, spec, faults)
+		for d := range clean.Result.Value {
+			if math.Float64bits(out.Result.Value[d]) != math.Float64bits(clean.Result.Value[d]) || out.Result.Count[d] != clean.Result.Count[d] {
+				t.Errorf("seed %d day %d: %v (n=%d), clean run %v (n=%d)", seed, d, out.Result.Value[d], out.Result.Count[d], clean.Result.Value[d], clean.Result.Count[d])
+			}
+		}
+		if out.Stats.Completed != days {
+			t.Errorf("seed %d: stats %+v: want %d completed tasks", seed, out.Stats, days)
+		}
+		retries += out.Stats.Retries
+	}
+	if retries == 0 {
+		t.Error("no fault was injected: the test proves nothing")
+	}
+}
+
+// TestLostTaskFailsLoudly: a task that fails every attempt fails the job, naming the task, and
+// no output is written.
+func TestLostTaskFailsLoudly(t *testing.T) {
+	st := sstStore(t, 4)
+	spec := sstSpec()
+	spec.Concurrency, spec.TargetBytes, spec.MaxAttempts = 4, 1, 2
+	ctx := context.Background()
+	p, err := Prepare(ctx, st, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	dir := t.TempDir()
+	_, err = p.Run(ctx, Options{Invoker: &worker.InProcess{Handler: h}, Sink: coordinator.DirSink{Dir: dir},
+		Faults: &coordinator.Faults{FailTasks: map[int]int{2: -1}}})
+	var lost *coordinator.LostTasksError
+	if !errors.As(err, &lost) || len(lost.Indices()) != 1 || lost.Indices()[0] != 2 {
+		t.Fatalf("err = %v, want a LostTasksError naming task 2", err)
+	}
+	if !strings.Contains(err.Error(), "2") {
+		t.Errorf("error %q does not name the task", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a failed run left %d files in the output directory", len(entries))
+	}
+}
+
+// TestOutputsReadBack: the Arrow table read back with the arrow library equals the JSON output.
+func TestOutputsReadBack(t *testing.T) {
+	st := sstStore(t, 3)
+	ctx := context.Background()
+	spec := sstSpec()
+	spec.Plot = true
+	p, err := Prepare(ctx, st, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	dir := t.TempDir()
+	out, err := p.Run(ctx, Options{Invoker: &worker.InProcess{Handler: h}, Sink: coordinator.DirSink{Dir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Columns map[string]json.RawMessage `json:"columns"`
+		Meta    map[string]any             `json:"meta"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "sst_mean.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var means []float64
+	var times []string
+	if err := json.Unmarshal(doc.Columns["mean"], &means); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(doc.Columns["time"], &times); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "sst_mean.arrow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rec, err := r.Record(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(rec.NumRows()) != len(means) || len(means) != 3 {
+		t.Fatalf("arrow rows %d, json rows %d", rec.NumRows(), len(means))
+	}
+	for i, field := range rec.Schema().Fields() {
+		switch field.Name {
+		case "mean":
+			col := rec.Column(i).(*array.Float64)
+			for k := range means {
+				if col.Value(k) != means[k] || col.Value(k) != out.Result.Value[k] {
+					t.Errorf("mean[%d]: arrow %v, json %v, result %v", k, col.Value(k), means[k], out.Result.Value[k])
+				}
+			}
+		case "time":
+			col := rec.Column(i).(*array.String)
+			for k := range times {
+				if col.Value(k) != times[k] {
+					t.Errorf("time[%d]: arrow %v, json %v", k, col.Value(k), times[k])
+				}
+			}
+		}
+	}
+	for _, name := range []string{"sst_mean.png", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

@@ -143,8 +143,10 @@ func TestInvokeEcho(t *testing.T) {
 }
 
 func TestInvokeErrors(t *testing.T) {
-	_, url := startService(t, locallambda.FunctionConfig{Concurrency: 2, Timeout: time.Second}, locallambda.Faults{}, nil)
+	_, url := startService(t, locallambda.FunctionConfig{Concurrency: 2, Timeout: 10 * time.Second}, locallambda.Faults{}, nil)
 	inv := newInvoker(t, url, nil)
+	_, shortURL := startService(t, locallambda.FunctionConfig{Timeout: 300 * time.Millisecond}, locallambda.Faults{}, nil)
+	short := newInvoker(t, shortURL, nil)
 	tests := []struct {
 		name      string
 		invoker   *Invoker
@@ -156,7 +158,7 @@ func TestInvokeErrors(t *testing.T) {
 			var fe *FunctionError
 			return errors.As(err, &fe) && fe.Type == "fnError" && fe.Message == "nope" && fe.Kind == "Unhandled"
 		}, true},
-		{"timeout", inv, `{"mode":"sleep","ms":3000}`, func(err error) bool {
+		{"timeout", short, `{"mode":"sleep","ms":3000}`, func(err error) bool {
 			var fe *FunctionError
 			return errors.As(err, &fe) && fe.Timeout() && fe.Type == "Sandbox.Timedout"
 		}, true},

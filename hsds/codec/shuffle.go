@@ -63,28 +63,21 @@ func Unshuffle(dst, src []byte, itemsize int) []byte {
 	}
 	n := len(src) / itemsize
 	switch itemsize {
-	case 2:
-		s0, s1 := src[:n], src[n:2*n]
-		d := dst[:2*n]
-		for i := range s0 {
-			d[2*i] = s0[i]
-			d[2*i+1] = s1[i]
+	case 2, 4, 8:
+		var m int
+		switch itemsize {
+		case 2:
+			m = unshuffle2(dst, src, n)
+		case 4:
+			m = unshuffle4(dst, src, n)
+		default:
+			m = unshuffle8(dst, src, n)
 		}
-	case 4:
-		s0, s1, s2, s3 := src[:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n]
-		d := dst[:4*n]
-		for i := range s0 {
-			e := d[4*i : 4*i+4 : 4*i+4]
-			e[0], e[1], e[2], e[3] = s0[i], s1[i], s2[i], s3[i]
-		}
-	case 8:
-		s0, s1, s2, s3 := src[:n], src[n:2*n], src[2*n:3*n], src[3*n:4*n]
-		s4, s5, s6, s7 := src[4*n:5*n], src[5*n:6*n], src[6*n:7*n], src[7*n:8*n]
-		d := dst[:8*n]
-		for i := range s0 {
-			e := d[8*i : 8*i+8 : 8*i+8]
-			e[0], e[1], e[2], e[3] = s0[i], s1[i], s2[i], s3[i]
-			e[4], e[5], e[6], e[7] = s4[i], s5[i], s6[i], s7[i]
+		for j := 0; j < itemsize; j++ { // the last n%8 elements
+			s := src[j*n : (j+1)*n]
+			for i := m; i < n; i++ {
+				dst[i*itemsize+j] = s[i]
+			}
 		}
 	default:
 		for j := 0; j < itemsize; j++ {

@@ -53,7 +53,7 @@ func parseFunctionRef(ref string) (name, qualifier string, err error) {
 	parts := strings.Split(ref, ":")
 	switch {
 	case len(parts) >= 6 && parts[0] == "arn":
-		if len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" {
+		if len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" {
 			return "", "", fmt.Errorf("invalid function ARN %q", ref)
 		}
 		parts = parts[6:]

@@ -31,6 +31,8 @@ func TestParseFunctionRef(t *testing.T) {
 		{"arn:aws:lambda:us-east-1:123456789012:layer:echo", "", "", true},
 		{"arn:aws:lambda:us-east-1:123456789012:function:echo:1:2", "", "", true},
 		{"123456789012:function:echo:1:2", "", "", true},
+		{"arn::lambda::0:function", "", "", true},
+		{"123456789012:function:", "", "", true},
 		{strings.Repeat(":", 200), "", "", true},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,413 @@
+package rest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+)
+
+func rawJSON(v any) json.RawMessage {
+	b, err := schema.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+func (s *Server) datasetJSON(r *http.Request, f *hdf.File, d *schema.Dataset, dom string, includeAttrs bool) *jobj {
+	cp := d.CreationProperties
+	if len(cp) == 0 {
+		cp = json.RawMessage("{}")
+	}
+	o := obj("id", d.ID, "root", d.Root, "shape", rawJSON(d.Shape), "type", d.Type,
+		"creationProperties", cp)
+	if d.Layout.Class != "" {
+		o.set("layout", rawJSON(d.Layout))
+	}
+	o.set("attributeCount", len(d.Attributes)).set("created", d.Created).
+		set("lastModified", d.LastModified).set("domain", f.Path())
+	if includeAttrs {
+		o.set("attributes", attrsMap(d.Attributes))
+	}
+	p := "/datasets/" + d.ID
+	hrefs := []*jobj{s.href(r, "self", p, dom), s.href(r, "root", "/groups/"+d.Root, dom),
+		s.href(r, "home", "/", dom), s.href(r, "attributes", p+"/attributes", dom)}
+	n, _ := d.Shape.NumElements()
+	if d.Shape.Class == schema.ShapeSimple && n > 100 {
+		sel := make([]string, len(d.Shape.Dims))
+		for i, e := range d.Shape.Dims {
+			step := 1
+			if e > 10 && i == len(d.Shape.Dims)-1 || e > 10 {
+				step = (e + 9) / 10
+			}
+			sel[i] = fmt.Sprintf("0:%d:%d", e, step)
+		}
+		hrefs = append(hrefs, s.href(r, "preview", p+"/value?select=["+strings.Join(sel, ",")+"]", dom))
+	} else if d.Shape.Class != schema.ShapeNull {
+		hrefs = append(hrefs, s.href(r, "data", p+"/value", dom))
+	}
+	return o.set("hrefs", hrefs)
+}
+
+func (s *Server) datatypeJSON(r *http.Request, f *hdf.File, t *schema.Datatype, dom string, includeAttrs bool) *jobj {
+	o := obj("id", t.ID, "root", t.Root, "type", t.Type, "created", t.Created,
+		"lastModified", t.LastModified, "attributeCount", len(t.Attributes), "domain", f.Path())
+	if includeAttrs {
+		o.set("attributes", attrsMap(t.Attributes))
+	}
+	p := "/datatypes/" + t.ID
+	return o.set("hrefs", []*jobj{s.href(r, "self", p, dom), s.href(r, "root", "/groups/"+t.Root, dom),
+		s.href(r, "home", "/", dom), s.href(r, "attributes", p+"/attributes", dom)})
+}
+
+// parseDims decodes an extent list given as an int or a list of ints >= 0 (0 allowed for
+// maxdims as unlimited; "H5S_UNLIMITED" too when unlimitedOK).
+func parseDims(raw json.RawMessage, what string, unlimitedOK bool) ([]int, error) {
+	var one int
+	if json.Unmarshal(raw, &one) == nil {
+		if one < 0 {
+			return nil, httpErr(http.StatusBadRequest, "%s: extents must be >= 0", what)
+		}
+		return []int{one}, nil
+	}
+	var list []any
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&list); err != nil {
+		return nil, httpErr(http.StatusBadRequest, "%s: want an int or a list of ints", what)
+	}
+	if len(list) > 32 {
+		return nil, httpErr(http.StatusBadRequest, "%s: rank %d is more than 32", what, len(list))
+	}
+	out := make([]int, len(list))
+	for i, v := range list {
+		switch x := v.(type) {
+		case json.Number:
+			n, err := x.Int64()
+			if err != nil || n < 0 || n > 1<<53 {
+				return nil, httpErr(http.StatusBadRequest, "%s: extent %v is not an int >= 0", what, x)
+			}
+			out[i] = int(n)
+		case string:
+			if !unlimitedOK || x != "H5S_UNLIMITED" {
+				return nil, httpErr(http.StatusBadRequest, "%s: extent %q is not an int", what, x)
+			}
+			out[i] = 0
+		default:
+			return nil, httpErr(http.StatusBadRequest, "%s: extent %v is not an int", what, v)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
+	rq, err := s.open(r, actCreate)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	rawType, ok := body["type"]
+	if !ok {
+		return httpErr(http.StatusBadRequest, "POST /datasets needs a type")
+	}
+	typ, err := rq.f.ResolveType(ctx, rawType)
+	if err != nil {
+		return badRequestIfInvalid(err)
+	}
+	pt, err := h5type.Parse(typ)
+	if err != nil {
+		return badRequest(err)
+	}
+	if pt.IsVariable() {
+		return httpErr(http.StatusBadRequest, "variable-length dataset types are not supported by this server")
+	}
+	spec := hdf.DatasetSpec{Type: typ}
+	if raw, ok := body["shape"]; ok && string(raw) != "null" {
+		var sname string
+		if json.Unmarshal(raw, &sname) == nil {
+			switch sname {
+			case schema.ShapeScalar:
+			case schema.ShapeNull:
+				return httpErr(http.StatusBadRequest, "H5S_NULL datasets are not supported by this server")
+			default:
+				return httpErr(http.StatusBadRequest, "invalid shape %q", sname)
+			}
+		} else {
+			dims, err := parseDims(raw, "shape", false)
+			if err != nil {
+				return err
+			}
+			if len(dims) > 0 {
+				spec.Dims = dims
+			}
+		}
+	}
+	if raw, ok := body["maxdims"]; ok && string(raw) != "null" {
+		if spec.Dims == nil {
+			return httpErr(http.StatusBadRequest, "maxdims given for a scalar dataset")
+		}
+		if spec.MaxDims, err = parseDims(raw, "maxdims", true); err != nil {
+			return err
+		}
+		if len(spec.MaxDims) != len(spec.Dims) {
+			return httpErr(http.StatusBadRequest, "maxdims %v: rank differs from shape %v", spec.MaxDims, spec.Dims)
+		}
+		for i, m := range spec.MaxDims {
+			if m != 0 && m < spec.Dims[i] {
+				return httpErr(http.StatusBadRequest, "maxdims %v smaller than shape %v", spec.MaxDims, spec.Dims)
+			}
+		}
+	}
+	extra := map[string]json.RawMessage{}
+	if raw, ok := body["creationProperties"]; ok && string(raw) != "null" {
+		cp := map[string]json.RawMessage{}
+		if err := json.Unmarshal(raw, &cp); err != nil {
+			return httpErr(http.StatusBadRequest, "creationProperties must be an object: %v", err)
+		}
+		if err := applyCreationProperties(&spec, cp, extra); err != nil {
+			return err
+		}
+	}
+	parent, name, err := s.creationLink(r, rq, body)
+	if err != nil {
+		return err
+	}
+	if parent != "" {
+		if g, err := rq.f.Group(ctx, parent); err != nil {
+			return s.objectGone(parent, err)
+		} else if _, ok := g.Links[name]; ok {
+			return httpErr(http.StatusConflict, "link %s already exists in group %s", name, parent)
+		}
+	}
+	d, err := rq.f.CreateDatasetWith(ctx, spec, extra)
+	if err != nil {
+		return badRequestIfInvalid(err)
+	}
+	if err := s.linkNew(r, rq, parent, name, d.ID); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, obj("id", d.ID, "root", d.Root, "created", d.Created,
+		"type", d.Type, "shape", rawJSON(d.Shape), "lastModified", d.LastModified, "attributeCount", 0))
+}
+
+// applyCreationProperties moves layout, filters and fillValue into spec and keeps every other
+// property (as sent) in extra.
+func applyCreationProperties(spec *hdf.DatasetSpec, cp, extra map[string]json.RawMessage) error {
+	for k, v := range cp {
+		switch k {
+		case "filters":
+			if _, err := schema.NormalizeFilters(v); err != nil {
+				return badRequest(err)
+			}
+			spec.Filters = v
+		case "fillValue":
+			if _, enc := cp["fillValue_encoding"]; enc {
+				extra[k] = v
+			} else {
+				spec.FillValue = v
+			}
+		case "layout":
+			var l struct {
+				Class string          `json:"class"`
+				Dims  json.RawMessage `json:"dims"`
+			}
+			if err := json.Unmarshal(v, &l); err != nil {
+				return httpErr(http.StatusBadRequest, "creationProperties.layout: %v", err)
+			}
+			switch {
+			case schema.IsRefLayoutClass(l.Class):
+				return httpErr(http.StatusBadRequest, "layout class %s is not supported for creation by this server", l.Class)
+			case l.Class == schema.LayoutChunked && len(l.Dims) > 0:
+				dims, err := parseDims(l.Dims, "layout dims", false)
+				if err != nil {
+					return err
+				}
+				if len(dims) != len(spec.Dims) {
+					return httpErr(http.StatusBadRequest, "layout dims %v: rank differs from shape %v", dims, spec.Dims)
+				}
+				for _, c := range dims {
+					if c <= 0 {
+						return httpErr(http.StatusBadRequest, "layout dims %v must be positive", dims)
+					}
+				}
+				spec.ChunkDims = dims
+			case l.Class == schema.LayoutContiguous || l.Class == schema.LayoutChunked || l.Class == schema.LayoutCompact:
+				if l.Class != schema.LayoutChunked {
+					extra[k] = v // kept as sent; data stays chunked
+				}
+			default:
+				return httpErr(http.StatusBadRequest, "unknown layout class %q", l.Class)
+			}
+		default:
+			extra[k] = v
+		}
+	}
+	return nil
+}
+
+// badRequestIfInvalid maps type and definition errors of a create to 400 (storage errors keep
+// their own status).
+func badRequestIfInvalid(err error) error {
+	ae := (&Server{}).toAPIError(err)
+	if ae.code == http.StatusInternalServerError && !strings.Contains(err.Error(), "write object") {
+		return badRequest(err)
+	}
+	return err
+}
+
+func (s *Server) datasetFor(r *http.Request, act aclAction) (*request, *schema.Dataset, error) {
+	rq, err := s.open(r, act)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := s.objectID(r, rq, schema.KindDataset)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := rq.f.DatasetObject(r.Context(), id)
+	if err != nil {
+		return nil, nil, s.objectGone(id, err)
+	}
+	return rq, d, nil
+}
+
+func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.datasetFor(r, actRead)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.datasetJSON(r, rq.f, d, rq.dom, boolParam(r, "include_attrs")))
+}
+
+func (s *Server) getShape(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.datasetFor(r, actRead)
+	if err != nil {
+		return err
+	}
+	p := "/datasets/" + d.ID
+	return writeJSON(w, http.StatusOK, obj("shape", rawJSON(d.Shape), "hrefs", []*jobj{
+		s.href(r, "self", p+"/shape", rq.dom), s.href(r, "owner", p, rq.dom), s.href(r, "root", "/groups/"+d.Root, rq.dom)},
+		"created", d.Created, "lastModified", d.LastModified))
+}
+
+func (s *Server) putShape(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.datasetFor(r, actUpdate)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	if d.Shape.Class != schema.ShapeSimple {
+		return httpErr(http.StatusBadRequest, "%s datasets cannot be resized", d.Shape.Class)
+	}
+	if len(d.Shape.MaxDims) == 0 {
+		return httpErr(http.StatusBadRequest, "dataset %s is not extensible", d.ID)
+	}
+	dims := append([]int(nil), d.Shape.Dims...)
+	var resp *jobj
+	if raw, ok := body["shape"]; ok {
+		if dims, err = parseDims(raw, "shape", false); err != nil {
+			return err
+		}
+		if len(dims) != len(d.Shape.Dims) {
+			return httpErr(http.StatusBadRequest, "shape %v: rank differs from %v", dims, d.Shape.Dims)
+		}
+		resp = obj()
+	} else if _, ok := body["extend"]; ok {
+		var ext, dim int
+		if _, err := field(body, "extend", &ext); err != nil {
+			return err
+		}
+		if _, err := field(body, "extend_dim", &dim); err != nil {
+			return err
+		}
+		if ext < 0 || dim < 0 || dim >= len(dims) {
+			return httpErr(http.StatusBadRequest, "invalid extend %d / extend_dim %d", ext, dim)
+		}
+		sel := make([]string, len(dims))
+		for i := range sel {
+			sel[i] = ":"
+		}
+		sel[dim] = fmt.Sprintf("%d:%d", dims[dim], dims[dim]+ext)
+		dims[dim] += ext
+		resp = obj("selection", "["+strings.Join(sel, ",")+"]")
+	} else {
+		return httpErr(http.StatusBadRequest, "PUT shape needs shape or extend in the body")
+	}
+	if _, err := rq.f.Resize(r.Context(), d.ID, dims); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) getType(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.datasetFor(r, actRead)
+	if err != nil {
+		return err
+	}
+	p := "/datasets/" + d.ID
+	return writeJSON(w, http.StatusOK, obj("type", d.Type, "hrefs", []*jobj{
+		s.href(r, "self", p+"/type", rq.dom), s.href(r, "owner", p, rq.dom), s.href(r, "root", "/groups/"+d.Root, rq.dom)}))
+}
+
+func (s *Server) postDatatype(w http.ResponseWriter, r *http.Request) error {
+	rq, err := s.open(r, actCreate)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	rawType, ok := body["type"]
+	if !ok {
+		return httpErr(http.StatusBadRequest, "POST /datatypes needs a type")
+	}
+	parent, name, err := s.creationLink(r, rq, body)
+	if err != nil {
+		return err
+	}
+	if parent != "" {
+		if g, err := rq.f.Group(r.Context(), parent); err != nil {
+			return s.objectGone(parent, err)
+		} else if _, ok := g.Links[name]; ok {
+			return httpErr(http.StatusConflict, "link %s already exists in group %s", name, parent)
+		}
+	}
+	t, err := rq.f.CreateDatatype(r.Context(), rawType)
+	if err != nil {
+		return badRequestIfInvalid(err)
+	}
+	if err := s.linkNew(r, rq, parent, name, t.ID); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, obj("id", t.ID, "root", t.Root, "created", t.Created,
+		"lastModified", t.LastModified, "type", t.Type, "attributeCount", 0))
+}
+
+func (s *Server) getDatatype(w http.ResponseWriter, r *http.Request) error {
+	rq, err := s.open(r, actRead)
+	if err != nil {
+		return err
+	}
+	id, err := s.objectID(r, rq, schema.KindDatatype)
+	if err != nil {
+		return err
+	}
+	o, err := s.objectJSON(r, rq.f, id, rq.dom, false, boolParam(r, "include_attrs"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
