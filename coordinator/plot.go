@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -115,6 +116,7 @@ func buildPlot(t Table, x, y string) (*plot.Plot, plotter.XYs, error) {
 		yl = fmt.Sprintf("%s (%s)", y, u)
 	}
 	p.Y.Label.Text = yl
+	p.Y.Tick.Marker = preciseTicks{}
 	p.Add(plotter.NewGrid())
 	if dates {
 		p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
@@ -141,4 +143,34 @@ func metaString(m map[string]any, key, def string) string {
 		return s
 	}
 	return def
+}
+
+// preciseTicks are gonum's default ticks with labels printed to the precision their spacing
+// needs (the default %g labels of a narrow range such as 21.19..21.22 all read "21").
+type preciseTicks struct{}
+
+// Ticks returns the default tick positions with labels of enough decimals.
+func (preciseTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	step := math.Inf(1)
+	prev := math.NaN()
+	for _, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		if !math.IsNaN(prev) && t.Value-prev < step {
+			step = t.Value - prev
+		}
+		prev = t.Value
+	}
+	prec := 0
+	if step > 0 && !math.IsInf(step, 1) {
+		prec = max(0, int(math.Ceil(-math.Log10(step)+1e-9)))
+	}
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', prec, 64)
+		}
+	}
+	return ticks
 }

@@ -130,11 +130,7 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 	if bucket == "" {
 		bucket = h.cfg.DefaultBucket
 	}
-	var obj schema.Dataset
-	if err := json.Unmarshal(t.Dataset, &obj); err != nil {
-		return nil, permanent(fmt.Errorf("task dataset: %w", err))
-	}
-	ds, err := hdf.OpenDataset(st, bucket, &obj)
+	ds, err := openTaskDataset(st, bucket, t.Dataset)
 	if err != nil {
 		return nil, permanent(err)
 	}
@@ -157,4 +153,13 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 	h.log.LogAttrs(ctx, slog.LevelDebug, "task done", slog.String("job", t.Job), slog.Int("task", t.Index),
 		slog.Int64("chunks", res.Chunks), slog.Int64("bytes", res.StoredBytes), slog.Duration("took", time.Since(start)))
 	return &res, nil
+}
+
+// openTaskDataset builds the dataset from the JSON a task carries.
+func openTaskDataset(st store.Store, bucket string, raw json.RawMessage) (*hdf.Dataset, error) {
+	var obj schema.Dataset
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("task dataset: %w", err)
+	}
+	return hdf.OpenDataset(st, bucket, &obj)
 }

@@ -129,7 +129,7 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 		return nil, res, err
 	}
 	if first+count > grid.Count() {
-		return nil, res, fmt.Errorf("task chunks %d..%d beyond the %d chunks of the selection", first, first+count, grid.Count())
+		return nil, res, fmt.Errorf("%w: task chunks %d..%d beyond the %d chunks of the selection", errBadRange, first, first+count, grid.Count())
 	}
 	if concurrency <= 0 {
 		concurrency = DefaultTaskConcurrency
@@ -246,7 +246,11 @@ func growFloats(b []float64, n int) []float64 {
 	return b[:n]
 }
 
-// isPermanent reports whether a task error cannot be fixed by retrying.
+var errBadRange = errors.New("bad task range")
+
+// isPermanent reports whether a task error cannot be fixed by retrying: a bad request, or data
+// that cannot be decoded (a corrupt chunk stays corrupt).
 func isPermanent(err error) bool {
-	return errors.Is(err, selection.ErrInvalid) || errors.Is(err, hdf.ErrUnsupported)
+	return errors.Is(err, selection.ErrInvalid) || errors.Is(err, hdf.ErrUnsupported) || errors.Is(err, errBadRange) ||
+		errors.Is(err, hdf.ErrCorrupt)
 }

@@ -85,6 +85,16 @@ func BenchmarkDecode(b *testing.B) {
 					}
 				}
 			})
+			// The blosc frame alone, without the HDF5 unshuffle.
+			b.Run(kind+"/"+bp.name+"/blosc-only", func(b *testing.B) {
+				dst := make([]byte, len(raw))
+				b.SetBytes(int64(len(raw)))
+				for b.Loop() {
+					if _, err := BloscDecode(dst, enc, len(raw)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 		b.Run(kind+"/memcpy", func(b *testing.B) {
 			dst := make([]byte, len(raw))
@@ -113,5 +123,19 @@ func BenchmarkEncode(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkUnshuffle measures the HDF5 byte unshuffle on 4 MiB.
+func BenchmarkUnshuffle(b *testing.B) {
+	src := genData("random", 4<<20, 1, 1)
+	dst := make([]byte, len(src))
+	for _, item := range []int{2, 4, 8, 3} {
+		b.Run(fmt.Sprintf("item%d", item), func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				Unshuffle(dst, src, item)
+			}
+		})
 	}
 }

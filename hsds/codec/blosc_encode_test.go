@@ -132,3 +132,33 @@ func TestComputeBlocksize(t *testing.T) {
 		}
 	}
 }
+
+// TestBloscEncodeHeaderMatchesC encodes the reference data with the
+// reference parameters and compares the header with c-blosc's: version
+// bytes, flags (but the memcpyed bit, which depends on the codec's
+// output), typesize, nbytes and blocksize.
+func TestBloscEncodeHeaderMatchesC(t *testing.T) {
+	m := loadManifest(t)
+	n := 0
+	for _, f := range m.Frames {
+		if f.BlockSize != 0 || f.SplitMode != "FORWARD_COMPAT" || f.Shuffle == "bitshuffle" {
+			continue
+		}
+		n++
+		frame := f.frame(t)
+		raw := f.raw(t)
+		got, err := BloscEncode(raw, f.CName, f.CLevel, f.Shuffle == "shuffle", f.ItemSize)
+		if err != nil {
+			t.Fatalf("%s: %v", f.File, err)
+		}
+		g, c := append([]byte(nil), got[:12]...), append([]byte(nil), frame[:12]...)
+		g[2] &^= flagMemcpyed
+		c[2] &^= flagMemcpyed
+		if !bytes.Equal(g, c) {
+			t.Errorf("%s: header % x, c-blosc wrote % x", f.File, g, c)
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d comparable reference frames", n)
+	}
+}

@@ -11,7 +11,7 @@ func addReferenceSeeds(f *testing.F, add func(frame []byte)) {
 	m := loadManifest(f)
 	for _, fr := range m.Frames {
 		b := fr.frame(f)
-		if len(b) <= 64<<10 {
+		if len(b) <= 16<<10 {
 			add(b)
 		}
 	}

@@ -78,7 +78,7 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 	}
 	out, err := d.Pipeline.Decode(buf[:0], raw, d.chunkBytes)
 	if err != nil {
-		return nil, fmt.Errorf("decode chunk %s of dataset %s: %w", schema.IndexString(index), d.ID, err)
+		return nil, fmt.Errorf("%w %s of dataset %s: %w", ErrCorrupt, schema.IndexString(index), d.ID, err)
 	}
 	return out, nil
 }

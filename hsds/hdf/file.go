@@ -24,6 +24,8 @@ var (
 	ErrIsFolder = errors.New("is a folder")
 	// ErrUnsupported is returned for valid HDF features this engine does not implement.
 	ErrUnsupported = errors.New("unsupported")
+	// ErrCorrupt is returned for stored chunks that cannot be decoded.
+	ErrCorrupt = errors.New("corrupt chunk")
 )
 
 // File is an open domain (the HSDS stand-in for an HDF5 file) or folder.

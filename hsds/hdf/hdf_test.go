@@ -394,3 +394,39 @@ func TestFillAndScalar(t *testing.T) {
 		t.Errorf("scalar read %x, %v; want %x", got, err, v)
 	}
 }
+
+func TestCorruptChunksAreErrors(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, _ := Create(ctx, st, bucket, "/bad.h5", CreateOptions{Owner: "u"})
+	ds, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I32LE"`), Dims: []int{8},
+		ChunkDims: []int{8}, ExactChunks: true, Filters: json.RawMessage(`["shuffle","gzip"]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := f.CreateDataset(ctx, f.RootID(), "y", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I32LE"`), Dims: []int{4},
+		ChunkDims: []int{4}, ExactChunks: true, Filters: json.RawMessage(`["shuffle","gzip"]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := small.WriteChunk(ctx, []int{0}, make([]byte, 16)); err != nil {
+		t.Fatal(err)
+	}
+	wrongSize, _, _ := st.Get(ctx, bucket, small.ChunkKey([]int{0}))
+	for name, raw := range map[string][]byte{
+		"garbage":         []byte("not a chunk at all"),
+		"truncated frame": wrongSize[:len(wrongSize)-3],
+		"wrong size":      wrongSize, // a valid frame of 16 bytes where 32 are due
+		"empty":           {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := st.Put(ctx, bucket, ds.ChunkKey([]int{0}), raw, store.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := ds.Read(ctx, selection.All(ds.Dims), 0)
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), ds.ID) {
+				t.Errorf("read of a %s chunk: %v, want ErrCorrupt naming the dataset", name, err)
+			}
+		})
+	}
+}

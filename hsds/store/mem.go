@@ -119,6 +119,9 @@ func (m *Memory) Delete(ctx context.Context, bucket, key string) error {
 // List implements Store. It lists a snapshot taken when it starts, so fn may
 // call back into the store.
 func (m *Memory) List(ctx context.Context, bucket, prefix, delimiter string, fn func(Entry) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("list %s/%s: %w", bucket, prefix, err)
+	}
 	if err := ValidateBucket(bucket); err != nil {
 		return fmt.Errorf("list: %w", err)
 	}

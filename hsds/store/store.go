@@ -52,10 +52,15 @@ type PutOptions struct {
 // Entry is one item reported by List: an object, or with a delimiter a common
 // prefix (IsPrefix true, Key ending with the delimiter, other fields zero).
 type Entry struct {
-	Key          string
-	IsPrefix     bool
-	Size         int64
-	ETag         string
+	// Key is the object key, or the common prefix when IsPrefix is set.
+	Key string
+	// IsPrefix marks a common prefix rolled up by the delimiter.
+	IsPrefix bool
+	// Size is the object's length in bytes.
+	Size int64
+	// ETag is the lowercase hex MD5 of the content, without quotes.
+	ETag string
+	// LastModified is the time the object was last written.
 	LastModified time.Time
 }
 

@@ -1,0 +1,496 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+)
+
+// forEach runs fn(0..n-1) with at most limit at a time, stopping at the first error.
+func forEach(ctx context.Context, n, limit int, fn func(i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(limit, 1))
+	for i := 0; i < n; i++ {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return fn(i) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// attrOwner opens the request's domain and the object whose attributes the route names.
+func (s *Server) attrOwner(r *http.Request, act aclAction) (*request, string, map[string]schema.Attribute, error) {
+	rq, err := s.open(r, act)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	col := strings.Split(strings.Trim(r.URL.Path, "/"), "/")[0]
+	kind := map[string]byte{"groups": schema.KindGroup, "datasets": schema.KindDataset, "datatypes": schema.KindDatatype}[col]
+	id, err := s.objectID(r, rq, kind)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	attrs, err := rq.f.ObjectAttributes(r.Context(), id)
+	if err != nil {
+		return nil, "", nil, s.objectGone(id, err)
+	}
+	return rq, id, attrs, nil
+}
+
+func (s *Server) attrMissing(id, name string) error {
+	if s.isDeleted("attr:" + id + "/" + name) {
+		return httpErr(http.StatusGone, "attribute %s has been deleted", name)
+	}
+	return httpErr(http.StatusNotFound, "attribute %s not found", name)
+}
+
+// attrJSON is one attribute as GET returns it.
+func (s *Server) attrJSON(r *http.Request, dom, id, name string, a schema.Attribute, withData, single bool) *jobj {
+	o := obj("name", name, "type", a.Type, "shape", rawJSON(a.Shape))
+	if withData {
+		o.set("value", a.Value)
+		if a.Encoding != "" {
+			o.set("encoding", a.Encoding)
+		}
+	}
+	o.set("created", a.Created)
+	p := "/" + collectionOf(id) + "/" + id + "/attributes/" + name
+	if single {
+		o.set("lastModified", a.Created)
+		o.set("hrefs", []*jobj{s.href(r, "self", p, dom), s.href(r, "owner", "/"+collectionOf(id)+"/"+id, dom),
+			s.href(r, "root", "/groups/"+schema.RootOf(id), dom)})
+	} else {
+		o.set("href", s.url(r, p, dom))
+	}
+	return o
+}
+
+func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) error {
+	rq, id, attrs, err := s.attrOwner(r, actRead)
+	if err != nil {
+		return err
+	}
+	names := sortedNames(attrs)
+	if boolParam(r, "CreateOrder") {
+		sort.SliceStable(names, func(i, j int) bool { return attrs[names[i]].Created < attrs[names[j]].Created })
+	}
+	if pat := r.URL.Query().Get("pattern"); pat != "" {
+		var keep []string
+		for _, n := range names {
+			if ok, err := path.Match(pat, n); err != nil {
+				return httpErr(http.StatusBadRequest, "invalid pattern %q: %v", pat, err)
+			} else if ok {
+				keep = append(keep, n)
+			}
+		}
+		names = keep
+	}
+	if names, err = page(r, names); err != nil {
+		return err
+	}
+	withData := boolParam(r, "IncludeData")
+	out := make([]*jobj, 0, len(names))
+	for _, n := range names {
+		out = append(out, s.attrJSON(r, rq.dom, id, n, attrs[n], withData, false))
+	}
+	p := "/" + collectionOf(id) + "/" + id
+	return writeJSON(w, http.StatusOK, obj("attributes", out, "hrefs", []*jobj{
+		s.href(r, "self", p+"/attributes", rq.dom), s.href(r, "owner", p, rq.dom),
+		s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom)}))
+}
+
+func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
+	rq, id, attrs, err := s.attrOwner(r, actRead)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	a, ok := attrs[name]
+	if !ok {
+		return s.attrMissing(id, name)
+	}
+	withData := true
+	if v := r.URL.Query().Get("IncludeData"); v != "" {
+		withData = boolParam(r, "IncludeData")
+	}
+	return writeJSON(w, http.StatusOK, s.attrJSON(r, rq.dom, id, name, a, withData, true))
+}
+
+// attrBytes returns the element bytes of an attribute value.
+func attrBytes(a schema.Attribute, t *h5type.Type) ([]byte, error) {
+	if a.Encoding == "base64" {
+		var s64 string
+		if err := json.Unmarshal(a.Value, &s64); err != nil {
+			return nil, err
+		}
+		return base64.StdEncoding.DecodeString(s64)
+	}
+	dec := json.NewDecoder(bytes.NewReader(a.Value))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return t.EncodeValue(v, shapeDims(a.Shape))
+}
+
+func shapeDims(sh schema.Shape) []int {
+	if sh.Class == schema.ShapeSimple {
+		return sh.Dims
+	}
+	return nil
+}
+
+func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error {
+	rq, id, attrs, err := s.attrOwner(r, actRead)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	a, ok := attrs[name]
+	if !ok {
+		return s.attrMissing(id, name)
+	}
+	t, err := h5type.Parse(a.Type)
+	if err != nil {
+		return err
+	}
+	if wantsBinary(r) && !t.IsVariable() && a.Shape.Class != schema.ShapeNull {
+		b, err := attrBytes(a, t)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", octet)
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(b)
+		return nil
+	}
+	o := obj("value", a.Value)
+	if a.Encoding != "" {
+		o.set("encoding", a.Encoding)
+	}
+	p := "/" + collectionOf(id) + "/" + id + "/attributes/" + name
+	o.set("hrefs", []*jobj{s.href(r, "self", p+"/value", rq.dom), s.href(r, "owner", p, rq.dom)})
+	return writeJSON(w, http.StatusOK, o)
+}
+
+// attrShape decodes an attribute shape from a request: absent or [] is scalar, an int or list
+// is simple, "H5S_NULL"/"H5S_SCALAR" strings and {"class":...} objects are accepted.
+func attrShape(raw json.RawMessage) (schema.Shape, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return schema.Shape{Class: schema.ShapeScalar}, nil
+	}
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		switch name {
+		case schema.ShapeNull, schema.ShapeScalar:
+			return schema.Shape{Class: name}, nil
+		}
+		return schema.Shape{}, httpErr(http.StatusBadRequest, "invalid attribute shape %q", name)
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		var sh schema.Shape
+		if err := json.Unmarshal(raw, &sh); err != nil {
+			return sh, httpErr(http.StatusBadRequest, "invalid attribute shape: %v", err)
+		}
+		sh.MaxDims = nil
+		return sh, nil
+	}
+	dims, err := parseDims(raw, "attribute shape", false)
+	if err != nil {
+		return schema.Shape{}, err
+	}
+	if len(dims) == 0 {
+		return schema.Shape{Class: schema.ShapeScalar}, nil
+	}
+	return schema.Shape{Class: schema.ShapeSimple, Dims: dims}, nil
+}
+
+// attrValue validates a request value against type and shape and returns the JSON to store
+// (canonical JSON when the bytes allow it, else base64 with encoding "base64").
+func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding string) (json.RawMessage, string, error) {
+	if sh.Class == schema.ShapeNull || len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage("null"), "", nil
+	}
+	dims := shapeDims(sh)
+	var elems []byte
+	if encoding == "base64" {
+		var s64 string
+		if err := json.Unmarshal(raw, &s64); err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "base64 value must be a string")
+		}
+		b, err := base64.StdEncoding.DecodeString(s64)
+		if err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "invalid base64 value: %v", err)
+		}
+		elems = b
+	} else if encoding != "" {
+		return nil, "", httpErr(http.StatusBadRequest, "unknown encoding %q", encoding)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
+		}
+		b, err := t.EncodeValue(v, dims)
+		if err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "value does not match type and shape %v: %v", dims, err)
+		}
+		elems = b
+	}
+	n, err := h5type.NumElements(dims)
+	if err != nil {
+		return nil, "", badRequest(err)
+	}
+	if !t.IsVariable() && len(elems) != n*t.Size() {
+		return nil, "", httpErr(http.StatusBadRequest, "value has %d bytes, want %d", len(elems), n*t.Size())
+	}
+	v, err := t.DecodeValue(elems, dims)
+	if err == nil {
+		var js []byte
+		if js, err = h5type.MarshalValueJSON(v, false); err == nil {
+			return js, "", nil
+		}
+	}
+	if errors.Is(err, h5type.ErrNotUTF8) {
+		b, _ := json.Marshal(base64.StdEncoding.EncodeToString(elems))
+		return b, "base64", nil
+	}
+	return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
+}
+
+// attrFromBody builds an attribute from a PUT body {type, shape?, value?, encoding?}.
+func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]json.RawMessage) (schema.Attribute, error) {
+	var a schema.Attribute
+	rawType, ok := body["type"]
+	if !ok {
+		return a, httpErr(http.StatusBadRequest, "attribute needs a type")
+	}
+	typ, err := f.ResolveType(ctx, rawType)
+	if err != nil {
+		return a, badRequestIfInvalid(err)
+	}
+	t, err := h5type.Parse(typ)
+	if err != nil {
+		return a, badRequest(err)
+	}
+	if a.Shape, err = attrShape(body["shape"]); err != nil {
+		return a, err
+	}
+	var enc string
+	if _, err := field(body, "encoding", &enc); err != nil {
+		return a, err
+	}
+	a.Type = typ
+	if a.Value, a.Encoding, err = attrValue(t, a.Shape, body["value"], enc); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// putOneAttr stores one attribute and reports whether it was created (201) or identical (200).
+func (s *Server) putOneAttr(r *http.Request, rq *request, id, name string, body map[string]json.RawMessage) (bool, error) {
+	if err := hdf.ValidateName(name); err != nil {
+		return false, badRequest(err)
+	}
+	a, err := s.attrFromBody(r.Context(), rq.f, body)
+	if err != nil {
+		return false, err
+	}
+	created, err := rq.f.PutAttribute(r.Context(), id, name, a, boolParam(r, "replace"))
+	if errors.Is(err, hdf.ErrExists) {
+		return false, httpErr(http.StatusConflict, "attribute %s already exists", name)
+	}
+	if err != nil {
+		return false, s.objectGone(id, err)
+	}
+	s.untomb("attr:" + id + "/" + name)
+	return created, nil
+}
+
+func created2code(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+func (s *Server) putAttribute(w http.ResponseWriter, r *http.Request) error {
+	rq, id, _, err := s.attrOwner(r, actCreate)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	created, err := s.putOneAttr(r, rq, id, r.PathValue("name"), body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, created2code(created), obj())
+}
+
+func (s *Server) putAttributes(w http.ResponseWriter, r *http.Request) error {
+	rq, id, _, err := s.attrOwner(r, actCreate)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	var attrs map[string]map[string]json.RawMessage
+	if ok, err := field(body, "attributes", &attrs); err != nil {
+		return err
+	} else if !ok {
+		return httpErr(http.StatusBadRequest, "PUT attributes needs attributes in the body")
+	}
+	ids := []string{id}
+	if _, err := field(body, "obj_ids", &ids); err != nil {
+		return err
+	}
+	any201 := false
+	for _, oid := range ids {
+		if err := schema.ValidateID(oid); err != nil || schema.RootOf(oid) != rq.f.RootID() {
+			return httpErr(http.StatusBadRequest, "invalid object id %q", oid)
+		}
+		for _, n := range sortedNames(attrs) {
+			c, err := s.putOneAttr(r, rq, oid, n, attrs[n])
+			if err != nil {
+				return err
+			}
+			any201 = any201 || c
+		}
+	}
+	return writeJSON(w, created2code(any201), obj())
+}
+
+func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
+	rq, id, attrs, err := s.attrOwner(r, actRead)
+	if err != nil {
+		return err
+	}
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	var names []string
+	if ok, err := field(body, "attr_names", &names); err != nil {
+		return err
+	} else if !ok {
+		return httpErr(http.StatusBadRequest, "POST attributes needs attr_names in the body")
+	}
+	withData := true
+	if v := r.URL.Query().Get("IncludeData"); v != "" {
+		withData = boolParam(r, "IncludeData")
+	}
+	out := make([]*jobj, 0, len(names))
+	for _, n := range names {
+		a, ok := attrs[n]
+		if !ok {
+			return s.attrMissing(id, n)
+		}
+		out = append(out, s.attrJSON(r, rq.dom, id, n, a, withData, false))
+	}
+	return writeJSON(w, http.StatusOK, obj("attributes", out))
+}
+
+func (s *Server) putAttributeValue(w http.ResponseWriter, r *http.Request) error {
+	rq, id, attrs, err := s.attrOwner(r, actUpdate)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	a, ok := attrs[name]
+	if !ok {
+		return s.attrMissing(id, name)
+	}
+	t, err := h5type.Parse(a.Type)
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	var enc string
+	if isBinaryBody(r) {
+		if t.IsVariable() {
+			return httpErr(http.StatusBadRequest, "binary values of variable-length attributes are not supported")
+		}
+		b, err := readBody(r, s.cfg.MaxRequestBytes)
+		if err != nil {
+			return err
+		}
+		raw, _ = json.Marshal(base64.StdEncoding.EncodeToString(b))
+		enc = "base64"
+	} else {
+		body, err := decodeBody(r)
+		if err != nil {
+			return err
+		}
+		raw = body["value"]
+		if _, err := field(body, "encoding", &enc); err != nil {
+			return err
+		}
+	}
+	if a.Value, a.Encoding, err = attrValue(t, a.Shape, raw, enc); err != nil {
+		return err
+	}
+	if _, err := rq.f.PutAttribute(r.Context(), id, name, a, true); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, obj())
+}
+
+func (s *Server) deleteAttributes(w http.ResponseWriter, r *http.Request) error {
+	sep := r.URL.Query().Get("separator")
+	if sep == "" {
+		sep = "/"
+	}
+	names := r.URL.Query().Get("attr_names")
+	if names == "" {
+		return httpErr(http.StatusBadRequest, "DELETE attributes needs the attr_names parameter")
+	}
+	return s.removeAttrs(w, r, strings.Split(names, sep))
+}
+
+func (s *Server) deleteAttribute(w http.ResponseWriter, r *http.Request) error {
+	return s.removeAttrs(w, r, []string{r.PathValue("name")})
+}
+
+func (s *Server) removeAttrs(w http.ResponseWriter, r *http.Request, names []string) error {
+	rq, id, attrs, err := s.attrOwner(r, actDelete)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, ok := attrs[n]; !ok {
+			return s.attrMissing(id, n)
+		}
+	}
+	if err := rq.f.DeleteAttributes(r.Context(), id, names...); err != nil {
+		return err
+	}
+	for _, n := range names {
+		s.tombstone("attr:" + id + "/" + n)
+	}
+	return writeJSON(w, http.StatusOK, obj())
+}

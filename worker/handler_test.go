@@ -1,0 +1,124 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/internal/synth"
+)
+
+func cubeTask(t *testing.T) (*Handler, Task) {
+	t.Helper()
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, err := hdf.Create(ctx, st, "b", "/c.h5", hdf.CreateOptions{Owner: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := synth.WriteCube(ctx, f, synth.CubeOptions{Shape: []int{6, 10, 8}, Chunks: []int{2, 5, 8}, Type: "float32", Compressor: "gzip", Shuffle: true}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := f.OpenDatasetPath(ctx, "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := json.Marshal(ds.Obj)
+	h := NewHandler(Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
+	return h, Task{Version: TaskVersion, Dataset: obj, Op: "sum", Reduce: []bool{false, true, true}, First: 0, Count: 6}
+}
+
+func TestTaskSumMatchesDirectSum(t *testing.T) {
+	h, task := cubeTask(t)
+	for _, sel := range []string{"", "[1:6:2,3:9,[0,2,7]]", "[0:6,4,0:8:3]"} {
+		t.Run(sel, func(t *testing.T) {
+			task := task
+			task.Select = sel
+			// The task covers all chunks of the selection.
+			red := mustReduction(t, h, &task)
+			task.Count = red.Sel.Grid(red.DS.ChunkDims).Count()
+			payload, _ := json.Marshal(TaskEvent{Task: &task})
+			out, err := h.Invoke(context.Background(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev ResultEvent
+			if err := json.Unmarshal(out, &ev); err != nil || ev.Result == nil {
+				t.Fatalf("answer %s: %v", out, err)
+			}
+			p := red.NewPartial()
+			if err := p.UnmarshalBinary(ev.Result.Partial); err != nil {
+				t.Fatal(err)
+			}
+			res := p.Finalize()
+			// Direct: sum over the selection of float32(CubeValue) per kept time index.
+			shape := red.Sel.Shape()
+			want := make([]float64, shape[0])
+			for a := 0; a < shape[0]; a++ {
+				for b := 0; b < shape[1]; b++ {
+					for c := 0; c < shape[2]; c++ {
+						idx := []int{red.Sel.Dim(0).Index(a), red.Sel.Dim(1).Index(b), red.Sel.Dim(2).Index(c)}
+						want[a] += float64(float32(synth.CubeValue(idx)))
+					}
+				}
+			}
+			for i := range want {
+				if d := res.Value[i] - want[i]; d > 1e-9 || d < -1e-9 {
+					t.Errorf("cell %d: sum %v, want %v", i, res.Value[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func mustReduction(t *testing.T, h *Handler, task *Task) *Reduction {
+	t.Helper()
+	st, _ := h.store(context.Background(), "")
+	ds, err := openTaskDataset(st, "b", task.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReduction(ds, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestBadEvents(t *testing.T) {
+	h, good := cubeTask(t)
+	mk := func(mut func(*Task)) []byte {
+		task := good
+		mut(&task)
+		b, _ := json.Marshal(TaskEvent{Task: &task})
+		return b
+	}
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		retry   bool
+	}{
+		{"not json", []byte("{"), false},
+		{"unknown event", []byte(`{"foo": 1}`), false},
+		{"bad version", mk(func(t *Task) { t.Version = 99 }), false},
+		{"bad op", mk(func(t *Task) { t.Op = "median" }), false},
+		{"bad select", mk(func(t *Task) { t.Select = "[0:99,:,:]" }), false},
+		{"rank mismatch", mk(func(t *Task) { t.Reduce = []bool{true} }), false},
+		{"range beyond grid", mk(func(t *Task) { t.First = 5; t.Count = 10 }), false},
+		{"bad dataset", mk(func(t *Task) { t.Dataset = json.RawMessage(`{"id": "x"}`) }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.Invoke(context.Background(), tc.payload)
+			var we *Error
+			if !errors.As(err, &we) {
+				t.Fatalf("err = %v, want a *worker.Error", err)
+			}
+			if we.Retry != tc.retry {
+				t.Errorf("retry = %v, want %v (%v)", we.Retry, tc.retry, err)
+			}
+		})
+	}
+}
