@@ -3,11 +3,13 @@ package worker
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,11 +150,56 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 	if res.Partial, err = p.MarshalBinary(); err != nil {
 		return nil, permanent(err)
 	}
+	if limit := h.inlineLimit(t); limit > 0 && len(res.Partial) > limit {
+		if res.PartialRef, err = h.spill(ctx, st, t, bucket, res.Partial); err != nil {
+			return nil, retryable(err)
+		}
+		res.Partial = nil
+	}
 	res.Index = t.Index
 	res.ColdStart = cold
 	h.log.LogAttrs(ctx, slog.LevelDebug, "task done", slog.String("job", t.Job), slog.Int("task", t.Index),
 		slog.Int64("chunks", res.Chunks), slog.Int64("bytes", res.StoredBytes), slog.Duration("took", time.Since(start)))
 	return &res, nil
+}
+
+// lambdaInlineLimit leaves room in Lambda's 6 MB synchronous response for the JSON envelope
+// (base64 grows the partial by a third).
+const lambdaInlineLimit = 4 << 20
+
+func (h *Handler) inlineLimit(t *Task) int {
+	if t.MaxInlineBytes > 0 {
+		return t.MaxInlineBytes
+	}
+	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return lambdaInlineLimit
+	}
+	return 0
+}
+
+// spill writes a large partial to the store; the coordinator reads and deletes it.
+func (h *Handler) spill(ctx context.Context, st store.Store, t *Task, bucket string, data []byte) (*ObjectRef, error) {
+	rb := t.ResultBucket
+	if rb == "" {
+		rb = bucket
+	}
+	prefix := t.ResultPrefix
+	if prefix == "" {
+		prefix = "hsfan-results"
+	}
+	job := t.Job
+	if job == "" {
+		job = "job"
+	}
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s/%s/%06d-%x.partial", strings.Trim(prefix, "/"), job, t.Index, nonce)
+	if _, err := st.Put(ctx, rb, key, data, store.PutOptions{}); err != nil {
+		return nil, fmt.Errorf("write partial %s: %w", key, err)
+	}
+	return &ObjectRef{Store: t.Store, Bucket: rb, Key: key, Size: int64(len(data))}, nil
 }
 
 // openTaskDataset builds the dataset from the JSON a task carries.

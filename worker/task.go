@@ -47,6 +47,13 @@ type Task struct {
 	DelayMillis int `json:"delay_ms,omitempty"`
 	// NoOp answers at once with an empty partial (coordinator overhead benchmarks).
 	NoOp bool `json:"noop,omitempty"`
+	// MaxInlineBytes is the largest partial returned inline; a larger one is written to
+	// ResultBucket (default Bucket) under ResultPrefix and returned as a reference. 0 means the
+	// worker's default (5 MB under Lambda, whose synchronous responses are limited to 6 MB;
+	// unlimited otherwise).
+	MaxInlineBytes int    `json:"max_inline_bytes,omitempty"`
+	ResultBucket   string `json:"result_bucket,omitempty"`
+	ResultPrefix   string `json:"result_prefix,omitempty"`
 }
 
 // TaskEvent is the envelope of a task.
@@ -57,8 +64,10 @@ type TaskEvent struct {
 // TaskResult is a worker's answer to a task.
 type TaskResult struct {
 	Index int `json:"index"`
-	// Partial is the marshalled ops.Partial of the task's chunks.
-	Partial []byte `json:"partial"`
+	// Partial is the marshalled ops.Partial of the task's chunks, or empty when PartialRef
+	// points at it in the store (partials too large for the invocation response).
+	Partial    []byte     `json:"partial,omitempty"`
+	PartialRef *ObjectRef `json:"partial_ref,omitempty"`
 	// Chunks is the number of chunks reduced, Allocated those that existed in the store.
 	Chunks    int64 `json:"chunks"`
 	Allocated int64 `json:"allocated"`
@@ -72,6 +81,14 @@ type TaskResult struct {
 	ReduceNanos int64 `json:"reduce_ns"`
 	// ColdStart is true for the first invocation of a worker process.
 	ColdStart bool `json:"cold_start,omitempty"`
+}
+
+// ObjectRef locates an object in a store.
+type ObjectRef struct {
+	Store  string `json:"store"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
 }
 
 // ResultEvent is the envelope of a TaskResult.

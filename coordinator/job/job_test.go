@@ -273,3 +273,28 @@ func TestOutputsReadBack(t *testing.T) {
 		}
 	}
 }
+
+// TestLargePartialsGoThroughTheStore: partials over the inline limit (a map) travel through the
+// store, give the same result, and leave nothing behind.
+func TestLargePartialsGoThroughTheStore(t *testing.T) {
+	st := sstStore(t, 3)
+	spec := sstSpec()
+	spec.Reduce, spec.Weights, spec.Select, spec.Op = []string{"time"}, "", "[:,300:340,0:64]", "max"
+	spec.Concurrency, spec.TargetBytes = 3, 1
+	inline := runJob(t, st, spec, nil)
+	spec.MaxInlineBytes = 1
+	spilled := runJob(t, st, spec, nil)
+	if len(inline.Result.Value) != 40*64 {
+		t.Fatalf("%d cells, want %d", len(inline.Result.Value), 40*64)
+	}
+	for i := range inline.Result.Value {
+		if math.Float64bits(inline.Result.Value[i]) != math.Float64bits(spilled.Result.Value[i]) {
+			t.Fatalf("cell %d: %v through the store, %v inline", i, spilled.Result.Value[i], inline.Result.Value[i])
+		}
+	}
+	n := 0
+	_ = st.List(context.Background(), testBucket, "hsfan-results/", "", func(store.Entry) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("%d spilled partials left in the store", n)
+	}
+}

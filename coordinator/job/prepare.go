@@ -2,10 +2,13 @@ package job
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/hsfan/hsfan/coordinator"
 	"github.com/hsfan/hsfan/hsds/h5type"
@@ -30,6 +33,8 @@ type Prepared struct {
 	// GridDims are the touched chunks per dimension and Plan the tasks.
 	GridDims []int
 	Plan     coordinator.Plan
+
+	st store.Store
 }
 
 // Prepare opens the dataset, resolves axes, weights and CF decoding, and plans the tasks.
@@ -45,7 +50,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Prepared{Spec: spec, File: f, DS: ds}
+	p := &Prepared{Spec: spec, File: f, DS: ds, st: st}
 	if spec.Select == "" {
 		p.Sel = selection.All(ds.Dims)
 	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
@@ -81,10 +86,14 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if storeURL == "" {
 		storeURL = spec.Store
 	}
-	p.Template = worker.Task{Version: worker.TaskVersion, Store: storeURL, Bucket: spec.Bucket,
-		Dataset: mustJSON(ds.Obj), Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,
+	dsJSON, err := json.Marshal(ds.Obj)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", ds.ID, err)
+	}
+	p.Template = worker.Task{Version: worker.TaskVersion, Job: newJobID(), Store: storeURL, Bucket: spec.Bucket,
+		Dataset: dsJSON, Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,
 		NoCF: spec.NoCF, Units: spec.Units, Bins: spec.Bins, HistMin: spec.HistMin, HistMax: spec.HistMax,
-		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency}
+		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency, MaxInlineBytes: spec.MaxInlineBytes}
 	for _, w := range axisWeights {
 		if w != nil {
 			p.Template.AxisWeights = axisWeights
@@ -181,10 +190,9 @@ func toFloat64(dst []float64, raw []byte, d *hdf.Dataset) error {
 	return h5type.ToFloat64(dst, raw, d.Type)
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err)) // schema objects always encode
-	}
-	return b
+// newJobID names a run: UTC time plus randomness, sortable and unique.
+func newJobID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }

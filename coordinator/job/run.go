@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/version"
 	"github.com/hsfan/hsfan/ops"
 	"github.com/hsfan/hsfan/worker"
@@ -88,8 +90,15 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		if err := json.Unmarshal(r.Payload, &ev); err != nil {
 			return fmt.Errorf("task %d: %w", t.Index, err)
 		}
+		data := ev.Result.Partial
+		if ref := ev.Result.PartialRef; ref != nil {
+			var err error
+			if data, err = p.fetchPartial(ctx, ref); err != nil {
+				return fmt.Errorf("task %d: %w", t.Index, err)
+			}
+		}
 		part := p.Red.NewPartial()
-		if err := part.UnmarshalBinary(ev.Result.Partial); err != nil {
+		if err := part.UnmarshalBinary(data); err != nil {
 			return fmt.Errorf("task %d partial: %w", t.Index, err)
 		}
 		if err := merged.Merge(part); err != nil {
@@ -110,6 +119,9 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	planDone := time.Now()
 	stats, err := coordinator.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
+	if cerr := p.cleanSpills(ctx); cerr != nil && o.Logger != nil {
+		o.Logger.Warn("clean up spilled partials", "err", cerr)
+	}
 	if rep != nil {
 		_ = rep.Finish()
 	}
@@ -180,4 +192,49 @@ func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.S
 		BytesRead: st.BytesRead,
 		Cost:      cost,
 	}
+}
+
+// fetchPartial reads a partial a worker wrote to the store (too large for its response) and
+// deletes it.
+func (p *Prepared) fetchPartial(ctx context.Context, ref *worker.ObjectRef) ([]byte, error) {
+	if p.st == nil {
+		return nil, errors.New("partial by reference, but the job has no store")
+	}
+	data, _, err := p.st.Get(ctx, ref.Bucket, ref.Key)
+	if err != nil {
+		return nil, fmt.Errorf("read partial %s: %w", ref.Key, err)
+	}
+	if err := p.st.Delete(ctx, ref.Bucket, ref.Key); err != nil {
+		return nil, fmt.Errorf("delete partial %s: %w", ref.Key, err)
+	}
+	return data, nil
+}
+
+// cleanSpills deletes partials of this job left behind by lost replies or duplicates.
+func (p *Prepared) cleanSpills(ctx context.Context) error {
+	if p.st == nil {
+		return nil
+	}
+	bucket := p.Template.ResultBucket
+	if bucket == "" {
+		bucket = p.Template.Bucket
+	}
+	prefix := p.Template.ResultPrefix
+	if prefix == "" {
+		prefix = "hsfan-results"
+	}
+	var keys []string
+	err := p.st.List(ctx, bucket, strings.Trim(prefix, "/")+"/"+p.Template.Job+"/", "", func(e store.Entry) error {
+		keys = append(keys, e.Key)
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBucketNotFound) {
+		return err
+	}
+	for _, k := range keys {
+		if err := p.st.Delete(ctx, bucket, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -45,6 +45,9 @@ type Spec struct {
 	Speculate        bool
 	// WorkerConcurrency is the parallel chunk fetches inside one worker.
 	WorkerConcurrency int
+	// MaxInlineBytes overrides the size above which workers return partials through the store
+	// (0: the worker's default, 4 MiB under Lambda).
+	MaxInlineBytes int
 	// Invoker names the invoker for the manifest; MemoryMB and Arch price the run.
 	Invoker  string
 	MemoryMB int

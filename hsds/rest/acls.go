@@ -3,8 +3,6 @@ package rest
 import (
 	"encoding/json"
 	"net/http"
-
-	"github.com/hsfan/hsfan/hsds/schema"
 )
 
 func (s *Server) getACLs(w http.ResponseWriter, r *http.Request) error {
@@ -69,5 +67,3 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusCreated, obj("acl", aclJSON(acl, target)))
 }
-
-var _ = schema.FullACL

@@ -42,7 +42,7 @@ func (s *Server) datasetJSON(r *http.Request, f *hdf.File, d *schema.Dataset, do
 		sel := make([]string, len(d.Shape.Dims))
 		for i, e := range d.Shape.Dims {
 			step := 1
-			if e > 10 && i == len(d.Shape.Dims)-1 || e > 10 {
+			if e > 10 {
 				step = (e + 9) / 10
 			}
 			sel[i] = fmt.Sprintf("0:%d:%d", e, step)

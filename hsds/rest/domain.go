@@ -73,7 +73,7 @@ func (s *Server) domainHrefs(r *http.Request, f *hdf.File, dom string) []*jobj {
 }
 
 func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
-	if domainParam(r) == "" {
+	if domainParam(r) == "" && !r.URL.Query().Has("host") {
 		return s.listTop(w, r)
 	}
 	rq, err := s.open(r, actRead)

@@ -47,7 +47,7 @@ func (s *Server) toAPIError(err error) *apiError {
 	}
 	code := http.StatusInternalServerError
 	switch {
-	case errors.Is(err, hdf.ErrNotFound), errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, hdf.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrBucketNotFound):
 		code = http.StatusNotFound
 	case errors.Is(err, hdf.ErrExists), errors.Is(err, hdf.ErrShape):
 		code = http.StatusConflict
