@@ -3,8 +3,8 @@ package hdf
 import (
 	"bytes"
 	"compress/zlib"
-	crand "crypto/rand"
 	"context"
+	crand "crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"testing"
