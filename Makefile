@@ -10,7 +10,21 @@ OUT ?= $(CURDIR)/out
 DAYS ?= 365
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build worker cross tools test test-short lint fmt vet run bench clean fuzz
+.PHONY: all build worker cross tools test test-short lint fmt vet run bench clean image push deploy invoke
+
+# Deployment (AWS CLI and Docker; see README "Deploying the worker to AWS Lambda").
+AWS_REGION ?= us-east-1
+FUNCTION ?= hsfan-worker
+ARCH ?= arm64
+MEMORY ?= 2048
+TIMEOUT ?= 300
+RESERVED ?= 1000
+ROLE_ARN ?=
+HSFAN_STORE_ENV ?= s3://
+HSFAN_BUCKET_ENV ?=
+PAYLOAD ?= {"hsfan_task": {"version": 1, "noop": true, "dataset": {}, "op": "mean"}}
+ACCOUNT = $(shell aws sts get-caller-identity --query Account --output text)
+REPO_URI = $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com/$(FUNCTION)
 
 all: build
 
@@ -65,3 +79,33 @@ bench: ## Go benchmarks of the hot paths
 
 clean:
 	rm -rf $(BIN)/hsfan $(BIN)/bootstrap* $(OUT)
+
+image: ## the Lambda container image (needs a Docker engine)
+	docker build --build-arg TARGETARCH=$(ARCH) --build-arg VERSION=$(VERSION) -t $(FUNCTION):$(VERSION) .
+
+push: image ## create the ECR repository if needed and push the image
+	aws ecr describe-repositories --region $(AWS_REGION) --repository-names $(FUNCTION) >/dev/null 2>&1 || \
+	  aws ecr create-repository --region $(AWS_REGION) --repository-name $(FUNCTION) >/dev/null
+	aws ecr get-login-password --region $(AWS_REGION) | docker login --username AWS --password-stdin $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com
+	docker tag $(FUNCTION):$(VERSION) $(REPO_URI):$(VERSION)
+	docker push $(REPO_URI):$(VERSION)
+
+deploy: ## create or update the function from the pushed image (ROLE_ARN=... for a new function)
+	@if aws lambda get-function --region $(AWS_REGION) --function-name $(FUNCTION) >/dev/null 2>&1; then \
+	  aws lambda update-function-code --region $(AWS_REGION) --function-name $(FUNCTION) --image-uri $(REPO_URI):$(VERSION) >/dev/null && \
+	  aws lambda wait function-updated --region $(AWS_REGION) --function-name $(FUNCTION) && \
+	  aws lambda update-function-configuration --region $(AWS_REGION) --function-name $(FUNCTION) --memory-size $(MEMORY) --timeout $(TIMEOUT) \
+	    --environment 'Variables={HSFAN_STORE=$(HSFAN_STORE_ENV),HSFAN_BUCKET=$(HSFAN_BUCKET_ENV)}' >/dev/null; \
+	else \
+	  test -n "$(ROLE_ARN)" || { echo "ROLE_ARN is required to create the function"; exit 1; }; \
+	  aws lambda create-function --region $(AWS_REGION) --function-name $(FUNCTION) --package-type Image --code ImageUri=$(REPO_URI):$(VERSION) \
+	    --role $(ROLE_ARN) --architectures $(subst amd64,x86_64,$(ARCH)) --memory-size $(MEMORY) --timeout $(TIMEOUT) \
+	    --environment 'Variables={HSFAN_STORE=$(HSFAN_STORE_ENV),HSFAN_BUCKET=$(HSFAN_BUCKET_ENV)}' >/dev/null; \
+	fi
+	aws lambda wait function-updated --region $(AWS_REGION) --function-name $(FUNCTION)
+	aws lambda put-function-concurrency --region $(AWS_REGION) --function-name $(FUNCTION) --reserved-concurrent-executions $(RESERVED) >/dev/null
+	@echo "deployed $(FUNCTION) ($(REPO_URI):$(VERSION), $(MEMORY) MB, $(TIMEOUT) s, reserved concurrency $(RESERVED))"
+
+invoke: ## invoke the function once with PAYLOAD and print the answer and the log tail
+	aws lambda invoke --region $(AWS_REGION) --function-name $(FUNCTION) --cli-binary-format raw-in-base64-out \
+	  --payload '$(PAYLOAD)' --log-type Tail --query LogResult --output text /dev/stdout | tail -n 1 | base64 -d

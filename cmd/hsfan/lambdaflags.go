@@ -55,11 +55,22 @@ func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) (coordinator.
 		MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}, permanentByType(err)
 }
 
-// permanentByType honours the worker's own retry decision, carried in the errorType.
+// permanentByType maps the invoker's errors onto the coordinator's types: throttles are counted
+// as throttles, and a function error keeps the worker's own retry decision (its errorType).
 func permanentByType(err error) error {
 	var fe *lambdainvoke.FunctionError
-	if errors.As(err, &fe) && fe.Type == worker.ErrorTypePermanent {
-		return &coordinator.TaskError{Type: fe.Type, Message: fe.Message, Retry: false}
+	var te *lambdainvoke.ThrottleError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		return &coordinator.ThrottleError{RetryAfter: te.RetryAfter, Err: err}
+	case errors.As(err, &fe):
+		retry := fe.Retryable()
+		if fe.Type == worker.ErrorTypePermanent {
+			retry = false
+		}
+		return &coordinator.TaskError{Type: fe.Type, Message: fe.Message, Retry: retry}
 	}
 	return err
 }

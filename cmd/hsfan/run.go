@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&spec.Out, "out", "out", "output directory or s3://bucket/prefix")
 	noPlot := fs.Bool("no-plot", false, "do not write the PNG plot")
 	invoker := fs.String("invoker", "inproc", "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
-	fs.IntVar(&spec.Concurrency, "concurrency", 1000, "maximum tasks in flight")
+	fs.IntVar(&spec.Concurrency, "concurrency", 1000, "maximum tasks in flight (inproc default: the number of CPUs)")
 	fs.Int64Var(&spec.TargetBytes, "target-bytes", 0, "stored bytes per task (default 75 MB/s x --task-time)")
 	fs.DurationVar(&spec.TaskTime, "task-time", 10*time.Second, "target run time of one task")
 	fs.IntVar(&spec.MaxChunksPerTask, "max-chunks", 1000, "maximum chunks per task")
@@ -92,6 +93,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--domain and --dataset are required")
 	}
 	spec.Op = op
+	if *invoker == "inproc" && !flagSet(fs, "concurrency") {
+		// In-process tasks share this machine's cores: more in flight only adds memory.
+		spec.Concurrency = runtime.NumCPU()
+	}
 	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, *invoker
 	if reduce != "" {
 		spec.Reduce = strings.Split(reduce, ",")
@@ -209,4 +214,15 @@ func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec,
 		return lf.invoker(ctx, name, spec, logger)
 	}
 	return nil, nil, usagef("--invoker %q: want inproc, lambda or local", name)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
 }

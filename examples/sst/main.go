@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/hsfan/hsfan/coordinator"
@@ -54,7 +55,8 @@ func run(ctx context.Context, storeURL, bucket, domain, out string, gen int) err
 	}
 	// The job: PO.DAAC's method for every day at once.
 	spec := job.Spec{Store: storeURL, Bucket: bucket, Domain: domain, Dataset: "/analysed_sst", Op: "mean",
-		Reduce: []string{"lat", "lon"}, Weights: "coslat:60", Units: "C", Name: "sst_mean", Plot: true, Invoker: "inproc"}
+		Reduce: []string{"lat", "lon"}, Weights: "coslat:60", Units: "C", Name: "sst_mean", Plot: true, Invoker: "inproc",
+		Concurrency: runtime.NumCPU()}
 	prep, err := job.Prepare(ctx, st, spec)
 	if err != nil {
 		return err

@@ -49,14 +49,15 @@ func unshuffle4(dst, src []byte, n int) int {
 		b := binary.LittleEndian.Uint64(s1[i : i+8])
 		c := binary.LittleEndian.Uint64(s2[i : i+8])
 		e := binary.LittleEndian.Uint64(s3[i : i+8])
-		d := dst[4*i : 4*i+32]
-		for h := 0; h < 2; h++ { // elements 4h .. 4h+3
-			sh := 32 * h
-			ab := zip8(uint32(a>>sh), uint32(b>>sh))
-			ce := zip8(uint32(c>>sh), uint32(e>>sh))
-			binary.LittleEndian.PutUint64(d[16*h:16*h+8], zip16(uint32(ab), uint32(ce)))
-			binary.LittleEndian.PutUint64(d[16*h+8:16*h+16], zip16(uint32(ab>>32), uint32(ce>>32)))
-		}
+		d := dst[4*i : 4*i+32 : 4*i+32]
+		ab := zip8(uint32(a), uint32(b)) // elements 0-3, bytes 0-1
+		ce := zip8(uint32(c), uint32(e)) // elements 0-3, bytes 2-3
+		binary.LittleEndian.PutUint64(d[0:8], zip16(uint32(ab), uint32(ce)))
+		binary.LittleEndian.PutUint64(d[8:16], zip16(uint32(ab>>32), uint32(ce>>32)))
+		ab = zip8(uint32(a>>32), uint32(b>>32)) // elements 4-7
+		ce = zip8(uint32(c>>32), uint32(e>>32))
+		binary.LittleEndian.PutUint64(d[16:24], zip16(uint32(ab), uint32(ce)))
+		binary.LittleEndian.PutUint64(d[24:32], zip16(uint32(ab>>32), uint32(ce>>32)))
 	}
 	return m
 }

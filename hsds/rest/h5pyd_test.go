@@ -10,6 +10,8 @@ import (
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/internal/testutil/s3test"
 )
 
 // TestH5pydOpenModes replays hsds-format 2.10 "Opening a file" for modes w, a and r.
@@ -55,8 +57,26 @@ func TestH5pydOpenModes(t *testing.T) {
 // through hdf.Dataset.Read and the store layout.
 func TestHsloadSequence(t *testing.T) {
 	for name, mk := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, mk(t))
+		t.Run(name, func(t *testing.T) { hsloadSequence(t, mk(t)) })
+	}
+}
+
+// TestS3 runs the hsload sequence and the value family over a real S3 server (versitygw).
+func TestS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts versitygw")
+	}
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, testBucket)
+	st := srv.Store(t)
+	t.Run("hsload", func(t *testing.T) { hsloadSequence(t, st) })
+	t.Run("values", func(t *testing.T) { valuesFamily(t, st) })
+}
+
+func hsloadSequence(t *testing.T, st store.Store) {
+	{
+		{
+			e := newEnv(t, st)
 			u := "test_user1"
 			dom, root := e.createDomain("load.h5")
 			e.mustStatus(404, e.do("GET", "/groups/"+root+"/links/temp", dom, nil, nil, u))
@@ -146,6 +166,6 @@ func TestHsloadSequence(t *testing.T) {
 				t.Errorf("attribute %v", a)
 			}
 			_ = http.StatusOK
-		})
+		}
 	}
 }

@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -55,8 +57,16 @@ func newEnv(t *testing.T, st store.Store) *env {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e := &env{t: t, st: st, srv: srv, ts: ts}
-	e.mustStatus(201, e.do("PUT", "/", "/home", nil, `{"folder": true}`, "admin"))
-	e.mustStatus(201, e.do("PUT", "/", "/home/test_user1", nil, `{"folder": true, "owner": "test_user1"}`, "admin"))
+	// The folders may exist already when several families share one store.
+	for _, f := range []string{`{"folder": true}`, `{"folder": true, "owner": "test_user1"}`} {
+		p := "/home"
+		if strings.Contains(f, "owner") {
+			p = "/home/test_user1"
+		}
+		if r := e.do("PUT", "/", p, nil, f, "admin"); r.code != 201 && r.code != 409 {
+			t.Fatalf("create %s: %d %s", p, r.code, r.body)
+		}
+	}
 	return e
 }
 
@@ -163,3 +173,7 @@ func newTS(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+func schemaRead() schema.ACL { return schema.ACL{Read: true} }
+
+func basic(u, p string) string { return base64.StdEncoding.EncodeToString([]byte(u + ":" + p)) }

@@ -56,6 +56,8 @@ type Config struct {
 	LambdaFunction string
 	// ReadConcurrency bounds the parallel chunk fetches of one request (16 when 0).
 	ReadConcurrency int
+	// AccessLog logs every request at info level (debug otherwise).
+	AccessLog bool
 }
 
 // Server is the HDF REST API as an http.Handler. It is safe for concurrent use.
@@ -144,10 +146,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rw, &apiError{code: http.StatusInternalServerError, msg: fmt.Sprintf("internal error: %v", p)})
 			}
 		}
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+		s.log.Log(r.Context(), s.reqLevel(), "request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
 			"status", rw.status, "bytes", rw.n, "duration", time.Since(t0))
 	}()
 	s.mux.ServeHTTP(rw, r)
+}
+
+func (s *Server) reqLevel() slog.Level {
+	if s.cfg.AccessLog {
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
 }
 
 // statusWriter records the status and size of a response.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
 func i32s(b []byte) []int32 {
@@ -19,8 +21,14 @@ func i32s(b []byte) []int32 {
 
 func TestValues(t *testing.T) {
 	for name, mk := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, mk(t))
+		t.Run(name, func(t *testing.T) { valuesFamily(t, mk(t)) })
+	}
+}
+
+func valuesFamily(t *testing.T, st store.Store) {
+	{
+		{
+			e := newEnv(t, st)
 			u := "test_user1"
 			dom, _ := e.createDomain("v.h5")
 			id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil,
@@ -92,8 +100,8 @@ func TestValues(t *testing.T) {
 			// Bad requests name the problem.
 			for _, c := range []struct {
 				method, sel string
-				body       any
-				want       string
+				body        any
+				want        string
 			}{
 				{"GET", "[0:11,0:2]", nil, "Invalid selection"},
 				{"GET", "[0:2]", nil, "rank"},
@@ -116,7 +124,7 @@ func TestValues(t *testing.T) {
 			// Unknown and malformed ids.
 			e.mustStatus(400, e.do("GET", "/datasets/d-bad/value", dom, nil, nil, u))
 			e.mustStatus(404, e.do("GET", "/datasets/d-00000000-00000000-0000-000000-000000/value", dom, nil, nil, u))
-		})
+		}
 	}
 }
 

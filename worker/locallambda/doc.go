@@ -24,7 +24,10 @@
 // of the bootstrap in its own process group, with the Lambda environment
 // variables set. Idle sandboxes are reused (warm starts); a sandbox whose
 // invocation times out, or whose process exits, is killed and replaced on
-// next use by a cold start. Close kills every sandbox process group.
+// next use by a cold start; a warm sandbox found dead before it took the
+// invocation (its runtime exited after a panic, say) is replaced
+// transparently. Each invocation's process output goes to its log tail.
+// Close kills every sandbox process group.
 //
 // # Fault injection
 //

@@ -153,6 +153,14 @@ func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request, id string) 
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
+	clientContext := ""
+	if cc := r.Header.Get(hdrClientCtx); cc != "" {
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || len(b) > 3583 || !json.Valid(b) {
+			return invalidParameter("Client context must be a valid Base64-encoded JSON object.")
+		}
+		clientContext = string(b)
+	}
 	if invType == "DryRun" {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -166,7 +174,7 @@ func (s *Service) invokeHTTP(w http.ResponseWriter, r *http.Request, id string) 
 	if qual != "" {
 		arn += ":" + qual
 	}
-	inv := newInvocation(id, payload, arn, r.Header.Get(hdrClientCtx))
+	inv := newInvocation(id, payload, arn, clientContext)
 
 	if invType == "Event" {
 		if !s.goBackground(func() { s.runEvent(f, inv, draw) }) {

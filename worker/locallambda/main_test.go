@@ -130,6 +130,7 @@ type reply struct {
 	PID       int               `json:"pid"`
 	Deadline  int64             `json:"deadlineMs"`
 	Env       map[string]string `json:"env"`
+	Client    map[string]string `json:"client"`
 }
 
 func mustJSON(t testing.TB, v any) []byte {

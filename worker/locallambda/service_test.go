@@ -56,6 +56,21 @@ func TestEchoRoundTrip(t *testing.T) {
 			}
 		})
 	}
+	t.Run("client context", func(t *testing.T) {
+		cc := base64.StdEncoding.EncodeToString([]byte(`{"custom":{"job":"j-1"}}`))
+		out, err := e.client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), ClientContext: aws.String(cc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := decodeReply(t, out); r.Client["job"] != "j-1" {
+			t.Errorf("client context custom = %v", r.Client)
+		}
+		_, err = e.client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("echo"), ClientContext: aws.String("not base64!")})
+		var ip *types.InvalidParameterValueException
+		if !errors.As(err, &ip) {
+			t.Errorf("bad client context: %v", err)
+		}
+	})
 	t.Run("environment", func(t *testing.T) {
 		r := decodeReply(t, e.invoke(t, "echo", event{}))
 		want := map[string]string{

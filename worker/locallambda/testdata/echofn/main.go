@@ -41,6 +41,7 @@ type reply struct {
 	PID       int               `json:"pid"`
 	Deadline  int64             `json:"deadlineMs"`
 	Env       map[string]string `json:"env"`
+	Client    map[string]string `json:"client,omitempty"`
 }
 
 type fnError struct{ msg string }
@@ -54,6 +55,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 	if lc != nil {
 		r.RequestID = lc.AwsRequestID
 		r.ARN = lc.InvokedFunctionArn
+		r.Client = lc.ClientContext.Custom
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hsfan/hsfan/hsds/rest"
+)
+
+const serveUsage = `Usage: hsfan serve [flags]
+
+Serves the HDF REST API (HSDS-compatible) over HTTP, for h5pyd (HS_ENDPOINT=http://ADDR) and curl.
+Users come from a password file of "user:password" lines; unauthenticated GETs run as "default"
+unless --allow-noauth=false. Stops gracefully on interrupt.
+
+Flags:
+`
+
+// runServe runs `hsfan serve` until ctx is cancelled, then shuts the server down gracefully.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:5101", "listen address")
+	pwFile := fs.String("password-file", "", "password file of user:password lines")
+	admins := fs.String("admin", "admin", "admin user(s), comma separated")
+	noauth := fs.Bool("allow-noauth", true, "allow unauthenticated GETs as user \"default\"")
+	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
+	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
+	quiet := fs.Bool("quiet", false, "do not log every request")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	users := map[string]string{}
+	if *pwFile != "" {
+		if users, err = rest.LoadPasswordFile(*pwFile); err != nil {
+			return err
+		}
+	}
+	st, err := sf.openMode(ctx, true)
+	if err != nil {
+		return err
+	}
+	var adminList []string
+	for _, a := range strings.Split(*admins, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			adminList = append(adminList, a)
+		}
+	}
+	srv, err := rest.New(rest.Config{Store: st, Bucket: sf.bucket, Users: users, Admins: adminList,
+		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(stdout, "hsfan serve: listening on http://%s (store %s, bucket %s)\n", ln.Addr(), sf.url, sf.bucket)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("server stopped")
+	return nil
+}
