@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -29,6 +30,8 @@ type Config struct {
 	OpenStore func(ctx context.Context, url string) (store.Store, error)
 	// Logger receives one line per event; nil discards.
 	Logger *slog.Logger
+	// Lambda serves REST events with HSDS's Lambda rules (set automatically under AWS Lambda).
+	Lambda bool
 }
 
 // ConfigFromEnv reads HSFAN_STORE and HSFAN_BUCKET.
@@ -44,6 +47,10 @@ type Handler struct {
 	mu     sync.Mutex
 	stores map[string]store.Store
 	warm   atomic.Bool
+
+	restOnce sync.Once
+	rest     *rest.Server
+	restErr  error
 }
 
 // NewHandler returns a handler; it does no I/O.
@@ -73,7 +80,30 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return json.Marshal(ResultEvent{Result: res})
 	}
-	return nil, permanent(errors.New("unknown event: want {\"hsfan_task\": ...}"))
+	// Everything else is an HDF REST request: an HSDS Lambda event or an API Gateway v2 event.
+	srv, err := h.restServer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return rest.HandleLambdaEvent(ctx, srv, payload)
+}
+
+// restServer builds the REST server on first use (not at start-up: cold starts stay short).
+func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
+	h.restOnce.Do(func() {
+		st, err := h.store(ctx, "")
+		if err != nil {
+			h.restErr = err
+			return
+		}
+		fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+		h.rest, h.restErr = rest.New(rest.Config{Store: st, Bucket: h.cfg.DefaultBucket, Logger: h.log,
+			Lambda: fn != "" || h.cfg.Lambda, LambdaFunction: fn})
+	})
+	if h.restErr != nil {
+		return nil, permanent(fmt.Errorf("rest server: %w", h.restErr))
+	}
+	return h.rest, nil
 }
 
 // store returns the (cached) store for url.

@@ -102,7 +102,6 @@ func TestBadEvents(t *testing.T) {
 		retry   bool
 	}{
 		{"not json", []byte("{"), false},
-		{"unknown event", []byte(`{"foo": 1}`), false},
 		{"bad version", mk(func(t *Task) { t.Version = 99 }), false},
 		{"bad op", mk(func(t *Task) { t.Op = "median" }), false},
 		{"bad select", mk(func(t *Task) { t.Select = "[0:99,:,:]" }), false},
@@ -120,5 +119,32 @@ func TestBadEvents(t *testing.T) {
 				t.Errorf("retry = %v, want %v (%v)", we.Retry, tc.retry, err)
 			}
 		})
+	}
+}
+
+// TestRESTEvents: events that are not tasks are HDF REST requests, answered as HSDS's Lambda
+// function answers them (the REST package tests the routes themselves).
+func TestRESTEvents(t *testing.T) {
+	h, _ := cubeTask(t)
+	for _, tc := range []struct {
+		event string
+		code  int
+	}{
+		{`{"method": "GET", "path": "/about"}`, 200},
+		{`{"method": "GET", "path": "/", "params": {"domain": "/c.h5"}}`, 403}, // private domain, anonymous caller
+		{`{"method": "GET", "path": "/", "params": {"domain": "/missing.h5"}}`, 404},
+		{`{"method": "GET", "path": "/", "params": {"domain": "/home/../../etc"}}`, 400},
+	} {
+		out, err := h.Invoke(context.Background(), []byte(tc.event))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.event, err)
+		}
+		var resp struct {
+			StatusCode  int `json:"statusCode"`
+			StatusCode2 int `json:"status_code"`
+		}
+		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode+resp.StatusCode2 != tc.code {
+			t.Errorf("%s: answer %s, want status %d", tc.event, out, tc.code)
+		}
 	}
 }

@@ -24,6 +24,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the HDF REST API (HSDS-compatible) over HTTP", runServe},
 		{"ls", "list folders, domains and the objects inside a domain", runLs},
 		{"get", "read a dataset selection (bin, json or csv)", runGet},
 		{"gen", "write deterministic synthetic domains (sst, cube)", runGen},

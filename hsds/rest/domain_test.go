@@ -165,3 +165,20 @@ func TestGetObjsAndH5Path(t *testing.T) {
 	_ = hdf.ErrNotFound
 	_ = http.StatusOK
 }
+
+func TestRecoverAndUnknownRoute(t *testing.T) {
+	e := newEnv(t, backends(t)["mem"](t))
+	e.srv.mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	r := e.mustStatus(500, e.do("GET", "/boom", "", nil, nil, ""))
+	if !strings.Contains(string(r.body), "boom") {
+		t.Errorf("panic body %q", r.body)
+	}
+	e.mustStatus(404, e.do("GET", "/nothing/here", "", nil, nil, ""))
+	// Bodies that are not JSON objects are 400 with the reason.
+	dom, _ := e.createDomain("bad.h5")
+	for _, b := range []string{`[1, 2]`, `{"link": 5}`, `{"type": "H5T_STD_I8LE", "shape": "x"}`, `{"type": "H5T_STD_I8LE", "shape": [2], "maxdims": [1]}`} {
+		if r := e.do("POST", "/datasets", dom, nil, b, "test_user1"); r.code != 400 || len(r.body) < 10 {
+			t.Errorf("POST /datasets %s: %d %s", b, r.code, r.body)
+		}
+	}
+}

@@ -170,3 +170,28 @@ func TestStreamPages(t *testing.T) {
 		t.Errorf("last row %v..%v", last[0], last[1499])
 	}
 }
+
+func TestCompoundFieldsAndHeaders(t *testing.T) {
+	e := newEnv(t, backends(t)["mem"](t))
+	u := "test_user1"
+	dom, _ := e.createDomain("cmp.h5")
+	typ := `{"class": "H5T_COMPOUND", "fields": [{"name": "a", "type": "H5T_STD_I16LE"}, {"name": "b", "type": "H5T_IEEE_F32LE"},
+		{"name": "s", "type": {"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLPAD", "length": 3}}]}`
+	// Domain and bucket from headers instead of params.
+	h := hdrs{"X-Hdf-domain": dom, "X-Hdf-bucket": testBucket}
+	id := e.mustStatus(201, e.do("POST", "/datasets", "", nil, `{"type": `+typ+`, "shape": [2]}`, u, h)).json(t)["id"].(string)
+	p := "/datasets/" + id + "/value"
+	e.mustStatus(200, e.do("PUT", p, "", nil, `{"value": [[1, 1.5, "ab"], [-2, 2.5, "xyz"]]}`, u, h))
+	// The packed binary layout of hsds-format 1.8.
+	r := e.mustStatus(200, e.do("GET", p, "", nil, nil, u, h, hdrs{"Accept": "application/octet-stream"}))
+	if got := fmt.Sprintf("%x", r.body); got != "01000000c03f616200feff0000204078797a" {
+		t.Errorf("compound bytes %s", got)
+	}
+	m := e.mustStatus(200, e.do("GET", p, "", q("fields", "b:s"), nil, u, h)).json(t)
+	if fmt.Sprint(m["value"]) != "[[1.5 ab] [2.5 xyz]]" {
+		t.Errorf("fields %v", m["value"])
+	}
+	e.mustStatus(400, e.do("GET", p, "", q("fields", "nope"), nil, u, h))
+	e.mustStatus(401, e.do("GET", p, "", nil, nil, "", h, hdrs{"Authorization": "Bearer abc"}))
+	e.mustStatus(404, e.do("GET", p, "", q("bucket", "otherbucket"), nil, u, hdrs{"X-Hdf-domain": dom}))
+}
