@@ -60,6 +60,8 @@ type Timings struct {
 	FanoutSeconds float64   `json:"fanout_seconds"`
 	WriteSeconds  float64   `json:"write_seconds"`
 	WallSeconds   float64   `json:"wall_seconds"`
+	// TaskSeconds is the distribution of successful attempts' run times.
+	TaskSeconds *Quantiles `json:"task_seconds,omitempty"`
 }
 
 // TaskCounts are the fan-out counters recorded in the manifest.

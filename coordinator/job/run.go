@@ -85,7 +85,9 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		invokeFn = fi.Invoke
 	}
 	merged := p.Red.NewPartial()
+	taskTimes := make([]time.Duration, len(p.Plan.Tasks))
 	onResult := func(t coordinator.Task, r coordinator.Result) error {
+		taskTimes[t.Index] = r.Stats.Duration
 		var ev worker.ResultEvent
 		if err := json.Unmarshal(r.Payload, &ev); err != nil {
 			return fmt.Errorf("task %d: %w", t.Index, err)
@@ -141,6 +143,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, err
 	}
 	out.Manifest = p.manifest(start, planDone, fanDone, stats, cost, out)
+	out.Manifest.Timings.TaskSeconds = coordinator.DurationQuantiles(taskTimes)
 	if o.Sink != nil {
 		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && p.plottable()); err != nil {
 			return out, err
@@ -148,6 +151,9 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	if o.Report != nil {
 		fmt.Fprint(o.Report, coordinator.FormatReport(stats, cost))
+		if q := out.Manifest.Timings.TaskSeconds; q != nil {
+			fmt.Fprintf(o.Report, "task time    p50 %.3fs, p90 %.3fs, max %.3fs over %d tasks\n", q.P50, q.P90, q.Max, q.N)
+		}
 		if out.DecodedBytes > 0 {
 			fmt.Fprintf(o.Report, "worker time: fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s)\n",
 				out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes))
@@ -187,7 +193,7 @@ func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.S
 			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
 		Plan: p.Plan.Summary(p.GridDims),
 		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), PlanSeconds: planDone.Sub(start).Seconds(),
-			FanoutSeconds: fanDone.Sub(planDone).Seconds()},
+			FanoutSeconds: fanDone.Sub(planDone).Seconds(), WallSeconds: end.Sub(start).Seconds()},
 		Counts:    coordinator.CountsFromStats(st),
 		BytesRead: st.BytesRead,
 		Cost:      cost,
