@@ -166,8 +166,12 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 	if err != nil {
 		return nil, permanent(err)
 	}
-	red, err := NewReduction(ds, t)
+	red, err := NewReduction(ctx, ds, t)
 	if err != nil {
+		var we *Error
+		if errors.As(err, &we) {
+			return nil, err
+		}
 		return nil, permanent(err)
 	}
 	p, res, err := red.Run(ctx, t.First, t.Count, t.Concurrency)

@@ -81,7 +81,7 @@ func mustReduction(t *testing.T, h *Handler, task *Task) *Reduction {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReduction(ds, task)
+	r, err := NewReduction(context.Background(), ds, task)
 	if err != nil {
 		t.Fatal(err)
 	}

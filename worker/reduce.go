@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
@@ -33,7 +34,8 @@ type Reduction struct {
 }
 
 // NewReduction validates a task's parameters against the dataset and prepares the reduction.
-func NewReduction(ds *hdf.Dataset, t *Task) (*Reduction, error) {
+// It reads the task's N-D weights dataset, if any, from the dataset's store.
+func NewReduction(ctx context.Context, ds *hdf.Dataset, t *Task) (*Reduction, error) {
 	r := &Reduction{DS: ds}
 	var err error
 	if t.Select == "" {
@@ -51,6 +53,13 @@ func NewReduction(ds *hdf.Dataset, t *Task) (*Reduction, error) {
 		return nil, err
 	}
 	r.Geom = &ops.Geometry{Shape: r.Sel.Shape(), Reduce: t.Reduce, AxisWeights: t.AxisWeights}
+	if len(t.WeightsDataset) > 0 {
+		w, err := readWeights(ctx, ds, t)
+		if err != nil {
+			return nil, err
+		}
+		r.Geom.FullWeights, r.Geom.FullWeightsAxes = w, t.WeightsAxes
+	}
 	if err := r.Geom.Validate(); err != nil {
 		return nil, err
 	}
@@ -253,4 +262,32 @@ var errBadRange = errors.New("bad task range")
 func isPermanent(err error) bool {
 	return errors.Is(err, selection.ErrInvalid) || errors.Is(err, hdf.ErrUnsupported) || errors.Is(err, errBadRange) ||
 		errors.Is(err, hdf.ErrCorrupt)
+}
+
+// readWeights reads the selected values of a task's weights dataset as float64.
+func readWeights(ctx context.Context, ds *hdf.Dataset, t *Task) ([]float64, error) {
+	var obj schema.Dataset
+	if err := json.Unmarshal(t.WeightsDataset, &obj); err != nil {
+		return nil, fmt.Errorf("weights dataset: %w", err)
+	}
+	wd, err := ds.Sibling(&obj)
+	if err != nil {
+		return nil, fmt.Errorf("weights dataset: %w", err)
+	}
+	if !wd.Type.IsNumeric() {
+		return nil, fmt.Errorf("weights dataset %s: %s values are not numbers", wd.ID, wd.Type.Class())
+	}
+	sel, err := selection.Parse(t.WeightsSelect, wd.Dims)
+	if err != nil {
+		return nil, fmt.Errorf("weights selection: %w", err)
+	}
+	raw, _, err := wd.Read(ctx, sel, 0)
+	if err != nil {
+		return nil, retryable(fmt.Errorf("read weights %s: %w", wd.ID, err))
+	}
+	out := make([]float64, sel.Count())
+	if err := h5type.ToFloat64(out, raw, wd.Type); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

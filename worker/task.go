@@ -32,6 +32,12 @@ type Task struct {
 	Reduce []bool `json:"reduce"`
 	// AxisWeights are per-axis weights over the selection (nil entries mean 1).
 	AxisWeights [][]float64 `json:"axis_weights,omitempty"`
+	// WeightsDataset is the stored JSON of an N-D weights dataset that the worker reads itself
+	// (too large for the event), WeightsSelect its selection and WeightsAxes the axes of the
+	// data it spans (strictly increasing).
+	WeightsDataset json.RawMessage `json:"weights_dataset,omitempty"`
+	WeightsSelect  string          `json:"weights_select,omitempty"`
+	WeightsAxes    []int           `json:"weights_axes,omitempty"`
 	// NoCF disables CF decoding (scale_factor, add_offset, _FillValue, valid range).
 	NoCF bool `json:"no_cf,omitempty"`
 	// Units converts the CF-decoded values to these units ("C", "K", "F"); empty keeps them.

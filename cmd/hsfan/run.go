@@ -57,7 +57,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&spec.Dataset, "dataset", "", "dataset h5path (required)")
 	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
 	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
-	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT or /path/to/1-D/weights")
+	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
 	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded values to C, K or F")
 	fs.BoolVar(&spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
 	fs.IntVar(&spec.Bins, "bins", 50, "histogram: number of bins")

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -296,5 +297,50 @@ func TestLargePartialsGoThroughTheStore(t *testing.T) {
 	_ = st.List(context.Background(), testBucket, "hsfan-results/", "", func(store.Entry) error { n++; return nil })
 	if n != 0 {
 		t.Errorf("%d spilled partials left in the store", n)
+	}
+}
+
+// TestFullWeightsDataset: a 2-D (lat, lon) weights dataset equal to cos(lat) with the 60 degree
+// cut gives the coslat:60 result.
+func TestFullWeightsDataset(t *testing.T) {
+	st := sstStore(t, 2)
+	ctx := context.Background()
+	f, err := hdf.Open(ctx, st, testBucket, testDomain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.CreateDataset(ctx, f.RootID(), "area", hdf.DatasetSpec{Type: json.RawMessage(`"H5T_IEEE_F64LE"`),
+		Dims: []int{synth.SSTLat, synth.SSTLon}, ChunkDims: []int{synth.SSTLat, synth.SSTLon}, ExactChunks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lats := synth.SSTLats()
+	buf := make([]byte, 8*synth.SSTLat*synth.SSTLon)
+	for i := 0; i < synth.SSTLat; i++ {
+		lat := float64(lats[i])
+		v := math.Cos(lat * math.Pi / 180)
+		if math.Abs(lat) > 60 {
+			v = 0
+		}
+		for j := 0; j < synth.SSTLon; j++ {
+			binary.LittleEndian.PutUint64(buf[8*(i*synth.SSTLon+j):], math.Float64bits(v))
+		}
+	}
+	if err := w.WriteChunk(ctx, []int{0, 0}, buf); err != nil {
+		t.Fatal(err)
+	}
+	spec := sstSpec()
+	want := runJob(t, st, spec, nil)
+	spec.Weights = "/area"
+	got := runJob(t, st, spec, nil)
+	for d := range want.Result.Value {
+		if rel := math.Abs(got.Result.Value[d]-want.Result.Value[d]) / want.Result.Value[d]; rel > 1e-12 {
+			t.Errorf("day %d: %v with /area weights, %v with coslat:60", d, got.Result.Value[d], want.Result.Value[d])
+		}
+	}
+	// Weights that fit no axis are refused with a clear error.
+	spec.Reduce = []string{"time"}
+	if _, err := Prepare(ctx, st, spec); err == nil || !strings.Contains(err.Error(), "/area") {
+		t.Errorf("mismatched weights: %v", err)
 	}
 }

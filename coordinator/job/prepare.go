@@ -100,7 +100,10 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 			break
 		}
 	}
-	if p.Red, err = worker.NewReduction(ds, &p.Template); err != nil {
+	if p.Template.WeightsDataset, p.Template.WeightsSelect, p.Template.WeightsAxes, err = p.fullWeights(ctx); err != nil {
+		return nil, err
+	}
+	if p.Red, err = worker.NewReduction(ctx, ds, &p.Template); err != nil {
 		return nil, err
 	}
 	grid := p.Sel.Grid(ds.ChunkDims)
@@ -149,7 +152,7 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 		return fmt.Errorf("weights %s: %w", w, err)
 	}
 	if len(wd.Dims) != 1 {
-		return fmt.Errorf("weights %s: a %d-D weights dataset is not supported; give 1-D weights along one axis", w, len(wd.Dims))
+		return nil // N-D weights: see fullWeights
 	}
 	vals, err := readFloats(ctx, wd)
 	if err != nil {
@@ -195,4 +198,62 @@ func newJobID() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// fullWeights resolves an N-D --weights dataset: the axes it spans (by its DIMENSION_LABELS, else
+// the reduced axes in order, matched by extent) and its selection; workers read it themselves.
+func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []int, error) {
+	w := p.Spec.Weights
+	if !strings.HasPrefix(w, "/") {
+		return nil, "", nil, nil
+	}
+	wd, err := p.File.OpenDatasetPath(ctx, w)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("weights %s: %w", w, err)
+	}
+	if len(wd.Dims) < 2 {
+		return nil, "", nil, nil // 1-D weights are per-axis weights
+	}
+	var axes []int
+	labels := axisNames(wd)
+	byName := true
+	for _, l := range labels {
+		found := -1
+		for i, a := range p.Axes {
+			if a.Name == l {
+				found = i
+			}
+		}
+		if found < 0 {
+			byName = false
+			break
+		}
+		axes = append(axes, found)
+	}
+	if !byName {
+		axes = axes[:0]
+		for i, a := range p.Axes {
+			if a.Reduced {
+				axes = append(axes, i)
+			}
+		}
+	}
+	if len(axes) != len(wd.Dims) {
+		return nil, "", nil, fmt.Errorf("weights %s: shape %v does not match the reduced axes of %s (shape %v)", w, wd.Dims, p.Spec.Dataset, p.DS.Dims)
+	}
+	parts := make([]string, len(axes))
+	for k, a := range axes {
+		if k > 0 && a <= axes[k-1] {
+			return nil, "", nil, fmt.Errorf("weights %s: its axes must follow the data's axis order", w)
+		}
+		if wd.Dims[k] != p.DS.Dims[a] {
+			return nil, "", nil, fmt.Errorf("weights %s: extent %d of its axis %d differs from %d of axis %s", w, wd.Dims[k], k, p.DS.Dims[a], p.Axes[a].Name)
+		}
+		parts[k] = dimString(p.Sel.Dim(a))
+	}
+	obj, err := json.Marshal(wd.Obj)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return obj, "[" + strings.Join(parts, ",") + "]", axes, nil
 }

@@ -148,3 +148,8 @@ func (d *Dataset) Attribute(name string) (json.RawMessage, bool) {
 func (d *Dataset) fillChunk(dst []byte) {
 	h5type.Repeat(dst, d.fill, len(dst)/d.ItemSize)
 }
+
+// Sibling opens another dataset of the same store and bucket from its stored JSON.
+func (d *Dataset) Sibling(obj *schema.Dataset) (*Dataset, error) {
+	return OpenDataset(d.st, d.bucket, obj)
+}

@@ -127,9 +127,6 @@ func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badRequest(err)
 	}
-	if pt.IsVariable() {
-		return httpErr(http.StatusBadRequest, "variable-length dataset types are not supported by this server")
-	}
 	spec := hdf.DatasetSpec{Type: typ}
 	if raw, ok := body["shape"]; ok && string(raw) != "null" {
 		var sname string
@@ -188,7 +185,12 @@ func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
 			return httpErr(http.StatusConflict, "link %s already exists in group %s", name, parent)
 		}
 	}
-	d, err := rq.f.CreateDatasetWith(ctx, spec, extra)
+	var d *schema.Dataset
+	if pt.IsVariable() {
+		d, err = rq.f.CreateVlenDataset(ctx, spec, extra)
+	} else {
+		d, err = rq.f.CreateDatasetWith(ctx, spec, extra)
+	}
 	if err != nil {
 		return badRequestIfInvalid(err)
 	}

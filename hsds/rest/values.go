@@ -33,7 +33,16 @@ func isLambda(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("User-Agent"), "AWSLambda")
 }
 
-// valueDataset opens the dataset of a value route for I/O.
+// errVlen carries an opened variable-length dataset out of valueDataset.
+type errVlen struct {
+	rq *request
+	vd *hdf.VlenDataset
+}
+
+func (e *errVlen) Error() string { return "variable-length dataset" }
+
+// valueDataset opens the dataset of a value route for I/O. Datasets of variable-length types
+// come back as an *errVlen error holding a VlenDataset.
 func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Dataset, error) {
 	rq, obj, err := s.datasetFor(r, act)
 	if err != nil {
@@ -41,6 +50,13 @@ func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Da
 	}
 	if obj.Shape.Class == schema.ShapeNull {
 		return nil, nil, httpErr(http.StatusBadRequest, "H5S_NULL dataset %s has no values", obj.ID)
+	}
+	if t, err := h5type.Parse(obj.Type); err == nil && t.IsVariable() {
+		vd, err := hdf.OpenVlenDataset(rq.f.Store(), rq.f.Bucket(), obj)
+		if err != nil {
+			return nil, nil, badRequestIfInvalid(err)
+		}
+		return nil, nil, &errVlen{rq: rq, vd: vd}
 	}
 	d, err := hdf.OpenDataset(rq.f.Store(), rq.f.Bucket(), obj)
 	if err != nil {
@@ -79,6 +95,9 @@ func (s *Server) limitFor(r *http.Request) int64 {
 
 func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actRead)
+	if ev, ok := err.(*errVlen); ok {
+		return s.getValueVlen(w, r, ev.rq, ev.vd)
+	}
 	if err != nil {
 		return err
 	}
@@ -303,6 +322,9 @@ func ParseBinaryPoints(b []byte, rank int) ([][]int, error) {
 
 func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actRead)
+	if ev, ok := err.(*errVlen); ok {
+		return s.postValueVlen(w, r, ev.rq, ev.vd)
+	}
 	if err != nil {
 		return err
 	}
@@ -403,6 +425,9 @@ func (s *Server) readPoints(r *http.Request, d *hdf.Dataset, pts [][]int, limit 
 
 func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actUpdate)
+	if ev, ok := err.(*errVlen); ok {
+		return s.putValueVlen(w, r, ev.rq, ev.vd)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsfan/hsfan/hsds/codec"
+	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -194,4 +197,47 @@ func TestCompoundFieldsAndHeaders(t *testing.T) {
 	e.mustStatus(400, e.do("GET", p, "", q("fields", "nope"), nil, u, h))
 	e.mustStatus(401, e.do("GET", p, "", nil, nil, "", h, hdrs{"Authorization": "Bearer abc"}))
 	e.mustStatus(404, e.do("GET", p, "", q("bucket", "otherbucket"), nil, u, hdrs{"X-Hdf-domain": dom}))
+}
+
+func TestVlenValues(t *testing.T) {
+	for name, mk := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, mk(t))
+			u := "test_user1"
+			dom, _ := e.createDomain("vlen.h5")
+			typ := `{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}`
+			id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil, `{"type": `+typ+`, "shape": [5], "creationProperties": {"filters": ["zstd"]}}`, u)).json(t)["id"].(string)
+			p := "/datasets/" + id + "/value"
+			e.mustStatus(200, e.do("PUT", p, dom, q("select", "[1:4]"), `{"value": ["a", "héllo", ""]}`, u))
+			// Binary read: the length-prefixed form of hsds-format 1.8.
+			r := e.mustStatus(200, e.do("GET", p, dom, q("select", "[1:4]"), nil, u, hdrs{"Accept": "application/octet-stream"}))
+			if got := fmt.Sprintf("%x", r.body); got != "0100000061"+"0600000068c3a96c6c6f"+"00000000" {
+				t.Errorf("vlen binary %s", got)
+			}
+			m := e.mustStatus(200, e.do("GET", p, dom, nil, nil, u)).json(t)
+			if fmt.Sprint(m["value"]) != "[0 a héllo 0 0]" {
+				t.Errorf("vlen JSON %v", m["value"])
+			}
+			// Binary write of two elements, then points.
+			body := []byte{2, 0, 0, 0, 'x', 'y', 1, 0, 0, 0, 'z'}
+			e.mustStatus(200, e.do("PUT", p, dom, q("select", "[3:5]"), body, u))
+			m = e.mustStatus(200, e.do("POST", p, dom, nil, `{"points": [4, 3, 2]}`, u)).json(t)
+			if fmt.Sprint(m["value"]) != "[z xy héllo]" {
+				t.Errorf("vlen points %v", m["value"])
+			}
+			e.mustStatus(400, e.do("PUT", p, dom, q("select", "[0:2]"), []byte{9, 0, 0, 0, 'x'}, u))
+			// The chunk in the store is a blosc zstd frame of the five length-prefixed elements.
+			raw, _, err := e.st.Get(context.Background(), testBucket, schema.DatasetPrefix(id)+"0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if raw[0] != 2 || raw[2]>>5 != 4 {
+				t.Errorf("vlen chunk is not a blosc zstd frame: % x", raw[:4])
+			}
+			dec, err := codec.Pipeline{Compressor: "zstd", ItemSize: 1}.Decode(nil, raw, int(binary.LittleEndian.Uint32(raw[4:8])))
+			if err != nil || fmt.Sprintf("%x", dec) != "00000000"+"0100000061"+"0600000068c3a96c6c6f"+"020000007879"+"010000007a" {
+				t.Errorf("vlen chunk %x %v", dec, err)
+			}
+		})
+	}
 }
