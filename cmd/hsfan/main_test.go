@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hsfan/hsfan/internal/testutil/s3test"
 )
 
 // run calls the CLI in process and returns its exit code, stdout and stderr.
@@ -114,5 +116,34 @@ func TestCLIErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errs, tc.code, tc.msg)
 			}
 		})
+	}
+}
+
+// TestCLIS3: the same commands against a real S3 server (versitygw), results to s3://.
+func TestCLIS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an S3 server")
+	}
+	srv := s3test.Start(t)
+	srv.CreateBucket(t, "hsfan")
+	srv.CreateBucket(t, "results")
+	srv.SetEnv(t)
+	st := []string{"--store", "s3://", "--bucket", "hsfan"}
+	if code, _, errs := run(t, append([]string{"gen", "sst", "--domain", "/sst.h5", "--days", "2"}, st...)...); code != 0 {
+		t.Fatalf("gen: %s", errs)
+	}
+	if code, out, errs := run(t, append([]string{"ls", "/sst.h5"}, st...)...); code != 0 || !strings.Contains(out, "/analysed_sst") {
+		t.Fatalf("ls: %s %s", out, errs)
+	}
+	code, _, errs := run(t, append([]string{"run", "mean", "--domain", "/sst.h5", "--dataset", "/analysed_sst", "--reduce", "lat,lon",
+		"--weights", "coslat:60", "--units", "C", "--name", "sst_mean", "--out", "s3://results/sst/run1"}, st...)...)
+	if code != 0 {
+		t.Fatalf("run: %s", errs)
+	}
+	s3 := srv.Store(t)
+	for _, name := range []string{"sst_mean.arrow", "sst_mean.json", "sst_mean.png", "manifest.json"} {
+		if _, err := s3.Stat(context.Background(), "results", "sst/run1/"+name); err != nil {
+			t.Errorf("s3://results/sst/run1/%s: %v", name, err)
+		}
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // ResolveFrom follows a relative h5path ("a/b") from group parentID and returns the object id
@@ -52,4 +54,86 @@ func (f *File) SetGroupCreationProperties(ctx context.Context, id string, cp jso
 		g.CreationProperties = cp
 		return nil
 	})
+}
+
+// Aliases returns the absolute h5paths through which object id is reached from the root by
+// hard links (breadth first, at most limit paths, cycles cut). The root group's alias is "/".
+func (f *File) Aliases(ctx context.Context, id string, limit int) ([]string, error) {
+	if id == f.Domain.Root {
+		return []string{"/"}, nil
+	}
+	type item struct{ id, path string }
+	queue := []item{{f.Domain.Root, ""}}
+	seen := map[string]bool{f.Domain.Root: true}
+	var out []string
+	for len(queue) > 0 && (limit <= 0 || len(out) < limit) {
+		cur := queue[0]
+		queue = queue[1:]
+		g, err := f.Group(ctx, cur.id)
+		if err != nil {
+			continue
+		}
+		for _, name := range sortedLinkNames(g.Links) {
+			l := g.Links[name]
+			if l.Class != schema.LinkHard {
+				continue
+			}
+			p := cur.path + "/" + name
+			if l.ID == id {
+				out = append(out, p)
+			}
+			if schema.Kind(l.ID) == schema.KindGroup && !seen[l.ID] {
+				seen[l.ID] = true
+				queue = append(queue, item{l.ID, p})
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortedLinkNames(m map[string]schema.Link) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CreateNullDataset creates an unlinked dataset with an H5S_NULL dataspace (no layout, no
+// values).
+func (f *File) CreateNullDataset(ctx context.Context, typ json.RawMessage) (*schema.Dataset, error) {
+	if f.Domain.IsFolder() {
+		return nil, fmt.Errorf("create dataset in %s: %w", f.path, ErrIsFolder)
+	}
+	id, err := schema.NewObjID(f.Domain.Root, schema.KindDataset, f.rand)
+	if err != nil {
+		return nil, err
+	}
+	now := schema.Now()
+	obj := schema.Dataset{ID: id, Root: f.Domain.Root, Created: now, LastModified: now, Type: typ,
+		Shape: schema.Shape{Class: schema.ShapeNull}, Attributes: map[string]schema.Attribute{},
+		CreationProperties: json.RawMessage("{}")}
+	if err := f.putObject(ctx, id, obj, store.PutOptions{IfNoneMatch: true}); err != nil {
+		return nil, err
+	}
+	return &obj, nil
+}
+
+// ChunkStats lists the stored chunks of dataset id: their count and total stored bytes.
+func (f *File) ChunkStats(ctx context.Context, id string) (n int, bytes int64, err error) {
+	if _, err := f.objectKey(id); err != nil {
+		return 0, 0, err
+	}
+	err = f.st.List(ctx, f.bucket, schema.DatasetPrefix(id), "", func(e store.Entry) error {
+		if !e.IsPrefix && !strings.HasSuffix(e.Key, ".dataset.json") {
+			n++
+			bytes += e.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("list chunks of %s: %w", id, err)
+	}
+	return n, bytes, nil
 }

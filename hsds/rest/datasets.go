@@ -128,13 +128,14 @@ func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
 		return badRequest(err)
 	}
 	spec := hdf.DatasetSpec{Type: typ}
+	isNull := false
 	if raw, ok := body["shape"]; ok && string(raw) != "null" {
 		var sname string
 		if json.Unmarshal(raw, &sname) == nil {
 			switch sname {
 			case schema.ShapeScalar:
 			case schema.ShapeNull:
-				return httpErr(http.StatusBadRequest, "H5S_NULL datasets are not supported by this server")
+				isNull = true
 			default:
 				return httpErr(http.StatusBadRequest, "invalid shape %q", sname)
 			}
@@ -186,7 +187,9 @@ func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var d *schema.Dataset
-	if pt.IsVariable() {
+	if isNull {
+		d, err = rq.f.CreateNullDataset(ctx, typ)
+	} else if pt.IsVariable() {
 		d, err = rq.f.CreateVlenDataset(ctx, spec, extra)
 	} else {
 		d, err = rq.f.CreateDatasetWith(ctx, spec, extra)
@@ -287,7 +290,18 @@ func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.datasetJSON(r, rq.f, d, rq.dom, boolParam(r, "include_attrs")))
+	o := s.datasetJSON(r, rq.f, d, rq.dom, boolParam(r, "include_attrs"))
+	if boolParam(r, "verbose") {
+		n, size, err := rq.f.ChunkStats(r.Context(), d.ID)
+		if err != nil {
+			return err
+		}
+		o.set("num_chunks", n).set("allocated_size", size)
+	}
+	if err := s.addAlias(r, rq.f, d.ID, o); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Server) getShape(w http.ResponseWriter, r *http.Request) error {
@@ -411,5 +425,25 @@ func (s *Server) getDatatype(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.addAlias(r, rq.f, id, o); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, o)
+}
+
+// addAlias adds "alias" (the h5paths of id) when getalias=1, as h5pyd uses for obj.name.
+func (s *Server) addAlias(r *http.Request, f *hdf.File, id string, o *jobj) error {
+	if !boolParam(r, "getalias") {
+		return nil
+	}
+	paths, err := f.Aliases(r.Context(), id, 16)
+	if err != nil {
+		return err
+	}
+	list := make([]any, len(paths))
+	for i, p := range paths {
+		list[i] = p
+	}
+	o.set("alias", list)
+	return nil
 }

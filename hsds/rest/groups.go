@@ -92,9 +92,6 @@ func (s *Server) groupJSON(r *http.Request, f *hdf.File, g *schema.Group, dom st
 	if includeAttrs {
 		o.set("attributes", attrsMap(g.Attributes))
 	}
-	if g.ID == f.RootID() && boolParam(r, "getalias") {
-		o.set("alias", []any{"/"})
-	}
 	o.set("domain", f.Path()).set("bucket", f.Bucket())
 	p := "/groups/" + g.ID
 	o.set("hrefs", []*jobj{s.href(r, "self", p, dom), s.href(r, "links", p+"/links", dom),
@@ -114,6 +111,9 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := s.objectJSON(r, rq.f, id, rq.dom, boolParam(r, "include_links"), boolParam(r, "include_attrs"))
 	if err != nil {
+		return err
+	}
+	if err := s.addAlias(r, rq.f, id, o); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, o)
