@@ -97,6 +97,14 @@ func TestDomains(t *testing.T) {
 				}
 			}
 			e.mustStatus(400, e.do("GET", "/", "", q("host", "x"), nil, "admin"))
+			for _, b := range []string{"..", "a/../..", "x\\y"} {
+				if r := e.do("GET", "/domains", "", q("bucket", b), nil, "admin"); r.code != 400 {
+					t.Errorf("bucket %q: %d %s", b, r.code, r.body)
+				}
+				if r := e.do("GET", "/", "/home", q("bucket", b), nil, "admin"); r.code != 400 {
+					t.Errorf("bucket %q with domain: %d %s", b, r.code, r.body)
+				}
+			}
 			// Flush, delete, 410, folder not empty.
 			r := e.mustStatus(204, e.do("PUT", "/", dom, q("flush", "1"), nil, "test_user1"))
 			_ = r

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,10 @@ func FuzzValueBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	vd, err := file.CreateVlenDataset(ctx, hdf.DatasetSpec{Type: []byte(`{"class":"H5T_STRING","charSet":"H5T_CSET_UTF8","strPad":"H5T_STR_NULLTERM","length":"H5T_VARIABLE"}`), Dims: []int{6, 5}}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	srv, err := New(Config{Store: st, Bucket: testBucket, Users: map[string]string{"u": "p"}})
 	if err != nil {
 		f.Fatal(err)
@@ -69,11 +74,18 @@ func FuzzValueBodies(f *testing.F) {
 	f.Add([]byte(`{"points": [[9, 9]], "value": [1]}`), false, "PUT")
 	f.Add([]byte(`{"value_base64": "AAE="}`), false, "PUT")
 	f.Add([]byte{1, 0, 2, 0}, true, "PUT")
+	f.Add([]byte{1, 0, 0, 0, 'a', 0, 0, 0, 0}, true, "VPUT")
+	f.Add([]byte(`{"value": [["a"], ["b"]]}`), false, "VPUT")
+	f.Add([]byte(`{"points": [[1, 2]]}`), false, "VPOST")
 	f.Fuzz(func(t *testing.T, body []byte, bin bool, method string) {
+		id := d.ID
+		if strings.HasPrefix(method, "V") {
+			id, method = vd.ID, method[1:]
+		}
 		if method != "PUT" {
 			method = "POST"
 		}
-		req := httptest.NewRequest(method, "/datasets/"+d.ID+"/value?domain=/f/d.h5&select=[0:2,0:1]", bytes.NewReader(body))
+		req := httptest.NewRequest(method, "/datasets/"+id+"/value?domain=/f/d.h5&select=[0:2,0:1]", bytes.NewReader(body))
 		req.SetBasicAuth("u", "p")
 		if bin {
 			req.Header.Set("Content-Type", "application/octet-stream")

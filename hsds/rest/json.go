@@ -150,7 +150,12 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 
 // decodeBody decodes a JSON object body into a map of raw fields; an empty body is an empty map.
 func decodeBody(r *http.Request) (map[string]json.RawMessage, error) {
-	b, err := readBody(r, maxJSONBody)
+	return decodeBodyLimit(r, maxJSONBody)
+}
+
+// decodeBodyLimit is decodeBody for bodies up to limit bytes (JSON value writes).
+func decodeBodyLimit(r *http.Request, limit int64) (map[string]json.RawMessage, error) {
+	b, err := readBody(r, limit)
 	if err != nil {
 		return nil, err
 	}

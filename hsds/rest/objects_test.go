@@ -257,3 +257,25 @@ func TestACLs(t *testing.T) {
 	e.mustStatus(200, e.do("GET", "/acls", dom, nil, nil, "admin"))
 	e.mustStatus(404, e.do("GET", "/acls/nobody", dom, nil, nil, u))
 }
+
+func TestAliasNullVerbose(t *testing.T) {
+	e := newEnv(t, backends(t)["mem"](t))
+	u := "test_user1"
+	dom, root := e.createDomain("alias.h5")
+	e.mustStatus(201, e.do("POST", "/groups", dom, nil, `{"h5path": "/g"}`, u))
+	id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil, `{"type": "H5T_STD_I8LE", "shape": [4], "h5path": "/g/d"}`, u)).json(t)["id"].(string)
+	e.mustStatus(200, e.do("PUT", "/datasets/"+id+"/value", dom, nil, `{"value": [1, 2, 3, 4]}`, u))
+	m := e.mustStatus(200, e.do("GET", "/datasets/"+id, dom, q("getalias", "1", "verbose", "1"), nil, u)).json(t)
+	if fmt.Sprint(m["alias"]) != "[/g/d]" || m["num_chunks"] != 1.0 || m["allocated_size"].(float64) <= 0 {
+		t.Errorf("alias/verbose %v", m)
+	}
+	if m := e.mustStatus(200, e.do("GET", "/groups/"+root, dom, q("getalias", "1"), nil, u)).json(t); fmt.Sprint(m["alias"]) != "[/]" {
+		t.Errorf("root alias %v", m["alias"])
+	}
+	nid := e.mustStatus(201, e.do("POST", "/datasets", dom, nil, `{"type": "H5T_STD_I8LE", "shape": "H5S_NULL"}`, u)).json(t)["id"].(string)
+	m = e.mustStatus(200, e.do("GET", "/datasets/"+nid, dom, nil, nil, u)).json(t)
+	if m["shape"].(map[string]any)["class"] != "H5S_NULL" || m["layout"] != nil {
+		t.Errorf("null dataset %v", m)
+	}
+	e.mustStatus(400, e.do("GET", "/datasets/"+nid+"/value", dom, nil, nil, u))
+}

@@ -32,6 +32,18 @@ func (s *Server) bucketFor(r *http.Request) string {
 	return s.cfg.Bucket
 }
 
+// bucketChecked is bucketFor with the name validated (listings that have no domain).
+func (s *Server) bucketChecked(r *http.Request) (string, error) {
+	b := s.bucketFor(r)
+	if b == "" {
+		return "", httpErr(http.StatusBadRequest, "no bucket given and no default bucket configured")
+	}
+	if err := schema.ValidateBucketName(b); err != nil {
+		return "", badRequest(err)
+	}
+	return b, nil
+}
+
 // domainOf parses the request's domain into bucket and path; missing is a 400.
 func (s *Server) domainOf(r *http.Request) (bucket, path string, err error) {
 	if r.URL.Query().Has("host") {

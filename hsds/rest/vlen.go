@@ -171,7 +171,7 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 			return badRequest(err)
 		}
 	} else {
-		body, err := decodeBody(r)
+		body, err := decodeBodyLimit(r, s.cfg.MaxRequestBytes)
 		if err != nil {
 			return err
 		}

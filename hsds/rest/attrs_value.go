@@ -1,0 +1,154 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
+)
+
+// attrBytes returns the element bytes of an attribute value.
+func attrBytes(a schema.Attribute, t *h5type.Type) ([]byte, error) {
+	if a.Encoding == "base64" {
+		var s64 string
+		if err := json.Unmarshal(a.Value, &s64); err != nil {
+			return nil, err
+		}
+		return base64.StdEncoding.DecodeString(s64)
+	}
+	dec := json.NewDecoder(bytes.NewReader(a.Value))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return t.EncodeValue(v, shapeDims(a.Shape))
+}
+
+func shapeDims(sh schema.Shape) []int {
+	if sh.Class == schema.ShapeSimple {
+		return sh.Dims
+	}
+	return nil
+}
+
+// attrShape decodes an attribute shape from a request: absent or [] is scalar, an int or list
+// is simple, "H5S_NULL"/"H5S_SCALAR" strings and {"class":...} objects are accepted.
+func attrShape(raw json.RawMessage) (schema.Shape, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return schema.Shape{Class: schema.ShapeScalar}, nil
+	}
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		switch name {
+		case schema.ShapeNull, schema.ShapeScalar:
+			return schema.Shape{Class: name}, nil
+		}
+		return schema.Shape{}, httpErr(http.StatusBadRequest, "invalid attribute shape %q", name)
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		var sh schema.Shape
+		if err := json.Unmarshal(raw, &sh); err != nil {
+			return sh, httpErr(http.StatusBadRequest, "invalid attribute shape: %v", err)
+		}
+		sh.MaxDims = nil
+		return sh, nil
+	}
+	dims, err := parseDims(raw, "attribute shape", false)
+	if err != nil {
+		return schema.Shape{}, err
+	}
+	if len(dims) == 0 {
+		return schema.Shape{Class: schema.ShapeScalar}, nil
+	}
+	return schema.Shape{Class: schema.ShapeSimple, Dims: dims}, nil
+}
+
+// attrValue validates a request value against type and shape and returns the JSON to store
+// (canonical JSON when the bytes allow it, else base64 with encoding "base64").
+func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding string) (json.RawMessage, string, error) {
+	if sh.Class == schema.ShapeNull || len(raw) == 0 || string(raw) == "null" {
+		return json.RawMessage("null"), "", nil
+	}
+	dims := shapeDims(sh)
+	var elems []byte
+	if encoding == "base64" {
+		var s64 string
+		if err := json.Unmarshal(raw, &s64); err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "base64 value must be a string")
+		}
+		b, err := base64.StdEncoding.DecodeString(s64)
+		if err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "invalid base64 value: %v", err)
+		}
+		elems = b
+	} else if encoding != "" {
+		return nil, "", httpErr(http.StatusBadRequest, "unknown encoding %q", encoding)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
+		}
+		b, err := t.EncodeValue(v, dims)
+		if err != nil {
+			return nil, "", httpErr(http.StatusBadRequest, "value does not match type and shape %v: %v", dims, err)
+		}
+		elems = b
+	}
+	n, err := h5type.NumElements(dims)
+	if err != nil {
+		return nil, "", badRequest(err)
+	}
+	if !t.IsVariable() && len(elems) != n*t.Size() {
+		return nil, "", httpErr(http.StatusBadRequest, "value has %d bytes, want %d", len(elems), n*t.Size())
+	}
+	v, err := t.DecodeValue(elems, dims)
+	if err == nil {
+		var js []byte
+		if js, err = h5type.MarshalValueJSON(v, false); err == nil {
+			return js, "", nil
+		}
+	}
+	if errors.Is(err, h5type.ErrNotUTF8) {
+		b, _ := json.Marshal(base64.StdEncoding.EncodeToString(elems))
+		return b, "base64", nil
+	}
+	return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
+}
+
+// attrFromBody builds an attribute from a PUT body {type, shape?, value?, encoding?}.
+func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]json.RawMessage) (schema.Attribute, error) {
+	var a schema.Attribute
+	rawType, ok := body["type"]
+	if !ok {
+		return a, httpErr(http.StatusBadRequest, "attribute needs a type")
+	}
+	typ, err := f.ResolveType(ctx, rawType)
+	if err != nil {
+		return a, badRequestIfInvalid(err)
+	}
+	t, err := h5type.Parse(typ)
+	if err != nil {
+		return a, badRequest(err)
+	}
+	if a.Shape, err = attrShape(body["shape"]); err != nil {
+		return a, err
+	}
+	var enc string
+	if _, err := field(body, "encoding", &enc); err != nil {
+		return a, err
+	}
+	a.Type = typ
+	if a.Value, a.Encoding, err = attrValue(t, a.Shape, body["value"], enc); err != nil {
+		return a, err
+	}
+	return a, nil
+}

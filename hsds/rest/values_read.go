@@ -1,0 +1,160 @@
+package rest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/selection"
+)
+
+func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.valueDataset(r, actRead)
+	if ev, ok := err.(*errVlen); ok {
+		return s.getValueVlen(w, r, ev.rq, ev.vd)
+	}
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if q.Get("query") != "" {
+		return httpErr(http.StatusBadRequest, "query is not supported by this server")
+	}
+	sel, err := selection.Parse(q.Get("select"), d.Dims)
+	if err != nil {
+		return badRequest(err)
+	}
+	sub, err := fieldsType(r, d)
+	if err != nil {
+		return err
+	}
+	size := sel.Count() * int64(d.ItemSize)
+	binary := wantsBinary(r)
+	streaming := binary && !isLambda(r) && !s.cfg.Lambda && !sel.IsScalar() && sub == nil
+	if !streaming && size >= s.limitFor(r) {
+		return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes is more than the %d byte limit", size, s.limitFor(r))
+	}
+	if streaming && size > streamPageBytes {
+		return s.streamValue(w, r, d, sel, size)
+	}
+	data, _, err := d.Read(r.Context(), sel, s.cfg.ReadConcurrency)
+	if err != nil {
+		return err
+	}
+	typ := d.Type
+	if sub != nil {
+		n := int(sel.Count())
+		if data, err = h5type.ExtractFields(nil, data, d.Type, sub, n); err != nil {
+			return err
+		}
+		typ = sub
+	}
+	if binary {
+		w.Header().Set("Content-Type", octet)
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(data)
+		return nil
+	}
+	shape := sel.Shape()
+	if boolParam(r, "reduce_dim") {
+		var squeezed []int
+		for _, n := range shape {
+			if n != 1 {
+				squeezed = append(squeezed, n)
+			}
+		}
+		if squeezed == nil && len(shape) > 0 {
+			squeezed = []int{1}
+		}
+		shape = squeezed
+	}
+	b := []byte(`{"status": 200, "value": `)
+	if b, err = typ.AppendJSON(b, data, shape, boolParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
+		return err
+	}
+	b = append(b, `, "hrefs": `...)
+	if b, err = appendJSON(b, s.valueHrefs(r, rq, d)); err != nil {
+		return err
+	}
+	b = append(b, '}')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
+
+// streamValue writes a large binary selection page by page along its first dimension with a
+// count above 1, so memory stays bounded by streamPageBytes.
+func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Dataset, sel *selection.Selection, size int64) error {
+	shape := sel.Shape()
+	pd := 0
+	for pd < len(shape)-1 && shape[pd] <= 1 {
+		pd++
+	}
+	rowBytes := size / int64(shape[pd])
+	per := int(streamPageBytes / max(rowBytes, 1))
+	if per < 1 {
+		per = 1
+	}
+	first := true
+	for o := 0; o < shape[pd]; o += per {
+		end := min(o+per, shape[pd])
+		page, err := subSelection(sel, d.Dims, pd, o, end)
+		if err != nil {
+			return err
+		}
+		data, _, err := d.Read(r.Context(), page, s.cfg.ReadConcurrency)
+		if err != nil {
+			if first {
+				return err
+			}
+			s.log.Error("streamed value read failed", "dataset", d.ID, "err", err)
+			return nil // the status is sent; the short body tells the client
+		}
+		if first {
+			w.Header().Set("Content-Type", octet)
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+			w.WriteHeader(http.StatusOK)
+			first = false
+		}
+		if _, err := w.Write(data); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// subSelection restricts sel along dimension pd to its output positions [from, to).
+func subSelection(sel *selection.Selection, dims []int, pd, from, to int) (*selection.Selection, error) {
+	parts := make([]string, len(dims))
+	for i := range dims {
+		dm := sel.Dim(i)
+		if dm.IsList() {
+			c := dm.Coords
+			if i == pd {
+				c = c[from:to]
+			}
+			ss := make([]string, len(c))
+			for j, v := range c {
+				ss[j] = strconv.Itoa(v)
+			}
+			parts[i] = "[" + strings.Join(ss, ",") + "]"
+			continue
+		}
+		start, stop := dm.Start, dm.Stop
+		if i == pd {
+			start = dm.Start + from*dm.Step
+			stop = dm.Start + (to-1)*dm.Step + 1
+		}
+		parts[i] = fmt.Sprintf("%d:%d:%d", start, stop, dm.Step)
+	}
+	return selection.Parse("["+strings.Join(parts, ",")+"]", dims)
+}
+
+// streamPageBytes bounds the memory of one page of a streamed binary value response.
+const streamPageBytes = 16 << 20

@@ -1,0 +1,209 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/selection"
+)
+
+func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
+	rq, d, err := s.valueDataset(r, actUpdate)
+	if ev, ok := err.(*errVlen); ok {
+		return s.putValueVlen(w, r, ev.rq, ev.vd)
+	}
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	if q.Get("query") != "" || q.Get("fields") != "" {
+		return httpErr(http.StatusBadRequest, "query and fields are not supported on writes by this server")
+	}
+	if a := q.Get("append"); a != "" {
+		if d, err = s.appendExtend(r, rq, d, a); err != nil {
+			return err
+		}
+	}
+	var (
+		sel  *selection.Selection
+		pts  [][]int
+		data []byte
+	)
+	if isBinaryBody(r) {
+		b, err := readBody(r, s.cfg.MaxRequestBytes)
+		if err != nil {
+			return err
+		}
+		if sel == nil {
+			if sel, err = s.appendOrSelect(r, d); err != nil {
+				return err
+			}
+		}
+		data = b
+	} else {
+		body, err := decodeBodyLimit(r, s.cfg.MaxRequestBytes)
+		if err != nil {
+			return err
+		}
+		if raw, ok := body["points"]; ok {
+			if len(d.Dims) == 0 {
+				return httpErr(http.StatusBadRequest, "points are not allowed on a scalar dataset")
+			}
+			if pts, err = parsePoints(raw, len(d.Dims)); err != nil {
+				return err
+			}
+			if err := selection.Points(pts, d.Dims); err != nil {
+				return badRequest(err)
+			}
+		} else if q.Get("append") != "" {
+			if sel, err = s.appendOrSelect(r, d); err != nil {
+				return err
+			}
+		} else if sel, err = bodySelection(r, body, d.Dims); err != nil {
+			return err
+		}
+		n := len(pts)
+		shape := []int{n}
+		if sel != nil {
+			n, shape = int(sel.Count()), sel.Shape()
+		}
+		if raw, ok := body["value_base64"]; ok {
+			var s64 string
+			if err := json.Unmarshal(raw, &s64); err != nil {
+				return httpErr(http.StatusBadRequest, "value_base64 must be a string")
+			}
+			if data, err = base64.StdEncoding.DecodeString(s64); err != nil {
+				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
+			}
+		} else if raw, ok := body["value"]; ok {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				return httpErr(http.StatusBadRequest, "invalid value: %v", err)
+			}
+			if data, err = d.Type.EncodeValue(v, shape); err != nil {
+				if one, err1 := d.Type.EncodeValue(v, nil); err1 == nil && n > 1 {
+					data = one // a single element broadcast to the selection
+				} else {
+					return httpErr(http.StatusBadRequest, "value does not fit the selection (shape %v): %v", shape, err)
+				}
+			}
+		} else {
+			return httpErr(http.StatusBadRequest, "PUT value needs value, value_base64 or a binary body")
+		}
+	}
+	count := len(pts)
+	if sel != nil {
+		count = int(sel.Count())
+	}
+	if data, err = broadcast(r, data, d.ItemSize, count); err != nil {
+		return err
+	}
+	if pts != nil {
+		err = s.writePoints(r, d, pts, data)
+	} else {
+		err = d.Write(ctx, sel, data, s.cfg.ReadConcurrency)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, obj())
+}
+
+// broadcast checks the data length against count elements; one element (or element_count of
+// them dividing count) is repeated over the selection.
+func broadcast(r *http.Request, data []byte, itemsize, count int) ([]byte, error) {
+	want := count * itemsize
+	if len(data) == want {
+		return data, nil
+	}
+	ec, err := intParam(r, "element_count", 0)
+	if err != nil {
+		return nil, err
+	}
+	n := len(data) / itemsize
+	if len(data)%itemsize == 0 && n > 0 && count%n == 0 && (n == 1 || ec == n) {
+		out := make([]byte, 0, want)
+		for len(out) < want {
+			out = append(out, data...)
+		}
+		return out, nil
+	}
+	return nil, httpErr(http.StatusBadRequest, "got %d bytes of data for %d elements of %d bytes", len(data), count, itemsize)
+}
+
+// appendOrSelect returns the selection of a binary write: the select parameter, or the region
+// appended by append=N.
+func (s *Server) appendOrSelect(r *http.Request, d *hdf.Dataset) (*selection.Selection, error) {
+	q := r.URL.Query()
+	if a := q.Get("append"); a != "" {
+		n, _ := strconv.Atoi(a)
+		dim, _ := strconv.Atoi(q.Get("append_dim"))
+		parts := make([]string, len(d.Dims))
+		for i := range parts {
+			parts[i] = ":"
+		}
+		parts[dim] = fmt.Sprintf("%d:%d", d.Dims[dim]-n, d.Dims[dim])
+		sel, err := selection.Parse("["+strings.Join(parts, ",")+"]", d.Dims)
+		if err != nil {
+			return nil, badRequest(err)
+		}
+		return sel, nil
+	}
+	sel, err := selection.Parse(q.Get("select"), d.Dims)
+	if err != nil {
+		return nil, badRequest(err)
+	}
+	return sel, nil
+}
+
+// appendExtend grows the dataset for append=N along append_dim and returns it reopened.
+func (s *Server) appendExtend(r *http.Request, rq *request, d *hdf.Dataset, a string) (*hdf.Dataset, error) {
+	if r.URL.Query().Get("select") != "" {
+		return nil, httpErr(http.StatusBadRequest, "select is not allowed with append")
+	}
+	n, err := strconv.Atoi(a)
+	if err != nil || n <= 0 {
+		return nil, httpErr(http.StatusBadRequest, "invalid append %q", a)
+	}
+	dim, err := intParam(r, "append_dim", 0)
+	if err != nil {
+		return nil, err
+	}
+	if dim >= len(d.Dims) {
+		return nil, httpErr(http.StatusBadRequest, "append_dim %d out of range for rank %d", dim, len(d.Dims))
+	}
+	dims := append([]int(nil), d.Dims...)
+	dims[dim] += n
+	obj, err := rq.f.Resize(r.Context(), d.ID, dims)
+	if err != nil {
+		return nil, err
+	}
+	return hdf.OpenDataset(rq.f.Store(), rq.f.Bucket(), obj)
+}
+
+// writePoints writes one element per point, chunk by chunk.
+func (s *Server) writePoints(r *http.Request, d *hdf.Dataset, pts [][]int, data []byte) error {
+	groups, err := selection.GroupPoints(pts, d.ChunkDims)
+	if err != nil {
+		return badRequest(err)
+	}
+	is := d.ItemSize
+	return forEach(r.Context(), len(groups), s.cfg.ReadConcurrency, func(i int) error {
+		g := groups[i]
+		return d.UpdateChunk(r.Context(), g.Index, func(chunk []byte) error {
+			for _, p := range g.Points {
+				copy(chunk[p.Offset*int64(is):(p.Offset+1)*int64(is)], data[p.Point*is:(p.Point+1)*is])
+			}
+			return nil
+		})
+	})
+}
