@@ -1,6 +1,7 @@
 package job
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/hsfan/hsfan/coordinator"
@@ -106,17 +107,9 @@ func (p *Prepared) valueUnits() string {
 	if p.Spec.Units != "" {
 		return p.Spec.Units
 	}
-	return attrString(p)
-}
-
-func attrString(p *Prepared) string {
-	raw, ok := p.DS.Attribute("units")
-	if !ok {
-		return ""
+	var units string
+	if raw, ok := p.DS.Attribute("units"); ok {
+		_ = json.Unmarshal(raw, &units) // a non-string units attribute means none
 	}
-	s := string(raw)
-	if len(s) >= 2 && s[0] == '"' {
-		s = s[1 : len(s)-1]
-	}
-	return s
+	return units
 }
