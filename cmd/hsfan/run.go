@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -82,6 +84,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	lf.register(fs)
 	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	verbose := fs.Bool("v", false, "log retries and other events")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return err
@@ -129,6 +132,13 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
 		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), *invoker, prep.Plan.Concurrency)
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	out, err := prep.Run(ctx, job.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
 	if err != nil {
 		return err
@@ -225,4 +235,18 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 		}
 	})
 	return set
+}
+
+// startCPUProfile profiles this process (the coordinator and, with the in-process invoker, the
+// workers) until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
