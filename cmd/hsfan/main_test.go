@@ -147,3 +147,33 @@ func TestCLIS3(t *testing.T) {
 		}
 	}
 }
+
+// TestGetPages: bin and csv output read in slabs equals a one-shot read.
+func TestGetPages(t *testing.T) {
+	dir := t.TempDir()
+	st := []string{"--store", "file://" + dir, "--bucket", "hsfan"}
+	if code, _, errs := run(t, append([]string{"gen", "cube", "--domain", "/p.h5", "--shape", "13,6,5", "--chunks", "4,4,4", "--type", "int32"}, st...)...); code != 0 {
+		t.Fatal(errs)
+	}
+	outputs := map[int64][2]string{}
+	for _, pb := range []int64{64 << 20, 40, 1} {
+		pageBytes = pb
+		var got [2]string
+		for i, format := range []string{"bin", "csv"} {
+			code, out, errs := run(t, append([]string{"get", "--domain", "/p.h5", "--dataset", "/data", "--select", "[1:13:2,[0,3,5],1:5]", "--format", format}, st...)...)
+			if code != 0 {
+				t.Fatalf("page %d %s: %s", pb, format, errs)
+			}
+			got[i] = out
+		}
+		outputs[pb] = got
+	}
+	pageBytes = 64 << 20
+	if outputs[40] != outputs[64<<20] || outputs[1] != outputs[64<<20] || len(outputs[1][0]) != 6*3*4*4 {
+		t.Errorf("paged output differs from the one-shot read (bin lengths %d %d %d)", len(outputs[64<<20][0]), len(outputs[40][0]), len(outputs[1][0]))
+	}
+	// 3 x 4 lines per selected row: row 3 (the fourth page at 1 byte per page) starts at line 36.
+	if line := strings.Split(outputs[1][1], "\n")[36]; !strings.HasPrefix(line, "3,0,0,") {
+		t.Errorf("csv line 36 = %q, want the indices of selection row 3", line)
+	}
+}
