@@ -38,11 +38,14 @@ func axisNames(ds *hdf.Dataset) []string {
 		if i < len(labels) && labels[i] != "" {
 			names[i] = labels[i]
 		} else {
-			names[i] = "dim" + strconv.Itoa(i)
+			names[i] = defaultAxisName(i)
 		}
 	}
 	return names
 }
+
+// defaultAxisName names an axis without a label or scale.
+func defaultAxisName(i int) string { return "dim" + strconv.Itoa(i) }
 
 // resolveReduce maps the --reduce list (names or indices) to a per-axis flag; an empty list
 // reduces every axis.
@@ -78,14 +81,22 @@ func resolveReduce(names []string, reduce []string) ([]bool, error) {
 	return out, nil
 }
 
-// coordinate reads the selected values of the coordinate dataset of axis i (a 1-D dataset named
-// like the axis next to the data, e.g. /lat), or nil when there is none.
-func coordinate(ctx context.Context, f *hdf.File, dataPath, name string, extent int, dim selection.Dim) (*hdf.Dataset, []float64, error) {
+// coordinate reads the selected values of the coordinate dataset of axis i: the dimension scale
+// scaleID when there is one, else a 1-D dataset named like the axis next to the data (e.g. /lat);
+// nil when there is none.
+func coordinate(ctx context.Context, f *hdf.File, dataPath, name, scaleID string, extent int, dim selection.Dim) (*hdf.Dataset, []float64, error) {
 	cpath := path.Join(path.Dir(dataPath), name)
-	if cpath == dataPath {
+	if cpath == dataPath && scaleID == "" {
 		return nil, nil, nil
 	}
-	cd, err := f.OpenDatasetPath(ctx, cpath)
+	var cd *hdf.Dataset
+	var err error
+	if scaleID != "" {
+		cpath = scaleID
+		cd, err = f.Dataset(ctx, scaleID)
+	} else {
+		cd, err = f.OpenDatasetPath(ctx, cpath)
+	}
 	if errors.Is(err, hdf.ErrNotFound) {
 		return nil, nil, nil
 	}

@@ -57,6 +57,12 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 		return nil, err
 	}
 	names := axisNames(ds)
+	scales := dimensionScales(ctx, f, ds)
+	for i, sc := range scales {
+		if sc.name != "" && names[i] == defaultAxisName(i) {
+			names[i] = sc.name
+		}
+	}
 	reduce, err := resolveReduce(names, spec.Reduce)
 	if err != nil {
 		return nil, err
@@ -65,7 +71,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	p.Axes = make([]Axis, len(names))
 	for i, n := range names {
 		p.Axes[i] = Axis{Name: n, Reduced: reduce[i]}
-		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, ds.Dims[i], p.Sel.Dim(i))
+		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].id, ds.Dims[i], p.Sel.Dim(i))
 		if err != nil {
 			return nil, err
 		}
