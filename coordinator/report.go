@@ -168,7 +168,12 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("tasks", "%d (completed %d, lost %d)", s.Tasks, s.Completed, s.Lost)
 	line("attempts", "%d (retries %d, throttles %d, timeouts %d, speculative %d, duplicates ignored %d)",
 		s.Attempts, s.Retries, s.Throttles, s.Timeouts, s.Speculative, s.DuplicatesIgnored)
-	line("cold starts", "%d", s.ColdStarts)
+	if s.ColdStarts > 0 && s.InitDuration > 0 {
+		line("cold starts", "%d (init %s in all, %s mean)", s.ColdStarts, s.InitDuration.Round(time.Millisecond),
+			(s.InitDuration / time.Duration(s.ColdStarts)).Round(100*time.Microsecond))
+	} else {
+		line("cold starts", "%d", s.ColdStarts)
+	}
 	line("bytes read", "%s (%d GETs)", FormatBytes(s.BytesRead), s.Gets)
 	tp := 0.0
 	if s.Wall > 0 {
@@ -176,7 +181,7 @@ func FormatReport(s Stats, c CostEstimate) string {
 	}
 	line("throughput", "%s/s", FormatBytes(int64(tp)))
 	line("wall time", "%s", s.Wall.Round(time.Millisecond))
-	line("billed", "%.1f GB-s (%s billed time)", c.GBSeconds, s.BilledDuration.Round(time.Millisecond))
+	line("billed", "%.1f GB-s (%s billed of %s run time)", c.GBSeconds, s.BilledDuration.Round(time.Millisecond), s.Duration.Round(time.Millisecond))
 	line("est. cost", "$%.6f at %s prices, %d MB (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
 		c.TotalUSD, c.Arch, c.MemoryMB, c.ComputeUSD, c.RequestUSD, c.S3USD)
 	return b.String()

@@ -24,7 +24,7 @@ func TestFormatReport(t *testing.T) {
 		"bytes read   1.5 GB (365 GETs)",
 		"throughput   500.0 MB/s",
 		"wall time    3s",
-		"billed       12.0 GB-s (12s billed time)",
+		"billed       12.0 GB-s (12s billed of 0s run time)",
 		"est. cost    $0.000380 at arm64 prices, 1024 MB (compute $0.000160, requests $0.000074, S3 GET $0.000146)",
 	} {
 		if !strings.Contains(got, want) {
