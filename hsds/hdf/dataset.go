@@ -48,9 +48,25 @@ func (f *File) Dataset(ctx context.Context, id string) (*Dataset, error) {
 	return OpenDataset(f.st, f.bucket, obj)
 }
 
-// OpenDatasetPath resolves h5path and opens the dataset it names.
+// OpenDatasetPath resolves h5path and opens the dataset it names, following external links into
+// other domains of the same bucket.
 func (f *File) OpenDatasetPath(ctx context.Context, h5path string) (*Dataset, error) {
+	return f.openDatasetPath(ctx, h5path, 0)
+}
+
+func (f *File) openDatasetPath(ctx context.Context, h5path string, hops int) (*Dataset, error) {
 	id, err := f.Resolve(ctx, h5path)
+	var ext *ExternalLinkError
+	if errors.As(err, &ext) {
+		if hops >= maxExternalHops {
+			return nil, fmt.Errorf("h5path %s: more than %d external links", h5path, maxExternalHops)
+		}
+		other, err := Open(ctx, f.st, f.bucket, ext.Domain)
+		if err != nil {
+			return nil, fmt.Errorf("h5path %s: external link %s: %w", h5path, ext.Link, err)
+		}
+		return other.openDatasetPath(ctx, ext.Target(), hops+1)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +132,9 @@ func OpenDataset(st store.Store, bucket string, obj *schema.Dataset) (*Dataset, 
 	}
 	return d, nil
 }
+
+// maxExternalHops bounds chains of external links (and cycles between domains).
+const maxExternalHops = 8
 
 // maxChunkBytes bounds the decoded size of one chunk (HSDS keeps chunks within a few MiB; this
 // guards against absurd layouts in untrusted JSON).

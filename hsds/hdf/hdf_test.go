@@ -430,3 +430,35 @@ func TestCorruptChunksAreErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestExternalLinks(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	a, _ := Create(ctx, st, bucket, "/a.h5", CreateOptions{Owner: "u"})
+	b, _ := Create(ctx, st, bucket, "/b.h5", CreateOptions{Owner: "u"})
+	g, err := b.CreateGroup(ctx, b.RootID(), "grp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := b.CreateDataset(ctx, g, "x", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I16LE"`), Dims: []int{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.Link(ctx, a.RootID(), "ext", schema.Link{H5Domain: "/b.h5", H5Path: "/grp"}))
+	must(a.Link(ctx, a.RootID(), "loop", schema.Link{H5Domain: "/a.h5", H5Path: "/loop"}))
+	got, err := a.OpenDatasetPath(ctx, "/ext/x")
+	if err != nil || got.ID != ds.ID {
+		t.Fatalf("open /ext/x = %v, %v; want dataset %s of /b.h5", got, err, ds.ID)
+	}
+	if _, err := a.Resolve(ctx, "/ext/x"); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Resolve across domains: %v, want ErrUnsupported", err)
+	}
+	if _, err := a.OpenDatasetPath(ctx, "/loop"); err == nil || !strings.Contains(err.Error(), "external links") {
+		t.Errorf("a cycle of external links: %v", err)
+	}
+}

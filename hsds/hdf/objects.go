@@ -179,7 +179,8 @@ func (f *File) resolve(ctx context.Context, h5path string, depth int) (string, e
 	}
 	id := f.Domain.Root
 	walked := ""
-	for _, name := range strings.Split(strings.Trim(h5path, "/"), "/") {
+	names := strings.Split(strings.Trim(h5path, "/"), "/")
+	for k, name := range names {
 		if name == "" {
 			continue
 		}
@@ -203,10 +204,33 @@ func (f *File) resolve(ctx context.Context, h5path string, depth int) (string, e
 				return "", err
 			}
 		default:
-			return "", fmt.Errorf("h5path %s: external link %s to %s%s: %w", h5path, walked, l.H5Domain, l.H5Path, ErrUnsupported)
+			return "", &ExternalLinkError{Link: walked, Domain: l.H5Domain, Path: l.H5Path, Rest: strings.Join(names[k+1:], "/")}
 		}
 	}
 	return id, nil
+}
+
+// ExternalLinkError reports an h5path that continues in another domain through an external
+// link. It matches ErrUnsupported for callers that do not follow external links.
+type ExternalLinkError struct {
+	// Link is the path of the link in this domain; Domain and Path its target; Rest the part of
+	// the h5path after the link.
+	Link, Domain, Path, Rest string
+}
+
+func (e *ExternalLinkError) Error() string {
+	return fmt.Sprintf("external link %s to %s%s: %v", e.Link, e.Domain, e.Path, ErrUnsupported)
+}
+
+// Is makes the error match ErrUnsupported.
+func (e *ExternalLinkError) Is(target error) bool { return target == ErrUnsupported }
+
+// Target is the h5path in the target domain that the original path names.
+func (e *ExternalLinkError) Target() string {
+	if e.Rest == "" {
+		return e.Path
+	}
+	return strings.TrimSuffix(e.Path, "/") + "/" + e.Rest
 }
 
 // SetAttribute stores (or replaces) the attribute name on the group or dataset objID. typ is the
