@@ -17,6 +17,7 @@ import (
 	"github.com/hsfan/hsfan/coordinator/job"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/worker"
+	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 const runUsage = `Usage: hsfan run OP --domain D --dataset /path [flags]
@@ -219,7 +220,7 @@ func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec,
 	switch name {
 	case "inproc", "":
 		h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, Logger: logger})
-		return &worker.InProcess{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
+		return &inproc.Invoker{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
 	case "lambda", "local":
 		return lf.invoker(ctx, name, spec, logger)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/internal/testutil/s3test"
 	"github.com/hsfan/hsfan/worker"
+	"github.com/hsfan/hsfan/worker/inproc"
 	"github.com/hsfan/hsfan/worker/locallambda"
 )
 
@@ -176,7 +177,7 @@ func TestSSTThroughLocalLambda(t *testing.T) {
 				t.Fatal(err)
 			}
 			h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return tc.st, nil }})
-			want, err := prep.Run(ctx, job.Options{Invoker: &worker.InProcess{Handler: h}})
+			want, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/worker"
+	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 const (
@@ -83,7 +84,7 @@ func runJob(t *testing.T, st store.Store, spec Spec, faults *coordinator.Faults)
 		t.Fatal(err)
 	}
 	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
-	out, err := p.Run(ctx, Options{Invoker: &worker.InProcess{Handler: h}, Faults: faults})
+	out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Faults: faults})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestLostTaskFailsLoudly(t *testing.T) {
 	}
 	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	dir := t.TempDir()
-	_, err = p.Run(ctx, Options{Invoker: &worker.InProcess{Handler: h}, Sink: coordinator.DirSink{Dir: dir},
+	_, err = p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir},
 		Faults: &coordinator.Faults{FailTasks: map[int]int{2: -1}}})
 	var lost *coordinator.LostTasksError
 	if !errors.As(err, &lost) || len(lost.Indices()) != 1 || lost.Indices()[0] != 2 {
@@ -208,7 +209,7 @@ func TestOutputsReadBack(t *testing.T) {
 	}
 	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	dir := t.TempDir()
-	out, err := p.Run(ctx, Options{Invoker: &worker.InProcess{Handler: h}, Sink: coordinator.DirSink{Dir: dir}})
+	out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

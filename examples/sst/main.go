@@ -22,6 +22,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/worker"
+	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func run(ctx context.Context, storeURL, bucket, domain, out string, gen int) err
 	}
 	// The embedded invoker runs the same worker handler Lambda runs, in this process.
 	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
-	res, err := prep.Run(ctx, job.Options{Invoker: &worker.InProcess{Handler: h}, Sink: coordinator.DirSink{Dir: out}, Report: os.Stderr})
+	res, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: out}, Report: os.Stderr})
 	if err != nil {
 		return err
 	}

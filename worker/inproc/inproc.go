@@ -1,4 +1,7 @@
-package worker
+// Package inproc is the embedded invoker: tasks go through the same serialized events and the
+// same worker.Handler that AWS Lambda runs, inside this process. It lives apart from package
+// worker so that the Lambda binary does not link the coordinator.
+package inproc
 
 import (
 	"context"
@@ -6,28 +9,28 @@ import (
 	"time"
 
 	"github.com/hsfan/hsfan/coordinator"
+	"github.com/hsfan/hsfan/worker"
 )
 
-// InProcess is the embedded invoker: every task goes through the same serialized event and the
-// same Handler.Invoke that Lambda runs, inside this process.
-type InProcess struct {
-	Handler *Handler
+// Invoker runs every task through worker.Handler.Invoke in this process.
+type Invoker struct {
+	Handler *worker.Handler
 	// MemoryMB is the memory size the cost estimate assumes for the equivalent Lambda function.
 	MemoryMB int
 }
 
-var _ coordinator.Invoker = (*InProcess)(nil)
+var _ coordinator.Invoker = (*Invoker)(nil)
 
 // Invoke runs the handler on payload. Duration is measured, billed duration is rounded up to the
 // millisecond as Lambda bills it.
-func (p *InProcess) Invoke(ctx context.Context, payload []byte) (coordinator.Result, error) {
+func (p *Invoker) Invoke(ctx context.Context, payload []byte) (coordinator.Result, error) {
 	start := time.Now()
 	out, err := p.Handler.Invoke(ctx, payload)
 	d := time.Since(start)
 	billed := (d + time.Millisecond - time.Nanosecond).Truncate(time.Millisecond)
 	st := coordinator.InvokeStats{Duration: d, BilledDuration: billed, MemoryMB: p.MemoryMB}
 	if err != nil {
-		var we *Error
+		var we *worker.Error
 		if errors.As(err, &we) {
 			return coordinator.Result{Stats: st}, &coordinator.TaskError{Type: we.ErrorType(), Message: we.Error(), Retry: we.Retry}
 		}
