@@ -48,9 +48,8 @@ type Handler struct {
 	stores map[string]store.Store
 	warm   atomic.Bool
 
-	restOnce sync.Once
-	rest     *rest.Server
-	restErr  error
+	restMu sync.Mutex
+	rest   *rest.Server
 }
 
 // NewHandler returns a handler; it does no I/O.
@@ -88,22 +87,26 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return rest.HandleLambdaEvent(ctx, srv, payload)
 }
 
-// restServer builds the REST server on first use (not at start-up: cold starts stay short).
+// restServer builds the REST server on first use (not at start-up: cold starts stay short). A
+// failure is not remembered: the next event tries again.
 func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
-	h.restOnce.Do(func() {
-		st, err := h.store(ctx, "")
-		if err != nil {
-			h.restErr = err
-			return
-		}
-		fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
-		h.rest, h.restErr = rest.New(rest.Config{Store: st, Bucket: h.cfg.DefaultBucket, Logger: h.log,
-			Lambda: fn != "" || h.cfg.Lambda, LambdaFunction: fn})
-	})
-	if h.restErr != nil {
-		return nil, permanent(fmt.Errorf("rest server: %w", h.restErr))
+	h.restMu.Lock()
+	defer h.restMu.Unlock()
+	if h.rest != nil {
+		return h.rest, nil
 	}
-	return h.rest, nil
+	st, err := h.store(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+	srv, err := rest.New(rest.Config{Store: st, Bucket: h.cfg.DefaultBucket, Logger: h.log,
+		Lambda: fn != "" || h.cfg.Lambda, LambdaFunction: fn})
+	if err != nil {
+		return nil, permanent(fmt.Errorf("rest server: %w", err))
+	}
+	h.rest = srv
+	return srv, nil
 }
 
 // store returns the (cached) store for url.

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"math"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,12 @@ import (
 	"github.com/hsfan/hsfan/ops"
 )
 
-// DefaultTaskConcurrency is the number of chunks a worker fetches and reduces at once.
-const DefaultTaskConcurrency = 8
+// DefaultTaskConcurrency is the number of chunks a worker fetches and reduces at once, and
+// MaxTaskConcurrency its bound (each goroutine keeps its own partial state).
+const (
+	DefaultTaskConcurrency = 8
+	MaxTaskConcurrency     = 64
+)
 
 // Reduction is what every chunk of a task shares: the dataset, the selection, the geometry and
 // the CF decoding.
@@ -102,7 +107,29 @@ func CFOf(obj *schema.Dataset) (ops.CF, error) {
 	if err != nil {
 		return ops.CF{}, fmt.Errorf("dataset %s: %w", obj.ID, err)
 	}
+	if t, err := h5type.Parse(obj.Type); err == nil && t.IsFloat() && t.Size() == 4 {
+		roundCFToFloat32(&cf)
+	}
 	return cf, nil
+}
+
+// roundCFToFloat32 rounds the values compared with raw data to float32, the precision of the
+// data: a _FillValue written as the decimal -999.9 must match float32(-999.9) in the chunks.
+func roundCFToFloat32(cf *ops.CF) {
+	r := func(v float64) float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return v
+		}
+		return float64(float32(v))
+	}
+	if cf.Fill != nil {
+		f := r(*cf.Fill)
+		cf.Fill = &f
+	}
+	for i := range cf.Missing {
+		cf.Missing[i] = r(cf.Missing[i])
+	}
+	cf.ValidMin, cf.ValidMax = r(cf.ValidMin), r(cf.ValidMax)
 }
 
 // attrString returns a string attribute's value ("" when absent or not a string).
@@ -137,12 +164,13 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 	if err := grid.Err(); err != nil {
 		return nil, res, err
 	}
-	if first+count > grid.Count() {
+	if n := grid.Count(); count > n || first > n-count {
 		return nil, res, fmt.Errorf("%w: task chunks %d..%d beyond the %d chunks of the selection", errBadRange, first, first+count, grid.Count())
 	}
 	if concurrency <= 0 {
 		concurrency = DefaultTaskConcurrency
 	}
+	concurrency = min(concurrency, MaxTaskConcurrency)
 	if int64(concurrency) > count {
 		concurrency = int(max(count, 1))
 	}

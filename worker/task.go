@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // TaskVersion is the version of the task event format.
@@ -109,8 +110,10 @@ func (t *Task) Validate() error {
 		return fmt.Errorf("task version %d, want %d", t.Version, TaskVersion)
 	case len(t.Dataset) == 0:
 		return errors.New("task has no dataset")
-	case t.First < 0 || t.Count < 0:
-		return fmt.Errorf("task range first=%d count=%d: must be >= 0", t.First, t.Count)
+	case t.First < 0 || t.Count < 0 || t.First > math.MaxInt64-t.Count:
+		return fmt.Errorf("task range first=%d count=%d: must be >= 0 and not overflow", t.First, t.Count)
+	case t.Concurrency < 0:
+		return fmt.Errorf("task concurrency %d: must be >= 0", t.Concurrency)
 	case t.Op == "":
 		return errors.New("task has no op")
 	}

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"math"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,7 +165,12 @@ func timeLabels(units string, vals []float64) []string {
 	times := make([]time.Time, len(vals))
 	sameClock := true
 	for i, v := range vals {
-		times[i] = epoch.Add(time.Duration(v * float64(unit))).UTC()
+		secs := v * unit.Seconds()
+		if math.IsNaN(secs) || math.Abs(secs) > maxLabelSeconds {
+			return nil // not a plausible time: keep the numbers
+		}
+		whole := math.Floor(secs)
+		times[i] = time.Unix(epoch.Unix()+int64(whole), int64((secs-whole)*1e9)).UTC()
 		if i > 0 && times[i].Sub(times[i].Truncate(24*time.Hour)) != times[0].Sub(times[0].Truncate(24*time.Hour)) {
 			sameClock = false
 		}
@@ -179,6 +185,9 @@ func timeLabels(units string, vals []float64) []string {
 	}
 	return out
 }
+
+// maxLabelSeconds bounds CF time offsets turned into dates (about 10,000 years).
+const maxLabelSeconds = 3.2e11
 
 // dimString renders one selection dimension in select syntax.
 func dimString(d selection.Dim) string {

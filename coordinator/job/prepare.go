@@ -157,6 +157,9 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	if err != nil {
 		return fmt.Errorf("weights %s: %w", w, err)
 	}
+	if len(wd.Dims) == 0 {
+		return fmt.Errorf("weights %s: a scalar is not a weights dataset (a constant weight changes nothing)", w)
+	}
 	if len(wd.Dims) != 1 {
 		return nil // N-D weights: see fullWeights
 	}
@@ -167,10 +170,12 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	// The axis: the one whose name matches the weights' DIMENSION_LABELS, else the only reduced
 	// axis with that extent.
 	axis := -1
-	labels := axisNames(wd)
-	for i, a := range p.Axes {
-		if a.Name == labels[0] && p.DS.Dims[i] == len(vals) {
-			axis = i
+	if _, labelled := wd.Attribute("DIMENSION_LABELS"); labelled {
+		label := axisNames(wd)[0]
+		for i, a := range p.Axes {
+			if a.Reduced && a.Name == label && p.DS.Dims[i] == len(vals) {
+				axis = i
+			}
 		}
 	}
 	if axis < 0 {
@@ -218,12 +223,15 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		return nil, "", nil, fmt.Errorf("weights %s: %w", w, err)
 	}
 	if len(wd.Dims) < 2 {
-		return nil, "", nil, nil // 1-D weights are per-axis weights
+		return nil, "", nil, nil // 1-D weights are per-axis weights; scalars are refused there
 	}
 	var axes []int
 	labels := axisNames(wd)
-	byName := true
+	_, byName := wd.Attribute("DIMENSION_LABELS")
 	for _, l := range labels {
+		if !byName {
+			break
+		}
 		found := -1
 		for i, a := range p.Axes {
 			if a.Name == l {

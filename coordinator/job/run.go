@@ -69,6 +69,18 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		if ev.Result.Index != t.Index {
 			return res, &coordinator.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d answered as task %d", t.Index, ev.Result.Index), Retry: true}
 		}
+		if ref := ev.Result.PartialRef; ref != nil {
+			// Collect a partial the worker passed through the store; a failed read is a failed
+			// attempt (retried), not a failed job.
+			data, err := p.fetchPartial(ctx, ref)
+			if err != nil {
+				return res, &coordinator.TaskError{Type: "PartialRef", Message: fmt.Sprintf("task %d: %v", t.Index, err), Retry: true}
+			}
+			ev.Result.Partial, ev.Result.PartialRef = data, nil
+			if res.Payload, err = json.Marshal(ev); err != nil {
+				return res, err
+			}
+		}
 		res.Stats.BytesRead += ev.Result.StoredBytes
 		res.Stats.Gets += ev.Result.Allocated
 		if ev.Result.ColdStart {
@@ -93,12 +105,6 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 			return fmt.Errorf("task %d: %w", t.Index, err)
 		}
 		data := ev.Result.Partial
-		if ref := ev.Result.PartialRef; ref != nil {
-			var err error
-			if data, err = p.fetchPartial(ctx, ref); err != nil {
-				return fmt.Errorf("task %d: %w", t.Index, err)
-			}
-		}
 		part := p.Red.NewPartial()
 		if err := part.UnmarshalBinary(data); err != nil {
 			return fmt.Errorf("task %d partial: %w", t.Index, err)
@@ -118,6 +124,12 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.Report != nil {
 		rep = coordinator.NewReporter(o.Report, len(p.Plan.Tasks), coordinator.ReporterOptions{Logger: o.Logger})
 		fo.Progress = rep.Progress
+	}
+	if rm, ok := o.Sink.(coordinator.Remover); ok {
+		// A failed run must not leave the previous run's outputs looking complete.
+		if err := rm.Remove(ctx, coordinator.ManifestName); err != nil {
+			return out, fmt.Errorf("remove stale %s: %w", coordinator.ManifestName, err)
+		}
 	}
 	planDone := time.Now()
 	stats, err := coordinator.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
@@ -201,26 +213,29 @@ func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.S
 }
 
 // fetchPartial reads a partial a worker wrote to the store (too large for its response) and
-// deletes it.
+// deletes it (best effort: cleanSpills removes what is left). Only objects under this job's own
+// result prefix are read, whatever the answer says.
 func (p *Prepared) fetchPartial(ctx context.Context, ref *worker.ObjectRef) ([]byte, error) {
 	if p.st == nil {
 		return nil, errors.New("partial by reference, but the job has no store")
+	}
+	bucket, prefix := p.spillLocation()
+	if ref.Bucket != bucket || !strings.HasPrefix(ref.Key, prefix) || strings.Contains(ref.Key, "..") {
+		return nil, fmt.Errorf("partial reference %s/%s is outside this job's %s/%s", ref.Bucket, ref.Key, bucket, prefix)
 	}
 	data, _, err := p.st.Get(ctx, ref.Bucket, ref.Key)
 	if err != nil {
 		return nil, fmt.Errorf("read partial %s: %w", ref.Key, err)
 	}
-	if err := p.st.Delete(ctx, ref.Bucket, ref.Key); err != nil {
-		return nil, fmt.Errorf("delete partial %s: %w", ref.Key, err)
+	if ref.Size > 0 && int64(len(data)) != ref.Size {
+		return nil, fmt.Errorf("partial %s: %d bytes, the worker wrote %d", ref.Key, len(data), ref.Size)
 	}
+	_ = p.st.Delete(ctx, ref.Bucket, ref.Key) // best effort; cleanSpills retries at the end
 	return data, nil
 }
 
-// cleanSpills deletes partials of this job left behind by lost replies or duplicates.
-func (p *Prepared) cleanSpills(ctx context.Context) error {
-	if p.st == nil {
-		return nil
-	}
+// spillLocation is the bucket and key prefix of this job's spilled partials.
+func (p *Prepared) spillLocation() (string, string) {
 	bucket := p.Template.ResultBucket
 	if bucket == "" {
 		bucket = p.Template.Bucket
@@ -229,8 +244,17 @@ func (p *Prepared) cleanSpills(ctx context.Context) error {
 	if prefix == "" {
 		prefix = "hsfan-results"
 	}
+	return bucket, strings.Trim(prefix, "/") + "/" + p.Template.Job + "/"
+}
+
+// cleanSpills deletes partials of this job left behind by lost replies or duplicates.
+func (p *Prepared) cleanSpills(ctx context.Context) error {
+	if p.st == nil {
+		return nil
+	}
+	bucket, prefix := p.spillLocation()
 	var keys []string
-	err := p.st.List(ctx, bucket, strings.Trim(prefix, "/")+"/"+p.Template.Job+"/", "", func(e store.Entry) error {
+	err := p.st.List(ctx, bucket, prefix, "", func(e store.Entry) error {
 		keys = append(keys, e.Key)
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -72,5 +73,83 @@ func TestDimensionScales(t *testing.T) {
 				t.Errorf("axis %s value %d = %v, want %v", a.Name, k, a.Values[k], w.vals[k])
 			}
 		}
+	}
+}
+
+func TestTimeLabels(t *testing.T) {
+	for _, tc := range []struct {
+		units string
+		vals  []float64
+		want  []string
+	}{
+		{"seconds since 1981-01-01 00:00:00 UTC", []float64{1293872400, 1293958800}, []string{"2022-01-01", "2022-01-02"}},
+		{"days since 1700-01-01", []float64{118000, 118001}, []string{"2023-01-28", "2023-01-29"}},
+		{"hours since 2000-01-01", []float64{0, 6}, []string{"2000-01-01T00:00:00Z", "2000-01-01T06:00:00Z"}},
+		{"days since 0001-01-01", []float64{738000}, []string{"2021-07-30"}},
+		{"days since 2000-01-01", []float64{math.NaN()}, nil},
+		{"days since 2000-01-01", []float64{1e300}, nil},
+		{"kelvin", []float64{1}, nil},
+	} {
+		got := timeLabels(tc.units, tc.vals)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s %v: %v, want %v", tc.units, tc.vals, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s %v: %v, want %v", tc.units, tc.vals, got, tc.want)
+			}
+		}
+	}
+}
+
+// TestWeightsAndFillEdgeCases: 1-D weights go to the reduced axis of their length even when an
+// axis of the data is called like their default name; scalar weights are refused; float32 fill
+// values written as decimals still mask the data.
+func TestWeightsAndFillEdgeCases(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, err := hdf.Create(ctx, st, testBucket, "/w.h5", hdf.CreateOptions{Owner: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f32 := json.RawMessage(`"H5T_IEEE_F32LE"`)
+	write := func(name string, dims []int, vals []float32) *hdf.Dataset {
+		spec := hdf.DatasetSpec{Type: f32, Dims: dims, ChunkDims: dims, ExactChunks: true}
+		if dims == nil {
+			spec.ChunkDims, spec.ExactChunks = nil, false
+		}
+		d, err := f.CreateDataset(ctx, f.RootID(), name, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 4*len(vals))
+		for i, v := range vals {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		idx := make([]int, len(dims))
+		if dims == nil {
+			idx = []int{0}
+		}
+		if err := d.WriteChunk(ctx, idx, b); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	data := write("data", []int{2, 2}, []float32{1, 2, 3, -999.9})
+	write("w", []int{2}, []float32{1, 0})
+	write("ws", nil, []float32{0})
+	if err := f.SetAttribute(ctx, data.ID, "_FillValue", f32, nil, -999.9); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Store: "mem://", Bucket: testBucket, Domain: "/w.h5", Dataset: "/data", Op: "sum", Reduce: []string{"1"}, Weights: "/w"}
+	out := runJob(t, st, spec, nil)
+	// Row 0: 1*1 + 2*0 = 1; row 1: 3*1 + fill (skipped) = 3.
+	if got := out.Result.Value; len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("weighted sums %v, want [1 3]", got)
+	}
+	spec.Weights = "/ws"
+	if _, err := Prepare(ctx, st, spec); err == nil || !strings.Contains(err.Error(), "scalar") {
+		t.Errorf("scalar weights: %v, want a refusal", err)
 	}
 }

@@ -48,6 +48,53 @@ func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.D
 	return &after, nil
 }
 
+// Extend grows dimension dim of an extensible dataset by n, atomically (concurrent appends each
+// get their own region), and returns the updated JSON and the old extent, where the appended
+// region starts.
+func (f *File) Extend(ctx context.Context, dsetID string, dim, n int) (*schema.Dataset, int, error) {
+	key, err := f.objectKey(dsetID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if n <= 0 || n > MaxExtent {
+		return nil, 0, fmt.Errorf("extend %s: %w: %d elements", dsetID, ErrShape, n)
+	}
+	var after schema.Dataset
+	start := 0
+	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+		if !exists || len(old) == 0 {
+			return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
+		}
+		var before schema.Dataset
+		if err := json.Unmarshal(old, &before); err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", dsetID, err)
+		}
+		if dim < 0 || dim >= len(before.Shape.Dims) {
+			return nil, fmt.Errorf("extend %s: %w: dimension %d of rank %d", dsetID, ErrShape, dim, len(before.Shape.Dims))
+		}
+		dims := append([]int(nil), before.Shape.Dims...)
+		start = dims[dim]
+		if n > MaxExtent-start {
+			return nil, fmt.Errorf("extend %s: %w: extent %d + %d is too large", dsetID, ErrShape, start, n)
+		}
+		dims[dim] += n
+		if err := checkResize(before.Shape, dims); err != nil {
+			return nil, fmt.Errorf("extend %s: %w", dsetID, err)
+		}
+		after = before
+		after.Shape.Dims = dims
+		after.LastModified = schema.Now()
+		return schema.Marshal(after)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return &after, start, nil
+}
+
+// MaxExtent is the largest extent of a dimension (2^53: exact in JSON numbers everywhere).
+const MaxExtent = 1 << 53
+
 func checkResize(s schema.Shape, dims []int) error {
 	if s.Class != schema.ShapeSimple {
 		return fmt.Errorf("%w: %s dataspace cannot be resized", ErrShape, s.Class)
@@ -59,8 +106,8 @@ func checkResize(s schema.Shape, dims []int) error {
 		return fmt.Errorf("%w: rank of %v differs from %v", ErrShape, dims, s.Dims)
 	}
 	for i, n := range dims {
-		if n < 0 {
-			return fmt.Errorf("%w: negative extent in %v", ErrShape, dims)
+		if n < 0 || n > MaxExtent {
+			return fmt.Errorf("%w: extent %d out of range in %v", ErrShape, n, dims)
 		}
 		if m := s.MaxDims[i]; m != 0 && n > m {
 			return fmt.Errorf("%w: extent %d of dimension %d exceeds maxdim %d", ErrShape, n, i, m)

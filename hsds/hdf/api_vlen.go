@@ -174,8 +174,14 @@ func (d *VlenDataset) decodeChunk(raw []byte, exists bool) ([][]byte, error) {
 func putIndex(buf []byte, i int, v uint64) { binary.LittleEndian.PutUint64(buf[8*i:], v) }
 func getIndex(buf []byte, i int) uint64    { return binary.LittleEndian.Uint64(buf[8*i:]) }
 
+// maxVlenElements bounds one Read of a variable-length dataset (each element is a slice).
+const maxVlenElements = 1 << 26
+
 // Read returns the elements of sel in C order, each in the length-prefixed form.
 func (d *VlenDataset) Read(ctx context.Context, sel *selection.Selection, concurrency int) ([][]byte, error) {
+	if sel.Count() > maxVlenElements {
+		return nil, fmt.Errorf("dataset %s: selection of %d variable-length elements, more than %d: %w", d.ID, sel.Count(), maxVlenElements, ErrTooLarge)
+	}
 	n := int(sel.Count())
 	out := make([][]byte, n)
 	if n == 0 {
@@ -199,18 +205,14 @@ func (d *VlenDataset) Read(ctx context.Context, sel *selection.Selection, concur
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(concurrency, 1))
-	// Every chunk copies its element numbers into its own positions of a shared index buffer.
-	pos := make([]byte, 8*n)
-	idx := make([]byte, 8*d.chunkElems)
-	for i := 0; i < d.chunkElems; i++ {
-		putIndex(idx, i, uint64(i))
-	}
 	total := grid.Count()
-	results := make([][][]byte, total)
-	owner := make([]byte, 8*n)
-	for k := int64(0); k < total; k++ {
+	for k := int64(0); k < total && gctx.Err() == nil; k++ {
 		index := grid.ChunkIndex(k, nil)
 		g.Go(func() error {
+			b, ok := sel.Block(index, d.ChunkDims)
+			if !ok {
+				return nil
+			}
 			raw, exists, err := d.fetch(gctx, d.chunkKey(index))
 			if err != nil {
 				return err
@@ -219,27 +221,24 @@ func (d *VlenDataset) Read(ctx context.Context, sel *selection.Selection, concur
 			if err != nil {
 				return err
 			}
-			results[k] = elems
+			// Each chunk fills its own output positions: no two goroutines write one slot.
+			for r := range b.Runs() {
+				for i := 0; i < r.Count; i++ {
+					c := r.ChunkOffset + int64(i)*r.ChunkStride
+					o := r.OutOffset + int64(i)*r.OutStride
+					if c < 0 || c >= int64(len(elems)) || o < 0 || o >= int64(n) {
+						return fmt.Errorf("dataset %s: chunk %v: element %d out of range", d.ID, index, c)
+					}
+					out[o] = elems[c]
+				}
+			}
 			return nil
 		})
-		own := make([]byte, 8*d.chunkElems)
-		for i := 0; i < d.chunkElems; i++ {
-			putIndex(own, i, uint64(k))
-		}
-		if err := selection.CopyOut(pos, sel, idx, index, d.ChunkDims, 8); err != nil {
-			return nil, err
-		}
-		if err := selection.CopyOut(owner, sel, own, index, d.ChunkDims, 8); err != nil {
-			return nil, err
-		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i] = results[getIndex(owner, i)][getIndex(pos, i)]
-	}
-	return out, nil
+	return out, ctx.Err()
 }
 
 func (d *VlenDataset) fetch(ctx context.Context, key string) ([]byte, bool, error) {

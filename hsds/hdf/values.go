@@ -26,8 +26,8 @@ type IOStats struct {
 func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrency int) ([]byte, IOStats, error) {
 	var st IOStats
 	n := sel.Count()
-	if n*int64(d.ItemSize) > int64(maxReadBytes) {
-		return nil, st, fmt.Errorf("dataset %s: selection %s is %d bytes, more than %d: %w", d.ID, sel, n*int64(d.ItemSize), maxReadBytes, ErrTooLarge)
+	if n > int64(maxReadBytes)/int64(d.ItemSize) {
+		return nil, st, fmt.Errorf("dataset %s: selection %s has %d elements of %d bytes, more than %d bytes: %w", d.ID, sel, n, d.ItemSize, maxReadBytes, ErrTooLarge)
 	}
 	out := make([]byte, n*int64(d.ItemSize))
 	if n == 0 {
@@ -58,8 +58,8 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 // Write stores data (the values of sel in C order) with a conditional read-modify-write of every
 // chunk the selection touches.
 func (d *Dataset) Write(ctx context.Context, sel *selection.Selection, data []byte, concurrency int) error {
-	if want := sel.Count() * int64(d.ItemSize); int64(len(data)) != want {
-		return fmt.Errorf("dataset %s: write of %d bytes to selection %s, want %d", d.ID, len(data), sel, want)
+	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
+		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
 	}
 	return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
 		return d.UpdateChunk(ctx, index, func(chunk []byte) error {

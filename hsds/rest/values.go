@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -216,8 +217,8 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if size := sel.Count() * int64(d.ItemSize); size >= limit {
-				return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes is more than the %d byte limit", size, limit)
+			if exceeds(sel.Count(), int64(d.ItemSize), limit) {
+				return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes is more than the %d byte limit", byteSize(sel.Count(), int64(d.ItemSize)), limit)
 			}
 			if data, _, err = d.Read(r.Context(), sel, s.cfg.ReadConcurrency); err != nil {
 				return err
@@ -271,4 +272,21 @@ func (s *Server) readPoints(r *http.Request, d *hdf.Dataset, pts [][]int, limit 
 		return nil
 	})
 	return out, err
+}
+
+// exceeds reports whether count elements of itemsize bytes reach limit bytes, without
+// overflowing (selections can hold up to 2^63 elements).
+func exceeds(count, itemsize, limit int64) bool {
+	if itemsize <= 0 {
+		return false
+	}
+	return count >= (limit+itemsize-1)/itemsize
+}
+
+// byteSize is count*itemsize, saturated at the largest int64 (for messages).
+func byteSize(count, itemsize int64) int64 {
+	if itemsize > 0 && count > math.MaxInt64/itemsize {
+		return math.MaxInt64
+	}
+	return count * itemsize
 }

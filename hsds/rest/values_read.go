@@ -31,11 +31,16 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	size := sel.Count() * int64(d.ItemSize)
+	size := byteSize(sel.Count(), int64(d.ItemSize))
 	binary := wantsBinary(r)
 	streaming := binary && !isLambda(r) && !s.cfg.Lambda && !sel.IsScalar() && sub == nil
-	if !streaming && size >= s.limitFor(r) {
+	if !streaming && exceeds(sel.Count(), int64(d.ItemSize), s.limitFor(r)) {
 		return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes is more than the %d byte limit", size, s.limitFor(r))
+	}
+	if binary && (isLambda(r) || s.cfg.Lambda) && exceeds(sel.Count(), 2*int64(d.ItemSize), MaxLambdaResponse-4096) {
+		// Hex doubles the body and the synchronous response is capped at 6 MB: refuse before
+		// reading, so the client pages instead of this function decoding data it cannot send.
+		return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes does not fit a %d byte Lambda response once hex-encoded", size, MaxLambdaResponse)
 	}
 	if streaming && size > streamPageBytes {
 		return s.streamValue(w, r, d, sel, size)

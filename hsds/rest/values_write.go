@@ -26,8 +26,9 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 	if q.Get("query") != "" || q.Get("fields") != "" {
 		return httpErr(http.StatusBadRequest, "query and fields are not supported on writes by this server")
 	}
+	var app *appendReq
 	if a := q.Get("append"); a != "" {
-		if d, err = s.appendExtend(r, rq, d, a); err != nil {
+		if app, err = parseAppend(r, d, a); err != nil {
 			return err
 		}
 	}
@@ -41,10 +42,8 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if sel == nil {
-			if sel, err = s.appendOrSelect(r, d); err != nil {
-				return err
-			}
+		if sel, err = s.appendOrSelect(r, d, app); err != nil {
+			return err
 		}
 		data = b
 	} else {
@@ -62,8 +61,8 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 			if err := selection.Points(pts, d.Dims); err != nil {
 				return badRequest(err)
 			}
-		} else if q.Get("append") != "" {
-			if sel, err = s.appendOrSelect(r, d); err != nil {
+		} else if app != nil {
+			if sel, err = s.appendOrSelect(r, d, app); err != nil {
 				return err
 			}
 		} else if sel, err = bodySelection(r, body, d.Dims); err != nil {
@@ -104,8 +103,21 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 	if sel != nil {
 		count = int(sel.Count())
 	}
-	if data, err = broadcast(r, data, d.ItemSize, count); err != nil {
+	if data, err = broadcast(r, data, d.ItemSize, count, s.cfg.MaxRequestBytes); err != nil {
 		return err
+	}
+	if app != nil {
+		// The data is valid: grow the dataset atomically and write where this append landed.
+		obj, start, err := rq.f.Extend(ctx, d.ID, app.dim, app.n)
+		if err != nil {
+			return err
+		}
+		if d, err = hdf.OpenDataset(rq.f.Store(), rq.f.Bucket(), obj); err != nil {
+			return err
+		}
+		if sel, err = appendSelection(d.Dims, app.dim, start, app.n); err != nil {
+			return err
+		}
 	}
 	if pts != nil {
 		err = s.writePoints(r, d, pts, data)
@@ -119,8 +131,11 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 }
 
 // broadcast checks the data length against count elements; one element (or element_count of
-// them dividing count) is repeated over the selection.
-func broadcast(r *http.Request, data []byte, itemsize, count int) ([]byte, error) {
+// them dividing count) is repeated over the selection, which must stay under limit bytes.
+func broadcast(r *http.Request, data []byte, itemsize, count int, limit int64) ([]byte, error) {
+	if exceeds(int64(count), int64(itemsize), limit) {
+		return nil, httpErr(http.StatusRequestEntityTooLarge, "a write of %d elements of %d bytes is more than the %d byte limit", count, itemsize, limit)
+	}
 	want := count * itemsize
 	if len(data) == want {
 		return data, nil
@@ -140,54 +155,57 @@ func broadcast(r *http.Request, data []byte, itemsize, count int) ([]byte, error
 	return nil, httpErr(http.StatusBadRequest, "got %d bytes of data for %d elements of %d bytes", len(data), count, itemsize)
 }
 
-// appendOrSelect returns the selection of a binary write: the select parameter, or the region
-// appended by append=N.
-func (s *Server) appendOrSelect(r *http.Request, d *hdf.Dataset) (*selection.Selection, error) {
-	q := r.URL.Query()
-	if a := q.Get("append"); a != "" {
-		n, _ := strconv.Atoi(a)
-		dim, _ := strconv.Atoi(q.Get("append_dim"))
-		parts := make([]string, len(d.Dims))
-		for i := range parts {
-			parts[i] = ":"
-		}
-		parts[dim] = fmt.Sprintf("%d:%d", d.Dims[dim]-n, d.Dims[dim])
-		sel, err := selection.Parse("["+strings.Join(parts, ",")+"]", d.Dims)
-		if err != nil {
-			return nil, badRequest(err)
-		}
-		return sel, nil
-	}
-	sel, err := selection.Parse(q.Get("select"), d.Dims)
-	if err != nil {
-		return nil, badRequest(err)
-	}
-	return sel, nil
-}
+// appendReq is a validated append=N&append_dim=D.
+type appendReq struct{ n, dim int }
 
-// appendExtend grows the dataset for append=N along append_dim and returns it reopened.
-func (s *Server) appendExtend(r *http.Request, rq *request, d *hdf.Dataset, a string) (*hdf.Dataset, error) {
+func parseAppend(r *http.Request, d *hdf.Dataset, a string) (*appendReq, error) {
 	if r.URL.Query().Get("select") != "" {
 		return nil, httpErr(http.StatusBadRequest, "select is not allowed with append")
 	}
 	n, err := strconv.Atoi(a)
-	if err != nil || n <= 0 {
+	if err != nil || n <= 0 || n > hdf.MaxExtent {
 		return nil, httpErr(http.StatusBadRequest, "invalid append %q", a)
 	}
 	dim, err := intParam(r, "append_dim", 0)
 	if err != nil {
 		return nil, err
 	}
-	if dim >= len(d.Dims) {
+	if dim < 0 || dim >= len(d.Dims) {
 		return nil, httpErr(http.StatusBadRequest, "append_dim %d out of range for rank %d", dim, len(d.Dims))
 	}
-	dims := append([]int(nil), d.Dims...)
-	dims[dim] += n
-	obj, err := rq.f.Resize(r.Context(), d.ID, dims)
-	if err != nil {
-		return nil, err
+	return &appendReq{n: n, dim: dim}, nil
+}
+
+// appendOrSelect returns the selection of a write: the select parameter, or, for an append, a
+// selection of the appended shape (its place is fixed when the dataset is extended).
+func (s *Server) appendOrSelect(r *http.Request, d *hdf.Dataset, app *appendReq) (*selection.Selection, error) {
+	if app != nil {
+		dims := append([]int(nil), d.Dims...)
+		if app.n > hdf.MaxExtent-dims[app.dim] {
+			return nil, httpErr(http.StatusBadRequest, "append of %d to extent %d is too large", app.n, dims[app.dim])
+		}
+		dims[app.dim] += app.n
+		return appendSelection(dims, app.dim, d.Dims[app.dim], app.n)
 	}
-	return hdf.OpenDataset(rq.f.Store(), rq.f.Bucket(), obj)
+	sel, err := selection.Parse(r.URL.Query().Get("select"), d.Dims)
+	if err != nil {
+		return nil, badRequest(err)
+	}
+	return sel, nil
+}
+
+// appendSelection selects [start:start+n] along dim and everything along the other dimensions.
+func appendSelection(dims []int, dim, start, n int) (*selection.Selection, error) {
+	parts := make([]string, len(dims))
+	for i := range parts {
+		parts[i] = ":"
+	}
+	parts[dim] = fmt.Sprintf("%d:%d", start, start+n)
+	sel, err := selection.Parse("["+strings.Join(parts, ",")+"]", dims)
+	if err != nil {
+		return nil, badRequest(err)
+	}
+	return sel, nil
 }
 
 // writePoints writes one element per point, chunk by chunk.

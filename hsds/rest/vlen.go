@@ -61,7 +61,7 @@ func (s *Server) getValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return badRequest(err)
 	}
-	if size := sel.Count() * vlenElemEstimate; size >= s.limitFor(r) {
+	if exceeds(sel.Count(), vlenElemEstimate, s.limitFor(r)) {
 		return httpErr(http.StatusRequestEntityTooLarge, "selection of %d variable-length elements is too large", sel.Count())
 	}
 	elems, err := vd.Read(r.Context(), sel, s.cfg.ReadConcurrency)
@@ -107,6 +107,9 @@ func (s *Server) postValueVlen(w http.ResponseWriter, r *http.Request, rq *reque
 			sel, err := bodySelection(r, body, vd.Dims)
 			if err != nil {
 				return err
+			}
+			if exceeds(sel.Count(), vlenElemEstimate, s.limitFor(r)) {
+				return httpErr(http.StatusRequestEntityTooLarge, "selection of %d variable-length elements is too large", sel.Count())
 			}
 			elems, err := vd.Read(r.Context(), sel, s.cfg.ReadConcurrency)
 			if err != nil {

@@ -117,6 +117,9 @@ func (p *Posix) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo
 		return nil, ObjectInfo{}, err
 	}
 	defer f.Close()
+	if fi.Size() > MaxObjectBytes {
+		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %d bytes: %w", bucket, key, fi.Size(), ErrTooLarge)
+	}
 	data := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, data)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -138,7 +138,13 @@ func (s *S3) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo, e
 		return nil, ObjectInfo{}, s3Error("get", bucket, key, err)
 	}
 	defer out.Body.Close()
-	data, err := readBody(out.Body, aws.ToInt64(out.ContentLength))
+	if n := aws.ToInt64(out.ContentLength); n > MaxObjectBytes {
+		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %d bytes: %w", bucket, key, n, ErrTooLarge)
+	}
+	data, err := readBody(io.LimitReader(out.Body, MaxObjectBytes+1), aws.ToInt64(out.ContentLength))
+	if err == nil && int64(len(data)) > MaxObjectBytes {
+		err = ErrTooLarge
+	}
 	if err != nil {
 		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, err)
 	}

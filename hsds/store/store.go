@@ -24,6 +24,8 @@ var (
 	ErrInvalidBucket = errors.New("invalid bucket")
 	// ErrInvalidRange reports a negative offset passed to GetRange.
 	ErrInvalidRange = errors.New("invalid range")
+	// ErrTooLarge is returned by Get for objects over MaxObjectBytes (use GetRange for those).
+	ErrTooLarge = errors.New("object too large to read whole")
 )
 
 // ObjectInfo describes one stored object.
@@ -90,3 +92,7 @@ type Store interface {
 	// fn stops the listing and is returned unchanged.
 	List(ctx context.Context, bucket, prefix, delimiter string, fn func(Entry) error) error
 }
+
+// MaxObjectBytes bounds what Get reads into memory: chunks and JSON objects are megabytes, so a
+// larger object is a mistake (or an attack), not something to buffer.
+const MaxObjectBytes = 1 << 30

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -55,6 +56,10 @@ func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	// /time is int32 seconds since 1981, as in MUR: it ends on 2049-01-19.
+	if last := o.Start.AddDate(0, 0, o.Days).Add(9 * time.Hour); o.Start.Before(SSTEpoch) || last.Sub(SSTEpoch) > math.MaxInt32*time.Second {
+		return fmt.Errorf("sst: days %s to %s do not fit MUR's int32 seconds since 1981-01-01", o.Start.Format("2006-01-02"), last.Format("2006-01-02"))
 	}
 	root := f.RootID()
 	if err := setAttrs(ctx, f, root, []attr{
@@ -116,25 +121,23 @@ func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
-	done := make(chan int, o.Days)
-	for d := 0; d < o.Days; d++ {
+	var mu sync.Mutex
+	n := 0
+	for d := 0; d < o.Days && gctx.Err() == nil; d++ {
 		g.Go(func() error {
 			vals := make([]int16, SSTLat*SSTLon)
 			SSTDay(d, vals, land)
 			if err := ds.WriteChunk(gctx, []int{d, 0, 0}, le16(vals)); err != nil {
 				return fmt.Errorf("sst day %d: %w", d, err)
 			}
-			done <- d
+			mu.Lock()
+			n++
+			if o.Progress != nil {
+				o.Progress(n, o.Days)
+			}
+			mu.Unlock()
 			return nil
 		})
-	}
-	go func() { _ = g.Wait(); close(done) }()
-	n := 0
-	for range done {
-		n++
-		if o.Progress != nil {
-			o.Progress(n, o.Days)
-		}
 	}
 	return g.Wait()
 }
