@@ -421,7 +421,10 @@ func TestFanOutWithFaults(t *testing.T) {
 	if int64(throttles) != st.Throttles {
 		t.Errorf("invoker saw %d throttles, service sent %d", throttles, st.Throttles)
 	}
-	if st.SandboxesStarted > 16+st.Crashes {
+	// Warm sandboxes are reused: new processes come only from the 16 slots and from crashes (a
+	// crashed sandbox is replaced, and under load a replacement can itself be found dead at its
+	// first pickup and be replaced again).
+	if st.SandboxesStarted > 16+2*st.Crashes {
 		t.Errorf("%d sandboxes started for 16 slots and %d crashes", st.SandboxesStarted, st.Crashes)
 	}
 }
