@@ -16,56 +16,21 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"go.uber.org/goleak"
 
 	"github.com/hsfan/hsfan/worker/locallambda"
 	"github.com/hsfan/hsfan/worker/locallambda/locallambdatest"
 )
 
-// echoPath is the test bootstrap, built on first use by needEcho.
-var (
-	echoPath string
-	echoDir  string
-	echoErr  error
-	echoOnce sync.Once
-)
+// echo is the test bootstrap, built on first use by needEcho.
+var echo = locallambdatest.Echo{Prefix: "lambdainvoke-test-"}
 
 // needEcho builds the test bootstrap once and returns its path.
 func needEcho(tb testing.TB) string {
 	tb.Helper()
-	echoOnce.Do(func() {
-		echoDir, echoErr = os.MkdirTemp("", "lambdainvoke-test-")
-		if echoErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		echoPath, echoErr = locallambdatest.BuildEcho(ctx, echoDir)
-	})
-	if echoErr != nil {
-		tb.Fatal(echoErr)
-	}
-	return echoPath
+	return echo.Path(tb)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if echoDir != "" {
-		os.RemoveAll(echoDir)
-		// Service tests ran: check that Close left no goroutine behind.
-		if code == 0 {
-			if err := goleak.Find(
-				goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-				goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-				goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-			); err != nil {
-				fmt.Fprintln(os.Stderr, "goleak:", err)
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(echo.RunMain(m)) }
 
 // startService runs lambda-local with function "echo" behind handler
 // middleware wrap (may be nil) and returns its URL.

@@ -115,15 +115,28 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) error {
 		s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom)}))
 }
 
-func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
-	rq, id, attrs, err := s.attrOwner(r, actRead)
+// namedAttr finds the attribute of the request path ({name} on its owner) and parses its type.
+func (s *Server) namedAttr(r *http.Request, act aclAction) (*request, string, string, schema.Attribute, *h5type.Type, error) {
+	rq, id, attrs, err := s.attrOwner(r, act)
 	if err != nil {
-		return err
+		return nil, "", "", schema.Attribute{}, nil, err
 	}
 	name := r.PathValue("name")
 	a, ok := attrs[name]
 	if !ok {
-		return s.attrMissing(id, name)
+		return nil, "", "", schema.Attribute{}, nil, s.attrMissing(id, name)
+	}
+	t, err := h5type.Parse(a.Type)
+	if err != nil {
+		return nil, "", "", schema.Attribute{}, nil, err
+	}
+	return rq, id, name, a, t, nil
+}
+
+func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
+	rq, id, name, a, _, err := s.namedAttr(r, actRead)
+	if err != nil {
+		return err
 	}
 	withData := true
 	if v := r.URL.Query().Get("IncludeData"); v != "" {
@@ -133,16 +146,7 @@ func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error {
-	rq, id, attrs, err := s.attrOwner(r, actRead)
-	if err != nil {
-		return err
-	}
-	name := r.PathValue("name")
-	a, ok := attrs[name]
-	if !ok {
-		return s.attrMissing(id, name)
-	}
-	t, err := h5type.Parse(a.Type)
+	rq, id, name, a, t, err := s.namedAttr(r, actRead)
 	if err != nil {
 		return err
 	}
@@ -275,16 +279,7 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putAttributeValue(w http.ResponseWriter, r *http.Request) error {
-	rq, id, attrs, err := s.attrOwner(r, actUpdate)
-	if err != nil {
-		return err
-	}
-	name := r.PathValue("name")
-	a, ok := attrs[name]
-	if !ok {
-		return s.attrMissing(id, name)
-	}
-	t, err := h5type.Parse(a.Type)
+	rq, id, name, a, t, err := s.namedAttr(r, actUpdate)
 	if err != nil {
 		return err
 	}

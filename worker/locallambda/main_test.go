@@ -9,62 +9,26 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"go.uber.org/goleak"
 
 	"github.com/hsfan/hsfan/worker/locallambda/locallambdatest"
 )
 
-// echoPath is the test bootstrap, built on first use by needEcho.
-var (
-	echoPath string
-	echoDir  string
-	echoErr  error
-	echoOnce sync.Once
-)
+// echo is the test bootstrap, built on first use by needEcho.
+var echo = locallambdatest.Echo{Prefix: "locallambda-test-"}
 
 // needEcho builds the test bootstrap once and returns its path.
 func needEcho(tb testing.TB) string {
 	tb.Helper()
-	echoOnce.Do(func() {
-		echoDir, echoErr = os.MkdirTemp("", "locallambda-test-")
-		if echoErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		echoPath, echoErr = locallambdatest.BuildEcho(ctx, echoDir)
-	})
-	if echoErr != nil {
-		tb.Fatal(echoErr)
-	}
-	return echoPath
+	return echo.Path(tb)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if echoDir != "" {
-		os.RemoveAll(echoDir)
-		// Service tests ran: check that Close left no goroutine behind.
-		if code == 0 {
-			if err := goleak.Find(
-				goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-				goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-				goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-			); err != nil {
-				fmt.Fprintln(os.Stderr, "goleak:", err)
-				code = 1
-			}
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(echo.RunMain(m)) }
 
 // env is a running service with an SDK client pointed at it.
 type env struct {
