@@ -67,10 +67,19 @@ fmt:
 lint: vet ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+RUN_STORE := --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5
+
 run: build ## the main job: a synthetic year of SST, its daily area-weighted global mean
-	@if [ -f "$(DATA)/hsfan/shared/sst/mur25.h5/.domain.json" ]; then echo "using existing $(DATA) (rm -rf $(DATA) to regenerate)"; \
-	else $(BIN)/hsfan gen sst --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5 --days $(DAYS) --start 2022-01-01; fi
-	$(BIN)/hsfan run mean --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
+	@if [ ! -f "$(DATA)/hsfan/shared/sst/mur25.h5/.domain.json" ]; then \
+	  $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01; \
+	elif $(BIN)/hsfan repack --check $(RUN_STORE) >/dev/null 2>&1; then \
+	  echo "using existing $(DATA) (rm -rf $(DATA) to regenerate)"; \
+	else \
+	  echo "$(DATA) holds chunks written by hsfan before the chunk format fix (HSDS reads them as garbage): converting them with hsfan repack"; \
+	  $(BIN)/hsfan repack $(RUN_STORE) || { echo "repack failed: regenerating $(DATA)"; \
+	    $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01 --overwrite; } || exit 1; \
+	fi
+	$(BIN)/hsfan run mean $(RUN_STORE) --dataset /analysed_sst \
 	  --reduce lat,lon --weights coslat:60 --units C --name sst_mean --out $(OUT)
 	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/manifest.json"
 

@@ -218,7 +218,7 @@ func (d *Dataset) repackChunk(ctx context.Context, key string, check bool) (bool
 		first = false
 		vals, err := d.Pipeline.DecodeLegacyShuffle(nil, raw, d.chunkBytes)
 		if err != nil {
-			return true, repackNone, fmt.Errorf("%w: chunk %s of dataset %s: legacy chunk: %w", ErrCorrupt, key, d.ID, err)
+			return true, repackNone, fmt.Errorf("%w %s of dataset %s: %w", ErrCorrupt, key, d.ID, err)
 		}
 		enc, err := d.Pipeline.Encode(nil, vals)
 		if err != nil {
