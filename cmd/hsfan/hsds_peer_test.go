@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsfan/hsfan/hsds/codec"
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/internal/testutil/hsdspeer"
 )
 
@@ -75,6 +79,7 @@ func TestHSDSServesHsfanDomains(t *testing.T) {
 		t.Fatal("hsfan reads the repacked chunks differently from the generated values")
 	}
 
+	t.Run("hsds_written_sst", func(t *testing.T) { testHSDSWrittenSST(t, p, st) })
 	for _, c := range checks {
 		t.Run(strings.TrimPrefix(c.domain, "/home/"+hsdspeer.User+"/")+c.dataset, func(t *testing.T) {
 			hs := hsdsGet(t, p, c.domain, c.dataset)
@@ -112,4 +117,67 @@ func hsdsGet(t *testing.T, p *hsdspeer.Peer, domain, h5path string) []byte {
 		t.Fatalf("HSDS resolve %s in %s: %d: %s", h5path, domain, code, body)
 	}
 	return p.Value(t, domain, ds.ID)
+}
+
+// testHSDSWrittenSST writes two days of `hsfan gen sst` through HSDS's REST API with gen sst's
+// filters (shuffle + gzip level 4), checks that hsfan reads them as written, that Go writes
+// HSDS's header for HSDS's parameters (typesize 1, shuffle flag, same block size), and logs the
+// stored sizes of HSDS's frames, Go's typesize-1 frames and hsfan's typesize-2 frames.
+func testHSDSWrittenSST(t *testing.T, p *hsdspeer.Peer, st []string) {
+	const dom = "/home/" + hsdspeer.User + "/sst_by_hsds.h5"
+	var root struct {
+		Root string `json:"root"`
+	}
+	p.MustDo(t, http.MethodPut, "/", dom, nil, &root)
+	filters := []any{map[string]any{"class": "H5Z_FILTER_SHUFFLE", "id": 2, "name": "shuffle"},
+		map[string]any{"class": "H5Z_FILTER_DEFLATE", "id": 1, "level": 4, "name": "gzip"}}
+	var created struct {
+		ID string `json:"id"`
+	}
+	p.MustDo(t, http.MethodPost, "/datasets", dom, map[string]any{"type": "H5T_STD_I16LE", "shape": []int{2, synth.SSTLat, synth.SSTLon},
+		"creationProperties": map[string]any{"layout": map[string]any{"class": "H5D_CHUNKED", "dims": []int{1, synth.SSTLat, synth.SSTLon}},
+			"filters": filters}}, &created)
+	p.MustDo(t, http.MethodPut, "/groups/"+root.Root+"/links/analysed_sst", dom, map[string]any{"id": created.ID}, nil)
+	land := synth.LandMask()
+	var values []byte
+	days := make([][]byte, 2)
+	for d := range days {
+		vals := make([]int16, synth.SSTLat*synth.SSTLon)
+		synth.SSTDay(d, vals, land)
+		days[d] = make([]byte, 2*len(vals))
+		for i, v := range vals {
+			binary.LittleEndian.PutUint16(days[d][2*i:], uint16(v))
+		}
+		values = append(values, days[d]...)
+	}
+	p.MustDo(t, http.MethodPut, "/datasets/"+created.ID+"/value", dom, values, nil)
+	p.Flush(t, dom)
+	if got := hsfanGet(t, st, dom, "/analysed_sst"); !bytes.Equal(got, values) {
+		t.Fatal("hsfan reads HSDS's SST chunks differently from the written values")
+	}
+	pl := codec.Pipeline{Compressor: "gzip", Level: 4, Shuffle: codec.ShuffleByte, ItemSize: 2}
+	for d, raw := range days {
+		key := schema.ChunkKey(created.ID, []int{d, 0, 0}, 0)
+		stored, err := os.ReadFile(filepath.Join(p.Root, hsdspeer.Bucket, filepath.FromSlash(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		goHSDS, err := codec.BloscEncode(raw, "zlib", 4, true, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine, err := pl.Encode(nil, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(goHSDS[:12], stored[:12]) {
+			t.Errorf("day %d: Go header % x for HSDS's parameters, HSDS wrote % x", d, goHSDS[:12], stored[:12])
+		}
+		if len(mine) >= len(stored) {
+			t.Errorf("day %d: hsfan's frame (%d bytes) is not smaller than HSDS's (%d)", d, len(mine), len(stored))
+		}
+		t.Logf("day %d: HSDS frame %d bytes, Go typesize-1 frame %d (%+.1f%%), hsfan typesize-2 frame %d (%+.1f%%)", d,
+			len(stored), len(goHSDS), 100*float64(len(goHSDS)-len(stored))/float64(len(stored)),
+			len(mine), 100*float64(len(mine)-len(stored))/float64(len(stored)))
+	}
 }
