@@ -93,17 +93,22 @@ func computeBlocksize(cname string, clevel, typesize, nbytes int) int {
 }
 
 // BloscEncode compresses src into a c-blosc 1.x frame that c-blosc 1.21
-// (and BloscDecode) decodes: format version 2, codec version 1, the block
-// size c-blosc would choose (computeBlocksize), blocks split into typesize
-// streams under c-blosc's default rule (never for zstd), a stream that does
-// not compress stored raw, and a memcpyed frame when clevel is 0, src is
-// shorter than 128 bytes or the frame would not be smaller than
-// len(src)+16.
+// (and BloscDecode) decodes, with the header c-blosc 1.21 writes for the
+// same parameters: format version 2, codec version 1, the shuffle flag
+// when shuffle is set (whatever the typesize), the block size c-blosc would
+// choose (computeBlocksize), blocks split into typesize streams under
+// c-blosc's default rule (never for zstd; the dont-split flag otherwise),
+// streams laid out as its serial blosc_c does (placeStreams), and a
+// memcpyed frame when clevel is 0, src is shorter than 128 bytes or the
+// streams do not fit in len(src)+16 bytes. The compressed streams come from
+// Go codecs, so they differ from c-blosc's bytes (and sizes).
 //
 // cname is one of blosclz, lz4, lz4hc, snappy, zlib, zstd; clevel is 0-9;
 // shuffle sets blosc's byte shuffle (a no-op for typesize 1); typesize is
-// 1-255 (larger values are treated as 1, as c-blosc does). Blocks are
-// compressed in parallel; the output does not depend on scheduling.
+// 1-255 (larger values are stored as 1 and shuffle nothing, as c-blosc
+// does). Blocks are compressed in parallel; the output does not depend on
+// scheduling. Multi-threaded c-blosc may memcpy snappy frames that this
+// (serial) layout compresses: it offers snappy less room per block.
 func BloscEncode(src []byte, cname string, clevel int, shuffle bool, typesize int) ([]byte, error) {
 	return bloscEncodeTo(nil, src, cname, clevel, shuffle, typesize)
 }
