@@ -45,12 +45,19 @@ tools: $(BIN)/versitygw pydeps ## install what the tests need (pinned)
 $(BIN)/versitygw:
 	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
-pydeps: ## the C blosc library through numcodecs, for the reference-frame checks
-	@if /usr/bin/python3 -c 'import numcodecs, numpy' 2>/dev/null; then echo "python3-numcodecs present"; \
+# The C blosc library (numcodecs) for the reference-frame checks, h5py for HDF5 reference files, and
+# the Debian packages the real HSDS 0.9.4 peer (../shared/peers) runs on for the side-by-side tests.
+PYDEBS := python3-numcodecs python3-numpy python3-h5py python3-aiohttp python3-aiohttp-cors python3-aiofiles \
+  python3-psutil python3-simplejson python3-yaml python3-importlib-resources python3-tz python3-requests \
+  python3-requests-unixsocket python3-botocore python3-packaging python3-urllib3
+PYMODS := numcodecs numpy h5py aiohttp aiohttp_cors aiofiles psutil simplejson yaml requests botocore
+
+pydeps: ## the Python packages the cross-checks and the HSDS peer tests need (Debian)
+	@if /usr/bin/python3 -c 'import sys, importlib; [importlib.import_module(m) for m in sys.argv[1:]]' $(PYMODS) 2>/dev/null; then echo "python deps present"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numcodecs python3-numpy >/dev/null) \
-	  || echo "warning: could not install python3-numcodecs"; \
-	else echo "warning: python3-numcodecs missing (apt-get install python3-numcodecs)"; fi
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PYDEBS) >/dev/null) \
+	  || echo "warning: could not install $(PYDEBS)"; \
+	else echo "warning: python deps missing (apt-get install $(PYDEBS))"; fi
 
 test: tools vet cross ## the full test suite, race detector on, real S3 server
 	HSFAN_REQUIRE_S3=1 HSFAN_VERSITYGW=$(BIN)/versitygw $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
@@ -67,10 +74,19 @@ fmt:
 lint: vet ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+RUN_STORE := --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5
+
 run: build ## the main job: a synthetic year of SST, its daily area-weighted global mean
-	@if [ -f "$(DATA)/hsfan/shared/sst/mur25.h5/.domain.json" ]; then echo "using existing $(DATA) (rm -rf $(DATA) to regenerate)"; \
-	else $(BIN)/hsfan gen sst --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5 --days $(DAYS) --start 2022-01-01; fi
-	$(BIN)/hsfan run mean --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
+	@if [ ! -f "$(DATA)/hsfan/shared/sst/mur25.h5/.domain.json" ]; then \
+	  $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01; \
+	elif $(BIN)/hsfan repack --check $(RUN_STORE) >/dev/null 2>&1; then \
+	  echo "using existing $(DATA) (rm -rf $(DATA) to regenerate)"; \
+	else \
+	  echo "$(DATA) holds chunks written by hsfan before the chunk format fix (HSDS reads them as garbage): converting them with hsfan repack"; \
+	  $(BIN)/hsfan repack $(RUN_STORE) || { echo "repack failed: regenerating $(DATA)"; \
+	    $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01 --overwrite; } || exit 1; \
+	fi
+	$(BIN)/hsfan run mean $(RUN_STORE) --dataset /analysed_sst \
 	  --reduce lat,lon --weights coslat:60 --units C --name sst_mean --out $(OUT)
 	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/manifest.json"
 

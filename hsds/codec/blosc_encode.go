@@ -93,17 +93,22 @@ func computeBlocksize(cname string, clevel, typesize, nbytes int) int {
 }
 
 // BloscEncode compresses src into a c-blosc 1.x frame that c-blosc 1.21
-// (and BloscDecode) decodes: format version 2, codec version 1, the block
-// size c-blosc would choose (computeBlocksize), blocks split into typesize
-// streams under c-blosc's default rule (never for zstd), a stream that does
-// not compress stored raw, and a memcpyed frame when clevel is 0, src is
-// shorter than 128 bytes or the frame would not be smaller than
-// len(src)+16.
+// (and BloscDecode) decodes, with the header c-blosc 1.21 writes for the
+// same parameters: format version 2, codec version 1, the shuffle flag
+// when shuffle is set (whatever the typesize), the block size c-blosc would
+// choose (computeBlocksize), blocks split into typesize streams under
+// c-blosc's default rule (never for zstd; the dont-split flag otherwise),
+// streams laid out as its serial blosc_c does (placeStreams), and a
+// memcpyed frame when clevel is 0, src is shorter than 128 bytes or the
+// streams do not fit in len(src)+16 bytes. The compressed streams come from
+// Go codecs, so they differ from c-blosc's bytes (and sizes).
 //
 // cname is one of blosclz, lz4, lz4hc, snappy, zlib, zstd; clevel is 0-9;
 // shuffle sets blosc's byte shuffle (a no-op for typesize 1); typesize is
-// 1-255 (larger values are treated as 1, as c-blosc does). Blocks are
-// compressed in parallel; the output does not depend on scheduling.
+// 1-255 (larger values are stored as 1 and shuffle nothing, as c-blosc
+// does). Blocks are compressed in parallel; the output does not depend on
+// scheduling. Multi-threaded c-blosc may memcpy snappy frames that this
+// (serial) layout compresses: it offers snappy less room per block.
 func BloscEncode(src []byte, cname string, clevel int, shuffle bool, typesize int) ([]byte, error) {
 	return bloscEncodeTo(nil, src, cname, clevel, shuffle, typesize)
 }
@@ -157,10 +162,10 @@ func bloscEncodeTo(dst, src []byte, cname string, clevel int, shuffle bool, type
 		return nil, fmt.Errorf("blosc encode: %w", err)
 	}
 	nblocks := (nbytes + blocksize - 1) / blocksize
-	blocks := make([][]byte, nblocks)
+	blocks := make([][]encStream, nblocks)
 	errs := make([]error, nblocks)
 	enc := blockEncoder{compress: compress, typesize: typesize, split: split,
-		shuffle: shuffle && typesize > 1, blocksize: blocksize}
+		shuffle: shuffle && typesize > 1, snappy: cname == "snappy"}
 	workers := min(runtime.GOMAXPROCS(0), nblocks)
 	var (
 		wg   sync.WaitGroup
@@ -182,39 +187,102 @@ func bloscEncodeTo(dst, src []byte, cname string, clevel int, shuffle bool, type
 		}()
 	}
 	wg.Wait()
-	total := BloscHeaderSize + 4*nblocks
 	for j := range blocks {
 		if errs[j] != nil {
 			return nil, fmt.Errorf("blosc encode block %d: %w", j, errs[j])
 		}
-		total += len(blocks[j])
 	}
-	if total > nbytes+BloscHeaderSize {
+	total, ok := placeStreams(blocks, nbytes+BloscHeaderSize, enc.snappy)
+	if !ok {
 		return memcpyed(), nil
 	}
 	out := sized(dst, total)
 	header(out, flags, total)
 	pos := BloscHeaderSize + 4*nblocks
-	for j, b := range blocks {
+	for j, streams := range blocks {
 		binary.LittleEndian.PutUint32(out[BloscHeaderSize+4*j:], uint32(pos))
-		pos += copy(out[pos:], b)
+		for _, st := range streams {
+			b := st.raw
+			if st.useComp {
+				b = st.comp
+			}
+			binary.LittleEndian.PutUint32(out[pos:], uint32(len(b)))
+			pos += 4
+			pos += copy(out[pos:], b)
+		}
 	}
 	return out, nil
 }
 
+// encStream is one compressed stream of a block: comp holds the codec's
+// output (nil when it did not compress), raw the stream's (shuffled)
+// input; placeStreams decides which one the frame stores.
+type encStream struct {
+	comp, raw []byte
+	useComp   bool
+}
+
+// snappyMaxCompressedLength is snappy's snappy_max_compressed_length, the
+// output room c-blosc offers the snappy codec.
+func snappyMaxCompressedLength(n int) int { return 32 + n + n/6 }
+
+// placeStreams lays the streams out as c-blosc 1.21's serial blosc_c does
+// with a destination of maxbytes (nbytes+16, as numcodecs and HSDS
+// allocate): each stream gets maxout = its size (snappy:
+// snappy_max_compressed_length) capped at the room left; a codec output
+// larger than maxout, or equal to the stream size, is replaced by the raw
+// stream; snappy, which fails with less room than its maximum, stores the
+// raw stream then (and keeps an output larger than the stream otherwise).
+// It marks the chosen form of every stream and returns the frame size, or
+// ok = false when the frame does not fit (c-blosc then memcpys the
+// buffer).
+func placeStreams(blocks [][]encStream, maxbytes int, snappy bool) (total int, ok bool) {
+	nt := BloscHeaderSize + 4*len(blocks)
+	for _, streams := range blocks {
+		for k := range streams {
+			st := &streams[k]
+			neblock := len(st.raw)
+			nt += 4
+			need := neblock
+			if snappy {
+				need = snappyMaxCompressedLength(neblock)
+			}
+			maxout := need
+			if nt+maxout > maxbytes {
+				maxout = maxbytes - nt
+				if maxout <= 0 {
+					return 0, false
+				}
+			}
+			st.useComp = st.comp != nil && len(st.comp) <= maxout && len(st.comp) != neblock &&
+				!(snappy && maxout < need)
+			if st.useComp {
+				nt += len(st.comp)
+				continue
+			}
+			if nt+neblock > maxbytes {
+				return 0, false
+			}
+			nt += neblock
+		}
+	}
+	return nt, true
+}
+
 // blockEncoder compresses the blocks of one frame.
 type blockEncoder struct {
-	compress  streamCompressor
-	typesize  int
-	blocksize int
-	split     bool
-	shuffle   bool
+	compress streamCompressor
+	typesize int
+	split    bool
+	shuffle  bool
+	snappy   bool
 }
 
 // encode compresses one block: optional byte shuffle, then one stream (or
-// typesize streams when split), each an int32 size followed by the
-// compressed or raw bytes.
-func (e blockEncoder) encode(block []byte, leftover bool) ([]byte, error) {
+// typesize streams when split and not the leftover block). Snappy keeps
+// its output whatever its size, as c-blosc does; the other codecs report
+// an output that is not smaller than the stream as incompressible.
+func (e blockEncoder) encode(block []byte, leftover bool) ([]encStream, error) {
 	data := block
 	if e.shuffle {
 		data = Shuffle(nil, block, e.typesize)
@@ -224,21 +292,26 @@ func (e blockEncoder) encode(block []byte, leftover bool) ([]byte, error) {
 		nsplits = e.typesize
 	}
 	neblock := len(block) / nsplits
-	out := make([]byte, 0, len(block)+4*nsplits)
-	buf := make([]byte, neblock)
+	streams := make([]encStream, nsplits)
+	var buf []byte
+	if !e.snappy {
+		buf = make([]byte, len(block))
+	}
 	for k := range nsplits {
 		part := data[k*neblock : (k+1)*neblock]
-		n, err := e.compress(buf, part)
+		streams[k].raw = part
+		if e.snappy {
+			streams[k].comp = snappyEncode(part)
+			continue
+		}
+		dst := buf[k*neblock : (k+1)*neblock : (k+1)*neblock]
+		n, err := e.compress(dst, part)
 		if err != nil {
 			return nil, err
 		}
-		if n <= 0 || n >= neblock {
-			out = binary.LittleEndian.AppendUint32(out, uint32(neblock))
-			out = append(out, part...)
-			continue
+		if n > 0 && n < neblock {
+			streams[k].comp = dst[:n]
 		}
-		out = binary.LittleEndian.AppendUint32(out, uint32(n))
-		out = append(out, buf[:n]...)
 	}
-	return out, nil
+	return streams, nil
 }

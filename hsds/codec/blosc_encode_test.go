@@ -42,7 +42,11 @@ func TestBloscEncodeRoundTrip(t *testing.T) {
 						t.Fatalf("%s %s ts%d shuffle=%v: round trip failed: %v", name, cname, ts, shuffle, err)
 					}
 					compressible := name != "random" && name != "tiny" && name != "empty"
-					if compressible && info.Memcpyed {
+					// c-blosc offers snappy snappy_max_compressed_length bytes of
+					// room, more than a frame of one unsplit block has left, so it
+					// memcpys such frames (TestGoFramesDecodeInC compares with C).
+					snappyOneStream := cname == "snappy" && info.NBytes <= info.BlockSize && (info.DontSplit || info.TypeSize == 1)
+					if compressible && info.Memcpyed && !snappyOneStream {
 						t.Errorf("%s %s ts%d: compressible data stored memcpyed", name, cname, ts)
 					}
 					if !compressible && !info.Memcpyed {

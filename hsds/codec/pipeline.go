@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -14,6 +15,13 @@ const (
 
 // DefaultLevel is the compression level HSDS uses when a filter has none.
 const DefaultLevel = 5
+
+// ErrLegacyShuffle is wrapped by Pipeline.Decode for a chunk written by hsfan before its chunk
+// format was fixed: a blosc frame of typesize 1 without blosc's shuffle flag holding
+// HDF5-shuffled bytes, in a dataset with the shuffle filter and an item size > 1. HSDS
+// (hsds/util/storUtil.py _uncompress) and h5pyd hand such bytes to clients as they are, which
+// is garbage; Pipeline.DecodeLegacyShuffle reads them, and `hsfan repack` rewrites them in place.
+var ErrLegacyShuffle = errors.New("legacy hsfan chunk: HDF5-shuffled bytes inside a blosc frame")
 
 // Pipeline is the chunk filter pipeline of an HSDS dataset.
 //
@@ -84,73 +92,157 @@ func (p Pipeline) validateForDecode() error {
 }
 
 // Decode turns stored chunk bytes into the chunk's size uncompressed bytes,
-// as HSDS's _uncompress does:
+// as HSDS 0.9.4 reads them (hsds/util/storUtil.py _uncompress):
 //
-//   - with a compressor, a blosc frame (IsBloscFrame) is blosc-decoded;
-//     otherwise a gzip chunk is a plain zlib stream (HDF5-linked chunks);
-//     any other compressor without a blosc frame is an error;
-//   - without a compressor the bytes are taken as they are;
-//   - then ShuffleByte undoes the HDF5 byte shuffle with ItemSize and
-//     ShuffleBit decodes HSDS's bitshuffle+lz4 layout.
+//   - with a compressor and a blosc frame (IsBloscFrame): the frame is
+//     blosc-decoded and its bytes ARE the values. Blosc undoes its own
+//     shuffle as its header says (flag 0x01 byte shuffle or 0x04
+//     bitshuffle, with the header's typesize); no HDF5 unshuffle follows,
+//     whatever the dataset's filters say (_uncompress sets shuffle = 0 after
+//     a blosc decode). HSDS writes typesize-1 frames with the shuffle flag
+//     set, so nothing was shuffled; hsfan writes typesize ItemSize frames
+//     that blosc really shuffled. One exception: a frame of typesize 1
+//     without the shuffle or bitshuffle flag in a ShuffleByte dataset of
+//     ItemSize > 1 is a chunk written by hsfan before its format fix
+//     (HDF5-shuffled bytes); Decode refuses it with an error wrapping
+//     ErrLegacyShuffle (see DecodeLegacyShuffle and `hsfan repack`);
+//   - with gzip and no blosc frame: a plain zlib stream (chunks inside
+//     HDF5 files, the *_REF layouts), HDF5-unshuffled afterwards with
+//     ItemSize when Shuffle is ShuffleByte;
+//   - any other compressor without a blosc frame is an error;
+//   - without a compressor the bytes are taken as they are and, with
+//     ShuffleByte, HDF5-unshuffled (HSDS writes such chunks unshuffled, a
+//     bug: hsds-format.md 1.9; Encode writes them shuffled, which both read
+//     correctly);
+//   - ShuffleBit: after the compressor stage, HSDS's bitshuffle+lz4 layout
+//     (storUtil.py _unshuffle codec 2) is decoded, frame or not.
 //
 // The level is not used (nor checked) when decoding. The decoded length
-// must equal size exactly. The result is written to
-// dst's backing array when cap(dst) >= size, otherwise to a new slice; dst
-// must not overlap src. Note that HSDS itself writes shuffle-only chunks
-// unshuffled (hsds-format.md 1.9); Encode writes them shuffled, which is what
-// both HSDS and Decode read correctly.
+// must equal size exactly. The result is written to dst's backing array
+// when cap(dst) >= size, otherwise to a new slice; dst must not overlap
+// src.
 func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
-	if err := p.validateForDecode(); err != nil {
+	cname, err := p.checkDecode(size)
+	if err != nil {
 		return nil, err
 	}
+	if cname != "" && IsBloscFrame(src) {
+		if p.IsLegacyShuffle(src) {
+			return nil, fmt.Errorf("decode chunk: %w (typesize 1, no blosc shuffle flag, dataset item size %d): "+
+				"written by hsfan before its chunk format fix; HSDS and h5pyd would read it as garbage; "+
+				"regenerate the domain or convert it in place with `hsfan repack --domain DOMAIN`",
+				ErrLegacyShuffle, p.ItemSize)
+		}
+		return p.decodeStage(dst, src, size, true)
+	}
+	return p.decodeStage(dst, src, size, false)
+}
+
+// checkDecode validates the pipeline and size for decoding and returns the
+// blosc codec name.
+func (p Pipeline) checkDecode(size int) (string, error) {
+	if err := p.validateForDecode(); err != nil {
+		return "", err
+	}
 	if size < 0 {
-		return nil, fmt.Errorf("decode chunk: negative size %d", size)
+		return "", fmt.Errorf("decode chunk: negative size %d", size)
 	}
 	cname, _ := p.bloscName()
+	return cname, nil
+}
+
+// IsLegacyShuffle reports whether src is a chunk that hsfan wrote before
+// its chunk format fix and Decode refuses with ErrLegacyShuffle: the
+// pipeline has a compressor and ShuffleByte with ItemSize > 1, and src
+// starts with a blosc header of typesize 1 with neither blosc's shuffle
+// (0x01) nor bitshuffle (0x04) flag. Only the 16-byte header is read (so
+// a store range read of 16 bytes suffices); Decode validates the whole
+// frame. HSDS never writes such a frame for a shuffle dataset: its
+// _compress (hsds/util/storUtil.py) passes shuffle=1 to numcodecs Blosc,
+// and c-blosc sets flag 0x01 in every frame it writes then, memcpyed
+// ones (chunks below 128 bytes, incompressible chunks) included.
+func (p Pipeline) IsLegacyShuffle(src []byte) bool {
+	if p.Shuffle != ShuffleByte || p.ItemSize <= 1 || len(src) < BloscHeaderSize {
+		return false
+	}
+	if cname, err := p.bloscName(); err != nil || cname == "" {
+		return false
+	}
+	version, flags, typesize := src[0], src[2], src[3]
+	return version >= 1 && version <= bloscVersionFormat && flags&flagReserved == 0 &&
+		typesize == 1 && flags&(flagShuffle|flagBitShuffle) == 0
+}
+
+// DecodeLegacyShuffle decodes a chunk that IsLegacyShuffle reports, the
+// way hsfan wrote it before its chunk format fix: blosc-decode, then undo
+// the HDF5 byte shuffle with ItemSize. Any other input is an error (use
+// Decode). size, dst and the result are as for Decode.
+func (p Pipeline) DecodeLegacyShuffle(dst, src []byte, size int) ([]byte, error) {
+	if _, err := p.checkDecode(size); err != nil {
+		return nil, err
+	}
+	if !p.IsLegacyShuffle(src) {
+		return nil, fmt.Errorf("decode legacy chunk: %d bytes are not a legacy hsfan chunk of this pipeline "+
+			"(want a typesize-1 blosc frame without shuffle flags, a compressor and byte shuffle with item size > 1)", len(src))
+	}
+	scratch := getScratch(0)
+	defer putScratch(scratch)
+	data, err := BloscDecode((*scratch)[:0], src, size)
+	if err != nil {
+		return nil, fmt.Errorf("decode legacy chunk: %w", err)
+	}
+	*scratch = data[:0]
+	if len(data) != size {
+		return nil, fmt.Errorf("chunk decodes to %d bytes, want %d", len(data), size)
+	}
+	return Unshuffle(dst, data, p.ItemSize), nil
+}
+
+// decodeStage runs the compressor stage (a blosc frame when frame is
+// true, else a plain zlib stream for gzip or the raw bytes) and then the
+// shuffle stage that applies to it: bitshuffle always, the HDF5 byte
+// unshuffle only for data that did not come out of a blosc frame.
+func (p Pipeline) decodeStage(dst, src []byte, size int, frame bool) ([]byte, error) {
+	cname, _ := p.bloscName()
+	unshuffle := !frame && p.Shuffle == ShuffleByte && p.ItemSize > 1
 	// The stage before the shuffle may be larger than size for bitshuffle.
 	limit := size
 	if p.Shuffle == ShuffleBit {
 		limit = bitshuffleBound(size)
 	}
 	inner := dst // where the compressor stage writes
-	var scratch *[]byte
-	if p.Shuffle != ShuffleNone && !(p.Shuffle == ShuffleByte && p.ItemSize == 1) {
-		scratch = getScratch(0)
+	if p.Shuffle == ShuffleBit || unshuffle {
+		scratch := getScratch(0)
 		inner = (*scratch)[:0]
 		defer func() { putScratch(scratch) }()
+		defer func() { *scratch = inner[:0] }() // keep the (possibly grown) buffer
 	}
-	var (
-		data []byte
-		err  error
-	)
+	var err error
 	switch {
-	case cname != "" && IsBloscFrame(src):
-		data, err = BloscDecode(inner, src, limit)
+	case frame:
+		inner, err = BloscDecode(inner, src, limit)
 	case cname == "zlib":
-		data, err = DecodeZlib(inner, src, limit)
+		inner, err = DecodeZlib(inner, src, limit)
 	case cname != "":
 		return nil, fmt.Errorf("decode chunk: %d bytes are not a blosc frame, and %s chunks have no other form", len(src), p.Compressor)
 	default:
 		if len(src) > limit {
 			return nil, fmt.Errorf("chunk decodes to %d bytes, want %d", len(src), size)
 		}
-		data = append(inner[:0], src...)
+		inner = append(inner[:0], src...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decode chunk: %w", err)
 	}
-	if scratch != nil {
-		*scratch = data[:0] // keep the (possibly grown) buffer for reuse
-	}
 	switch {
 	case p.Shuffle == ShuffleBit:
-		return decodeBitshuffleLZ4(dst, data, p.ItemSize, size)
-	case len(data) != size:
-		return nil, fmt.Errorf("chunk decodes to %d bytes, want %d", len(data), size)
-	case p.Shuffle == ShuffleByte && p.ItemSize > 1:
-		return Unshuffle(dst, data, p.ItemSize), nil
+		return decodeBitshuffleLZ4(dst, inner, p.ItemSize, size)
+	case len(inner) != size:
+		return nil, fmt.Errorf("chunk decodes to %d bytes, want %d", len(inner), size)
+	case unshuffle:
+		return Unshuffle(dst, inner, p.ItemSize), nil
 	}
-	return data, nil
+	return inner, nil
 }
 
 // bitshuffleBound bounds the size of a bitshuffle+lz4 buffer for size bytes
@@ -160,15 +252,27 @@ func bitshuffleBound(size int) int {
 	return bitshuffleHeaderSize + size + size/255 + 4*(size/8+1) + 16
 }
 
-// Encode turns size uncompressed chunk bytes into the bytes to store, as
-// HSDS writes them (hsds-format.md 1.9), except that shuffle-only chunks are
-// stored shuffled (HDF5 semantics):
+// Encode turns uncompressed chunk bytes into the bytes to store, in a
+// form HSDS 0.9.4 reads back as the same values (hsds/util/storUtil.py
+// _uncompress) and Decode reads too:
 //
-//   - ShuffleByte: HDF5 byte shuffle with ItemSize first;
-//     ShuffleBit: HSDS's bitshuffle+lz4 layout (blocks of 2048 elements);
-//   - with a compressor: a blosc frame with that codec (gzip -> zlib),
-//     clevel Level, typesize 1 and blosc's own shuffle off;
-//   - without one: the (shuffled) bytes.
+//   - with a compressor and ShuffleByte: a blosc frame with that codec
+//     (gzip -> zlib) and clevel Level, shuffled by blosc itself: flag 0x01
+//     with typesize ItemSize (c-blosc treats typesizes above 255 as 1).
+//     HSDS's own _compress writes typesize 1 with flag 0x01, which shuffles
+//     nothing; typesize ItemSize compresses better and HSDS decodes it,
+//     since numcodecs reads the typesize from the header. The bytes are
+//     never HDF5-shuffled before blosc: HSDS would hand them to its clients
+//     as they are;
+//   - with a compressor and no shuffle: a blosc frame of typesize 1 without
+//     shuffle, byte for byte HSDS's header;
+//   - ShuffleBit: HSDS's bitshuffle+lz4 layout (blocks of 2048 elements,
+//     storUtil.py _shuffle codec 2), then a blosc frame without shuffle of
+//     typesize 1 when there is a compressor, as _compress does;
+//   - ShuffleByte without a compressor: the HDF5-shuffled bytes (HDF5
+//     semantics, which HSDS reads correctly; HSDS itself writes them
+//     unshuffled, hsds-format.md 1.9);
+//   - no filters: the bytes.
 //
 // The result is written to dst's backing array when it is large enough,
 // otherwise to a new slice; dst must not overlap src.
@@ -177,16 +281,14 @@ func (p Pipeline) Encode(dst, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	cname, _ := p.bloscName()
-	data := src
-	switch {
-	case p.Shuffle == ShuffleByte && p.ItemSize > 1:
+	data, shuffle, typesize := src, false, 1
+	switch p.Shuffle {
+	case ShuffleByte:
 		if cname == "" {
 			return Shuffle(dst, src, p.ItemSize), nil
 		}
-		scratch := getScratch(len(src))
-		defer putScratch(scratch)
-		data = Shuffle(*scratch, src, p.ItemSize)
-	case p.Shuffle == ShuffleBit:
+		shuffle, typesize = true, p.ItemSize
+	case ShuffleBit:
 		b, err := encodeBitshuffleLZ4(src, p.ItemSize, bitshuffleDefaultBlock)
 		if err != nil {
 			return nil, fmt.Errorf("encode chunk: %w", err)
@@ -196,7 +298,7 @@ func (p Pipeline) Encode(dst, src []byte) ([]byte, error) {
 	if cname == "" {
 		return append(dst[:0], data...), nil
 	}
-	out, err := bloscEncodeTo(dst, data, cname, p.level(), false, 1)
+	out, err := bloscEncodeTo(dst, data, cname, p.level(), shuffle, typesize)
 	if err != nil {
 		return nil, fmt.Errorf("encode chunk: %w", err)
 	}

@@ -163,7 +163,7 @@ func compressorFor(cname string, clevel int) (streamCompressor, error) {
 		}, nil
 	case "snappy":
 		return func(dst, src []byte) (int, error) {
-			out := snappy.Encode(nil, src)
+			out := snappyEncode(src)
 			if len(out) >= len(src) {
 				return 0, nil
 			}
@@ -189,6 +189,10 @@ func compressorFor(cname string, clevel int) (streamCompressor, error) {
 	}
 	return nil, fmt.Errorf("unknown blosc codec %q (want blosclz, lz4, lz4hc, snappy, zlib or zstd)", cname)
 }
+
+// snappyEncode compresses src as one snappy block (the raw format, as
+// c-blosc's snappy_compress writes it).
+func snappyEncode(src []byte) []byte { return snappy.Encode(nil, src) }
 
 // boundedLZ4 runs an lz4 block compressor with room for len(src)-1 output
 // bytes and reports 0 when the output does not fit (the stream is then

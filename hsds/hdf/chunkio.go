@@ -78,9 +78,21 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 	}
 	out, err := d.Pipeline.Decode(buf[:0], raw, d.chunkBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s of dataset %s: %w", ErrCorrupt, schema.IndexString(index), d.ID, err)
+		return nil, d.decodeError(index, err)
 	}
 	return out, nil
+}
+
+// decodeError wraps a chunk decoding error with ErrCorrupt, the chunk index, the dataset id and
+// the chunk's storage key (codec.ErrLegacyShuffle stays matchable with errors.Is).
+func (d *Dataset) decodeError(index []int, err error) error {
+	var key string
+	if d.ref == nil {
+		key = d.ChunkKey(index)
+	} else {
+		key = "(inside the " + d.ref.Class + " file)"
+	}
+	return fmt.Errorf("%w %s of dataset %s, key %s: %w", ErrCorrupt, schema.IndexString(index), d.ID, key, err)
 }
 
 // WriteChunk encodes a full chunk (ChunkBytes long) and stores it unconditionally: a complete
@@ -113,7 +125,7 @@ func (d *Dataset) UpdateChunk(ctx context.Context, index []int, fn func(chunk []
 		if exists {
 			out, err := d.Pipeline.Decode(buf[:0], old, d.chunkBytes)
 			if err != nil {
-				return nil, fmt.Errorf("decode chunk %s: %w", key, err)
+				return nil, d.decodeError(index, err)
 			}
 			buf = out
 		} else {

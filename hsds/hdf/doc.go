@@ -16,4 +16,7 @@
 // # Errors
 //
 // Missing objects wrap ErrNotFound; malformed stored objects are errors naming the object.
+// Chunks that do not decode wrap ErrCorrupt and name the dataset and the chunk key; chunks written
+// by hsfan before its chunk format fix also wrap codec.ErrLegacyShuffle, and File.Repack
+// converts them in place.
 package hdf

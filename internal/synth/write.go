@@ -45,8 +45,10 @@ type attr struct {
 }
 
 // WriteSST writes the synthetic MUR25-like domain into f (a new, empty domain): /analysed_sst
-// (time, lat, lon) int16 CF-packed with land as _FillValue, chunks of one day compressed as HSDS
-// stores gzip with shuffle, and the /time, /lat, /lon coordinates with CF attributes.
+// (time, lat, lon) int16 CF-packed with land as _FillValue, chunks of one day with the filters
+// shuffle + gzip (stored as codec.Pipeline.Encode writes them: blosc zlib frames shuffled by
+// blosc, which HSDS reads back as the same values), and the /time, /lat, /lon coordinates with CF
+// attributes.
 func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 	if o.Days <= 0 {
 		return fmt.Errorf("sst: days must be positive, got %d", o.Days)

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Time c-blosc (numcodecs) decoding the frames BenchmarkDecode wrote.
+"""Time c-blosc (numcodecs) decoding the frames the Go benchmarks wrote.
 
-    HSFAN_BENCH_DIR=/tmp/frames go test -run '^$' -bench BenchmarkDecode ./hsds/codec
+    HSFAN_BENCH_DIR=/tmp/frames go test -run '^$' -bench 'BenchmarkDecode|BenchmarkSSTDayDecode$' ./hsds/codec
     /usr/bin/python3 hsds/codec/testdata/bench_c.py /tmp/frames
 
-Each frame is decoded as HSDS reads it: blosc decompress with one blosc
-thread, then numcodecs Shuffle decode with the item size in the file name
-(...-itemN.blosc). Prints MB/s of decoded bytes (1 MB = 1e6 bytes, as Go's
-benchmarks report), best of 7 rounds.
+Each frame is decoded as HSDS 0.9.4 reads it (hsds/util/storUtil.py _uncompress): blosc
+decompress with one blosc thread, and nothing else: blosc undoes its own shuffle. Frames
+whose name contains "legacy" (hsfan's format before the chunk format fix) are also timed with
+the numcodecs Shuffle decode that reading them right takes, with the item size in the file
+name (...-itemN.blosc). Prints MB/s of decoded bytes (1 MB = 1e6 bytes, as Go's benchmarks
+report), best of 7 rounds.
 """
 import os
 import re
@@ -42,16 +44,17 @@ def main(d):
             continue
         with open(os.path.join(d, name), "rb") as fh:
             frame = fh.read()
-        item = int(re.search(r"item(\d+)", name).group(1))
-        shuf = numcodecs.Shuffle(item)
         raw = blosc.decompress(frame)
         nbytes = len(raw)
         t_blosc = bench(lambda: blosc.decompress(frame))
-        t_full = bench(lambda: shuf.decode(blosc.decompress(frame)))
+        extra = ""
+        if "legacy" in name:
+            shuf = numcodecs.Shuffle(int(re.search(r"item(\d+)", name).group(1)))
+            t_full = bench(lambda: shuf.decode(blosc.decompress(frame)))
+            extra = f"   +unshuffle {nbytes / t_full / 1e6:8.1f} MB/s"
         buf = bytearray(nbytes)
         t_copy = bench(lambda: buf.__setitem__(slice(None), raw))
-        print(f"{name:40s} c-blosc {nbytes / t_blosc / 1e6:8.1f} MB/s   "
-              f"+unshuffle {nbytes / t_full / 1e6:8.1f} MB/s   memcpy {nbytes / t_copy / 1e6:8.1f} MB/s")
+        print(f"{name:40s} c-blosc {nbytes / t_blosc / 1e6:8.1f} MB/s{extra}   memcpy {nbytes / t_copy / 1e6:8.1f} MB/s")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ generator, so only the frames are committed.
 import hashlib
 import json
 import os
+import struct
 import sys
 import zlib
 
@@ -131,10 +132,25 @@ def gen(outdir):
     print(f"wrote {len(entries)} frames, {total} bytes, to {outdir}")
 
 
+HEADER = struct.Struct("<BBBBIII")
+
+
+def c_header(raw, e):
+    """The header c-blosc writes for raw with the entry's parameters."""
+    ts = e["typesize"]
+    arr = np.frombuffer(raw, dtype="u1" if ts == 1 else f"V{ts}")
+    blosc.use_threads = False
+    frame = blosc.compress(arr, e["cname"].encode(), e.get("clevel", 0),
+                           blosc.SHUFFLE if e.get("shuffle") else blosc.NOSHUFFLE, 0)
+    return HEADER.unpack(frame[:16])
+
+
 def verify(d):
+    """Decode Go frames with c-blosc; where an entry names its parameters, also
+    compare the Go header with the one c-blosc writes for the same input."""
     with open(os.path.join(d, "manifest.json")) as fh:
         entries = json.load(fh)["frames"]
-    bad = 0
+    bad = headers = 0
     for e in entries:
         with open(os.path.join(d, e["file"]), "rb") as fh:
             frame = fh.read()
@@ -149,9 +165,21 @@ def verify(d):
         if got != raw:
             print(f"FAIL {e['file']}: decoded {len(got)} bytes differ from the {len(raw)} raw bytes")
             bad += 1
-        else:
-            print(f"ok {e['file']}")
-    print(f"{len(entries) - bad}/{len(entries)} frames decoded by c-blosc {blosc.VERSION_STRING}")
+            continue
+        if e.get("cname"):
+            headers += 1
+            go = HEADER.unpack(frame[:16])
+            c = c_header(raw, e)
+            # version, versionlz, flags, typesize, nbytes, blocksize (cbytes differ by codec)
+            if go[:6] != c[:6]:
+                print(f"FAIL {e['file']}: Go header flags={go[2]:#04x} typesize={go[3]} nbytes={go[4]} "
+                      f"blocksize={go[5]}, c-blosc writes flags={c[2]:#04x} typesize={c[3]} "
+                      f"nbytes={c[4]} blocksize={c[5]}")
+                bad += 1
+                continue
+        print(f"ok {e['file']}")
+    print(f"{len(entries) - bad}/{len(entries)} frames decoded by c-blosc {blosc.VERSION_STRING}, "
+          f"{headers} headers compared")
     sys.exit(1 if bad else 0)
 
 
