@@ -18,16 +18,13 @@ import (
 	"github.com/hsfan/hsfan/internal/testutil/hsdspeer"
 )
 
-// peerPort is this package's HSDS peer (data nodes on +1000..+1003; hsds/hdf uses 5301).
-const peerPort = 5305
-
 // TestHSDSServesHsfanDomains writes domains with hsfan's engine (`hsfan gen cube --shuffle` with
 // every compressor, `hsfan gen sst`) into the real HSDS's storage and checks that HSDS serves
 // every dataset with the same bytes as `hsfan get`. It also converts a domain of legacy hsfan
 // chunks (which HSDS serves as garbage) with `hsfan repack` and checks that HSDS then serves
 // the right values.
 func TestHSDSServesHsfanDomains(t *testing.T) {
-	p := hsdspeer.Start(t, peerPort)
+	p := hsdspeer.Shared(t)
 	st := []string{"--store", "file://" + p.Root, "--bucket", hsdspeer.Bucket}
 	with := func(args ...string) []string { return append(args, st...) }
 	type check struct{ domain, dataset string }
@@ -109,7 +106,7 @@ func hsfanGet(t *testing.T, st []string, domain, dataset string) []byte {
 // hsdsGet reads a whole dataset from HSDS by path (binary, C order).
 func hsdsGet(t *testing.T, p *hsdspeer.Peer, domain, h5path string) []byte {
 	t.Helper()
-	code, body := p.Do(t, http.MethodGet, "/", domain, url.Values{"h5path": {h5path}}, nil, "")
+	code, body := p.Do(t, hsdspeer.Request{Method: http.MethodGet, Path: "/", Domain: domain, Query: url.Values{"h5path": {h5path}}})
 	var ds struct {
 		ID string `json:"id"`
 	}

@@ -22,9 +22,6 @@ import (
 	"github.com/hsfan/hsfan/internal/testutil/hsdspeer"
 )
 
-// peerPort is this package's HSDS peer (data nodes on +1000..+1003).
-const peerPort = 5301
-
 // HSDS filter JSON as h5pyd sends it.
 var (
 	fShuffle = map[string]any{"class": "H5Z_FILTER_SHUFFLE", "id": 2, "name": "shuffle"}
@@ -71,7 +68,8 @@ func peerValues(typ string, n int, random bool) []byte {
 // the claim Decode's legacy detection rests on: every chunk HSDS writes for a shuffle dataset
 // has blosc's shuffle flag, small (memcpyed) and incompressible chunks included.
 func TestReadHSDSWrittenChunks(t *testing.T) {
-	p := hsdspeer.Start(t, peerPort, "h5py")
+	hsdspeer.RequireModules(t, "h5py")
+	p := hsdspeer.Shared(t)
 	ctx := context.Background()
 	const dom = "/home/test_user1/codec_hsds_chunks.h5"
 	var root struct {
