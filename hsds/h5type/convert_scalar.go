@@ -233,6 +233,9 @@ func describe(v any) string {
 	case map[string]any:
 		return "object"
 	case string:
+		if f, ok := pyjson.Float(x); ok {
+			return fmt.Sprint(f)
+		}
 		return strconv.Quote(truncText(x))
 	}
 	return fmt.Sprintf("%T %v", v, v)

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // The sentinel strings standing for Python's bare tokens in internal form, as Go strings.
@@ -212,6 +213,17 @@ func Sentinel(f float64) (string, bool) {
 		return NegInf, true
 	}
 	return "", false
+}
+
+// Float64 returns f as a JSON number in internal form: the quoted sentinel for NaN, +Inf and
+// -Inf, else the shortest decimal that reads back as f (e.g. a fill value for
+// hdf.DatasetSpec.FillValue).
+func Float64(f float64) json.RawMessage {
+	if s, ok := Sentinel(f); ok {
+		b, _ := json.Marshal(s) // a string always marshals
+		return b
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64)
 }
 
 // IsSentinel reports whether s is one of the sentinel strings.

@@ -146,3 +146,15 @@ func TestFloatSentinel(t *testing.T) {
 		}
 	}
 }
+
+func TestFloat64(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		want string
+	}{{math.NaN(), `"\u0000NaN"`}, {math.Inf(1), `"\u0000Infinity"`}, {math.Inf(-1), `"\u0000-Infinity"`},
+		{-999.9, `-999.9`}, {1e300, `1e+300`}, {0, `0`}} {
+		if got := string(Float64(c.f)); got != c.want {
+			t.Errorf("Float64(%v) = %s, want %s", c.f, got, c.want)
+		}
+	}
+}
