@@ -263,10 +263,9 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 	} else if !ok {
 		return httpErr(http.StatusBadRequest, "POST attributes needs attr_names in the body")
 	}
-	withData := true
-	if v := r.URL.Query().Get("IncludeData"); v != "" {
-		withData = boolParam(r, "IncludeData")
-	}
+	// POST attributes includes values only when asked (attr_sn.py POST_Attributes:
+	// getBooleanParam(params, "IncludeData"), default False).
+	withData := hsdsBoolParam(r, "IncludeData")
 	out := make([]*jobj, 0, len(names))
 	for _, n := range names {
 		a, ok := attrs[n]

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"math"
+	"net/http"
 	"strconv"
 
 	"github.com/hsfan/hsfan/hsds/h5type"

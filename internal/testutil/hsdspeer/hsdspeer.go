@@ -7,8 +7,8 @@
 //
 // Each Start runs one HSDS on POSIX storage in a fresh temporary directory (bucket "hsdstest",
 // seeded with the /home and /home/test_user1 folders owned by test_user1) on 127.0.0.1:port, its
-// data nodes on port+1000..port+1003, and stops it when the test ends. Requests use Basic auth
-// test_user1:test.
+// data nodes on port+1000..port+1003, and stops it when the test ends (see Ports for the port).
+// Requests use Basic auth test_user1:test.
 package hsdspeer
 
 import (
@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -34,11 +35,16 @@ const (
 	EnvPeers = "HSFAN_PEERS"
 	// EnvRequire, when set, turns a missing peer into a test failure.
 	EnvRequire = "HSFAN_REQUIRE_PEER"
+	// EnvPorts lists the service-node ports Start may use.
+	EnvPorts = "HSFAN_PEER_PORTS"
 	// Bucket is the bucket HSDS serves.
 	Bucket = "hsdstest"
 	// Home is the folder test domains go in.
 	Home = "/home/test_user1"
 )
+
+// peerPython is the interpreter hsds-peer.sh and its launchers run.
+const peerPython = "/usr/bin/python3"
 
 // pyModules are the Python modules HSDS imports (peers/README.md lists their Debian packages).
 var pyModules = []string{"aiohttp", "aiohttp_cors", "aiofiles", "numcodecs", "psutil", "simplejson", "yaml", "numpy", "requests"}
@@ -68,9 +74,12 @@ func Dir() (string, error) {
 	return dir, nil
 }
 
-// Start runs HSDS on 127.0.0.1:port (data nodes on port+1000..port+1003) and stops it when the
-// test ends; it skips the test when the peer or its Python dependencies are absent.
-func Start(t testing.TB, port int) *Peer {
+// Start runs HSDS on the first free port of Ports (its data nodes on port+1000..port+1003, so
+// ports of one machine must be 4 apart) and stops it when the test ends; it skips the test when
+// the peer or its Python dependencies are absent. A port is claimed with a lock file
+// ($TMPDIR/hsfan-hsdspeer-<port>.lock) for the life of the peer, so test packages running at
+// the same time take turns; Start waits up to 10 minutes for a port.
+func Start(t testing.TB) *Peer {
 	t.Helper()
 	dir, err := Dir()
 	if err == nil {
@@ -82,13 +91,11 @@ func Start(t testing.TB, port int) *Peer {
 		}
 		t.Skipf("skipping the comparison with the real HSDS: %v", err)
 	}
-	for _, p := range []int{port, port + 1000, port + 1001, port + 1002, port + 1003} {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
-		if err != nil {
-			t.Fatalf("HSDS peer port %d is busy: %v", p, err)
-		}
-		l.Close()
+	ports, err := Ports()
+	if err != nil {
+		t.Fatal(err)
 	}
+	port := claim(t, ports)
 	root := t.TempDir()
 	if err := seed(root); err != nil {
 		t.Fatal(err)
@@ -98,24 +105,81 @@ func Start(t testing.TB, port int) *Peer {
 		if out, err := exec.Command(script, "stop", root).CombinedOutput(); err != nil {
 			t.Errorf("stop HSDS peer: %v: %s", err, out)
 		}
-		// Wait until the service node is gone, so that the root can be removed.
-		for i := 0; i < 100; i++ {
-			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 100*time.Millisecond)
-			if err != nil {
-				break
-			}
-			c.Close()
-			time.Sleep(100 * time.Millisecond)
-		}
+		// Wait until its nodes are gone, so that the port can be reused and the root removed.
+		waitFree(port, 10*time.Second)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, script, "start", root, strconv.Itoa(port)).CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("hsds ready")) {
 		log, _ := os.ReadFile(filepath.Join(root, ".peer", "stdout.log"))
-		t.Fatalf("start HSDS peer: %v: %s\n%s", err, out, tail(log, 2000))
+		t.Fatalf("start HSDS peer on port %d: %v: %s\n%s", port, err, out, tail(log, 2000))
 	}
 	return &Peer{URL: "http://127.0.0.1:" + strconv.Itoa(port), Root: root}
+}
+
+// Ports returns the service-node ports Start may use: $HSFAN_PEER_PORTS (comma-separated), else
+// 5311 and 5315.
+func Ports() ([]int, error) {
+	v := os.Getenv(EnvPorts)
+	if v == "" {
+		return []int{5311, 5315}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 || n > 64535-1003 {
+			return nil, fmt.Errorf("%s=%q: want comma-separated ports", EnvPorts, v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// claim locks the first port of ports whose lock is free and whose five listening ports are free,
+// waiting for one; the lock is released when the test ends.
+func claim(t testing.TB, ports []int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		for _, port := range ports {
+			lf, err := os.OpenFile(filepath.Join(os.TempDir(), fmt.Sprintf("hsfan-hsdspeer-%d.lock", port)), os.O_CREATE|os.O_RDWR, 0o666)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+				lf.Close()
+				continue
+			}
+			if !portsFree(port) {
+				lf.Close() // someone outside the lock protocol uses it
+				continue
+			}
+			t.Cleanup(func() { lf.Close() }) // registered first: runs after the peer stopped
+			return port
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no free HSDS peer port among %v (or their data-node ports +1000..+1003)", ports)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func portsFree(port int) bool {
+	for _, p := range []int{port, port + 1000, port + 1001, port + 1002, port + 1003} {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
+}
+
+func waitFree(port int, limit time.Duration) {
+	for end := time.Now().Add(limit); time.Now().Before(end) && !portsFree(port); {
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Do sends a request as test_user1 with domain (if not empty) and params in the query, and a
@@ -183,12 +247,9 @@ func seed(root string) error {
 	return nil
 }
 
+// checkPython checks HSDS's imports with the interpreter hsds-peer.sh runs (/usr/bin/python3).
 func checkPython() error {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		return fmt.Errorf("python3 not found: %w", err)
-	}
-	out, err := exec.Command(py, "-c", "import "+strings.Join(pyModules, ", ")).CombinedOutput()
+	out, err := exec.Command(peerPython, "-c", "import "+strings.Join(pyModules, ", ")).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("HSDS's Python dependencies are missing (see the peers README.md): %s", tail(out, 300))
 	}
