@@ -29,7 +29,7 @@ func TestNonFinite(t *testing.T) {
 			}{
 				{"GET", "/datasets/{f32}", nil, "", 200, `"creationProperties": {"fillValue": NaN`},
 				{"GET", "/datasets/{f32}", []string{"ignore_nan", "1"}, "", 200, `"creationProperties": {"fillValue": "nan"`},
-				{"GET", "/datasets/{f32}", []string{"ignore_nan", "0"}, "", 200, `"fillValue": "nan"`}, // any non-empty value
+				{"GET", "/datasets/{f32}", []string{"ignore_nan", "0"}, "", 200, `"fillValue": "nan"`},    // any non-empty value
 				{"GET", "/datasets/{f64}", []string{"ignore_nan", "1"}, "", 200, `"fillValue": Infinity`}, // only NaN becomes "nan"
 				{"GET", "/datasets/{f64neg}", nil, "", 200, `"fillValue": -Infinity`},
 				{"GET", "/datasets/{f32}/value", nil, "", 200, `"value": [1.5, NaN, -Infinity, Infinity, NaN, NaN]`},
