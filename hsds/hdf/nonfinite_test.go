@@ -173,6 +173,7 @@ func TestNonFiniteRoundTrip(t *testing.T) {
 			if got := attrFloats(t, attrs["a"]); !sameFloats(got, []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1.5}) {
 				t.Errorf("%s attribute a = %v", id, got)
 			}
+			checkCompoundNaN3(t, attrs["c"])
 		}
 	})
 }

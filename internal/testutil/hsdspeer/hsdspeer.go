@@ -102,6 +102,12 @@ func Start(t testing.TB) *Peer {
 	}
 	script := filepath.Join(dir, "hsds-peer.sh")
 	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"hs.log", "stdout.log"} {
+				log, _ := os.ReadFile(filepath.Join(root, ".peer", f))
+				t.Logf("HSDS %s (last lines):\n%s", f, tail(log, 3000))
+			}
+		}
 		if out, err := exec.Command(script, "stop", root).CombinedOutput(); err != nil {
 			t.Errorf("stop HSDS peer: %v: %s", err, out)
 		}
@@ -115,7 +121,20 @@ func Start(t testing.TB) *Peer {
 		log, _ := os.ReadFile(filepath.Join(root, ".peer", "stdout.log"))
 		t.Fatalf("start HSDS peer on port %d: %v: %s\n%s", port, err, out, tail(log, 2000))
 	}
-	return &Peer{URL: "http://127.0.0.1:" + strconv.Itoa(port), Root: root}
+	peer := &Peer{URL: "http://127.0.0.1:" + strconv.Itoa(port), Root: root}
+	// The service node reports READY before its data nodes answer (PUT / then fails with 500):
+	// wait until a read of the /home folder, which goes through a data node, succeeds.
+	for i := 0; ; i++ {
+		code, _ := peer.Do(t, http.MethodGet, "/", "/home", nil, "")
+		if code == http.StatusOK {
+			break
+		}
+		if i == 300 {
+			t.Fatalf("HSDS peer on port %d: GET /?domain=/home still answers %d", port, code)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return peer
 }
 
 // Ports returns the service-node ports Start may use: $HSFAN_PEER_PORTS (comma-separated), else
