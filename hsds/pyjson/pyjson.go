@@ -71,35 +71,47 @@ func ToStd(src []byte) ([]byte, error) {
 	var out []byte
 	last := 0
 	for i := 0; i < len(src); {
-		switch c := src[i]; c {
-		case '"':
+		// Jump to the next byte that can start a string or a token ('-' of -Infinity is seen
+		// from its 'I').
+		for i < len(src) && !special[src[i]] {
+			i++
+		}
+		if i == len(src) {
+			break
+		}
+		if src[i] == '"' {
 			end := stringEnd(src, i)
 			if bytes.HasPrefix(src[i:end], []byte(nulPrefix)) && !isKey(src, end) && isSentinelString(src[i:end]) {
 				return nil, fmt.Errorf("JSON string %s at offset %d: %w", src[i:end], i, ErrReserved)
 			}
 			i = end
-		case 'N', 'I', '-':
-			k := tokenAt(src, i)
-			if k < 0 || isKey(src, i+len(tokens[k].bare)) {
-				i++
-				continue
-			}
-			if out == nil {
-				out = make([]byte, 0, len(src)+16)
-			}
-			out = append(out, src[last:i]...)
-			out = append(out, tokens[k].quoted...)
-			i += len(tokens[k].bare)
-			last = i
-		default:
-			i++
+			continue
 		}
+		start := i
+		if src[i] == 'I' && i > 0 && src[i-1] == '-' {
+			start = i - 1
+		}
+		k := tokenAt(src, start)
+		if k < 0 || isKey(src, start+len(tokens[k].bare)) {
+			i++
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(src)+16)
+		}
+		out = append(out, src[last:start]...)
+		out = append(out, tokens[k].quoted...)
+		i = start + len(tokens[k].bare)
+		last = i
 	}
 	if out == nil {
 		return src, nil
 	}
 	return append(out, src[last:]...), nil
 }
+
+// special marks the bytes ToStd stops at: a quote, or the first letter of NaN and Infinity.
+var special = [256]bool{'"': true, 'N': true, 'I': true}
 
 // FromStd translates internal form into Python's dialect: each sentinel string in a value
 // position becomes its bare token. Everything else is copied byte for byte; input without
