@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -61,11 +62,18 @@ func NewHandler(cfg Config) *Handler {
 	return &Handler{cfg: cfg, log: log, stores: map[string]store.Store{}}
 }
 
-// Invoke answers one raw event (the aws-lambda-go lambda.Handler interface).
+// Invoke answers one raw event (the aws-lambda-go lambda.Handler interface). Task events are
+// standard JSON (their dataset JSON in pyjson's internal form); HDF REST events may be in
+// Python's JSON dialect (NaN, Infinity, -Infinity), as HSDS's clients send them.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &probe); err != nil {
-		return nil, permanent(fmt.Errorf("event is not a JSON object: %w", err))
+		if perr := pyjson.Unmarshal(payload, &probe); perr != nil {
+			return nil, permanent(fmt.Errorf("event is not a JSON object: %w", err))
+		}
+		if _, ok := probe["hsfan_task"]; ok {
+			return nil, permanent(errors.New("task event: not standard JSON (NaN and Infinity must be pyjson sentinels)"))
+		}
 	}
 	if raw, ok := probe["hsfan_task"]; ok {
 		var t Task

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
 	"github.com/hsfan/hsfan/ops"
@@ -95,10 +95,11 @@ func CFOf(obj *schema.Dataset) (ops.CF, error) {
 		if !ok || len(a.Value) == 0 {
 			continue
 		}
-		dec := json.NewDecoder(strings.NewReader(string(a.Value)))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		if a.Encoding != "" {
+			return ops.CF{}, fmt.Errorf("dataset %s: attribute %s: %s-encoded values are not numbers", obj.ID, name, a.Encoding)
+		}
+		v, err := pyjson.DecodeValue(a.Value)
+		if err != nil {
 			return ops.CF{}, fmt.Errorf("dataset %s: attribute %s: %w", obj.ID, name, err)
 		}
 		attrs[name] = v

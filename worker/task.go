@@ -21,7 +21,9 @@ type Task struct {
 	// (HSFAN_STORE). Bucket is the bucket; empty means HSFAN_BUCKET.
 	Store  string `json:"store,omitempty"`
 	Bucket string `json:"bucket,omitempty"`
-	// Dataset is the dataset's stored JSON (.dataset.json), so workers do not read it again.
+	// Dataset is the dataset's JSON (json.Marshal of schema.Dataset: the .dataset.json in
+	// pyjson's internal form, non-finite numbers as sentinel strings, so the event stays standard
+	// JSON as Lambda's Invoke API requires), so workers do not read it again.
 	Dataset json.RawMessage `json:"dataset"`
 	// Select is the selection (HSDS select syntax); empty means everything.
 	Select string `json:"select,omitempty"`
@@ -33,7 +35,7 @@ type Task struct {
 	Reduce []bool `json:"reduce"`
 	// AxisWeights are per-axis weights over the selection (nil entries mean 1).
 	AxisWeights [][]float64 `json:"axis_weights,omitempty"`
-	// WeightsDataset is the stored JSON of an N-D weights dataset that the worker reads itself
+	// WeightsDataset is the JSON (internal form, like Dataset) of an N-D weights dataset that the worker reads itself
 	// (too large for the event), WeightsSelect its selection and WeightsAxes the axes of the
 	// data it spans (strictly increasing).
 	WeightsDataset json.RawMessage `json:"weights_dataset,omitempty"`

@@ -60,11 +60,23 @@ func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err == nil && !f.Domain.IsFolder() {
 			return l.domain(ctx, f)
 		}
-		if err != nil && !l.hasChildren(ctx, clean) {
-			return fmt.Errorf("%s: no such folder or domain in bucket %s", clean, sf.bucket)
+		if err != nil {
+			has, lerr := l.hasChildren(ctx, clean)
+			if lerr != nil {
+				return lerr
+			}
+			if !has {
+				return fmt.Errorf("%s: no such folder or domain in bucket %s", clean, sf.bucket)
+			}
 		}
 	}
-	return l.folder(ctx, clean)
+	if err := l.folder(ctx, clean); err != nil {
+		return err
+	}
+	if l.unreadable > 0 {
+		return fmt.Errorf("%d domain(s) or folder(s) could not be read (marked ? above)", l.unreadable)
+	}
+	return nil
 }
 
 type lister struct {
@@ -72,15 +84,20 @@ type lister struct {
 	bucket    string
 	w         io.Writer
 	recursive bool
+	// unreadable counts the domains listed as "?" because their .domain.json could not be read.
+	unreadable int
 }
 
-func (l *lister) hasChildren(ctx context.Context, folder string) bool {
+func (l *lister) hasChildren(ctx context.Context, folder string) (bool, error) {
 	found := false
-	_ = l.st.List(ctx, l.bucket, strings.TrimPrefix(folder, "/")+"/", "/", func(store.Entry) error {
+	err := l.st.List(ctx, l.bucket, strings.TrimPrefix(folder, "/")+"/", "/", func(store.Entry) error {
 		found = true
 		return errStop
 	})
-	return found
+	if err != nil && !errors.Is(err, errStop) {
+		return false, fmt.Errorf("list %s: %w", folder, err)
+	}
+	return found, nil
 }
 
 var errStop = errors.New("stop")
@@ -108,7 +125,9 @@ func (l *lister) folder(ctx context.Context, folder string) error {
 		case errors.Is(err, hdf.ErrNotFound):
 			continue // a directory without .domain.json (e.g. db/ at the top)
 		case err != nil:
+			// Keep listing the others; runLs fails at the end.
 			fmt.Fprintf(l.w, "?\t%s\t%v\n", s, err)
+			l.unreadable++
 			continue
 		}
 		kind := "domain"
@@ -143,7 +162,7 @@ func (l *lister) domain(ctx context.Context, f *hdf.File) error {
 		case schema.KindGroup:
 			g, err := f.Group(ctx, id)
 			if err != nil {
-				return err
+				return fmt.Errorf("group %s: %w", p, err)
 			}
 			fmt.Fprintf(l.w, "group\t%s\t%d links, %d attributes\n", p, len(g.Links), len(g.Attributes))
 			names := make([]string, 0, len(g.Links))
@@ -165,9 +184,13 @@ func (l *lister) domain(ctx context.Context, f *hdf.File) error {
 		case schema.KindDataset:
 			d, err := f.DatasetObject(ctx, id)
 			if err != nil {
-				return err
+				return fmt.Errorf("dataset %s: %w", p, err)
 			}
-			fmt.Fprintf(l.w, "dataset\t%s\t%s %s\tchunks %s\t%s\n", p, typeName(d.Type), shapeString(d.Shape), dimsString(d.Layout.Dims), filterNames(d))
+			filters, err := filterNames(d)
+			if err != nil {
+				return fmt.Errorf("dataset %s: %w", p, err)
+			}
+			fmt.Fprintf(l.w, "dataset\t%s\t%s %s\tchunks %s\t%s\n", p, typeName(d.Type), shapeString(d.Shape), dimsString(d.Layout.Dims), filters)
 		default:
 			fmt.Fprintf(l.w, "datatype\t%s\n", p)
 		}
@@ -224,16 +247,19 @@ func dimsString(d []int) string {
 	return "(" + strings.Join(p, ", ") + ")"
 }
 
-func filterNames(d *schema.Dataset) string {
+func filterNames(d *schema.Dataset) (string, error) {
 	fl, err := d.Filters()
-	if err != nil || len(fl) == 0 {
-		return "uncompressed"
+	if err != nil {
+		return "", err
+	}
+	if len(fl) == 0 {
+		return "uncompressed", nil
 	}
 	var n []string
 	for _, f := range fl {
 		n = append(n, f.Name)
 	}
-	return strings.Join(n, "+")
+	return strings.Join(n, "+"), nil
 }
 
 func fmtTime(t float64) string {

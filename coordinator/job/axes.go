@@ -28,12 +28,15 @@ type Axis struct {
 }
 
 // axisNames returns the dimension names of ds: its DIMENSION_LABELS attribute (h5py's
-// dims[i].label) where set, "dim<i>" otherwise.
-func axisNames(ds *hdf.Dataset) []string {
+// dims[i].label) where set, "dim<i>" otherwise. A DIMENSION_LABELS that is not a list of
+// strings is an error naming the dataset.
+func axisNames(ds *hdf.Dataset) ([]string, error) {
 	names := make([]string, len(ds.Dims))
 	var labels []string
 	if raw, ok := ds.Attribute("DIMENSION_LABELS"); ok {
-		_ = json.Unmarshal(raw, &labels)
+		if err := json.Unmarshal(raw, &labels); err != nil {
+			return nil, fmt.Errorf("dataset %s: attribute DIMENSION_LABELS: want a list of strings: %w", ds.ID, err)
+		}
 	}
 	for i := range names {
 		if i < len(labels) && labels[i] != "" {
@@ -42,7 +45,7 @@ func axisNames(ds *hdf.Dataset) []string {
 			names[i] = defaultAxisName(i)
 		}
 	}
-	return names
+	return names, nil
 }
 
 // defaultAxisName names an axis without a label or scale.

@@ -56,8 +56,14 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
 		return nil, err
 	}
-	names := axisNames(ds)
-	scales := dimensionScales(ctx, f, ds)
+	names, err := axisNames(ds)
+	if err != nil {
+		return nil, err
+	}
+	scales, err := dimensionScales(ctx, f, ds)
+	if err != nil {
+		return nil, err
+	}
 	for i, sc := range scales {
 		if sc.name != "" && names[i] == defaultAxisName(i) {
 			names[i] = sc.name
@@ -171,7 +177,11 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	// axis with that extent.
 	axis := -1
 	if _, labelled := wd.Attribute("DIMENSION_LABELS"); labelled {
-		label := axisNames(wd)[0]
+		labels, err := axisNames(wd)
+		if err != nil {
+			return fmt.Errorf("weights %s: %w", w, err)
+		}
+		label := labels[0]
 		for i, a := range p.Axes {
 			if a.Reduced && a.Name == label && p.DS.Dims[i] == len(vals) {
 				axis = i
@@ -226,7 +236,10 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		return nil, "", nil, nil // 1-D weights are per-axis weights; scalars are refused there
 	}
 	var axes []int
-	labels := axisNames(wd)
+	labels, err := axisNames(wd)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("weights %s: %w", w, err)
+	}
 	_, byName := wd.Attribute("DIMENSION_LABELS")
 	for _, l := range labels {
 		if !byName {

@@ -3,6 +3,8 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path"
 	"strings"
 
@@ -18,17 +20,20 @@ type scale struct {
 }
 
 // dimensionScales reads the DIMENSION_LIST attribute of ds: per axis, a list of object references
-// ("datasets/d-...") to the scales attached to it. An axis without a scale gets the zero value.
-// Unreadable entries are skipped: scales only name axes and find coordinates.
-func dimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) []scale {
+// ("datasets/d-...") to the scales attached to it. An axis without a scale (no reference, or a
+// reference to a dataset that no longer exists) gets the zero value. An attribute that is not a
+// list, or a scale whose JSON cannot be read, is an error naming the dataset and the scale: a
+// scale names its axis, and a silently unnamed axis would turn into a misleading "no axis"
+// later.
+func dimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]scale, error) {
 	out := make([]scale, len(ds.Dims))
 	raw, ok := ds.Attribute("DIMENSION_LIST")
 	if !ok {
-		return out
+		return out, nil
 	}
 	var list []any
-	if json.Unmarshal(raw, &list) != nil {
-		return out
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("dataset %s: attribute DIMENSION_LIST: want a list of references: %w", ds.ID, err)
 	}
 	for i := 0; i < len(out) && i < len(list); i++ {
 		id := firstRef(list[i])
@@ -36,12 +41,19 @@ func dimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) []scale 
 			continue
 		}
 		obj, err := f.DatasetObject(ctx, id)
-		if err != nil {
+		if errors.Is(err, hdf.ErrNotFound) {
 			continue
 		}
-		out[i] = scale{id: id, name: scaleName(ctx, f, obj)}
+		if err != nil {
+			return nil, fmt.Errorf("dataset %s: dimension scale of axis %d: %w", ds.ID, i, err)
+		}
+		name, err := scaleName(ctx, f, obj)
+		if err != nil {
+			return nil, fmt.Errorf("dataset %s: dimension scale of axis %d: %w", ds.ID, i, err)
+		}
+		out[i] = scale{id: id, name: name}
 	}
-	return out
+	return out, nil
 }
 
 // firstRef returns the first reference of a DIMENSION_LIST entry ("datasets/<id>" or a list of
@@ -59,16 +71,21 @@ func firstRef(v any) string {
 }
 
 // scaleName is the scale's NAME attribute when it is a plain name (netCDF-4 writes a sentence
-// there for dimensions without a coordinate variable), else the last element of its h5path.
-func scaleName(ctx context.Context, f *hdf.File, obj *schema.Dataset) string {
-	if a, ok := obj.Attributes["NAME"]; ok {
+// there for dimensions without a coordinate variable), else the last element of its h5path ("" for
+// an unlinked scale).
+func scaleName(ctx context.Context, f *hdf.File, obj *schema.Dataset) (string, error) {
+	if a, ok := obj.Attributes["NAME"]; ok && a.Encoding == "" {
 		var n string
 		if json.Unmarshal(a.Value, &n) == nil && n != "" && !strings.ContainsAny(n, " /") {
-			return n
+			return n, nil
 		}
 	}
-	if paths, err := f.Aliases(ctx, obj.ID, 1); err == nil && len(paths) > 0 {
-		return path.Base(paths[0])
+	paths, err := f.Aliases(ctx, obj.ID, 1)
+	if err != nil {
+		return "", fmt.Errorf("path of %s: %w", obj.ID, err)
 	}
-	return ""
+	if len(paths) > 0 {
+		return path.Base(paths[0]), nil
+	}
+	return "", nil
 }

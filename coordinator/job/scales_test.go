@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
+	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -151,5 +153,49 @@ func TestWeightsAndFillEdgeCases(t *testing.T) {
 	spec.Weights = "/ws"
 	if _, err := Prepare(ctx, st, spec); err == nil || !strings.Contains(err.Error(), "scalar") {
 		t.Errorf("scalar weights: %v, want a refusal", err)
+	}
+}
+
+// TestScaleWithNaNFillAndUnreadableScale: a scale with a NaN fill value and _FillValue attribute
+// (what xarray writes for every float coordinate) names its axis; a scale whose JSON cannot be
+// read is an error naming it, not a misleading "no axis".
+func TestScaleWithNaNFillAndUnreadableScale(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, err := hdf.Create(ctx, st, testBucket, "/xr.h5", hdf.CreateOptions{Owner: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f64 := json.RawMessage(`"H5T_IEEE_F64LE"`)
+	lat, err := f.CreateDataset(ctx, f.RootID(), "lat", hdf.DatasetSpec{Type: f64, Dims: []int{4}, FillValue: pyjson.Float64(math.NaN())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetAttribute(ctx, lat.ID, "_FillValue", f64, nil, math.NaN()); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.CreateDataset(ctx, f.RootID(), "v", hdf.DatasetSpec{Type: f64, Dims: []int{2, 4}, FillValue: pyjson.Float64(math.NaN())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := json.RawMessage(`{"class":"H5T_VLEN","base":{"class":"H5T_REFERENCE","base":"H5T_STD_REF_OBJ"}}`)
+	if err := f.SetAttribute(ctx, v.ID, "DIMENSION_LIST", ref, []int{2}, [][]string{{}, {"datasets/" + lat.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Store: "mem://", Bucket: testBucket, Domain: "/xr.h5", Dataset: "/v", Op: "mean", Reduce: []string{"lat"}}
+	p, err := Prepare(ctx, st, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := p.Axes[1]; a.Name != "lat" || !a.Reduced || len(a.Values) != 4 || !math.IsNaN(a.Values[0]) {
+		t.Fatalf("lat axis %+v, want the NaN-filled scale", a)
+	}
+	key, _ := schema.ObjectKey(lat.ID)
+	if _, err := st.Put(ctx, testBucket, key, []byte(`{"id": "`+lat.ID+`", "shape": Nan}`), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Prepare(ctx, st, spec)
+	if err == nil || !strings.Contains(err.Error(), lat.ID) || !strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "no axis") {
+		t.Fatalf("Prepare with an unreadable scale: %v; want an error naming %s (%s)", err, lat.ID, key)
 	}
 }

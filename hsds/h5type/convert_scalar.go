@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/hsfan/hsfan/hsds/pyjson"
 )
 
 // toInteger converts a decoded JSON value to an integer of the given
@@ -18,6 +20,9 @@ func toInteger(v any, signed bool, bits int) (uint64, error) {
 	case json.Number:
 		return parseIntText(string(x), signed, bits)
 	case string:
+		if f, ok := pyjson.Float(x); ok {
+			return floatToInteger(f, signed, bits)
+		}
 		return parseIntText(strings.TrimSpace(x), signed, bits)
 	case float64:
 		return floatToInteger(x, signed, bits)
@@ -112,7 +117,8 @@ func checkUnsigned(u uint64, signed bool, bits int) (uint64, error) {
 	return u, nil
 }
 
-// toFloat converts a decoded JSON value to float64. Strings "NaN",
+// toFloat converts a decoded JSON value to float64. The pyjson sentinels
+// (Python's bare NaN, Infinity, -Infinity tokens) and the strings "NaN",
 // "Infinity", "-Infinity" (and "inf"/"nan" in any case) are accepted, null is
 // NaN (numpy's conversion of None), numbers beyond float64 are ±Inf.
 func toFloat(v any) (float64, error) {
@@ -120,6 +126,9 @@ func toFloat(v any) (float64, error) {
 	case json.Number:
 		return parseFloatText(string(x))
 	case string:
+		if f, ok := pyjson.Float(x); ok {
+			return f, nil
+		}
 		return parseFloatText(strings.TrimSpace(x))
 	case float64:
 		return x, nil
@@ -203,6 +212,9 @@ func toBool(v any) (bool, error) {
 func toText(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
+		if f, ok := pyjson.Float(x); ok {
+			return nil, fmt.Errorf("%v is not a string", f)
+		}
 		return []byte(x), nil
 	case json.Number:
 		return []byte(x), nil
@@ -221,6 +233,9 @@ func describe(v any) string {
 	case map[string]any:
 		return "object"
 	case string:
+		if f, ok := pyjson.Float(x); ok {
+			return fmt.Sprint(f)
+		}
 		return strconv.Quote(truncText(x))
 	}
 	return fmt.Sprintf("%T %v", v, v)

@@ -28,7 +28,8 @@
 //
 // # Values
 //
-// [Type.EncodeValue] turns a decoded JSON value (encoding/json with UseNumber
+// [Type.EncodeValue] turns a decoded JSON value (pyjson.DecodeValue, i.e.
+// encoding/json with UseNumber and Python's NaN/Infinity/-Infinity as float64,
 // or plain float64) into element bytes; [Type.DecodeValue] turns element bytes
 // into nested []any ready for [MarshalValueJSON], which writes JSON the way
 // HSDS (Python's json.dumps) does: ", " separators, non-ASCII escaped, floats

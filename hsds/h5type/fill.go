@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"github.com/hsfan/hsfan/hsds/pyjson"
 )
 
 // FillBytes returns the element bytes of a dataset's fillValue: fill is the
-// stored JSON (a scalar, a list for compound types, or, when encoding is
-// "base64", a base64 string of the element bytes). A nil, empty or null
+// stored JSON in internal form (see package pyjson: Python's NaN, Infinity
+// and -Infinity arrive as sentinel strings) holding a scalar, a list for
+// compound types, or, when encoding is "base64", a base64 string of the
+// element bytes. A nil, empty or null
 // fill gives the zero element (Size() zero bytes; count-0 pieces for
 // variable-length types).
 func FillBytes(t *Type, fill json.RawMessage, encoding string) ([]byte, error) {
@@ -40,10 +44,8 @@ func FillBytes(t *Type, fill json.RawMessage, encoding string) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("fill value: unknown fillValue_encoding %q", encoding)
 	}
-	dec := json.NewDecoder(bytes.NewReader(fill))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := pyjson.DecodeValue(fill)
+	if err != nil {
 		return nil, fmt.Errorf("fill value: %w", err)
 	}
 	b, err := t.EncodeValue(v, nil)

@@ -53,8 +53,8 @@ func (f *File) CreateDatasetWith(ctx context.Context, spec DatasetSpec, extra ma
 			return nil, fmt.Errorf("dataset %s: %w", d.ID, ErrNotFound)
 		}
 		obj = schema.Dataset{}
-		if err := json.Unmarshal(old, &obj); err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", d.ID, err)
+		if err := decodeStored(d.ID, key, old, &obj); err != nil {
+			return nil, err
 		}
 		cp := map[string]json.RawMessage{}
 		if len(obj.CreationProperties) > 0 {

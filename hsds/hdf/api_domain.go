@@ -2,7 +2,6 @@ package hdf
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,8 +26,8 @@ func (f *File) SetACL(ctx context.Context, user string, acl schema.ACL) error {
 			return nil, fmt.Errorf("domain %s: %w", f.path, ErrNotFound)
 		}
 		dom = schema.Domain{}
-		if err := json.Unmarshal(old, &dom); err != nil {
-			return nil, fmt.Errorf("domain %s: %w", f.path, err)
+		if err := schema.Unmarshal(old, &dom); err != nil {
+			return nil, fmt.Errorf("domain %s (%s): %w", f.path, key, err)
 		}
 		if dom.ACLs == nil {
 			dom.ACLs = map[string]schema.ACL{}

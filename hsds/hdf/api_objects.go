@@ -155,8 +155,8 @@ func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map
 		switch schema.Kind(objID) {
 		case schema.KindGroup:
 			var g schema.Group
-			if err := json.Unmarshal(old, &g); err != nil {
-				return nil, fmt.Errorf("object %s: %w", objID, err)
+			if err := decodeStored(objID, key, old, &g); err != nil {
+				return nil, err
 			}
 			if g.Attributes == nil {
 				g.Attributes = map[string]schema.Attribute{}
@@ -168,8 +168,8 @@ func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map
 			return schema.Marshal(g)
 		case schema.KindDataset:
 			var d schema.Dataset
-			if err := json.Unmarshal(old, &d); err != nil {
-				return nil, fmt.Errorf("object %s: %w", objID, err)
+			if err := decodeStored(objID, key, old, &d); err != nil {
+				return nil, err
 			}
 			if d.Attributes == nil {
 				d.Attributes = map[string]schema.Attribute{}
@@ -181,8 +181,8 @@ func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map
 			return schema.Marshal(d)
 		default:
 			var t schema.Datatype
-			if err := json.Unmarshal(old, &t); err != nil {
-				return nil, fmt.Errorf("object %s: %w", objID, err)
+			if err := decodeStored(objID, key, old, &t); err != nil {
+				return nil, err
 			}
 			if t.Attributes == nil {
 				t.Attributes = map[string]schema.Attribute{}

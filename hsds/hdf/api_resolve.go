@@ -3,6 +3,7 @@ package hdf
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -58,6 +59,7 @@ func (f *File) SetGroupCreationProperties(ctx context.Context, id string, cp jso
 
 // Aliases returns the absolute h5paths through which object id is reached from the root by
 // hard links (breadth first, at most limit paths, cycles cut). The root group's alias is "/".
+// Dangling hard links are skipped; a group that cannot be read is an error.
 func (f *File) Aliases(ctx context.Context, id string, limit int) ([]string, error) {
 	if id == f.Domain.Root {
 		return []string{"/"}, nil
@@ -70,8 +72,11 @@ func (f *File) Aliases(ctx context.Context, id string, limit int) ([]string, err
 		cur := queue[0]
 		queue = queue[1:]
 		g, err := f.Group(ctx, cur.id)
+		if errors.Is(err, ErrNotFound) {
+			continue // a dangling hard link
+		}
 		if err != nil {
-			continue
+			return nil, fmt.Errorf("aliases of %s: group %s: %w", id, cur.path+"/", err)
 		}
 		for _, name := range sortedLinkNames(g.Links) {
 			l := g.Links[name]

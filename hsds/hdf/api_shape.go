@@ -2,7 +2,6 @@ package hdf
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -28,8 +27,8 @@ func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.D
 			return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
 		}
 		before = schema.Dataset{}
-		if err := json.Unmarshal(old, &before); err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", dsetID, err)
+		if err := decodeStored(dsetID, key, old, &before); err != nil {
+			return nil, err
 		}
 		if err := checkResize(before.Shape, dims); err != nil {
 			return nil, fmt.Errorf("resize %s: %w", dsetID, err)
@@ -66,8 +65,8 @@ func (f *File) Extend(ctx context.Context, dsetID string, dim, n int) (*schema.D
 			return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
 		}
 		var before schema.Dataset
-		if err := json.Unmarshal(old, &before); err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", dsetID, err)
+		if err := decodeStored(dsetID, key, old, &before); err != nil {
+			return nil, err
 		}
 		if dim < 0 || dim >= len(before.Shape.Dims) {
 			return nil, fmt.Errorf("extend %s: %w: dimension %d of rank %d", dsetID, ErrShape, dim, len(before.Shape.Dims))

@@ -31,7 +31,8 @@ type DatasetSpec struct {
 	ExactChunks bool
 	// Filters is the creation-property filter list in any form HSDS accepts (names, ids, objects).
 	Filters json.RawMessage
-	// FillValue is the JSON fill value (nil for none).
+	// FillValue is the JSON fill value (nil for none) in pyjson's internal form: NaN and ±Inf
+	// as sentinel strings, e.g. pyjson.Float64(math.NaN()).
 	FillValue json.RawMessage
 }
 

@@ -3,7 +3,6 @@ package hdf
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -66,8 +65,8 @@ func Open(ctx context.Context, st store.Store, bucket, domainPath string) (*File
 		return nil, fmt.Errorf("read domain %s: %w", domainPath, err)
 	}
 	f := &File{st: st, bucket: bucket, path: domainPath, ETag: info.ETag, rand: rand.Reader}
-	if err := json.Unmarshal(b, &f.Domain); err != nil {
-		return nil, fmt.Errorf("domain %s: %w", domainPath, err)
+	if err := schema.Unmarshal(b, &f.Domain); err != nil {
+		return nil, fmt.Errorf("domain %s (%s): %w", domainPath, key, err)
 	}
 	return f, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -35,10 +37,19 @@ func (f *File) getObject(ctx context.Context, id string, v any) (store.ObjectInf
 	if err != nil {
 		return info, fmt.Errorf("read object %s: %w", id, err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return info, fmt.Errorf("object %s (%s): %w", id, key, err)
+	if err := decodeStored(id, key, b, v); err != nil {
+		return info, err
 	}
 	return info, nil
+}
+
+// decodeStored decodes the stored JSON of object id (at key) into v with schema.Unmarshal, which
+// reads Python's NaN/Infinity tokens; errors name the object and its key.
+func decodeStored(id, key string, b []byte, v any) error {
+	if err := schema.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("object %s (%s): %w", id, key, err)
+	}
+	return nil
 }
 
 // putObject encodes v compactly (as HSDS does) and stores it as the object id.
@@ -71,8 +82,8 @@ func (f *File) updateGroup(ctx context.Context, id string, fn func(g *schema.Gro
 			return nil, fmt.Errorf("group %s: %w", id, ErrNotFound)
 		}
 		var g schema.Group
-		if err := json.Unmarshal(old, &g); err != nil {
-			return nil, fmt.Errorf("group %s: %w", id, err)
+		if err := decodeStored(id, key, old, &g); err != nil {
+			return nil, err
 		}
 		if err := fn(&g); err != nil {
 			return nil, err
@@ -233,13 +244,18 @@ func (e *ExternalLinkError) Target() string {
 	return strings.TrimSuffix(e.Path, "/") + "/" + e.Rest
 }
 
-// SetAttribute stores (or replaces) the attribute name on the group or dataset objID. typ is the
-// type JSON, dims nil means a scalar, value is any JSON-encodable value matching them.
+// SetAttribute stores (or replaces) the attribute name on the group, dataset or datatype objID.
+// typ is the type JSON, dims nil means a scalar, value is the value as Go values (numbers,
+// strings, nested []any or typed slices; NaN and ±Inf floats are stored as Python's tokens).
 func (f *File) SetAttribute(ctx context.Context, objID, name string, typ json.RawMessage, dims []int, value any) error {
 	if name == "" || strings.Contains(name, "/") {
 		return fmt.Errorf("attribute name %q: must be non-empty without '/'", name)
 	}
-	v, err := json.Marshal(value)
+	py, err := h5type.MarshalValueJSON(value, false)
+	if err != nil {
+		return fmt.Errorf("attribute %s: %w", name, err)
+	}
+	v, err := pyjson.ToStd(py)
 	if err != nil {
 		return fmt.Errorf("attribute %s: %w", name, err)
 	}
@@ -247,46 +263,9 @@ func (f *File) SetAttribute(ctx context.Context, objID, name string, typ json.Ra
 	if dims != nil {
 		a.Shape = schema.Shape{Class: schema.ShapeSimple, Dims: dims}
 	}
-	key, err := f.objectKey(objID)
-	if err != nil {
-		return err
-	}
-	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
-		if !exists {
-			return nil, fmt.Errorf("object %s: %w", objID, ErrNotFound)
-		}
-		switch schema.Kind(objID) {
-		case schema.KindGroup:
-			var g schema.Group
-			if err := json.Unmarshal(old, &g); err != nil {
-				return nil, err
-			}
-			if g.Attributes == nil {
-				g.Attributes = map[string]schema.Attribute{}
-			}
-			g.Attributes[name] = a
-			return schema.Marshal(g)
-		case schema.KindDataset:
-			var d schema.Dataset
-			if err := json.Unmarshal(old, &d); err != nil {
-				return nil, err
-			}
-			if d.Attributes == nil {
-				d.Attributes = map[string]schema.Attribute{}
-			}
-			d.Attributes[name] = a
-			return schema.Marshal(d)
-		default:
-			var t schema.Datatype
-			if err := json.Unmarshal(old, &t); err != nil {
-				return nil, err
-			}
-			if t.Attributes == nil {
-				t.Attributes = map[string]schema.Attribute{}
-			}
-			t.Attributes[name] = a
-			return schema.Marshal(t)
-		}
+	err = f.updateAttributes(ctx, objID, func(m map[string]schema.Attribute) error {
+		m[name] = a
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("set attribute %s on %s: %w", name, objID, err)

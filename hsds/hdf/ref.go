@@ -83,7 +83,7 @@ func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int6
 		return 0, 0, "", fmt.Errorf("dataset %s: chunk table %s: %w", d.ID, d.ref.ChunkTable, err)
 	}
 	var obj schema.Dataset
-	if err := obj.UnmarshalJSON(b); err != nil {
+	if err := decodeStored(d.ref.ChunkTable, key, b, &obj); err != nil {
 		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
 	}
 	table, err := OpenDataset(d.st, d.bucket, &obj)

@@ -110,9 +110,9 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, s.attrJSON(r, rq.dom, id, n, attrs[n], withData, false))
 	}
 	p := "/" + collectionOf(id) + "/" + id
-	return writeJSON(w, http.StatusOK, obj("attributes", out, "hrefs", []*jobj{
+	return writeJSONNaN(w, http.StatusOK, obj("attributes", out, "hrefs", []*jobj{
 		s.href(r, "self", p+"/attributes", rq.dom), s.href(r, "owner", p, rq.dom),
-		s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom)}))
+		s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom)}), hsdsBoolParam(r, "ignore_nan"))
 }
 
 // namedAttr finds the attribute of the request path ({name} on its owner) and parses its type.
@@ -142,7 +142,7 @@ func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("IncludeData"); v != "" {
 		withData = boolParam(r, "IncludeData")
 	}
-	return writeJSON(w, http.StatusOK, s.attrJSON(r, rq.dom, id, name, a, withData, true))
+	return writeJSONNaN(w, http.StatusOK, s.attrJSON(r, rq.dom, id, name, a, withData, true), hsdsBoolParam(r, "ignore_nan"))
 }
 
 func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error {
@@ -167,7 +167,7 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 	}
 	p := "/" + collectionOf(id) + "/" + id + "/attributes/" + name
 	o.set("hrefs", []*jobj{s.href(r, "self", p+"/value", rq.dom), s.href(r, "owner", p, rq.dom)})
-	return writeJSON(w, http.StatusOK, o)
+	return writeJSONNaN(w, http.StatusOK, o, hsdsBoolParam(r, "ignore_nan"))
 }
 
 // putOneAttr stores one attribute and reports whether it was created (201) or identical (200).
@@ -263,10 +263,9 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 	} else if !ok {
 		return httpErr(http.StatusBadRequest, "POST attributes needs attr_names in the body")
 	}
-	withData := true
-	if v := r.URL.Query().Get("IncludeData"); v != "" {
-		withData = boolParam(r, "IncludeData")
-	}
+	// POST attributes includes values only when asked (attr_sn.py POST_Attributes:
+	// getBooleanParam(params, "IncludeData"), default False).
+	withData := hsdsBoolParam(r, "IncludeData")
 	out := make([]*jobj, 0, len(names))
 	for _, n := range names {
 		a, ok := attrs[n]
@@ -275,7 +274,7 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, s.attrJSON(r, rq.dom, id, n, a, withData, false))
 	}
-	return writeJSON(w, http.StatusOK, obj("attributes", out))
+	return writeJSONNaN(w, http.StatusOK, obj("attributes", out), truthyParam(r, "ignore_nan"))
 }
 
 func (s *Server) putAttributeValue(w http.ResponseWriter, r *http.Request) error {

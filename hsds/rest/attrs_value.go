@@ -10,6 +10,7 @@ import (
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 )
 
@@ -22,10 +23,8 @@ func attrBytes(a schema.Attribute, t *h5type.Type) ([]byte, error) {
 		}
 		return base64.StdEncoding.DecodeString(s64)
 	}
-	dec := json.NewDecoder(bytes.NewReader(a.Value))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := pyjson.DecodeValue(a.Value)
+	if err != nil {
 		return nil, err
 	}
 	return t.EncodeValue(v, shapeDims(a.Shape))
@@ -70,8 +69,10 @@ func attrShape(raw json.RawMessage) (schema.Shape, error) {
 	return schema.Shape{Class: schema.ShapeSimple, Dims: dims}, nil
 }
 
-// attrValue validates a request value against type and shape and returns the JSON to store
-// (canonical JSON when the bytes allow it, else base64 with encoding "base64").
+// attrValue validates a request value (internal form, see package pyjson) against type and shape
+// and returns the JSON to store in internal form (canonical JSON when the bytes allow it, else
+// base64 with encoding "base64"). A non-finite number for an integer type is a 400, as in HSDS
+// ("cannot convert float NaN to integer").
 func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding string) (json.RawMessage, string, error) {
 	if sh.Class == schema.ShapeNull || len(raw) == 0 || string(raw) == "null" {
 		return json.RawMessage("null"), "", nil
@@ -91,10 +92,8 @@ func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding st
 	} else if encoding != "" {
 		return nil, "", httpErr(http.StatusBadRequest, "unknown encoding %q", encoding)
 	} else {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := pyjson.DecodeValue(raw)
+		if err != nil {
 			return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
 		}
 		b, err := t.EncodeValue(v, dims)
@@ -114,10 +113,14 @@ func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding st
 	if err == nil {
 		var js []byte
 		if js, err = h5type.MarshalValueJSON(v, false); err == nil {
-			return js, "", nil
+			if js, err = pyjson.ToStd(js); err == nil {
+				return js, "", nil
+			}
 		}
 	}
-	if errors.Is(err, h5type.ErrNotUTF8) {
+	// Bytes that are not UTF-8, or a string spelling a reserved pyjson sentinel, are kept as
+	// base64 (HSDS's fallback for values json cannot hold).
+	if errors.Is(err, h5type.ErrNotUTF8) || errors.Is(err, pyjson.ErrReserved) {
 		b, _ := json.Marshal(base64.StdEncoding.EncodeToString(elems))
 		return b, "base64", nil
 	}

@@ -1,13 +1,16 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 )
 
@@ -20,9 +23,11 @@ func rawJSON(v any) json.RawMessage {
 }
 
 func (s *Server) datasetJSON(r *http.Request, f *hdf.File, d *schema.Dataset, dom string, includeAttrs bool) *jobj {
-	cp := d.CreationProperties
-	if len(cp) == 0 {
+	var cp any = d.CreationProperties
+	if len(d.CreationProperties) == 0 {
 		cp = json.RawMessage("{}")
+	} else if truthyParam(r, "ignore_nan") {
+		cp = fillNaNAsString(d.CreationProperties)
 	}
 	o := obj("id", d.ID, "root", d.Root, "shape", rawJSON(d.Shape), "type", d.Type,
 		"creationProperties", cp)
@@ -52,6 +57,46 @@ func (s *Server) datasetJSON(r *http.Request, f *hdf.File, d *schema.Dataset, do
 		hrefs = append(hrefs, s.href(r, "data", p+"/value", dom))
 	}
 	return o.set("hrefs", hrefs)
+}
+
+// fillNaNAsString returns creationProperties with a NaN fillValue written as the string "nan",
+// as HSDS's respJsonAssemble (hsds/util/httpUtil.py) does for ignore_nan; other members (and an
+// infinite fillValue) are kept as they are, in their order. It returns cp itself when there is
+// nothing to change, else a *jobj.
+func fillNaNAsString(cp json.RawMessage) any {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(cp, &m) != nil {
+		return cp
+	}
+	var fill string
+	if json.Unmarshal(m["fillValue"], &fill) != nil {
+		return cp
+	}
+	if f, ok := pyjson.Float(fill); !ok || !math.IsNaN(f) {
+		return cp
+	}
+	dec := json.NewDecoder(bytes.NewReader(cp))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return cp
+	}
+	o := obj()
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return cp
+		}
+		k, _ := kt.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return cp
+		}
+		if k == "fillValue" {
+			o.set(k, "nan")
+		} else {
+			o.set(k, raw)
+		}
+	}
+	return o
 }
 
 func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {

@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
+
+	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 )
 
 // jobj is a JSON object that keeps its key order (HSDS's responses are Python dicts, ordered).
@@ -40,9 +44,20 @@ func (o *jobj) set(k string, v any) *jobj {
 // MarshalJSON writes the object with Python's ", " and ": " separators.
 func (o *jobj) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
 
-// appendJSON appends v as JSON. json.RawMessage is copied verbatim (stored values may hold
-// Python's NaN tokens, which encoding/json would reject).
-func appendJSON(b []byte, v any) ([]byte, error) {
+// pyJSON is JSON text already in Python's dialect (a response body written by h5type, which
+// spells non-finite numbers as bare tokens); appendJSON copies it verbatim.
+type pyJSON []byte
+
+// appendJSON appends v as a response body in Python's JSON dialect, as HSDS writes it.
+// json.RawMessage values are JSON in hsfan's internal form (stored values, request fields; see
+// package pyjson) and are written with their non-finite numbers as NaN, Infinity, -Infinity.
+func appendJSON(b []byte, v any) ([]byte, error) { return jsonEncoder{}.append(b, v) }
+
+// jsonEncoder writes response JSON; nanNull writes null for every non-finite number of the
+// stored values, as HSDS's ignore_nan does (simplejson.dumps(ignore_nan=True)).
+type jsonEncoder struct{ nanNull bool }
+
+func (e jsonEncoder) append(b []byte, v any) ([]byte, error) {
 	var err error
 	switch x := v.(type) {
 	case *jobj:
@@ -53,29 +68,29 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			}
 			b = strconv.AppendQuote(b, k)
 			b = append(b, ": "...)
-			if b, err = appendJSON(b, x.vals[i]); err != nil {
+			if b, err = e.append(b, x.vals[i]); err != nil {
 				return nil, err
 			}
 		}
 		return append(b, '}'), nil
 	case []any:
 		b = append(b, '[')
-		for i, e := range x {
+		for i, item := range x {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			if b, err = appendJSON(b, e); err != nil {
+			if b, err = e.append(b, item); err != nil {
 				return nil, err
 			}
 		}
 		return append(b, ']'), nil
 	case []*jobj:
 		b = append(b, '[')
-		for i, e := range x {
+		for i, item := range x {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			if b, err = appendJSON(b, e); err != nil {
+			if b, err = e.append(b, item); err != nil {
 				return nil, err
 			}
 		}
@@ -84,10 +99,18 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		if len(x) == 0 {
 			return append(b, "null"...), nil
 		}
+		if e.nanNull {
+			return append(b, pyjson.FromStdNull(x)...), nil
+		}
+		return append(b, pyjson.FromStd(x)...), nil
+	case pyJSON:
 		return append(b, x...), nil
 	case string:
 		return appendString(b, x), nil
 	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return h5type.AppendPyFloat(b, x, e.nanNull), nil
+		}
 		return strconv.AppendFloat(b, x, 'f', -1, 64), nil
 	case int:
 		return strconv.AppendInt(b, int64(x), 10), nil
@@ -117,7 +140,12 @@ func appendString(b []byte, s string) []byte {
 
 // writeJSON writes v with status code and HSDS's JSON content type.
 func writeJSON(w http.ResponseWriter, code int, v any) error {
-	b, err := appendJSON(nil, v)
+	return writeJSONNaN(w, code, v, false)
+}
+
+// writeJSONNaN is writeJSON writing null for non-finite numbers when ignoreNaN is set.
+func writeJSONNaN(w http.ResponseWriter, code int, v any, ignoreNaN bool) error {
+	b, err := jsonEncoder{nanNull: ignoreNaN}.append(nil, v)
 	if err != nil {
 		return err
 	}
@@ -162,12 +190,14 @@ func decodeBodyLimit(r *http.Request, limit int64) (map[string]json.RawMessage, 
 	return parseBodyObject(b)
 }
 
+// parseBodyObject decodes a request body in Python's JSON dialect (NaN, Infinity and -Infinity
+// allowed, as HSDS's json.loads does) into raw fields in internal form (see package pyjson).
 func parseBodyObject(b []byte) (map[string]json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return m, nil
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := pyjson.Unmarshal(b, &m); err != nil {
 		return nil, httpErr(http.StatusBadRequest, "invalid JSON body: %v", err)
 	}
 	if m == nil {

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hsfan/hsfan/hsds/pyjson"
 )
 
 // MaxLambdaResponse is AWS Lambda's synchronous response payload limit (6 MB); larger answers
@@ -45,10 +47,11 @@ type lambdaEvent struct {
 // {"isBase64Encoded","statusCode","headers" (a JSON-encoded string),"body"}, with octet-stream
 // bodies hex-encoded (isBase64Encoded true), JSON bodies as objects and errors as the string
 // "{\"statusCode\": <code>}". API Gateway events get json.dumps(body) as a JSON string. A
-// response larger than MaxLambdaResponse is replaced by a 413.
+// response larger than MaxLambdaResponse is replaced by a 413. The event and the response are in
+// Python's JSON dialect (NaN, Infinity, -Infinity allowed), as HSDS reads and writes them.
 func HandleLambdaEvent(ctx context.Context, srv http.Handler, payload []byte) ([]byte, error) {
 	var ev lambdaEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if err := pyjson.Unmarshal(payload, &ev); err != nil {
 		return lambdaFail(http.StatusBadRequest, fmt.Sprintf("invalid event: %v", err))
 	}
 	gateway := ev.RequestContext != nil
@@ -107,7 +110,7 @@ func HandleLambdaEvent(ctx context.Context, srv http.Handler, payload []byte) ([
 			if json.Unmarshal(ev.Body, &s) == nil {
 				body = []byte(s)
 			} else {
-				body = ev.Body // a JSON object body
+				body = pyjson.FromStd(ev.Body) // a JSON object body, back in Python's dialect
 			}
 		}
 	}
@@ -179,7 +182,7 @@ func lambdaResponse(rec *httptest.ResponseRecorder, gateway bool) ([]byte, error
 			o.set("isBase64Encoded", true)
 			bodyVal, hasBody = hex.EncodeToString(rec.Body.Bytes()), true
 		default:
-			bodyVal, hasBody = json.RawMessage(rec.Body.Bytes()), true
+			bodyVal, hasBody = pyJSON(rec.Body.Bytes()), true
 		}
 	} else {
 		bodyVal, hasBody = fmt.Sprintf(`{"statusCode": %d}`, code), true

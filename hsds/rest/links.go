@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 )
 
@@ -221,7 +222,7 @@ func (s *Server) putLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var it linkItem
-	if err := json.Unmarshal(body, &it); err != nil {
+	if err := pyjson.Unmarshal(body, &it); err != nil {
 		return httpErr(http.StatusBadRequest, "invalid JSON body: %v", err)
 	}
 	created, err := s.putOneLink(r, rq, g, r.PathValue("title"), it)

@@ -120,6 +120,28 @@ func checkID(id string, kind byte) error {
 	return nil
 }
 
+// hsdsBoolParam is HSDS's getBooleanParam exactly (hsds/util/httpUtil.py): false when the
+// parameter is absent, empty or an integer equal to 0; true otherwise, "false" included. HSDS
+// reads ignore_nan of GET attribute(s) and GET attribute value this way.
+func hsdsBoolParam(r *http.Request, name string) bool {
+	v, ok := r.URL.Query()[name]
+	if !ok || len(v) == 0 || v[0] == "" {
+		return false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v[0]))
+	return err != nil || n != 0
+}
+
+// truthyParam is the truth value of a query parameter as HSDS tests it with
+// `name in params and params[name]` or params.get(name): true for any non-empty value, "0"
+// and "false" included. HSDS reads ignore_nan of GET/POST value, POST attributes and GET
+// dataset this way (hsds/chunk_sn.py, attr_sn.py POST_Attributes, util/httpUtil.py
+// respJsonAssemble).
+func truthyParam(r *http.Request, name string) bool {
+	v, ok := r.URL.Query()[name]
+	return ok && len(v) > 0 && v[0] != ""
+}
+
 // boolParam reads a boolean query parameter as HSDS getBooleanParam does: absent, "", "0" and
 // "false" are false.
 func boolParam(r *http.Request, name string) bool {

@@ -234,7 +234,7 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	b := []byte(`{"value": `)
-	if b, err = d.Type.AppendJSON(b, data, shape, boolParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
+	if b, err = d.Type.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
 		return err
 	}
 	b = append(b, `, "hrefs": `...)

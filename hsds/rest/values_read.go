@@ -78,7 +78,7 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 		shape = squeezed
 	}
 	b := []byte(`{"status": 200, "value": `)
-	if b, err = typ.AppendJSON(b, data, shape, boolParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
+	if b, err = typ.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
 		return err
 	}
 	b = append(b, `, "hrefs": `...)

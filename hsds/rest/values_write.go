@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/selection"
 )
 
@@ -82,10 +82,8 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
 			}
 		} else if raw, ok := body["value"]; ok {
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.UseNumber()
-			var v any
-			if err := dec.Decode(&v); err != nil {
+			v, err := pyjson.DecodeValue(raw)
+			if err != nil {
 				return httpErr(http.StatusBadRequest, "invalid value: %v", err)
 			}
 			if data, err = d.Type.EncodeValue(v, shape); err != nil {

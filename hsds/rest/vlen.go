@@ -1,13 +1,12 @@
 package rest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/selection"
 )
 
@@ -30,7 +29,7 @@ func (s *Server) writeVlenValue(w http.ResponseWriter, r *http.Request, rq *requ
 	if status {
 		b = []byte(`{"status": 200, "value": `)
 	}
-	b, err := vd.Type.AppendJSON(b, joined, shape, boolParam(r, "ignore_nan"), h5type.DecodeOptions{})
+	b, err := vd.Type.AppendJSON(b, joined, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{})
 	if err != nil {
 		return err
 	}
@@ -188,10 +187,8 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 		if !ok {
 			return httpErr(http.StatusBadRequest, "PUT value of a variable-length dataset needs value or a binary body")
 		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := pyjson.DecodeValue(raw)
+		if err != nil {
 			return httpErr(http.StatusBadRequest, "invalid value: %v", err)
 		}
 		if data, err = vd.Type.EncodeValue(v, sel.Shape()); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hsfan/hsfan/hsds/pyjson"
 )
 
 // Now returns the current time as float seconds since the epoch, the way
@@ -18,14 +20,25 @@ func Now() float64 {
 }
 
 // Marshal encodes v (normally one of this package's objects) the way HSDS
-// stores JSON: a single line with Python's default separators (", " and
-// ": ") and non-ASCII characters escaped as \uXXXX.
+// stores JSON (Python's json.dumps defaults): a single line with Python's
+// default separators (", " and ": "), non-ASCII characters escaped as
+// \uXXXX, and the non-finite numbers of the in-memory form (pyjson
+// sentinels) written as the bare tokens NaN, Infinity and -Infinity.
 func Marshal(v any) ([]byte, error) {
 	raw, err := marshalNoEscape(v)
 	if err != nil {
 		return nil, err
 	}
-	return pythonize(raw), nil
+	return pyjson.FromStd(pythonize(raw)), nil
+}
+
+// Unmarshal decodes a stored object (Python's JSON dialect, as HSDS and
+// Marshal write it) into v: the bare tokens NaN, Infinity and -Infinity
+// become pyjson sentinels, so that json.RawMessage fields (fill values,
+// attribute values) hold standard JSON. Use it, never encoding/json
+// directly, for every stored object.
+func Unmarshal(b []byte, v any) error {
+	return pyjson.Unmarshal(b, v)
 }
 
 // pythonize rewrites compact JSON with Python json.dumps defaults.

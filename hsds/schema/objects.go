@@ -230,7 +230,7 @@ func (l *Link) Validate() error {
 type Attribute struct {
 	Type     json.RawMessage // HDF5 type JSON, parsed by h5type
 	Shape    Shape
-	Value    json.RawMessage // JSON value; null for none or H5S_NULL
+	Value    json.RawMessage // JSON value in pyjson's internal form; null for none or H5S_NULL
 	Created  float64
 	Encoding string // "base64" when Value is a base64 string of the bytes
 	Extra    []Field

@@ -21,7 +21,7 @@ type Request struct {
 	Domain string
 	Query  url.Values
 	// Body is sent as JSON text (so Python's NaN tokens can be sent as they are), or as
-	// application/octet-stream when Binary is set; nil sends none.
+	// application/octet-stream when Binary is set; an empty Body sends none.
 	Body   []byte
 	Binary bool
 	// Accept asks for an application/octet-stream answer.
@@ -49,7 +49,7 @@ func (r Request) url(base string) string {
 // send sends r to base and reads the whole answer.
 func send(ctx context.Context, client *http.Client, base string, r Request) (int, []byte, error) {
 	var body io.Reader
-	if r.Body != nil {
+	if len(r.Body) > 0 {
 		body = bytes.NewReader(r.Body)
 	}
 	u := r.url(base)
@@ -62,7 +62,7 @@ func send(ctx context.Context, client *http.Client, base string, r Request) (int
 		user, pass = User, Password
 	}
 	hr.SetBasicAuth(user, pass)
-	if r.Body != nil {
+	if len(r.Body) > 0 {
 		hr.Header.Set("Content-Type", "application/json")
 		if r.Binary {
 			hr.Header.Set("Content-Type", "application/octet-stream")
