@@ -1,10 +1,8 @@
 package rest
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -93,8 +91,8 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// streamValue writes a large binary selection page by page along its first dimension with a
-// count above 1, so memory stays bounded by streamPageBytes.
+// streamValue writes a large binary selection page by page along its first output axis with a
+// count above 1 (selection.Selection.Sub), so memory stays bounded by streamPageBytes.
 func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Dataset, sel *selection.Selection, size int64) error {
 	shape := sel.Shape()
 	pd := 0
@@ -109,7 +107,7 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 	first := true
 	for o := 0; o < shape[pd]; o += per {
 		end := min(o+per, shape[pd])
-		page, err := subSelection(sel, d.Dims, pd, o, end)
+		page, err := sel.Sub(pd, o, end)
 		if err != nil {
 			return err
 		}
@@ -132,33 +130,6 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 		}
 	}
 	return nil
-}
-
-// subSelection restricts sel along dimension pd to its output positions [from, to).
-func subSelection(sel *selection.Selection, dims []int, pd, from, to int) (*selection.Selection, error) {
-	parts := make([]string, len(dims))
-	for i := range dims {
-		dm := sel.Dim(i)
-		if dm.IsList() {
-			c := dm.Coords
-			if i == pd {
-				c = c[from:to]
-			}
-			ss := make([]string, len(c))
-			for j, v := range c {
-				ss[j] = strconv.Itoa(v)
-			}
-			parts[i] = "[" + strings.Join(ss, ",") + "]"
-			continue
-		}
-		start, stop := dm.Start, dm.Stop
-		if i == pd {
-			start = dm.Start + from*dm.Step
-			stop = dm.Start + (to-1)*dm.Step + 1
-		}
-		parts[i] = fmt.Sprintf("%d:%d:%d", start, stop, dm.Step)
-	}
-	return selection.Parse("["+strings.Join(parts, ",")+"]", dims)
 }
 
 // streamPageBytes bounds the memory of one page of a streamed binary value response.
