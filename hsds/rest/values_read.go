@@ -64,16 +64,7 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	}
 	shape := sel.Shape()
 	if boolParam(r, "reduce_dim") {
-		var squeezed []int
-		for _, n := range shape {
-			if n != 1 {
-				squeezed = append(squeezed, n)
-			}
-		}
-		if squeezed == nil && len(shape) > 0 {
-			squeezed = []int{1}
-		}
-		shape = squeezed
+		shape = squeeze(shape)
 	}
 	b := []byte(`{"status": 200, "value": `)
 	if b, err = typ.AppendJSON(b, data, shape, boolParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
@@ -134,3 +125,18 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 
 // streamPageBytes bounds the memory of one page of a streamed binary value response.
 const streamPageBytes = 16 << 20
+
+// squeeze drops the extents of 1 from a shape of rank 2 or more, as HSDS arrayUtil.squeezeArray
+// (numpy squeeze) does for reduce_dim: all ones give a scalar; rank 0 and 1 stay as they are.
+func squeeze(shape []int) []int {
+	if len(shape) <= 1 {
+		return shape
+	}
+	out := []int{}
+	for _, n := range shape {
+		if n != 1 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
