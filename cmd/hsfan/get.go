@@ -237,7 +237,26 @@ func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape 
 		_, err = fmt.Fprintf(w, "{\"shape\": %s, \"value\": %s}\n", sh, b)
 		return err
 	}
-	return writeCSV(cw, v, shape, first)
+	return writeCSV(csvRecords{cw, w}, v, shape, first)
+}
+
+// csvRecords writes records with encoding/csv, except that a record of one empty field is
+// written as "" (encoding/csv writes an empty line, which readers skip).
+type csvRecords struct {
+	cw *csv.Writer
+	w  io.Writer
+}
+
+func (c csvRecords) Write(rec []string) error {
+	if len(rec) == 1 && rec[0] == "" {
+		c.cw.Flush()
+		if err := c.cw.Error(); err != nil {
+			return err
+		}
+		_, err := io.WriteString(c.w, "\"\"\n")
+		return err
+	}
+	return c.cw.Write(rec)
 }
 
 // csvCell is the text of one element: strings as they are, numbers as in JSON (Python's float
@@ -255,7 +274,7 @@ func csvCell(x any) (string, error) {
 
 // writeCSV writes rank 0/1 one value per line, rank 2 one row per line, higher ranks one element
 // per line preceded by its indices; encoding/csv quotes cells holding commas, quotes or newlines.
-func writeCSV(cw *csv.Writer, v any, shape []int, first int) error {
+func writeCSV(cw csvRecords, v any, shape []int, first int) error {
 	switch len(shape) {
 	case 0:
 		c, err := csvCell(v)
