@@ -326,7 +326,8 @@ func (b *Block) runs(yield func(Run) bool) {
 
 	// Odometer over the outer dims; the paired lists are one unit, at the
 	// position of the first (every list dim is outer).
-	var units []unit
+	var unitBuf [6]unit
+	units := unitBuf[:0]
 	for d := 0; d < nOuter; d++ {
 		if d == runDim {
 			continue
@@ -355,7 +356,13 @@ func (b *Block) runs(yield func(Run) bool) {
 			units = append(units, u)
 		}
 	}
-	idx := make([]int, len(units))
+	var idxBuf [8]int
+	idx := idxBuf[:0]
+	if len(units) <= len(idxBuf) {
+		idx = idxBuf[:len(units)]
+	} else {
+		idx = make([]int, len(units))
+	}
 	for {
 		co, oo := base0, out0
 		for j := range units {

@@ -280,13 +280,19 @@ func (g *Grid) Chunks(from, to int64) iter.Seq2[int64, []int] {
 				return
 			}
 			for a := na - 1; a >= 0; a-- {
+				gd := &g.dims[a]
 				pos[a]++
-				if pos[a] < g.dims[a].n {
-					g.dims[a].set(idx, pos[a])
+				if pos[a] == gd.n {
+					pos[a] = 0
+				}
+				if gd.kind == gridRange {
+					idx[gd.dim] = gd.lo + pos[a]
+				} else {
+					gd.set(idx, pos[a])
+				}
+				if pos[a] != 0 {
 					break
 				}
-				pos[a] = 0
-				g.dims[a].set(idx, 0)
 			}
 		}
 	}
