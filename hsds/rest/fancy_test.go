@@ -164,3 +164,28 @@ func TestFancyStreamPages(t *testing.T) {
 		t.Errorf("points (0,0), (1,1), (0,1): %v", got)
 	}
 }
+
+// TestFancyVlen: paired coordinate lists on a variable-length dataset, read and written.
+func TestFancyVlen(t *testing.T) {
+	e := newEnv(t, backends(t)["mem"](t))
+	u := "test_user1"
+	dom, _ := e.createDomain("fv.h5")
+	typ := `{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}`
+	id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil, `{"type": `+typ+`, "shape": [3, 4], "creationProperties": {"layout": {"class": "H5D_CHUNKED", "dims": [2, 2]}}}`, u)).json(t)["id"].(string)
+	p := "/datasets/" + id + "/value"
+	e.mustStatus(200, e.do("PUT", p, dom, nil, `{"value": [["a", "b", "c", "d"], ["e", "f", "g", "h"], ["i", "j", "k", "l"]]}`, u))
+	m := e.mustStatus(200, e.do("GET", p, dom, q("select", "[[0,2,1],[3,0,0]]"), nil, u)).json(t)
+	if fmt.Sprint(m["value"]) != "[d i e]" {
+		t.Errorf("GET %v", m["value"])
+	}
+	// repeated point (2,1): the last value wins
+	e.mustStatus(200, e.do("PUT", p, dom, q("select", "[[2,0,2],[1,3,1]]"), `{"value": ["x", "", "z"]}`, u))
+	m = e.mustStatus(200, e.do("GET", p, dom, nil, nil, u)).json(t)
+	if fmt.Sprint(m["value"]) != "[[a b c 0] [e f g h] [i z k l]]" {
+		t.Errorf("after the write %v", m["value"])
+	}
+	r := e.mustStatus(400, e.do("PUT", p, dom, q("select", "[[2,0],[1,3,1]]"), `{"value": ["x", "y"]}`, u))
+	if !strings.Contains(string(r.body), "shape mismatch") {
+		t.Errorf("unequal lists: %s", r.body)
+	}
+}
