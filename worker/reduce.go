@@ -254,7 +254,7 @@ func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
 	if !ok {
 		return nil
 	}
-	for _, sb := range denseBlocks(b) {
+	for _, sb := range denseBlocks(b, ds.ChunkDims) {
 		n := 1
 		for _, e := range sb.shape {
 			n *= e
@@ -263,7 +263,7 @@ func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
 		if coversChunk(sb, ds.ChunkDims) {
 			raw = cw.decoded
 		} else {
-			cw.block = gather(cw.block, cw.decoded, sb, ds.ChunkDims, ds.ItemSize)
+			cw.block = gather(cw.block, cw.decoded, sb, ds.ItemSize)
 			raw = cw.block
 		}
 		cw.vals = growFloats(cw.vals, n)

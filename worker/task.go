@@ -31,13 +31,14 @@ type Task struct {
 	Count  int64  `json:"count"`
 	// Op is the reduction (count, sum, mean, min, max, var, std, histogram).
 	Op string `json:"op"`
-	// Reduce says, per axis, whether it is reduced.
+	// Reduce says, per output axis of the selection (selection.Selection.Shape: paired
+	// coordinate lists are one axis), whether it is reduced.
 	Reduce []bool `json:"reduce"`
-	// AxisWeights are per-axis weights over the selection (nil entries mean 1).
+	// AxisWeights are per-output-axis weights over the selection (nil entries mean 1).
 	AxisWeights [][]float64 `json:"axis_weights,omitempty"`
 	// WeightsDataset is the JSON (internal form, like Dataset) of an N-D weights dataset that the worker reads itself
-	// (too large for the event), WeightsSelect its selection and WeightsAxes the axes of the
-	// data it spans (strictly increasing).
+	// (too large for the event), WeightsSelect its selection and WeightsAxes the output axes of
+	// the selection it spans (strictly increasing).
 	WeightsDataset json.RawMessage `json:"weights_dataset,omitempty"`
 	WeightsSelect  string          `json:"weights_select,omitempty"`
 	WeightsAxes    []int           `json:"weights_axes,omitempty"`

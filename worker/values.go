@@ -50,36 +50,72 @@ func decodeValues(dst []float64, raw []byte, t *h5type.Type, cf *ops.CF) error {
 	return ops.DecodeFloat64(dst, dst, cf)
 }
 
-// subBlock is a dense part of a chunk's block: its origin in selection coordinates and shape.
+// subBlock is a dense part of a chunk's block: its origin and shape in selection (output)
+// coordinates, and per output axis where its elements lie in the chunk.
 type subBlock struct {
 	origin, shape []int
-	dims          []selection.DimBlock // per dim, the chunk positions (as slices or points)
+	axes          []axisPart
+}
+
+// axisPart gives the chunk element offsets of the positions along one output axis of a subBlock:
+// off0 + i*stride for a slice, offs[i] for coordinate-list points (paired lists add the offsets
+// of every list dimension).
+type axisPart struct {
+	off0, stride int64
+	offs         []int64
+}
+
+func (a *axisPart) at(i int) int64 {
+	if a.offs != nil {
+		return a.offs[i]
+	}
+	return a.off0 + int64(i)*a.stride
 }
 
 // denseBlocks splits a chunk's block into parts that are dense in selection coordinates: slice
-// dimensions are dense already; a coordinate-list dimension whose output positions are not
-// consecutive is split into one part per point.
-func denseBlocks(b selection.Block) []subBlock {
+// axes are dense already; a coordinate-list axis is split into runs of consecutive output
+// positions (one part per run).
+func denseBlocks(b selection.Block, chunkDims []int) []subBlock {
+	cs := make([]int64, len(chunkDims))
+	n := int64(1)
+	for d := len(chunkDims) - 1; d >= 0; d-- {
+		cs[d] = n
+		n *= int64(chunkDims[d])
+	}
 	parts := []subBlock{{}}
-	for _, d := range b.Dims {
-		var opts []selection.DimBlock
-		switch {
-		case d.Points == nil:
-			opts = []selection.DimBlock{d}
-		case consecutive(d.Points):
-			opts = []selection.DimBlock{{OutStart: d.Points[0].Out, Count: len(d.Points), Points: d.Points}}
-		default:
-			for _, p := range d.Points {
-				opts = append(opts, selection.DimBlock{OutStart: p.Out, Count: 1, Points: []selection.Pair{p}})
+	for _, a := range b.Axes() {
+		type opt struct {
+			origin, count int
+			part          axisPart
+		}
+		var opts []opt
+		if a.Out == nil {
+			d := a.Dims[0]
+			opts = []opt{{a.OutStart, a.Count, axisPart{off0: int64(a.ChunkStart) * cs[d], stride: int64(a.Step) * cs[d]}}}
+		} else {
+			nd := len(a.Dims)
+			offs := make([]int64, a.Count)
+			for i := range offs {
+				for j, d := range a.Dims {
+					offs[i] += int64(a.Chunk[i*nd+j]) * cs[d]
+				}
+			}
+			for lo := 0; lo < a.Count; {
+				hi := lo + 1
+				for hi < a.Count && a.Out[hi] == a.Out[hi-1]+1 {
+					hi++
+				}
+				opts = append(opts, opt{a.Out[lo], hi - lo, axisPart{offs: offs[lo:hi:hi]}})
+				lo = hi
 			}
 		}
 		next := make([]subBlock, 0, len(parts)*len(opts))
 		for _, p := range parts {
 			for _, o := range opts {
 				next = append(next, subBlock{
-					origin: append(append([]int(nil), p.origin...), o.OutStart),
-					shape:  append(append([]int(nil), p.shape...), o.Count),
-					dims:   append(append([]selection.DimBlock(nil), p.dims...), o),
+					origin: append(append([]int(nil), p.origin...), o.origin),
+					shape:  append(append([]int(nil), p.shape...), o.count),
+					axes:   append(append([]axisPart(nil), p.axes...), o.part),
 				})
 			}
 		}
@@ -88,69 +124,58 @@ func denseBlocks(b selection.Block) []subBlock {
 	return parts
 }
 
-func consecutive(ps []selection.Pair) bool {
-	for i := 1; i < len(ps); i++ {
-		if ps[i].Out != ps[i-1].Out+1 {
-			return false
-		}
-	}
-	return len(ps) > 0
-}
-
-// gather copies the elements of sb out of chunk (C order, chunkDims) into dst in C order of
-// sb.shape and returns the bytes written.
-func gather(dst, chunk []byte, sb subBlock, chunkDims []int, itemsize int) []byte {
-	rank := len(chunkDims)
-	strides := make([]int, rank)
-	s := itemsize
-	for d := rank - 1; d >= 0; d-- {
-		strides[d] = s
-		s *= chunkDims[d]
-	}
+// gather copies the elements of sb out of chunk into dst in C order of sb.shape and returns the
+// bytes written.
+func gather(dst, chunk []byte, sb subBlock, itemsize int) []byte {
+	rank := len(sb.axes)
 	dst = dst[:0]
-	var walk func(d, off int)
-	walk = func(d, off int) {
-		db := sb.dims[d]
-		if d == rank-1 {
-			if db.Points == nil && db.Step == 1 {
-				start := off + db.ChunkStart*strides[d]
-				dst = append(dst, chunk[start:start+db.Count*itemsize]...)
+	is := int64(itemsize)
+	var walk func(a int, off int64)
+	walk = func(a int, off int64) {
+		ax := &sb.axes[a]
+		n := sb.shape[a]
+		if a == rank-1 {
+			if ax.offs == nil && ax.stride == 1 {
+				p := (off + ax.off0) * is
+				dst = append(dst, chunk[p:p+int64(n)*is]...)
 				return
 			}
-			for i := 0; i < db.Count; i++ {
-				p := off + chunkPos(db, i)*strides[d]
-				dst = append(dst, chunk[p:p+itemsize]...)
+			for i := 0; i < n; i++ {
+				p := (off + ax.at(i)) * is
+				dst = append(dst, chunk[p:p+is]...)
 			}
 			return
 		}
-		for i := 0; i < db.Count; i++ {
-			walk(d+1, off+chunkPos(db, i)*strides[d])
+		for i := 0; i < n; i++ {
+			walk(a+1, off+ax.at(i))
 		}
 	}
 	walk(0, 0)
 	return dst
 }
 
-func chunkPos(db selection.DimBlock, i int) int {
-	if db.Points != nil {
-		return db.Points[i].Chunk
-	}
-	return db.ChunkStart + i*db.Step
-}
-
-// coversChunk reports whether sb is the whole chunk in order (no copy needed).
+// coversChunk reports whether sb is the whole chunk in order (no copy needed): every axis a
+// slice over its whole chunk dimension, in dataset order (no coordinate lists).
 func coversChunk(sb subBlock, chunkDims []int) bool {
-	for d, db := range sb.dims {
-		if db.Points != nil || db.ChunkStart != 0 || db.Count != chunkDims[d] || db.Count > 1 && db.Step != 1 {
+	if len(sb.axes) != len(chunkDims) {
+		return false
+	}
+	stride := int64(1)
+	for d := len(chunkDims) - 1; d >= 0; d-- {
+		a := sb.axes[d]
+		if a.offs != nil || a.off0 != 0 || sb.shape[d] != chunkDims[d] || sb.shape[d] > 1 && a.stride != stride {
 			return false
 		}
+		stride *= int64(chunkDims[d])
 	}
 	return true
 }
 
+// checkRank verifies that reduce has one flag per output axis of the selection (fewer than the
+// dataset's dimensions when the selection pairs coordinate lists).
 func checkRank(sel *selection.Selection, reduce []bool) error {
-	if len(reduce) != len(sel.Shape()) {
-		return fmt.Errorf("reduce has %d axes, selection has rank %d", len(reduce), len(sel.Shape()))
+	if len(reduce) != sel.Rank() {
+		return fmt.Errorf("reduce has %d axes, the selection's output has rank %d", len(reduce), sel.Rank())
 	}
 	return nil
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -20,11 +21,21 @@ const getUsage = `Usage: hsfan get --domain D --dataset /path [--select S] [--fo
 
 Reads a selection of a dataset: bin writes the raw C-order bytes (as HSDS's octet-stream
 responses), json writes {"shape": [...], "value": nested lists}, csv one line per row (rank <= 2)
-or per element with its indices (rank > 2).
+or per element with its indices (rank > 2), quoted as RFC 4180 requires.
+
+Variable-length datasets (vlen strings, vlen sequences, compounds with vlen fields) are read too:
+bin writes HSDS's wire form (per element a 4-byte little-endian byte count, then the bytes), json
+and csv the values. An empty vlen string prints as "" and an empty sequence as [] (HSDS's GET
+value returns 0 for both, a quirk hsfan get does not copy). In csv, a sequence or compound is one
+cell holding its JSON text.
+
+A selection may pair several coordinate lists element by element, as numpy does:
+'[:,[1,4,5],[2,8,6]]' on a (2,10,10) dataset has shape (2,3).
 
 Examples:
   hsfan get --domain /shared/sst/mur25.h5 --dataset /lat --format csv
   hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0:10,360,720]' --format json
+  hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0,[10,20],[30,40]]'
 
 Flags:
 `
@@ -61,22 +72,23 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ds, err := f.OpenDatasetPath(ctx, *dataset)
+	src, err := openSource(ctx, f, *dataset)
 	if err != nil {
 		return err
 	}
 	var s *selection.Selection
 	if *sel == "" {
-		s = selection.All(ds.Dims)
-	} else if s, err = selection.Parse(*sel, ds.Dims); err != nil {
+		s = selection.All(src.dims)
+	} else if s, err = selection.Parse(*sel, src.dims); err != nil {
 		return usagef("--select: %v", err)
 	}
-	if *format == "json" && s.Count()*int64(ds.ItemSize) > maxJSONBytes {
-		return fmt.Errorf("selection %s is %d bytes: too large for --format json (limit %d); use bin or csv, which stream", s, s.Count()*int64(ds.ItemSize), maxJSONBytes)
+	if *format == "json" && s.Count() > maxJSONBytes/src.elemBytes {
+		return fmt.Errorf("selection %s of %d elements is too large for --format json (limit %d bytes at %d bytes per element); use bin or csv, which stream",
+			s, s.Count(), maxJSONBytes, src.elemBytes)
 	}
 	return writeOutput(*out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := writePages(ctx, bw, *format, ds, s); err != nil {
+		if err := writePages(ctx, bw, *format, src, s); err != nil {
 			return err
 		}
 		return bw.Flush()
@@ -89,58 +101,98 @@ const maxJSONBytes = 256 << 20
 // pageBytes is the size of the slabs bin and csv output is read in (a variable for tests).
 var pageBytes int64 = 64 << 20
 
-// writePages reads the selection in slabs along its first dimension and writes each one, so that
-// bin and csv output of any size runs in bounded memory.
-func writePages(ctx context.Context, w io.Writer, format string, ds *hdf.Dataset, s *selection.Selection) error {
-	shape := s.Shape()
-	if format == "json" || len(shape) == 0 {
-		data, _, err := ds.Read(ctx, s, 0)
-		if err != nil {
-			return err
-		}
-		return writeValues(w, format, ds.Type, shape, data, 0)
-	}
-	row := int64(ds.ItemSize)
-	for _, n := range shape[1:] {
-		row *= int64(n)
-	}
-	per := max(1, int(pageBytes/max(row, 1)))
-	for first := 0; first < shape[0]; first += per {
-		page, err := pageSelection(s, ds.Dims, first, min(first+per, shape[0]))
-		if err != nil {
-			return err
-		}
-		data, _, err := ds.Read(ctx, page, 0)
-		if err != nil {
-			return err
-		}
-		if err := writeValues(w, format, ds.Type, page.Shape(), data, first); err != nil {
-			return err
-		}
-	}
-	return nil
+// vlenElemBytes is the size assumed per variable-length element for paging and the json limit
+// (HSDS sizes vlen chunks at 128 bytes per element, dset_sn.POST_Dataset).
+const vlenElemBytes = 128
+
+// source reads selections of one dataset of a fixed-size or a variable-length type.
+type source struct {
+	typ       *h5type.Type
+	dims      []int
+	elemBytes int64 // item size, or vlenElemBytes
+	// read returns the selected elements in C order: packed, or each in HSDS's length-prefixed
+	// form for variable-length types (VlenDataset.Read).
+	read func(context.Context, *selection.Selection) ([]byte, error)
+	opts h5type.DecodeOptions
 }
 
-// pageSelection is rows [from, to) (in selection coordinates) of s.
-func pageSelection(s *selection.Selection, dims []int, from, to int) (*selection.Selection, error) {
-	parts := make([]string, len(dims))
-	for d := range dims {
-		dim := s.Dim(d)
-		lo, hi := 0, dim.Count()
-		if d == 0 {
-			lo, hi = from, to
-		}
-		if dim.IsList() {
-			idx := make([]string, 0, hi-lo)
-			for k := lo; k < hi; k++ {
-				idx = append(idx, fmt.Sprint(dim.Index(k)))
-			}
-			parts[d] = "[" + strings.Join(idx, ",") + "]"
-			continue
-		}
-		parts[d] = fmt.Sprintf("%d:%d:%d", dim.Index(lo), dim.Index(hi-1)+1, dim.Step)
+// openSource opens the dataset at h5path for reading, whatever its type.
+func openSource(ctx context.Context, f *hdf.File, h5path string) (*source, error) {
+	obj, err := f.DatasetObjectPath(ctx, h5path)
+	if err != nil {
+		return nil, err
 	}
-	return selection.Parse("["+strings.Join(parts, ",")+"]", dims)
+	t, err := h5type.Parse(obj.Type)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: type: %w", h5path, err)
+	}
+	if t.IsVariable() {
+		vd, err := hdf.OpenVlenDataset(f.Store(), f.Bucket(), obj)
+		if err != nil {
+			return nil, err
+		}
+		return &source{typ: vd.Type, dims: vd.Dims, elemBytes: vlenElemBytes,
+			read: func(ctx context.Context, s *selection.Selection) ([]byte, error) {
+				elems, err := vd.Read(ctx, s, 0)
+				if err != nil {
+					return nil, err
+				}
+				return h5type.JoinElements(elems), nil
+			},
+			opts: h5type.DecodeOptions{EmptyVlenAsEmpty: true}}, nil
+	}
+	ds, err := hdf.OpenDataset(f.Store(), f.Bucket(), obj)
+	if err != nil {
+		return nil, err
+	}
+	return &source{typ: ds.Type, dims: ds.Dims, elemBytes: int64(ds.ItemSize),
+		read: func(ctx context.Context, s *selection.Selection) ([]byte, error) {
+			data, _, err := ds.Read(ctx, s, 0)
+			return data, err
+		}}, nil
+}
+
+// writePages reads the selection in slabs along its first output axis and writes each one, so
+// that bin and csv output of any size runs in bounded memory.
+func writePages(ctx context.Context, w io.Writer, format string, src *source, s *selection.Selection) error {
+	shape := s.Shape()
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(w)
+	}
+	if format == "json" || len(shape) == 0 || shape[0] == 0 {
+		data, err := src.read(ctx, s)
+		if err != nil {
+			return err
+		}
+		if err := writeValues(w, cw, format, src, shape, data, 0); err != nil {
+			return err
+		}
+	} else {
+		row := src.elemBytes
+		for _, n := range shape[1:] {
+			row *= int64(n)
+		}
+		per := max(1, int(pageBytes/max(row, 1)))
+		for first := 0; first < shape[0]; first += per {
+			page, err := s.Sub(0, first, min(first+per, shape[0]))
+			if err != nil {
+				return err
+			}
+			data, err := src.read(ctx, page)
+			if err != nil {
+				return err
+			}
+			if err := writeValues(w, cw, format, src, page.Shape(), data, first); err != nil {
+				return err
+			}
+		}
+	}
+	if cw != nil {
+		cw.Flush()
+		return cw.Error()
+	}
+	return nil
 }
 
 // writeOutput writes to stdout, or to path atomically (a temporary file renamed into place, so a
@@ -167,12 +219,12 @@ func writeOutput(path string, fn func(io.Writer) error, stdout io.Writer) error 
 }
 
 // writeValues writes one page; first is the selection index of its first row (csv indices).
-func writeValues(w io.Writer, format string, t *h5type.Type, shape []int, data []byte, first int) error {
+func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape []int, data []byte, first int) error {
 	if format == "bin" {
 		_, err := w.Write(data)
 		return err
 	}
-	v, err := t.DecodeValue(data, shape)
+	v, err := src.typ.DecodeValueOptions(data, shape, src.opts)
 	if err != nil {
 		return err
 	}
@@ -185,55 +237,86 @@ func writeValues(w io.Writer, format string, t *h5type.Type, shape []int, data [
 		_, err = fmt.Fprintf(w, "{\"shape\": %s, \"value\": %s}\n", sh, b)
 		return err
 	}
-	return writeCSV(w, v, shape, first)
+	return writeCSV(csvRecords{cw, w}, v, shape, first)
+}
+
+// csvRecords writes records with encoding/csv, except that a record of one empty field is
+// written as "" (encoding/csv writes an empty line, which readers skip).
+type csvRecords struct {
+	cw *csv.Writer
+	w  io.Writer
+}
+
+func (c csvRecords) Write(rec []string) error {
+	if len(rec) == 1 && rec[0] == "" {
+		c.cw.Flush()
+		if err := c.cw.Error(); err != nil {
+			return err
+		}
+		_, err := io.WriteString(c.w, "\"\"\n")
+		return err
+	}
+	return c.cw.Write(rec)
+}
+
+// csvCell is the text of one element: strings as they are, numbers as in JSON (Python's float
+// repr, NaN), sequences and compounds as their JSON text.
+func csvCell(x any) (string, error) {
+	if s, ok := x.(string); ok {
+		return s, nil
+	}
+	b, err := h5type.MarshalValueJSON(x, false)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // writeCSV writes rank 0/1 one value per line, rank 2 one row per line, higher ranks one element
-// per line preceded by its indices.
-func writeCSV(w io.Writer, v any, shape []int, first int) error {
-	cell := func(x any) string {
-		b, err := h5type.MarshalValueJSON(x, false)
-		if err != nil {
-			return "?"
-		}
-		return strings.Trim(string(b), `"`)
-	}
+// per line preceded by its indices; encoding/csv quotes cells holding commas, quotes or newlines.
+func writeCSV(cw csvRecords, v any, shape []int, first int) error {
 	switch len(shape) {
 	case 0:
-		_, err := fmt.Fprintln(w, cell(v))
-		return err
+		c, err := csvCell(v)
+		if err != nil {
+			return err
+		}
+		return cw.Write([]string{c})
 	case 1, 2:
 		rows, _ := v.([]any)
 		for _, r := range rows {
-			if len(shape) == 1 {
-				if _, err := fmt.Fprintln(w, cell(r)); err != nil {
+			cols := []any{r}
+			if len(shape) == 2 {
+				cols, _ = r.([]any)
+			}
+			rec := make([]string, len(cols))
+			for i, c := range cols {
+				var err error
+				if rec[i], err = csvCell(c); err != nil {
 					return err
 				}
-				continue
 			}
-			cols, _ := r.([]any)
-			parts := make([]string, len(cols))
-			for i, c := range cols {
-				parts[i] = cell(c)
-			}
-			if _, err := fmt.Fprintln(w, strings.Join(parts, ",")); err != nil {
+			if err := cw.Write(rec); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	idx := make([]string, 0, len(shape))
+	idx := make([]string, 0, len(shape)+1)
 	var walk func(x any, depth int) error
 	walk = func(x any, depth int) error {
 		if depth == len(shape) {
-			_, err := fmt.Fprintf(w, "%s,%s\n", strings.Join(idx, ","), cell(x))
-			return err
+			c, err := csvCell(x)
+			if err != nil {
+				return err
+			}
+			return cw.Write(append(idx, c))
 		}
 		for i, c := range x.([]any) {
 			if depth == 0 {
 				i += first
 			}
-			idx = append(idx, fmt.Sprint(i))
+			idx = append(idx, strconv.Itoa(i))
 			if err := walk(c, depth+1); err != nil {
 				return err
 			}

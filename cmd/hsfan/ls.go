@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -199,34 +200,72 @@ func (l *lister) domain(ctx context.Context, f *hdf.File) error {
 	return walk(f.RootID(), "/")
 }
 
-// typeName gives a short name for common types ("int16", "float32"), else the class.
+// typeName gives a short readable name of a type: "int16", "float32be", "vlen str (utf-8)",
+// "str[8] (ascii)", "vlen<int32>", "compound{a: int16, s: vlen str (utf-8)}", "int32[3x4]",
+// "enum<int8>", "bool", "opaque[16]", "reference"; "?" when the JSON does not parse.
 func typeName(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		var obj struct {
-			Class string `json:"class"`
-			Base  any    `json:"base"`
-		}
-		if json.Unmarshal(raw, &obj) != nil {
-			return "?"
-		}
-		if b, ok := obj.Base.(string); ok {
-			s = b
-		} else {
-			return strings.TrimPrefix(obj.Class, "H5T_")
-		}
+	t, err := h5type.Parse(raw)
+	if err != nil {
+		return "?"
 	}
+	return readableType(t)
+}
+
+func readableType(t *h5type.Type) string {
+	switch t.Class() {
+	case h5type.ClassInteger, h5type.ClassFloat:
+		return numberName(t.BaseName())
+	case h5type.ClassString:
+		cs := "ascii"
+		if t.CharSet() == h5type.CharSetUTF8 {
+			cs = "utf-8"
+		}
+		if t.IsVariable() {
+			return "vlen str (" + cs + ")"
+		}
+		return fmt.Sprintf("str[%d] (%s)", t.Length(), cs)
+	case h5type.ClassVlen:
+		return "vlen<" + readableType(t.Base()) + ">"
+	case h5type.ClassCompound:
+		fields := t.Fields()
+		parts := make([]string, len(fields))
+		for i, f := range fields {
+			parts[i] = f.Name + ": " + readableType(f.Type)
+		}
+		return "compound{" + strings.Join(parts, ", ") + "}"
+	case h5type.ClassArray:
+		d := t.Dims()
+		p := make([]string, len(d))
+		for i, n := range d {
+			p[i] = fmt.Sprint(n)
+		}
+		return readableType(t.Base()) + "[" + strings.Join(p, "x") + "]"
+	case h5type.ClassEnum:
+		if t.IsBool() {
+			return "bool"
+		}
+		return "enum<" + readableType(t.Base()) + ">"
+	case h5type.ClassOpaque:
+		return fmt.Sprintf("opaque[%d]", t.Size())
+	case h5type.ClassReference:
+		return "reference"
+	}
+	return strings.TrimPrefix(t.Class().String(), "H5T_")
+}
+
+// numberName maps HSDS's predefined names ("H5T_STD_I16LE") to numpy-like ones ("int16").
+func numberName(base string) string {
 	names := map[string]string{"I8": "int8", "I16": "int16", "I32": "int32", "I64": "int64", "U8": "uint8", "U16": "uint16",
 		"U32": "uint32", "U64": "uint64", "F16": "float16", "F32": "float32", "F64": "float64"}
 	for k, v := range names {
-		if strings.HasPrefix(s, "H5T_STD_"+k) || strings.HasPrefix(s, "H5T_IEEE_"+k) {
-			if strings.HasSuffix(s, "BE") {
-				return v + "be"
-			}
+		if base == "H5T_STD_"+k+"LE" || base == "H5T_IEEE_"+k+"LE" {
 			return v
 		}
+		if base == "H5T_STD_"+k+"BE" || base == "H5T_IEEE_"+k+"BE" {
+			return v + "be"
+		}
 	}
-	return s
+	return base
 }
 
 func shapeString(s schema.Shape) string {

@@ -28,6 +28,13 @@ does not depend on concurrency, task sizes, retries or arrival order).
 
 OP is one of count, sum, mean, min, max, var, std, histogram.
 
+--select may pair coordinate lists element by element, as numpy does: on (time, lat, lon),
+'[:,[100,200],[50,700]]' selects two (lat, lon) points per time step. The paired dimensions form
+one point axis, so --reduce must name all of them or none: --reduce lat,lon averages over the
+points, --reduce time keeps one row per point (columns lat and lon give each point's
+coordinates); --reduce lat alone is refused. Per-axis weights (coslat, 1-D datasets) apply per
+point; N-D weights over the paired dimensions are refused.
+
 Examples:
   # daily area-weighted global mean SST (a time series), the PO.DAAC method
   hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
@@ -36,6 +43,10 @@ Examples:
   # a map of the yearly maximum, and a plan without running it
   hsfan run max --domain /shared/sst/mur25.h5 --dataset /analysed_sst --reduce time --out out
   hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst --reduce lat,lon --dry-run
+
+  # the daily mean over three (lat, lon) stations
+  hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
+      --select '[:,[300,320,410],[100,900,1200]]' --reduce lat,lon --out out
 
 Flags:
 `

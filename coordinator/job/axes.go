@@ -25,6 +25,12 @@ type Axis struct {
 	// Labels are ISO dates for time coordinates.
 	Values []float64
 	Labels []string
+	// Indices are the selected dataset indices of a coordinate-list axis (nil for slices).
+	Indices []int
+	// Members are the dataset axes of a point axis (coordinate lists paired element by element
+	// into one output axis, named "a+b"); nil otherwise. The i-th position of the point axis is
+	// position i of every member.
+	Members []Axis
 }
 
 // axisNames returns the dimension names of ds: its DIMENSION_LABELS attribute (h5py's

@@ -345,3 +345,82 @@ func TestFullWeightsDataset(t *testing.T) {
 		t.Errorf("mismatched weights: %v", err)
 	}
 }
+
+// TestPairedListsReduce: a selection pairing the lat and lon lists into one point axis. Reducing
+// both gives the cos(lat)-weighted mean of the points per day (computed directly from the
+// generator); keeping both gives one row per (day, point) labelled with each point's lat and
+// lon; reducing one of the two is refused, naming the rule.
+func TestPairedListsReduce(t *testing.T) {
+	const days = 2
+	st := sstStore(t, days)
+	lats, lons := synth.SSTLats(), synth.SSTLons()
+	li := []int{100, 200, 300, 600, 600}
+	lj := []int{50, 700, 1400, 3, 3}
+	sel := "[:,[100,200,300,600,600],[50,700,1400,3,3]]"
+
+	spec := sstSpec()
+	spec.Select = sel
+	out := runJob(t, st, spec, nil)
+	for d := 0; d < days; d++ {
+		var sw, swx float64
+		for k := range li {
+			p := synth.SSTPacked(d, li[k], lj[k])
+			if p == synth.SSTFill {
+				continue
+			}
+			lat := float64(lats[li[k]])
+			w := math.Cos(lat * math.Pi / 180)
+			if math.Abs(lat) > 60 {
+				w = 0
+			}
+			sw += w
+			swx += w * (float64(p)*synth.SSTScale + synth.SSTOffset - 273.15)
+		}
+		if got, want := out.Result.Value[d], swx/sw; math.Abs(got-want) > 1e-9 {
+			t.Errorf("day %d: mean %v, direct %v", d, got, want)
+		}
+	}
+
+	spec.Reduce, spec.Weights = []string{"time"}, ""
+	p, err := Prepare(context.Background(), st, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Axes) != 2 || p.Axes[1].Name != "lat+lon" || p.Axes[1].Reduced {
+		t.Fatalf("axes %+v", p.Axes)
+	}
+	out = runJob(t, st, spec, nil)
+	tab, err := p.table(out.Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string]coordinator.Column{}
+	for _, c := range tab.Columns {
+		cols[c.Name] = c
+	}
+	lat, lon, mean := cols["lat"], cols["lon"], cols["mean"]
+	if len(lat.Float64) != len(li) || len(lon.Float64) != len(li) || len(mean.Float64) != len(li) {
+		t.Fatalf("columns %v", tab.Columns)
+	}
+	for k := range li {
+		if lat.Float64[k] != float64(lats[li[k]]) || lon.Float64[k] != float64(lons[lj[k]]) {
+			t.Errorf("row %d: lat %v lon %v, want %v %v", k, lat.Float64[k], lon.Float64[k], lats[li[k]], lons[lj[k]])
+		}
+		var s float64
+		n := 0
+		for d := 0; d < days; d++ {
+			if q := synth.SSTPacked(d, li[k], lj[k]); q != synth.SSTFill {
+				s += float64(q)*synth.SSTScale + synth.SSTOffset - 273.15
+				n++
+			}
+		}
+		if n > 0 && math.Abs(mean.Float64[k]-s/float64(n)) > 1e-9 {
+			t.Errorf("row %d: mean %v, direct %v", k, mean.Float64[k], s/float64(n))
+		}
+	}
+
+	spec.Reduce = []string{"time", "lat"}
+	if _, err := Prepare(context.Background(), st, spec); err == nil || !strings.Contains(err.Error(), "reduce all of them or none") {
+		t.Fatalf("reducing lat but not lon: err %v", err)
+	}
+}

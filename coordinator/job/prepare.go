@@ -25,6 +25,8 @@ type Prepared struct {
 	File *hdf.File
 	DS   *hdf.Dataset
 	Sel  *selection.Selection
+	// Axes are the output axes of the selection: one per dataset dimension, except that
+	// coordinate lists paired element by element share one point axis (Axis.Members).
 	Axes []Axis
 	// Red is the reduction the coordinator merges into (the same one every worker builds).
 	Red *worker.Reduction
@@ -34,7 +36,8 @@ type Prepared struct {
 	GridDims []int
 	Plan     coordinator.Plan
 
-	st store.Store
+	st       store.Store
+	dataAxes []Axis // one per dataset dimension
 }
 
 // Prepare opens the dataset, resolves axes, weights and CF decoding, and plans the tasks.
@@ -74,24 +77,30 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 		return nil, err
 	}
 	axisWeights := make([][]float64, len(names))
-	p.Axes = make([]Axis, len(names))
+	p.dataAxes = make([]Axis, len(names))
 	for i, n := range names {
-		p.Axes[i] = Axis{Name: n, Reduced: reduce[i]}
+		p.dataAxes[i] = Axis{Name: n, Reduced: reduce[i]}
+		if dim := p.Sel.Dim(i); dim.IsList() {
+			p.dataAxes[i].Indices = dim.Coords
+		}
 		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].id, ds.Dims[i], p.Sel.Dim(i))
 		if err != nil {
 			return nil, err
 		}
-		p.Axes[i].Values = vals
+		p.dataAxes[i].Values = vals
 		if cd != nil {
 			if raw, ok := cd.Attribute("units"); ok {
 				var units string
 				if json.Unmarshal(raw, &units) == nil {
-					p.Axes[i].Labels = timeLabels(units, vals)
+					p.dataAxes[i].Labels = timeLabels(units, vals)
 				}
 			}
 		}
 	}
 	if err := p.weights(ctx, axisWeights); err != nil {
+		return nil, err
+	}
+	if p.Axes, reduce, axisWeights, err = outputAxes(p.Sel, p.dataAxes, axisWeights); err != nil {
 		return nil, err
 	}
 	storeURL := spec.StoreForWorkers
@@ -143,7 +152,7 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 		return nil
 	case strings.HasPrefix(w, "coslat"):
 		limit, _ := p.Spec.cosLatLimit()
-		for i, a := range p.Axes {
+		for i, a := range p.dataAxes {
 			n := strings.ToLower(a.Name)
 			if n != "lat" && n != "latitude" {
 				continue
@@ -182,14 +191,14 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 			return fmt.Errorf("weights %s: %w", w, err)
 		}
 		label := labels[0]
-		for i, a := range p.Axes {
+		for i, a := range p.dataAxes {
 			if a.Reduced && a.Name == label && p.DS.Dims[i] == len(vals) {
 				axis = i
 			}
 		}
 	}
 	if axis < 0 {
-		for i, a := range p.Axes {
+		for i, a := range p.dataAxes {
 			if a.Reduced && p.DS.Dims[i] == len(vals) {
 				if axis >= 0 {
 					return fmt.Errorf("weights %s: length %d matches several axes; label it with DIMENSION_LABELS", w, len(vals))
@@ -246,7 +255,7 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 			break
 		}
 		found := -1
-		for i, a := range p.Axes {
+		for i, a := range p.dataAxes {
 			if a.Name == l {
 				found = i
 			}
@@ -259,7 +268,7 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 	}
 	if !byName {
 		axes = axes[:0]
-		for i, a := range p.Axes {
+		for i, a := range p.dataAxes {
 			if a.Reduced {
 				axes = append(axes, i)
 			}
@@ -269,18 +278,77 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		return nil, "", nil, fmt.Errorf("weights %s: shape %v does not match the reduced axes of %s (shape %v)", w, wd.Dims, p.Spec.Dataset, p.DS.Dims)
 	}
 	parts := make([]string, len(axes))
+	out := make([]int, len(axes)) // the output axes of the selection the weights span
 	for k, a := range axes {
 		if k > 0 && a <= axes[k-1] {
 			return nil, "", nil, fmt.Errorf("weights %s: its axes must follow the data's axis order", w)
 		}
 		if wd.Dims[k] != p.DS.Dims[a] {
-			return nil, "", nil, fmt.Errorf("weights %s: extent %d of its axis %d differs from %d of axis %s", w, wd.Dims[k], k, p.DS.Dims[a], p.Axes[a].Name)
+			return nil, "", nil, fmt.Errorf("weights %s: extent %d of its axis %d differs from %d of axis %s", w, wd.Dims[k], k, p.DS.Dims[a], p.dataAxes[a].Name)
+		}
+		if p.Sel.Paired() && p.Sel.Dim(a).IsList() {
+			return nil, "", nil, fmt.Errorf("weights %s: axis %s is one of the paired coordinate lists of select %s; N-D weights over paired lists are not supported (use 1-D weights per axis)",
+				w, p.dataAxes[a].Name, p.Sel)
 		}
 		parts[k] = dimString(p.Sel.Dim(a))
+		out[k] = p.Sel.OutAxis(a)
+		if k > 0 && out[k] <= out[k-1] {
+			return nil, "", nil, fmt.Errorf("weights %s: select %s moves its axes out of the data's order (paired lists come first); N-D weights are not supported there", w, p.Sel)
+		}
 	}
 	obj, err := json.Marshal(wd.Obj)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return obj, "[" + strings.Join(parts, ",") + "]", axes, nil
+	return obj, "[" + strings.Join(parts, ",") + "]", out, nil
+}
+
+// outputAxes maps the per-dataset-dimension axes, reduce flags and 1-D weights onto the output
+// axes of sel. Paired coordinate lists form one point axis: --reduce must name all of its
+// dimensions or none (the rule is documented in cmd/hsfan run's usage), and its weights are the
+// product of the per-point weights of its dimensions.
+func outputAxes(sel *selection.Selection, data []Axis, weights [][]float64) ([]Axis, []bool, [][]float64, error) {
+	if sel.IsScalar() {
+		return data, make([]bool, 0), weights, nil
+	}
+	rank := sel.Rank()
+	axes := make([]Axis, rank)
+	reduce := make([]bool, rank)
+	outW := make([][]float64, rank)
+	for a := 0; a < rank; a++ {
+		dims := sel.AxisDims(a)
+		if len(dims) == 1 {
+			axes[a], reduce[a], outW[a] = data[dims[0]], data[dims[0]].Reduced, weights[dims[0]]
+			continue
+		}
+		names := make([]string, len(dims))
+		var red, kept []string
+		members := make([]Axis, len(dims))
+		var w []float64
+		for j, d := range dims {
+			names[j], members[j] = data[d].Name, data[d]
+			if data[d].Reduced {
+				red = append(red, data[d].Name)
+			} else {
+				kept = append(kept, data[d].Name)
+			}
+			if weights[d] == nil {
+				continue
+			}
+			if w == nil {
+				w = append([]float64(nil), weights[d]...)
+				continue
+			}
+			for i := range w {
+				w[i] *= weights[d][i]
+			}
+		}
+		if len(red) > 0 && len(kept) > 0 {
+			return nil, nil, nil, fmt.Errorf("reduce: axes %s are coordinate lists paired into one point axis by select %s: reduce all of them or none (reduced %s, kept %s)",
+				strings.Join(names, ", "), sel, strings.Join(red, ", "), strings.Join(kept, ", "))
+		}
+		axes[a] = Axis{Name: strings.Join(names, "+"), Reduced: len(red) > 0, Members: members}
+		reduce[a], outW[a] = axes[a].Reduced, w
+	}
+	return axes, reduce, outW, nil
 }

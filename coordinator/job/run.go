@@ -174,12 +174,16 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	return out, nil
 }
 
-// plottable reports whether the result is a series along one kept axis.
+// plottable reports whether the result is a series along one kept axis (not a point axis of
+// paired coordinate lists, which has no single coordinate to plot against).
 func (p *Prepared) plottable() bool {
 	kept := 0
 	for _, a := range p.Axes {
 		if !a.Reduced {
 			kept++
+			if a.Members != nil {
+				return false
+			}
 		}
 	}
 	return kept == 1 && p.Red.Kind != ops.Histogram
@@ -187,7 +191,7 @@ func (p *Prepared) plottable() bool {
 
 func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
 	reduce := []string{}
-	for _, a := range p.Axes {
+	for _, a := range p.dataAxes {
 		if a.Reduced {
 			reduce = append(reduce, a.Name)
 		}

@@ -31,40 +31,51 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
 		"units": p.valueUnits(), "weights": p.Spec.Weights,
 	}}
-	// Cell index -> coordinate per kept axis (row-major over the kept axes).
+	// Cell index -> coordinate per kept axis (row-major over the kept axes). A kept point axis
+	// of paired coordinate lists gives one column per member: its coordinate labels or values at
+	// each point, else the dataset index.
+	ext := len(res.Shape)
+	if ext != len(kept) {
+		return coordinator.Table{}, fmt.Errorf("result has %d kept axes, want %d", ext, len(kept))
+	}
 	stride := 1
-	cols := make([]coordinator.Column, len(kept))
+	cols := make([][]coordinator.Column, len(kept))
 	for k := len(kept) - 1; k >= 0; k-- {
-		a := kept[k]
-		c := coordinator.Column{Name: a.Name}
-		switch {
-		case a.Labels != nil:
-			c.String = make([]string, rows)
-		case a.Values != nil:
-			c.Float64 = make([]float64, rows)
-		default:
-			c.Int64 = make([]int64, rows)
-		}
-		ext := len(res.Shape)
-		if ext != len(kept) {
-			return coordinator.Table{}, fmt.Errorf("result has %d kept axes, want %d", ext, len(kept))
-		}
 		n := res.Shape[k]
-		for r := 0; r < rows; r++ {
-			i := (r / bins / stride) % n
+		members := []Axis{kept[k]}
+		if kept[k].Members != nil {
+			members = kept[k].Members
+		}
+		for _, a := range members {
+			c := coordinator.Column{Name: a.Name}
 			switch {
-			case c.String != nil:
-				c.String[r] = a.Labels[i]
-			case c.Float64 != nil:
-				c.Float64[r] = a.Values[i]
+			case a.Labels != nil:
+				c.String = make([]string, rows)
+			case a.Values != nil:
+				c.Float64 = make([]float64, rows)
 			default:
-				c.Int64[r] = int64(i)
+				c.Int64 = make([]int64, rows)
 			}
+			for r := 0; r < rows; r++ {
+				i := (r / bins / stride) % n
+				switch {
+				case c.String != nil:
+					c.String[r] = a.Labels[i]
+				case c.Float64 != nil:
+					c.Float64[r] = a.Values[i]
+				case kept[k].Members != nil:
+					c.Int64[r] = int64(a.Indices[i])
+				default:
+					c.Int64[r] = int64(i)
+				}
+			}
+			cols[k] = append(cols[k], c)
 		}
 		stride *= n
-		cols[k] = c
 	}
-	t.Columns = append(t.Columns, cols...)
+	for _, c := range cols {
+		t.Columns = append(t.Columns, c...)
+	}
 	if res.Kind == ops.Histogram {
 		lo, hi, cnt := make([]float64, rows), make([]float64, rows), make([]int64, rows)
 		for r := 0; r < rows; r++ {
@@ -81,7 +92,7 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 		t.Columns = append(t.Columns, coordinator.Column{Name: res.Kind.String(), Float64: res.Value},
 			coordinator.Column{Name: "count", Int64: res.Count})
 	}
-	if len(kept) == 1 {
+	if len(kept) == 1 && kept[0].Members == nil {
 		t.Meta[coordinator.MetaPlotX] = kept[0].Name
 		t.Meta[coordinator.MetaPlotY] = res.Kind.String()
 		t.Meta["title"] = fmt.Sprintf("%s of %s over %s", res.Kind, p.Spec.Dataset, reducedNames(p.Axes))

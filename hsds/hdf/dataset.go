@@ -49,12 +49,34 @@ func (f *File) Dataset(ctx context.Context, id string) (*Dataset, error) {
 }
 
 // OpenDatasetPath resolves h5path and opens the dataset it names, following external links into
-// other domains of the same bucket.
+// other domains of the same bucket. Datasets of variable-length types fail with ErrUnsupported:
+// open those with OpenVlenDatasetPath (DatasetObjectPath tells them apart).
 func (f *File) OpenDatasetPath(ctx context.Context, h5path string) (*Dataset, error) {
-	return f.openDatasetPath(ctx, h5path, 0)
+	obj, err := f.DatasetObjectPath(ctx, h5path)
+	if err != nil {
+		return nil, err
+	}
+	return OpenDataset(f.st, f.bucket, obj)
 }
 
-func (f *File) openDatasetPath(ctx context.Context, h5path string, hops int) (*Dataset, error) {
+// OpenVlenDatasetPath resolves h5path as OpenDatasetPath does and opens the dataset, whose type
+// must have variable length.
+func (f *File) OpenVlenDatasetPath(ctx context.Context, h5path string) (*VlenDataset, error) {
+	obj, err := f.DatasetObjectPath(ctx, h5path)
+	if err != nil {
+		return nil, err
+	}
+	return OpenVlenDataset(f.st, f.bucket, obj)
+}
+
+// DatasetObjectPath resolves h5path to the stored JSON of the dataset it names, following
+// external links into other domains of the same bucket (so the result opens with this File's
+// store and bucket).
+func (f *File) DatasetObjectPath(ctx context.Context, h5path string) (*schema.Dataset, error) {
+	return f.datasetObjectPath(ctx, h5path, 0)
+}
+
+func (f *File) datasetObjectPath(ctx context.Context, h5path string, hops int) (*schema.Dataset, error) {
 	id, err := f.Resolve(ctx, h5path)
 	var ext *ExternalLinkError
 	if errors.As(err, &ext) {
@@ -65,7 +87,7 @@ func (f *File) openDatasetPath(ctx context.Context, h5path string, hops int) (*D
 		if err != nil {
 			return nil, fmt.Errorf("h5path %s: external link %s: %w", h5path, ext.Link, err)
 		}
-		return other.openDatasetPath(ctx, ext.Target(), hops+1)
+		return other.datasetObjectPath(ctx, ext.Target(), hops+1)
 	}
 	if err != nil {
 		return nil, err
@@ -73,7 +95,7 @@ func (f *File) openDatasetPath(ctx context.Context, h5path string, hops int) (*D
 	if schema.Kind(id) != schema.KindDataset {
 		return nil, fmt.Errorf("%s is not a dataset (id %s)", h5path, id)
 	}
-	return f.Dataset(ctx, id)
+	return f.DatasetObject(ctx, id)
 }
 
 // OpenDataset builds a Dataset from its stored JSON (as a worker does with the JSON the

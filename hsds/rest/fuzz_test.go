@@ -77,6 +77,11 @@ func FuzzValueBodies(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 0, 'a', 0, 0, 0, 0}, true, "VPUT")
 	f.Add([]byte(`{"value": [["a"], ["b"]]}`), false, "VPUT")
 	f.Add([]byte(`{"points": [[1, 2]]}`), false, "VPOST")
+	// paired coordinate lists in a body select
+	f.Add([]byte(`{"select": "[[0,5,5],[4,0,0]]"}`), false, "POST")
+	f.Add([]byte(`{"value": [7, 8], "select": "[[1,1],[2,2]]"}`), false, "PUT")
+	f.Add([]byte(`{"value": ["a", "b", "c"], "select": "[[5,0,1],[0,4,4]]"}`), false, "VPUT")
+	f.Add([]byte(`{"select": "[[0,1],[2,3,4]]"}`), false, "VPOST")
 	f.Fuzz(func(t *testing.T, body []byte, bin bool, method string) {
 		id := d.ID
 		if strings.HasPrefix(method, "V") {

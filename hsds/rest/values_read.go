@@ -1,10 +1,8 @@
 package rest
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -66,16 +64,7 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	}
 	shape := sel.Shape()
 	if boolParam(r, "reduce_dim") {
-		var squeezed []int
-		for _, n := range shape {
-			if n != 1 {
-				squeezed = append(squeezed, n)
-			}
-		}
-		if squeezed == nil && len(shape) > 0 {
-			squeezed = []int{1}
-		}
-		shape = squeezed
+		shape = squeeze(shape)
 	}
 	b := []byte(`{"status": 200, "value": `)
 	if b, err = typ.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
@@ -93,8 +82,8 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// streamValue writes a large binary selection page by page along its first dimension with a
-// count above 1, so memory stays bounded by streamPageBytes.
+// streamValue writes a large binary selection page by page along its first output axis with a
+// count above 1 (selection.Selection.Sub), so memory stays bounded by streamPageBytes.
 func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Dataset, sel *selection.Selection, size int64) error {
 	shape := sel.Shape()
 	pd := 0
@@ -109,7 +98,7 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 	first := true
 	for o := 0; o < shape[pd]; o += per {
 		end := min(o+per, shape[pd])
-		page, err := subSelection(sel, d.Dims, pd, o, end)
+		page, err := sel.Sub(pd, o, end)
 		if err != nil {
 			return err
 		}
@@ -134,32 +123,20 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 	return nil
 }
 
-// subSelection restricts sel along dimension pd to its output positions [from, to).
-func subSelection(sel *selection.Selection, dims []int, pd, from, to int) (*selection.Selection, error) {
-	parts := make([]string, len(dims))
-	for i := range dims {
-		dm := sel.Dim(i)
-		if dm.IsList() {
-			c := dm.Coords
-			if i == pd {
-				c = c[from:to]
-			}
-			ss := make([]string, len(c))
-			for j, v := range c {
-				ss[j] = strconv.Itoa(v)
-			}
-			parts[i] = "[" + strings.Join(ss, ",") + "]"
-			continue
-		}
-		start, stop := dm.Start, dm.Stop
-		if i == pd {
-			start = dm.Start + from*dm.Step
-			stop = dm.Start + (to-1)*dm.Step + 1
-		}
-		parts[i] = fmt.Sprintf("%d:%d:%d", start, stop, dm.Step)
-	}
-	return selection.Parse("["+strings.Join(parts, ",")+"]", dims)
-}
-
 // streamPageBytes bounds the memory of one page of a streamed binary value response.
 const streamPageBytes = 16 << 20
+
+// squeeze drops the extents of 1 from a shape of rank 2 or more, as HSDS arrayUtil.squeezeArray
+// (numpy squeeze) does for reduce_dim: all ones give a scalar; rank 0 and 1 stay as they are.
+func squeeze(shape []int) []int {
+	if len(shape) <= 1 {
+		return shape
+	}
+	out := []int{}
+	for _, n := range shape {
+		if n != 1 {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -69,16 +69,7 @@ func (s *Server) getValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	shape := sel.Shape()
 	if boolParam(r, "reduce_dim") {
-		var sq []int
-		for _, n := range shape {
-			if n != 1 {
-				sq = append(sq, n)
-			}
-		}
-		if sq == nil && len(shape) > 0 {
-			sq = []int{1}
-		}
-		shape = sq
+		shape = squeeze(shape)
 	}
 	return s.writeVlenValue(w, r, rq, vd, elems, shape, true)
 }

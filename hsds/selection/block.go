@@ -7,13 +7,14 @@ import (
 )
 
 // Pair maps one selected index of a coordinate-list dimension: its offset
-// inside the chunk and its position in the selection output.
+// inside the chunk and its position along the point axis of the output.
 type Pair struct{ Chunk, Out int }
 
-// DimBlock is the part of one chunk selected along one dimension. For a
-// slice, the selected chunk-relative indices are ChunkStart + i*Step for
-// i in [0, Count), landing at output positions OutStart + i. For a
-// coordinate list, Points gives each (chunk offset, output position).
+// DimBlock is the part of one chunk selected along one dataset dimension.
+// For a slice, the selected chunk-relative indices are ChunkStart + i*Step
+// for i in [0, Count), landing at output positions OutStart + i along the
+// dimension's output axis. For a coordinate list, Points gives each (chunk
+// offset, point-axis position).
 type DimBlock struct {
 	ChunkStart int
 	OutStart   int
@@ -23,17 +24,31 @@ type DimBlock struct {
 }
 
 // Block is the part of the selection that lies in one chunk.
+//
+// Dims has one entry per dataset dimension. When Paired is set (two or
+// more coordinate lists), the list dimensions it names are zipped, not
+// crossed: their Points have the same length and the i-th Pair of each
+// belongs to the same point (same Out), so the block holds Count points of
+// them, not the product. Use Count, Runs or Axes rather than multiplying
+// Dims.
 type Block struct {
-	Dims      []DimBlock
+	Dims []DimBlock
+	// Paired lists the zipped coordinate-list dimensions (nil for none or
+	// one list).
+	Paired    []int
 	chunkDims []int
 	outShape  []int
+	outAxis   []int
 }
 
 // Count returns the number of selected elements in the chunk.
 func (b *Block) Count() int64 {
 	n := int64(1)
-	for _, d := range b.Dims {
-		n *= int64(d.Count)
+	for d, db := range b.Dims {
+		if len(b.Paired) > 0 && db.Points != nil && d != b.Paired[0] {
+			continue // counted once, with the first paired dim
+		}
+		n *= int64(db.Count)
 	}
 	return n
 }
@@ -63,17 +78,18 @@ func (s *Selection) block(chunkIndex []int, chunkDims []int) (Block, bool, error
 			return Block{}, false, fmt.Errorf("chunk index %v out of range for extents %v and chunk dims %v", chunkIndex, s.dims, cd)
 		}
 	}
-	b := Block{Dims: make([]DimBlock, rank), chunkDims: cd, outShape: s.outShape()}
+	b := Block{Dims: make([]DimBlock, rank), chunkDims: cd, outShape: s.outShape(), outAxis: s.outAxis}
 	for d := 0; d < rank; d++ {
 		lo := chunkIndex[d] * cd[d] // < extent: no overflow
 		hi := lo + cd[d]
 		sd := s.sel[d]
 		if sd.Coords != nil {
-			pairs := s.coordsIn(d, lo, hi)
-			if len(pairs) == 0 {
+			if d != s.lists[0] {
+				continue // filled with the first list dim
+			}
+			if !s.listsIn(&b, chunkIndex, cd) {
 				return Block{}, false, nil
 			}
-			b.Dims[d] = DimBlock{Count: len(pairs), Points: pairs}
 			continue
 		}
 		n := sd.Count()
@@ -101,20 +117,91 @@ func (s *Selection) block(chunkIndex []int, chunkDims []int) (Block, bool, error
 	return b, true, nil
 }
 
-// coordsIn returns the coordinates of dim d inside [lo, hi).
-func (s *Selection) coordsIn(d, lo, hi int) []Pair {
-	coords := s.sel[d].Coords
-	var out []Pair
-	if s.sorted[d] {
+// listsIn fills the list dims of b with the points inside the chunk and
+// reports whether there are any.
+func (s *Selection) listsIn(b *Block, chunkIndex, cd []int) bool {
+	if len(s.lists) == 1 && s.sorted[s.lists[0]] {
+		d := s.lists[0]
+		lo := chunkIndex[d] * cd[d]
+		coords := s.sel[d].Coords
+		var out []Pair
 		i := sort.SearchInts(coords, lo)
-		for ; i < len(coords) && coords[i] < hi; i++ {
+		for ; i < len(coords) && coords[i] < lo+cd[d]; i++ {
 			out = append(out, Pair{Chunk: coords[i] - lo, Out: i})
 		}
-		return out
+		b.Dims[d] = DimBlock{Count: len(out), Points: out}
+		return len(out) > 0
 	}
-	for i, v := range coords {
-		if v >= lo && v < hi {
-			out = append(out, Pair{Chunk: v - lo, Out: i})
+	p := s.pointsByChunk(cd)
+	key := make([]int, len(s.lists))
+	for j, d := range s.lists {
+		key[j] = chunkIndex[d]
+	}
+	u, ok := p.find(key)
+	if !ok {
+		return false
+	}
+	pts := p.points(u)
+	for _, d := range s.lists {
+		lo := chunkIndex[d] * cd[d]
+		coords := s.sel[d].Coords
+		out := make([]Pair, len(pts))
+		for k, i := range pts {
+			out[k] = Pair{Chunk: coords[i] - lo, Out: i}
+		}
+		b.Dims[d] = DimBlock{Count: len(out), Points: out}
+	}
+	if len(s.lists) > 1 {
+		b.Paired = s.lists
+	}
+	return true
+}
+
+// AxisBlock is the part of a Block along one output axis.
+type AxisBlock struct {
+	// Dims are the dataset dimensions of the axis: one, or the paired
+	// coordinate-list dimensions of the point axis.
+	Dims []int
+	// Count is the number of selected positions along the axis.
+	Count int
+	// For a slice axis (Out nil): position i is chunk index ChunkStart +
+	// i*Step along Dims[0] and output position OutStart + i.
+	ChunkStart, Step, OutStart int
+	// For a list axis: position i is output position Out[i] and chunk
+	// index Chunk[i*len(Dims)+j] along Dims[j].
+	Out   []int
+	Chunk []int
+}
+
+// Axes returns the block per output axis, in output order.
+func (b *Block) Axes() []AxisBlock {
+	out := make([]AxisBlock, len(b.outShape))
+	for d, db := range b.Dims {
+		a := &out[b.outAxis[d]]
+		a.Dims = append(a.Dims, d)
+		if db.Points == nil {
+			a.Count, a.ChunkStart, a.Step, a.OutStart = db.Count, db.ChunkStart, db.Step, db.OutStart
+			continue
+		}
+		if a.Out == nil {
+			a.Count = db.Count
+			a.Out = make([]int, db.Count)
+			for i, p := range db.Points {
+				a.Out[i] = p.Out
+			}
+		}
+	}
+	for k := range out {
+		a := &out[k]
+		if a.Out == nil {
+			continue
+		}
+		nd := len(a.Dims)
+		a.Chunk = make([]int, a.Count*nd)
+		for j, d := range a.Dims {
+			for i, p := range b.Dims[d].Points {
+				a.Chunk[i*nd+j] = p.Chunk
+			}
 		}
 	}
 	return out
@@ -162,17 +249,22 @@ func strides(shape []int) []int64 {
 func (b *Block) full(d int) bool {
 	db := b.Dims[d]
 	return db.Points == nil && db.Step == 1 && db.ChunkStart == 0 && db.OutStart == 0 &&
-		db.Count == b.chunkDims[d] && db.Count == b.outShape[d]
+		db.Count == b.chunkDims[d] && db.Count == b.outShape[b.outAxis[d]]
 }
 
-// pos returns the chunk and output index of the i-th selected element of
-// dimension d.
-func (db *DimBlock) pos(i int) (int, int) {
-	if db.Points != nil {
-		p := db.Points[i]
-		return p.Chunk, p.Out
+// unit is one index of the odometer over the outer dimensions of a block:
+// a slice dimension, a single coordinate list, or the paired lists.
+type unit struct {
+	n              int
+	c0, cs, o0, os int64   // slice: chunk c0 + i*cs, output o0 + i*os
+	coff, ooff     []int64 // lists: per position
+}
+
+func (u *unit) at(i int) (int64, int64) {
+	if u.coff != nil {
+		return u.coff[i], u.ooff[i]
 	}
-	return db.ChunkStart + i*db.Step, db.OutStart + i
+	return u.c0 + int64(i)*u.cs, u.o0 + int64(i)*u.os
 }
 
 func (b *Block) runs(yield func(Run) bool) {
@@ -180,8 +272,11 @@ func (b *Block) runs(yield func(Run) bool) {
 	if rank == 0 {
 		return
 	}
-	cs, os := strides(b.chunkDims), strides(b.outShape)
+	cs, oas := strides(b.chunkDims), strides(b.outShape)
+	os := func(d int) int64 { return oas[b.outAxis[d]] }
 
+	// Trailing full dims are slices after every list dim: they are the
+	// trailing output axes, in order, so they merge into one run.
 	k := rank - 1
 	m := int64(1)
 	for k >= 0 && b.full(k) {
@@ -201,7 +296,7 @@ func (b *Block) runs(yield func(Run) bool) {
 	case dk.Points == nil && dk.Step == 1 && int64(dk.Count)*m > 1:
 		run.Count = int(int64(dk.Count) * m)
 		base0 = int64(dk.ChunkStart) * cs[k]
-		out0 = int64(dk.OutStart) * os[k]
+		out0 = int64(dk.OutStart) * os(k)
 		nOuter = k
 	case m > 1:
 		run.Count = int(m)
@@ -221,37 +316,68 @@ func (b *Block) runs(yield func(Run) bool) {
 			dr := &b.Dims[r]
 			run.Count = dr.Count
 			run.ChunkStride = int64(dr.Step) * cs[r]
-			run.OutStride = os[r]
+			run.OutStride = os(r)
 			base0 = int64(dr.ChunkStart) * cs[r]
-			out0 = int64(dr.OutStart) * os[r]
+			out0 = int64(dr.OutStart) * os(r)
 			runDim = r
 		}
 		nOuter = rank
 	}
 
-	// Odometer over the outer dims.
-	var outer []int
+	// Odometer over the outer dims; the paired lists are one unit, at the
+	// position of the first (every list dim is outer).
+	var unitBuf [6]unit
+	units := unitBuf[:0]
 	for d := 0; d < nOuter; d++ {
-		if d != runDim {
-			outer = append(outer, d)
+		if d == runDim {
+			continue
+		}
+		db := &b.Dims[d]
+		switch {
+		case db.Points == nil:
+			units = append(units, unit{n: db.Count, c0: int64(db.ChunkStart) * cs[d], cs: int64(db.Step) * cs[d],
+				o0: int64(db.OutStart) * os(d), os: os(d)})
+		case len(b.Paired) > 0 && d != b.Paired[0]:
+			// zipped into the first paired dim's unit
+		default:
+			u := unit{n: db.Count, coff: make([]int64, db.Count), ooff: make([]int64, db.Count)}
+			for i, p := range db.Points {
+				u.ooff[i] = int64(p.Out) * os(d)
+			}
+			dims := []int{d}
+			if len(b.Paired) > 0 {
+				dims = b.Paired
+			}
+			for _, pd := range dims {
+				for i, p := range b.Dims[pd].Points {
+					u.coff[i] += int64(p.Chunk) * cs[pd]
+				}
+			}
+			units = append(units, u)
 		}
 	}
-	idx := make([]int, len(outer))
+	var idxBuf [8]int
+	idx := idxBuf[:0]
+	if len(units) <= len(idxBuf) {
+		idx = idxBuf[:len(units)]
+	} else {
+		idx = make([]int, len(units))
+	}
 	for {
 		co, oo := base0, out0
-		for j, d := range outer {
-			c, o := b.Dims[d].pos(idx[j])
-			co += int64(c) * cs[d]
-			oo += int64(o) * os[d]
+		for j := range units {
+			c, o := units[j].at(idx[j])
+			co += c
+			oo += o
 		}
 		run.ChunkOffset, run.OutOffset = co, oo
 		if !yield(run) {
 			return
 		}
-		j := len(outer) - 1
+		j := len(units) - 1
 		for ; j >= 0; j-- {
 			idx[j]++
-			if idx[j] < b.Dims[outer[j]].Count {
+			if idx[j] < units[j].n {
 				break
 			}
 			idx[j] = 0

@@ -1,12 +1,16 @@
 package selection
 
 import (
+	"slices"
 	"testing"
 )
 
 func FuzzParse(f *testing.F) {
 	seeds := []string{"[0:100,620,1401]", "[1:3,0:8:3]", "[[0,3],1]", "[:,::2]", "", "[]",
-		"[1:2:3:4]", "[[1,2]", "[-1]", "[ 0 : 5 , [1, 2, 3] ]", "[99999999999999999999]", "[+3:]"}
+		"[1:2:3:4]", "[[1,2]", "[-1]", "[ 0 : 5 , [1, 2, 3] ]", "[99999999999999999999]", "[+3:]",
+		// paired coordinate lists (numpy broadcasting of equal-length lists)
+		"[:,[1,4,5],[2,8,6]]", "[[0,1],:,[2,3]]", "[[1,0],[3,3],[5,6]]", "[[0,1],[1]]",
+		"[1,[1,2],[4,5]]", "[[2,2,2],[0,1,2],[1,1,1]]", "[[7],3:9:2,[0]]", "[[],:,[]]", "[[1,2],[3,4,]]"}
 	for _, s := range seeds {
 		f.Add(s, uint16(10), uint16(8), uint16(3), uint8(2), uint8(3), uint8(2))
 	}
@@ -55,5 +59,17 @@ func FuzzParse(f *testing.F) {
 		}
 		chunk := []int{1 + int(c0%7), 1 + int(c1%7), 1 + int(c0/7%7)}[:len(dims)]
 		checkBrute(t, sel, dims, chunk)
+		// two pages along axis 0 concatenate to the whole
+		if n0 := shape[0]; n0 > 1 {
+			a, errA := sel.Sub(0, 0, n0/2)
+			b, errB := sel.Sub(0, n0/2, n0)
+			if errA != nil || errB != nil {
+				t.Fatalf("Sub: %v %v", errA, errB)
+			}
+			got := append(readAll(t, a, dims, chunk), readAll(t, b, dims, chunk)...)
+			if want := readAll(t, sel, dims, chunk); !slices.Equal(got, want) {
+				t.Fatalf("pages %v, whole %v", got, want)
+			}
+		}
 	})
 }

@@ -10,18 +10,23 @@ import (
 type gridKind uint8
 
 const (
-	gridRange gridKind = iota // chunks lo, lo+1, ..., lo+n-1
-	gridArith                 // chunk of the k-th element: (start + k*step) / c
-	gridList                  // explicit sorted chunk list (coordinate dims)
+	gridRange  gridKind = iota // chunks lo, lo+1, ..., lo+n-1
+	gridArith                  // chunk of the k-th element: (start + k*step) / c
+	gridPoints                 // distinct chunks of the coordinate-list points
 )
 
-// gridDim lists the chunk indices touched along one dimension, lazily.
+// gridDim lists the chunk indices touched along one grid axis, lazily. A
+// grid axis is one dataset dimension, or all coordinate-list dimensions
+// together (gridPoints), whose chunk indices are the distinct tuples of the
+// points' chunks.
 type gridDim struct {
 	kind              gridKind
 	n                 int
-	lo                int   // gridRange
-	start, step, size int   // gridArith
-	list              []int // gridList
+	dim               int // dataset dim (the first list dim for gridPoints)
+	lo                int // gridRange
+	start, step, size int // gridArith
+	pts               *pointIndex
+	lists             []int // gridPoints: the list dims
 }
 
 func (g *gridDim) at(p int) int {
@@ -31,11 +36,23 @@ func (g *gridDim) at(p int) int {
 	case gridArith:
 		return (g.start + p*g.step) / g.size
 	}
-	return g.list[p]
+	return g.pts.key(p)[0]
 }
 
-// pos returns the position of chunk index ci in the dimension's list.
-func (g *gridDim) pos(ci int) (int, bool) {
+// set writes the chunk indices of position p into dst (dataset rank).
+func (g *gridDim) set(dst []int, p int) {
+	if g.kind != gridPoints {
+		dst[g.dim] = g.at(p)
+		return
+	}
+	for j, d := range g.lists {
+		dst[d] = g.pts.key(p)[j]
+	}
+}
+
+// pos returns the position of the chunk index (dataset rank) along the axis.
+func (g *gridDim) pos(index []int) (int, bool) {
+	ci := index[g.dim]
 	switch g.kind {
 	case gridRange:
 		p := ci - g.lo
@@ -55,15 +72,24 @@ func (g *gridDim) pos(ci int) (int, bool) {
 		}
 		return k, true
 	}
-	p := sort.SearchInts(g.list, ci)
-	return p, p < len(g.list) && g.list[p] == ci
+	key := make([]int, len(g.lists))
+	for j, d := range g.lists {
+		key[j] = index[d]
+	}
+	return g.pts.find(key)
 }
 
-// Grid is the set of chunks a selection touches: per dimension the sorted
-// touched chunk indices, enumerated row-major (last dimension fastest).
-// Nothing proportional to the number of chunks is allocated.
+// Grid is the set of chunks a selection touches, enumerated lazily in
+// row-major order over its grid axes (last axis fastest). Each dataset
+// dimension is a grid axis, except that all coordinate-list dimensions
+// together form one axis, at the position of the first list dimension,
+// whose positions are the distinct chunks holding the lists' points (sorted
+// by chunk index). Without paired lists the order is row-major over chunk
+// indices. Nothing proportional to the number of chunks is allocated for
+// slices.
 type Grid struct {
 	dims      []gridDim
+	rank      int
 	chunkDims []int
 	count     int64
 	err       error
@@ -72,15 +98,15 @@ type Grid struct {
 // Grid returns the chunks touched by the selection for the given chunk
 // dims. Along a dimension, a step no larger than the chunk touches every
 // chunk between the first and last element; a larger step touches one
-// chunk per element; a coordinate list touches only its chunks. Scalar
-// selections accept nil or [1] chunk dims. Invalid chunk dims give an
-// empty grid whose Err reports the problem.
+// chunk per element; coordinate lists touch only the chunks of their
+// points. Scalar selections accept nil or [1] chunk dims. Invalid chunk
+// dims give an empty grid whose Err reports the problem.
 func (s *Selection) Grid(chunkDims []int) *Grid {
 	cd, err := s.checkChunkDims(chunkDims)
 	if err != nil {
 		return &Grid{err: err}
 	}
-	g := &Grid{dims: make([]gridDim, len(s.sel)), chunkDims: cd, count: 1}
+	g := &Grid{dims: make([]gridDim, 0, len(s.sel)), rank: len(s.sel), chunkDims: cd, count: 1}
 	if s.count == 0 {
 		g.count = 0
 	}
@@ -89,27 +115,21 @@ func (s *Selection) Grid(chunkDims []int) *Grid {
 		var gd gridDim
 		switch {
 		case sd.Coords != nil:
-			seen := make(map[int]struct{}, len(sd.Coords))
-			list := make([]int, 0, 8)
-			for _, v := range sd.Coords {
-				ci := v / c
-				if _, ok := seen[ci]; !ok {
-					seen[ci] = struct{}{}
-					list = append(list, ci)
-				}
+			if d != s.lists[0] {
+				continue // part of the points axis
 			}
-			sort.Ints(list)
-			gd = gridDim{kind: gridList, n: len(list), list: list}
+			p := s.pointsByChunk(cd)
+			gd = gridDim{kind: gridPoints, n: p.chunks(), dim: d, pts: p, lists: s.lists}
 		case sd.Count() == 0:
-			gd = gridDim{kind: gridRange}
+			gd = gridDim{kind: gridRange, dim: d}
 		case sd.Step <= c:
 			first := sd.Start / c
 			last := sd.Index(sd.Count()-1) / c
-			gd = gridDim{kind: gridRange, lo: first, n: last - first + 1}
+			gd = gridDim{kind: gridRange, dim: d, lo: first, n: last - first + 1}
 		default:
-			gd = gridDim{kind: gridArith, start: sd.Start, step: sd.Step, size: c, n: sd.Count()}
+			gd = gridDim{kind: gridArith, dim: d, start: sd.Start, step: sd.Step, size: c, n: sd.Count()}
 		}
-		g.dims[d] = gd
+		g.dims = append(g.dims, gd)
 		if g.count > 0 && gd.n > 0 && g.count <= math.MaxInt64/int64(gd.n) {
 			g.count *= int64(gd.n)
 		} else {
@@ -141,13 +161,15 @@ func (g *Grid) Err() error { return g.err }
 // Count returns the number of touched chunks.
 func (g *Grid) Count() int64 { return g.count }
 
-// Rank returns the number of dimensions of the grid.
+// Rank returns the number of grid axes: the dataset rank, less one per
+// coordinate list beyond the first.
 func (g *Grid) Rank() int { return len(g.dims) }
 
 // ChunkDims returns the chunk dims the grid was built with.
 func (g *Grid) ChunkDims() []int { return append([]int(nil), g.chunkDims...) }
 
-// Dims returns the number of touched chunks per dimension.
+// Dims returns the number of touched chunks per grid axis (see Grid); their
+// product is Count.
 func (g *Grid) Dims() []int {
 	out := make([]int, len(g.dims))
 	for i := range g.dims {
@@ -156,56 +178,79 @@ func (g *Grid) Dims() []int {
 	return out
 }
 
-// Along returns the touched chunk indices along dimension d (allocates
-// Dims()[d] ints).
+// Along returns the distinct touched chunk indices along dataset dimension
+// d, ascending (allocates).
 func (g *Grid) Along(d int) []int {
-	out := make([]int, g.dims[d].n)
-	for p := range out {
-		out[p] = g.dims[d].at(p)
+	for i := range g.dims {
+		gd := &g.dims[i]
+		if gd.kind != gridPoints {
+			if gd.dim != d {
+				continue
+			}
+			out := make([]int, gd.n)
+			for p := range out {
+				out[p] = gd.at(p)
+			}
+			return out
+		}
+		for j, ld := range gd.lists {
+			if ld != d {
+				continue
+			}
+			seen := map[int]bool{}
+			var out []int
+			for p := 0; p < gd.n; p++ {
+				if v := gd.pts.key(p)[j]; !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			}
+			sort.Ints(out)
+			return out
+		}
 	}
-	return out
+	return nil
 }
 
-// ChunkIndex returns the chunk index of the linear-th touched chunk in
-// row-major order, written into dst when it has room. It returns nil when
-// linear is out of [0, Count()).
+// ChunkIndex returns the chunk index of the linear-th touched chunk in grid
+// order, written into dst when it has room. It returns nil when linear is
+// out of [0, Count()).
 func (g *Grid) ChunkIndex(linear int64, dst []int) []int {
 	if linear < 0 || linear >= g.count {
 		return nil
 	}
-	rank := len(g.dims)
-	if cap(dst) >= rank {
-		dst = dst[:rank]
+	if cap(dst) >= g.rank {
+		dst = dst[:g.rank]
 	} else {
-		dst = make([]int, rank)
+		dst = make([]int, g.rank)
 	}
-	for d := rank - 1; d >= 0; d-- {
-		n := int64(g.dims[d].n)
-		dst[d] = g.dims[d].at(int(linear % n))
+	for a := len(g.dims) - 1; a >= 0; a-- {
+		n := int64(g.dims[a].n)
+		g.dims[a].set(dst, int(linear%n))
 		linear /= n
 	}
 	return dst
 }
 
-// Linear returns the row-major position of a chunk index in the grid, and
-// false when the chunk is not touched.
+// Linear returns the position of a chunk index in grid order, and false
+// when the chunk is not touched.
 func (g *Grid) Linear(index []int) (int64, bool) {
-	if len(index) != len(g.dims) || g.count == 0 {
+	if len(index) != g.rank || g.count == 0 {
 		return 0, false
 	}
 	var lin int64
-	for d := range g.dims {
-		p, ok := g.dims[d].pos(index[d])
+	for a := range g.dims {
+		p, ok := g.dims[a].pos(index)
 		if !ok {
 			return 0, false
 		}
-		lin = lin*int64(g.dims[d].n) + int64(p)
+		lin = lin*int64(g.dims[a].n) + int64(p)
 	}
 	return lin, true
 }
 
 // Chunks yields (linear position, chunk index) for positions [from, to) in
-// row-major order; to is clamped to Count(). The yielded slice is reused
+// grid order; to is clamped to Count(). The yielded slice is reused
 // between iterations.
 func (g *Grid) Chunks(from, to int64) iter.Seq2[int64, []int] {
 	return func(yield func(int64, []int) bool) {
@@ -218,30 +263,36 @@ func (g *Grid) Chunks(from, to int64) iter.Seq2[int64, []int] {
 		if from >= to {
 			return
 		}
-		rank := len(g.dims)
-		pos := make([]int, rank)
-		idx := make([]int, rank)
+		na := len(g.dims)
+		pos := make([]int, na)
+		idx := make([]int, g.rank)
 		rem := from
-		for d := rank - 1; d >= 0; d-- {
-			n := int64(g.dims[d].n)
-			pos[d] = int(rem % n)
+		for a := na - 1; a >= 0; a-- {
+			n := int64(g.dims[a].n)
+			pos[a] = int(rem % n)
 			rem /= n
 		}
-		for d := range g.dims {
-			idx[d] = g.dims[d].at(pos[d])
+		for a := range g.dims {
+			g.dims[a].set(idx, pos[a])
 		}
 		for lin := from; lin < to; lin++ {
 			if !yield(lin, idx) {
 				return
 			}
-			for d := rank - 1; d >= 0; d-- {
-				pos[d]++
-				if pos[d] < g.dims[d].n {
-					idx[d] = g.dims[d].at(pos[d])
+			for a := na - 1; a >= 0; a-- {
+				gd := &g.dims[a]
+				pos[a]++
+				if pos[a] == gd.n {
+					pos[a] = 0
+				}
+				if gd.kind == gridRange {
+					idx[gd.dim] = gd.lo + pos[a]
+				} else {
+					gd.set(idx, pos[a])
+				}
+				if pos[a] != 0 {
 					break
 				}
-				pos[d] = 0
-				idx[d] = g.dims[d].at(0)
 			}
 		}
 	}

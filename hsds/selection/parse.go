@@ -12,9 +12,11 @@ const maxSelectLen = 1 << 22
 // Parse parses a select string against the dataset extents dims:
 // bracketed, whitespace ignored, one comma-separated element per dimension,
 // each "start:stop[:step]" (empty start = 0, empty stop = extent, empty
-// step = 1), ":", a single index (dimension kept with count 1) or one
-// coordinate list "[i,j,k]". An empty string selects everything. For a
-// scalar dataset (no dims) "" and "[]" select the single element.
+// step = 1), ":", a single index (dimension kept with count 1) or a
+// coordinate list "[i,j,k]" (any order, repeats allowed). Several lists
+// must have one length and are paired element by element (see Selection
+// for the output shape). An empty string selects everything. For a scalar
+// dataset (no dims) "" and "[]" select the single element.
 func Parse(s string, dims []int) (*Selection, error) {
 	if err := checkDims(dims); err != nil {
 		return nil, err
@@ -51,17 +53,10 @@ func Parse(s string, dims []int) (*Selection, error) {
 		return nil, invalid("rank of selection (%d) does not match dataset rank (%d)", len(elems), len(dims))
 	}
 	sel := make([]Dim, len(dims))
-	lists := 0
 	for d, el := range elems {
 		dim, err := parseElement(d, el, dims[d])
 		if err != nil {
 			return nil, err
-		}
-		if dim.Coords != nil {
-			lists++
-			if lists > 1 {
-				return nil, invalid("only one coordinate list is supported")
-			}
 		}
 		sel[d] = dim
 	}

@@ -27,6 +27,20 @@ func TestParseValid(t *testing.T) {
 		{"[[5,1,5]]", []int{10}, []int{3}, "[[5,1,5]]"},
 		{"[\t0 :\n2 ]", []int{10}, []int{2}, "[0:2:1]"},
 		{"", []int{3, 4}, []int{3, 4}, "[0:3:1,0:4:1]"},
+		// Paired coordinate lists; shapes checked with numpy 2.x on
+		// np.arange(prod(dims)).reshape(dims)[...] (single indices as
+		// slices of one, as HSDS does).
+		{"[:,[1,4,5],[2,8,6]]", []int{2, 10, 10}, []int{2, 3}, "[0:2:1,[1,4,5],[2,8,6]]"},
+		{"[[0,1],:,[2,3]]", []int{2, 10, 10}, []int{2, 10}, "[[0,1],0:10:1,[2,3]]"},
+		{"[:,[5,1,1],[2,2,9]]", []int{2, 10, 10}, []int{2, 3}, "[0:2:1,[5,1,1],[2,2,9]]"},
+		{"[:,[1],[2]]", []int{2, 10, 10}, []int{2, 1}, "[0:2:1,[1],[2]]"},
+		{"[1,[1,2],[4,5]]", []int{2, 10, 10}, []int{1, 2}, "[1:2:1,[1,2],[4,5]]"},
+		{"[[0,1],[3,4],[5,6]]", []int{2, 10, 10}, []int{2}, "[[0,1],[3,4],[5,6]]"},
+		{"[:,[1,4,5],2:8:2]", []int{2, 10, 10}, []int{2, 3, 3}, "[0:2:1,[1,4,5],2:8:2]"},
+		{"[:,[0,1,5],:,[2,3,6]]", []int{3, 6, 5, 7}, []int{3, 3, 5}, "[0:3:1,[0,1,5],0:5:1,[2,3,6]]"},
+		{"[0:2,[0,1,5],:,[2,3,6]]", []int{3, 6, 5, 7}, []int{3, 2, 5}, "[0:2:1,[0,1,5],0:5:1,[2,3,6]]"},
+		{"[:,:,[1,4],[3,6]]", []int{3, 6, 5, 7}, []int{3, 6, 2}, "[0:3:1,0:6:1,[1,4],[3,6]]"},
+		{"[[0,2],[1,5],:,[1,4]]", []int{3, 6, 5, 7}, []int{2, 5}, "[[0,2],[1,5],0:5:1,[1,4]]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -84,7 +98,11 @@ func TestParseInvalid(t *testing.T) {
 		{"[[1,9]]", []int{8}, "out of range coordinate for dim 0, 9 not in range: 0-7"},
 		{"[[]]", []int{8}, "invalid coordinate"},
 		{"[[1,2]x]", []int{8}, "invalid coordinate list"},
-		{"[[0,1],[0,1]]", []int{8, 8}, "only one coordinate list"},
+		{"[[0,1],[0,1,2]]", []int{8, 8}, "shape mismatch: indexing arrays could not be broadcast together with shapes (2,) (3,)"},
+		{"[:,[1,4,5],[2,8]]", []int{2, 10, 10}, "shapes (3,) (2,)"},
+		{"[:,[-1,2],[3,4]]", []int{2, 10, 10}, "out of range coordinate for dim 1"},
+		{"[:,[1,10],[3,4]]", []int{2, 10, 10}, "out of range coordinate for dim 1, 10 not in range: 0-9"},
+		{"[[],:,[]]", []int{2, 10, 10}, "invalid coordinate"},
 		{"[99999999999999999999999]", []int{8}, "index value"},
 		{"[0:1]", []int{-1}, "negative extent"},
 		{"[5]", nil, "index value out of range"},

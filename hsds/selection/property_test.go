@@ -10,15 +10,24 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// randomSelect builds a random valid select string for dims.
+// randomSelect builds a random valid select string for dims: slices,
+// indices, and none, one or several coordinate lists of one length
+// (unsorted, with repeats).
 func randomSelect(r *rand.Rand, dims []int) string {
 	parts := make([]string, len(dims))
-	list := r.Intn(3) == 0
-	listDim := r.Intn(len(dims))
+	isList := make([]bool, len(dims))
+	switch r.Intn(3) {
+	case 1:
+		isList[r.Intn(len(dims))] = true
+	case 2:
+		for d := range isList {
+			isList[d] = r.Intn(2) == 0
+		}
+	}
+	n := 1 + r.Intn(5)
 	for d, ext := range dims {
 		switch {
-		case list && d == listDim:
-			n := 1 + r.Intn(4)
+		case isList[d]:
 			cs := make([]string, n)
 			for i := range cs {
 				cs[i] = fmt.Sprint(r.Intn(ext))
@@ -41,11 +50,11 @@ func randomSelect(r *rand.Rand, dims []int) string {
 func TestAgainstBruteForce(t *testing.T) {
 	r := rand.New(rand.NewSource(42))
 	for iter := 0; iter < 400; iter++ {
-		rank := 1 + r.Intn(3)
+		rank := 1 + r.Intn(4)
 		dims := make([]int, rank)
 		chunk := make([]int, rank)
 		for d := range dims {
-			dims[d] = 1 + r.Intn(12)
+			dims[d] = 1 + r.Intn(12-2*rank)
 			chunk[d] = 1 + r.Intn(6)
 		}
 		sel := randomSelect(r, dims)
@@ -59,10 +68,72 @@ func TestAgainstBruteForce(t *testing.T) {
 	}
 }
 
+// naiveSelect evaluates a selection directly from numpy's indexing rules:
+// per dataset dim the selected indices (a slice's, or a list's), lists
+// paired element by element into one axis, placed where the lists are when
+// they are adjacent and first otherwise. It returns the output shape and
+// the dataset index of every output element in C order.
+func naiveSelect(s *Selection, dims []int) ([]int, [][]int) {
+	rank := len(dims)
+	idx := make([][]int, rank)
+	var lists []int
+	for d := 0; d < rank; d++ {
+		dm := s.Dim(d)
+		if dm.Coords != nil {
+			idx[d] = dm.Coords
+			lists = append(lists, d)
+			continue
+		}
+		for i := dm.Start; i < dm.Stop; i += dm.Step {
+			idx[d] = append(idx[d], i)
+		}
+	}
+	// axes: each is a list of dataset dims
+	var axes [][]int
+	adjacent := len(lists) == 0 || lists[len(lists)-1]-lists[0] == len(lists)-1
+	if !adjacent {
+		axes = append(axes, lists)
+	}
+	for d := 0; d < rank; d++ {
+		switch {
+		case s.Dim(d).Coords == nil:
+			axes = append(axes, []int{d})
+		case adjacent && d == lists[0]:
+			axes = append(axes, lists)
+		}
+	}
+	shape := make([]int, len(axes))
+	total := 1
+	for a, ds := range axes {
+		shape[a] = len(idx[ds[0]])
+		total *= shape[a]
+	}
+	out := make([][]int, 0, total)
+	o := make([]int, len(axes))
+	for k := 0; k < total; k++ {
+		rem := k
+		for a := len(axes) - 1; a >= 0; a-- {
+			o[a] = rem % shape[a]
+			rem /= shape[a]
+		}
+		di := make([]int, rank)
+		for a, ds := range axes {
+			for _, d := range ds {
+				di[d] = idx[d][o[a]]
+			}
+		}
+		out = append(out, di)
+	}
+	return shape, out
+}
+
 func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 	t.Helper()
 	rank := len(dims)
-	shape := s.Shape()
+	shape, naive := naiveSelect(s, dims)
+	if !cmp.Equal(s.Shape(), shape) {
+		t.Fatalf("Shape %v, numpy rule gives %v", s.Shape(), shape)
+	}
 	const is = 4
 	// dataset value at index = 1 + row-major linear index
 	dsStride := strides(dims)
@@ -74,22 +145,18 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 		return uint32(v)
 	}
 	// expected output and the set of chunks holding selected elements
+	if int64(len(naive)) != s.Count() {
+		t.Fatalf("Count %d, numpy rule gives %d elements", s.Count(), len(naive))
+	}
 	want := make([]byte, s.Count()*is)
 	touched := map[string]bool{}
-	outIdx := make([]int, rank)
 	dsIdx := make([]int, rank)
-	for o := int64(0); o < s.Count(); o++ {
-		rem := o
-		for d := rank - 1; d >= 0; d-- {
-			outIdx[d] = int(rem % int64(shape[d]))
-			rem /= int64(shape[d])
-		}
+	for o, di := range naive {
 		ci := make([]int, rank)
-		for d := range dsIdx {
-			dsIdx[d] = s.Dim(d).Index(outIdx[d])
-			ci[d] = dsIdx[d] / chunk[d]
+		for d := range di {
+			ci[d] = di[d] / chunk[d]
 		}
-		binary.LittleEndian.PutUint32(want[o*is:], value(dsIdx))
+		binary.LittleEndian.PutUint32(want[o*is:], value(di))
 		touched[fmt.Sprint(ci)] = true
 	}
 	g := s.Grid(chunk)
@@ -98,6 +165,9 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 	}
 	if g.Count() < int64(len(touched)) {
 		t.Fatalf("grid has %d chunks, %d touched", g.Count(), len(touched))
+	}
+	if s.Paired() && g.Count() != int64(len(touched)) {
+		t.Fatalf("grid of paired lists has %d chunks, %d touched", g.Count(), len(touched))
 	}
 	got := make([]byte, len(want))
 	written := make([]int, s.Count())
@@ -121,6 +191,17 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 			continue
 		}
 		blockTotal += b.Count()
+		axes := b.Axes()
+		na := int64(1)
+		for k, a := range axes {
+			if s.AxisDims(k) == nil || !cmp.Equal(a.Dims, s.AxisDims(k)) {
+				t.Fatalf("chunk %v: axis %d dims %v, selection says %v", ci, k, a.Dims, s.AxisDims(k))
+			}
+			na *= int64(a.Count)
+		}
+		if na != b.Count() {
+			t.Fatalf("chunk %v: axes hold %d elements, block %d", ci, na, b.Count())
+		}
 		// fill the chunk from the dataset (outside the extents: garbage)
 		for e := 0; e < chunkElems; e++ {
 			rem := e

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ErrInvalid is matched (errors.Is) by every selection error.
@@ -55,12 +56,32 @@ func (d Dim) Index(i int) int {
 
 // Selection is a validated selection over a dataset's extents. It is
 // immutable and safe for concurrent use.
+//
+// Several coordinate lists are paired element by element, as numpy (and
+// HSDS 0.9.4 chunk_sn/chunkUtil) index with several integer arrays: the
+// lists must have one length N and together select N points, which form one
+// output axis (the point axis). The output shape follows numpy: when the
+// list dimensions are adjacent, the point axis takes their place; when a
+// slice separates them, the point axis comes first. A single index keeps its
+// dimension (it is a slice of one, as in HSDS), so it never moves the point
+// axis. Example: "[:,[1,4,5],[2,8,6]]" on (2,10,10) has shape (2,3);
+// "[[0,1],:,[2,3]]" on (2,10,10) has shape (2,10); "[:,[0,1],:,[2,3]]" on
+// (3,6,5,7) has shape (2,3,5).
 type Selection struct {
 	dims   []int // dataset extents; [1] for scalar datasets
 	sel    []Dim
 	sorted []bool // per coordinate dim: coordinates strictly increasing
 	scalar bool
 	count  int64
+
+	lists     []int // dataset dims holding coordinate lists, ascending
+	npts      int   // common length of the lists (0 without lists)
+	pointAxis int   // output axis of the lists; -1 without lists
+	outAxis   []int // per dataset dim: its output axis
+	shape     []int // output shape ([1] internally for scalars)
+
+	pmu  sync.Mutex
+	pidx *pointIndex // cached by chunk dims (see pointsByChunk)
 }
 
 // All selects the whole dataspace. A zero extent gives an empty selection
@@ -91,12 +112,30 @@ func scalarSelection() *Selection {
 }
 
 // finish computes the derived fields; it reports false on count overflow.
+// The coordinate lists must already have one length (checkLists).
 func (s *Selection) finish() bool {
 	s.sorted = make([]bool, len(s.sel))
+	s.lists = s.lists[:0]
+	for i, d := range s.sel {
+		if d.Coords == nil {
+			continue
+		}
+		s.lists = append(s.lists, i)
+		s.npts = len(d.Coords)
+		inc := true
+		for j := 1; j < len(d.Coords); j++ {
+			if d.Coords[j] <= d.Coords[j-1] {
+				inc = false
+				break
+			}
+		}
+		s.sorted[i] = inc
+	}
+	s.layout()
 	n := int64(1)
 	overflow := false
-	for i, d := range s.sel {
-		c := int64(d.Count())
+	for _, e := range s.shape {
+		c := int64(e)
 		if c == 0 {
 			n = 0
 		} else if n > math.MaxInt64/c {
@@ -104,19 +143,66 @@ func (s *Selection) finish() bool {
 		} else {
 			n *= c
 		}
-		if d.Coords != nil {
-			inc := true
-			for j := 1; j < len(d.Coords); j++ {
-				if d.Coords[j] <= d.Coords[j-1] {
-					inc = false
-					break
-				}
-			}
-			s.sorted[i] = inc
-		}
 	}
 	s.count = n
 	return !overflow
+}
+
+// layout places the dimensions on output axes (numpy's rule for advanced
+// indexing, see Selection).
+func (s *Selection) layout() {
+	rank := len(s.sel)
+	s.outAxis = make([]int, rank)
+	s.pointAxis = -1
+	nl := len(s.lists)
+	if nl <= 1 {
+		s.shape = make([]int, rank)
+		for d := range s.sel {
+			s.outAxis[d] = d
+			s.shape[d] = s.sel[d].Count()
+		}
+		if nl == 1 {
+			s.pointAxis = s.lists[0]
+		}
+		return
+	}
+	s.shape = make([]int, 0, rank-nl+1)
+	first, last := s.lists[0], s.lists[nl-1]
+	adjacent := last-first == nl-1
+	if !adjacent {
+		s.pointAxis = 0
+		s.shape = append(s.shape, s.npts)
+	}
+	for d, dm := range s.sel {
+		switch {
+		case dm.Coords == nil:
+			s.outAxis[d] = len(s.shape)
+			s.shape = append(s.shape, dm.Count())
+		case d == first && adjacent:
+			s.pointAxis = len(s.shape)
+			s.outAxis[d] = s.pointAxis
+			s.shape = append(s.shape, s.npts)
+		default:
+			s.outAxis[d] = s.pointAxis
+		}
+	}
+}
+
+// checkLists verifies that the coordinate lists of sel have one length, as
+// numpy broadcasting requires (HSDS dsetUtil.getSelectionShape gives the
+// same message).
+func checkLists(sel []Dim) error {
+	n := -1
+	for _, d := range sel {
+		if d.Coords == nil {
+			continue
+		}
+		if n >= 0 && len(d.Coords) != n {
+			return invalid("shape mismatch: indexing arrays could not be broadcast together with shapes (%d,) (%d,)", n, len(d.Coords))
+		}
+		n = len(d.Coords)
+	}
+	return nil
 }
 
 // FromStartStopStep builds a selection from per-dimension start, stop and
@@ -160,6 +246,9 @@ func FromStartStopStep(start, stop, step []int, dims []int) (*Selection, error) 
 }
 
 func newSelection(dims []int, sel []Dim) (*Selection, error) {
+	if err := checkLists(sel); err != nil {
+		return nil, err
+	}
 	s := &Selection{dims: append([]int(nil), dims...), sel: sel}
 	if !s.finish() {
 		return nil, invalid("selection has more than 2^63 elements")
@@ -211,35 +300,68 @@ func Points(points [][]int, dims []int) error {
 	return nil
 }
 
-// Rank returns the rank of the selection's output (0 for scalar).
+// Rank returns the rank of the selection's output (0 for scalar): the
+// dataset rank, less one per coordinate list beyond the first.
 func (s *Selection) Rank() int {
 	if s.scalar {
 		return 0
 	}
-	return len(s.sel)
+	return len(s.shape)
 }
 
 // IsScalar reports whether this is the selection of a scalar dataset.
 func (s *Selection) IsScalar() bool { return s.scalar }
 
-// Shape returns the output shape: the count per dimension (a single index
-// keeps its dimension with count 1). Scalar selections have shape [].
+// Shape returns the output shape: the count per output axis (a single
+// index keeps its dimension with count 1; paired coordinate lists share one
+// point axis, see Selection). Scalar selections have shape [].
 func (s *Selection) Shape() []int {
 	if s.scalar {
 		return []int{}
 	}
-	out := make([]int, len(s.sel))
-	for i, d := range s.sel {
-		out[i] = d.Count()
-	}
-	return out
+	return append([]int(nil), s.shape...)
 }
 
-// outShape is Shape with the internal rank-1 form for scalars.
-func (s *Selection) outShape() []int {
-	out := make([]int, len(s.sel))
-	for i, d := range s.sel {
-		out[i] = d.Count()
+// outShape is Shape with the internal rank-1 form for scalars (not a copy).
+func (s *Selection) outShape() []int { return s.shape }
+
+// ListDims returns the dataset dimensions that hold coordinate lists, in
+// ascending order (nil without lists).
+func (s *Selection) ListDims() []int {
+	if len(s.lists) == 0 {
+		return nil
+	}
+	return append([]int(nil), s.lists...)
+}
+
+// Paired reports whether the selection pairs two or more coordinate lists
+// (its output rank is then below the dataset rank).
+func (s *Selection) Paired() bool { return len(s.lists) > 1 }
+
+// PointAxis returns the output axis of the coordinate lists, -1 without.
+func (s *Selection) PointAxis() int { return s.pointAxis }
+
+// OutAxis returns the output axis of dataset dimension d (-1 when d is out
+// of range or the selection is scalar). Paired lists share one axis.
+func (s *Selection) OutAxis(d int) int {
+	if s.scalar || d < 0 || d >= len(s.outAxis) {
+		return -1
+	}
+	return s.outAxis[d]
+}
+
+// AxisDims returns the dataset dimensions of output axis a: one for a slice
+// or a single list, all list dimensions for the point axis of paired lists;
+// nil when a is out of range.
+func (s *Selection) AxisDims(a int) []int {
+	if s.scalar || a < 0 || a >= len(s.shape) {
+		return nil
+	}
+	var out []int
+	for d, oa := range s.outAxis {
+		if oa == a {
+			out = append(out, d)
+		}
 	}
 	return out
 }
@@ -256,9 +378,10 @@ func (s *Selection) Extents() []int {
 	return append([]int(nil), s.dims...)
 }
 
-// Dim returns the selection along dimension i (for scalar selections,
-// dimension 0 is the internal [0:1:1]); the zero Dim when i is out of
-// range. Coords must not be modified.
+// Dim returns the selection along dataset dimension i (for scalar
+// selections, dimension 0 is the internal [0:1:1]); the zero Dim when i is
+// out of range. Coords must not be modified. Count and Index of a list
+// dimension are along the point axis.
 func (s *Selection) Dim(i int) Dim {
 	if i < 0 || i >= len(s.sel) {
 		return Dim{}
