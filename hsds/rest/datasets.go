@@ -194,6 +194,7 @@ func applyCreationProperties(spec *hdf.DatasetSpec, cp, extra map[string]json.Ra
 					}
 				}
 				spec.ChunkDims = dims
+				extra[k] = v // kept as sent, as HSDS does; the effective chunks are in layout
 			case l.Class == schema.LayoutContiguous || l.Class == schema.LayoutChunked || l.Class == schema.LayoutCompact:
 				if l.Class != schema.LayoutChunked {
 					extra[k] = v // kept as sent; data stays chunked
