@@ -137,3 +137,51 @@ func TestConformanceDatasets(t *testing.T) {
 		t.Errorf("attribute value %v, want [\"\", \"a\"]", m["value"])
 	}
 }
+
+func TestConformanceDomainObjectsAndHrefs(t *testing.T) {
+	e := newEnv(t, backends(t)["mem"](t))
+	dom, root := e.createDomain("conf-objs.h5")
+	e.mustStatus(201, e.do("POST", "/datasets", dom, nil, `{"type": "H5T_STD_I16LE", "shape": [3, 40, 50], "link": {"id": "`+root+`", "name": "d"}}`, "test_user1"))
+	m := e.mustStatus(200, e.do("GET", "/", dom, q("getobjs", "T"), nil, "test_user1")).json(t)
+	// The parent href names the parent with its bucket (domainUtil.getParentDomain), and that
+	// form opens the folder.
+	_, paths := rels(t, m)
+	if p := paths["parent"]; p != "/?"+testBucket+"/home/test_user1" {
+		t.Errorf("parent href %s, want /?%s/home/test_user1", p, testBucket)
+	}
+	e.mustStatus(200, e.do("GET", "/", testBucket+"/home/test_user1", nil, nil, "test_user1"))
+	// domain_objs hold the data nodes' JSON: no domain, bucket or hrefs; groups with links,
+	// datasets with layout.
+	objs := m["domain_objs"].(map[string]any)
+	if len(objs) != 2 {
+		t.Fatalf("domain_objs has %d objects, want 2", len(objs))
+	}
+	for id, o := range objs {
+		om := o.(map[string]any)
+		for _, k := range []string{"domain", "bucket", "hrefs"} {
+			if _, ok := om[k]; ok {
+				t.Errorf("domain_objs[%s] has %q", id, k)
+			}
+		}
+		if _, ok := om["links"]; strings.HasPrefix(id, "g-") && !ok {
+			t.Errorf("group %s without links", id)
+		}
+		if _, ok := om["layout"]; strings.HasPrefix(id, "d-") && !ok {
+			t.Errorf("dataset %s without layout", id)
+		}
+	}
+	// The preview href of a dataset of more than 100 elements selects at most ~100 of its last
+	// two dimensions after the domain (dsetUtil.getPreviewQuery).
+	for id := range objs {
+		if !strings.HasPrefix(id, "d-") {
+			continue
+		}
+		m := e.mustStatus(200, e.do("GET", "/datasets/"+id, dom, nil, nil, "test_user1")).json(t)
+		for _, h := range m["hrefs"].([]any) {
+			o := h.(map[string]any)
+			if o["rel"] == "preview" && !strings.HasSuffix(o["href"].(string), "&select=[0:1,0:40,0:2]") {
+				t.Errorf("preview href %s, want ...?domain=...&select=[0:1,0:40,0:2]", o["href"])
+			}
+		}
+	}
+}

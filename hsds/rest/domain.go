@@ -71,7 +71,8 @@ func (s *Server) domainHrefs(r *http.Request, f *hdf.File, dom string) []*jobj {
 	}
 	h = append(h, s.href(r, "acls", "/acls", dom))
 	if p := schema.ParentDomain(f.Path()); p != "" {
-		h = append(h, s.href(r, "parent", "/", p))
+		// HSDS names the parent with its bucket (domainUtil.getParentDomain of "bucket/path").
+		h = append(h, s.href(r, "parent", "/", f.Bucket()+p))
 	}
 	return h
 }
@@ -124,7 +125,7 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 		if getobjs && !truncated && len(all) <= 500 {
 			objs := &jobj{}
 			for _, id := range all {
-				oj, err := s.objectJSON(r, f, id, rq.dom, true, boolParam(r, "include_attrs"))
+				oj, err := s.storedObjectJSON(r, f, id, boolParam(r, "include_attrs"))
 				if err != nil {
 					return err
 				}
