@@ -31,6 +31,22 @@ var known = []knownCase{
 		waitsFor: "branch nanjson",
 	},
 	{
+		pattern: `^TestRESTSameAnswers/(fillnan/(post_dataset|get_dataset|get_value_json|get_value_bin)|groups/(put_attr_nan|get_attr_nan)|` +
+			`[^/]+/[^/]+/[^/]+/[^/]+/(put_value_json_nan|get_value_bin_after_nan))$`,
+		reason:   `NaN in REST request bodies (values, attributes, fillValue): HSDS accepts Python's NaN token, hsfan serve answers 400 "invalid JSON body: invalid character 'N'"`,
+		waitsFor: "branch nanjson",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/.*/get_value_(bin|json)_coords2$`,
+		reason:   `several coordinate lists in one selection: hsfan serve answers 400 "only one coordinate list is supported" where HSDS zips them as numpy does`,
+		waitsFor: "branch vlensel",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/domains/get_domain_verbose$`,
+		reason:   "REST conformance issue: GET /?verbose=1 lacks HSDS's domain summary (total_size, allocated_bytes, metadata_bytes, linked_bytes, num_chunks, num_linked_chunks, md5_sum, scan_info from its asynchronous scan, hsds-format.md 1.11)",
+		waitsFor: "a later issue (domain scan summary)",
+	},
+	{
 		pattern:  `^TestHSDSWritesHsfanReads/.*/coords2$`,
 		reason:   `several coordinate lists in one selection (zipped as numpy and HSDS do): hsfan's selection parser refuses them ("only one coordinate list is supported")`,
 		waitsFor: "branch vlensel",
@@ -46,6 +62,21 @@ var hsdsBugs = []knownCase{
 		reason: "HSDS 0.9.4 answers zeros for the strided selection [1:2:3,1:3:3,1:4:3,1:5:3] of a [2,3,4,5] dataset " +
 			"with chunks [1,2,3,2] (elements [1,1,1,1] and [1,1,1,4]), also after rewriting the same values through HSDS " +
 			"itself; the same elements read right one at a time and in other selections",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/domains/get_acl_after_put$`,
+		reason:   `HSDS stores the domain its service node adds to a PUT /acls/{user} body inside that user's ACL (domain_dn.py PUT_ACL copies every body key), so GET /acls/{user} then has a "domain" member; hsfan keeps ACLs to the six flags`,
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/(vstr|cmpdvlen)/[^/]+/[^/]+/[^/]+/error_put_wrong_size$`,
+		reason:   "HSDS answers 500 to a binary variable-length PUT whose last element is cut short; hsfan answers 400 naming the element (the project's rule for bad input)",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/bool/[^/]+/[^/]+/[^/]+/error_put_wrong_type$`,
+		reason:   `HSDS writes the JSON string "not a number" into a bool dataset as true (numpy's bool("...")); hsfan answers 400 (a string is not a boolean)`,
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
 	},
 }

@@ -159,6 +159,9 @@ func setup() (stop func(), err error) {
 	env.hsdsURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 	env.hsds = newClient(env.hsdsURL, "test_user1", "test", hsdsConcurrency)
 	env.hsds.retry = true
+	if err := warmUp(env.hsds); err != nil {
+		return stop, fmt.Errorf("%v\n%s", err, peerLogTail(root))
+	}
 
 	ctx := context.Background()
 	st, err := store.Open(ctx, "file://"+root, store.Options{})
@@ -280,6 +283,27 @@ func startPeer(peers, root string, port int) error {
 		return fmt.Errorf("start HSDS (%s start %s %d): %v\n%s\n%s", script, root, port, err, out, peerLogTail(root))
 	}
 	return nil
+}
+
+// warmUp waits until HSDS creates a domain: /about says READY before its data nodes answer
+// (the first PUT domains of a fresh peer have been seen to fail with 500).
+func warmUp(c *client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var last string
+	for ctx.Err() == nil {
+		resp, err := c.do(ctx, request{method: "PUT", path: "/", query: dq(home + "/warmup.h5")})
+		if err == nil && (resp.status == 201 || resp.status == 409) {
+			return nil
+		}
+		if err != nil {
+			last = err.Error()
+		} else {
+			last = resp.String()
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("HSDS did not create a domain within 90 s: %s", last)
 }
 
 // stopPeer runs `hsds-peer.sh stop ROOT` (it kills the process group it started).

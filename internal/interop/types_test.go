@@ -35,11 +35,11 @@ type dtype struct {
 	signed bool
 	be     bool
 	utf8   bool
-	fields []field   // compound
-	base   *dtype    // enum and array base
-	enum   [][2]any  // enum members: name, value
-	dims   []int     // array dims
-	asName bool      // send the predefined name string instead of the type object
+	fields []field  // compound
+	base   *dtype   // enum and array base
+	enum   [][2]any // enum members: name, value
+	dims   []int    // array dims
+	asName bool     // send the predefined name string instead of the type object
 }
 
 type field struct {
@@ -321,7 +321,7 @@ func (d *dtype) intValue(i int, h uint64) ([]byte, any) {
 	bits := 8 * d.size
 	var edges []uint64
 	if d.signed {
-		lo := uint64(1) << (bits - 1)                     // bit pattern of the minimum
+		lo := uint64(1) << (bits - 1)                                  // bit pattern of the minimum
 		edges = []uint64{lo, lo - 1, 0, ^uint64(0), 1, lo + 1, lo - 2} // min, max, 0, -1, 1, min+1, max-1
 	} else {
 		mx := ^uint64(0) >> (64 - bits)
