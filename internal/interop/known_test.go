@@ -26,6 +26,18 @@ var known = []knownCase{
 		waitsFor: "branch codec",
 	},
 	{
+		pattern: `^(TestSSTReference/int16-gzip\+shuffle/(hsfan_get|mean)|TestGenServedByHSDS/(sst/analysed_sst|` +
+			`cube-(gzip|zstd|lz4|lz4hc|blosclz|snappy)-[a-z0-9]+-shuffle/data))$`,
+		reason: "blosc shuffle semantics (as above), on the reference case: hsfan get and the daily means of HSDS-written gzip+shuffle SST are silently wrong (0.6-4% off), " +
+			"and HSDS hands out garbage for what hsfan gen writes with shuffle and a compressor (gen sst always does)",
+		waitsFor: "branch codec",
+	},
+	{
+		pattern:  `^TestSSTReference/float32-nan/(hsfan_get|mean)$`,
+		reason:   `NaN fill value and _FillValue attribute stored by HSDS as Python's NaN token: hsfan get and job.Prepare fail ("invalid character 'N'")`,
+		waitsFor: "branch nanjson",
+	},
+	{
 		pattern:  `^Test(HSDSWritesHsfanReads|HsfanWritesHSDSReads)/f(16|32|64)(le|be)/[^/]+/[^/]+/fillnan(/|$)`,
 		reason:   `NaN fill value: HSDS stores fillValue NaN as Python's NaN token, which hsfan cannot parse ("invalid character 'N'") nor write`,
 		waitsFor: "branch nanjson",

@@ -334,8 +334,8 @@ func peerLogTail(root string) string {
 
 // hsfanBinary builds the hsfan CLI once per run (cmd/hsfan is package main, so its code runs
 // through the binary, exactly as users run it).
-func hsfanBinary(t *testing.T) string {
-	t.Helper()
+func hsfanBinary(ck checker) string {
+	ck.Helper()
 	env.binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "hsfan-interop-bin-")
 		if err != nil {
@@ -356,7 +356,7 @@ func hsfanBinary(t *testing.T) string {
 		env.bin = bin
 	})
 	if env.binErr != nil {
-		t.Fatal(env.binErr)
+		ck.Fatalf("%v", env.binErr)
 	}
 	return env.bin
 }
