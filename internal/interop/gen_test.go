@@ -14,13 +14,15 @@ import (
 // TestGenServedByHSDS: what `hsfan gen` writes (the CLI binary: a few days of sst, and cubes of
 // every compressor with and without --shuffle), the real HSDS serves with the bytes `hsfan get`
 // gives, dataset by dataset.
-func TestGenServedByHSDS(t *testing.T) {
-	need(t)
-	type genCase struct {
-		name     string
-		args     []string
-		datasets []string
-	}
+// genCase is one `hsfan gen` run and the datasets it writes.
+type genCase struct {
+	name     string
+	args     []string
+	datasets []string
+}
+
+// genCases: a few days of sst, and a cube of every compressor with and without --shuffle.
+func genCases() []genCase {
 	cases := []genCase{{name: "sst", args: []string{"sst", "--days", "2", "--start", "2022-06-01"},
 		datasets: []string{"analysed_sst", "lat", "lon", "time"}}}
 	types := []string{"int16", "int32", "float32", "float64"}
@@ -36,7 +38,12 @@ func TestGenServedByHSDS(t *testing.T) {
 			cases = append(cases, genCase{name: name, args: args, datasets: []string{"data"}})
 		}
 	}
-	for _, c := range cases {
+	return cases
+}
+
+func TestGenServedByHSDS(t *testing.T) {
+	need(t)
+	for _, c := range genCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()

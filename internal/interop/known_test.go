@@ -1,6 +1,9 @@
 package interop
 
-import "regexp"
+import (
+	"regexp"
+	"testing"
+)
 
 // knownCase is a set of cases (a regexp over the full test name, TestX/sub/sub) that fail for a
 // reason written down here. Matching cases are reported as skipped with the reason and their
@@ -111,4 +114,58 @@ func knownFailure(name string) (knownCase, bool) {
 		}
 	}
 	return knownCase{}, false
+}
+
+// caseNames lists the names of every case and setup of the suite, as the tests name them.
+func caseNames() []string {
+	var names []string
+	for _, c := range covering() {
+		dims, _ := c.shape.shapeFor(c.t.itemSize())
+		sels := []sel{selAll(dims)}
+		if c.sels {
+			sels = selections(dims)
+		}
+		for _, top := range []string{"TestHSDSWritesHsfanReads/", "TestHsfanWritesHSDSReads/"} {
+			names = append(names, top+c.name())
+			for _, s := range sels {
+				names = append(names, top+c.name()+"/"+s.name)
+			}
+		}
+		names = append(names, "TestHsfanWritesHSDSReads/"+c.name()+"/json")
+	}
+	for _, sc := range scenarios() {
+		for _, st := range sc.steps {
+			names = append(names, "TestRESTSameAnswers/"+sc.name+"/"+st.name)
+		}
+	}
+	for _, v := range sstVariants() {
+		for _, c := range sstChecks {
+			names = append(names, "TestSSTReference/"+v.name+"/"+c)
+		}
+	}
+	for _, g := range genCases() {
+		for _, d := range g.datasets {
+			names = append(names, "TestGenServedByHSDS/"+g.name+"/"+d)
+		}
+	}
+	return names
+}
+
+// TestKnownEntriesMatchCases: every entry of both tables names cases that exist (a pattern
+// that matches nothing is stale or mistyped).
+func TestKnownEntriesMatchCases(t *testing.T) {
+	names := caseNames()
+	for _, tab := range [][]knownCase{known, hsdsBugs} {
+		for _, k := range tab {
+			n := 0
+			for _, name := range names {
+				if k.re.MatchString(name) {
+					n++
+				}
+			}
+			if n == 0 {
+				t.Errorf("entry %q matches no case of the suite", k.pattern)
+			}
+		}
+	}
 }

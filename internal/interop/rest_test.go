@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -293,6 +294,7 @@ func valueScenario(c matrixCase) scenario {
 		steps = append(steps,
 			step{name: "post_points_json", method: "POST", path: ds + "/value", body: map[string]any{"points": pts}},
 			step{name: "post_points_bin", method: "POST", path: ds + "/value", body: map[string]any{"points": pts}, accept: true},
+			step{name: "post_points_binary_body", method: "POST", path: ds + "/value", body: pointsBinary(pts), binary: true, accept: true},
 			step{name: "post_select_json", method: "POST", path: ds + "/value", body: map[string]any{"select": selections(dims)[1].text}},
 		)
 		bad := badSelections(dims)
@@ -391,6 +393,22 @@ func points(dims []int) []any {
 		}
 	}
 	return pts
+}
+
+// pointsBinary is the binary form of a POST value body: each coordinate a uint64 little endian,
+// rank per point (hsds-format.md 2.6).
+func pointsBinary(pts []any) []byte {
+	var b []byte
+	for _, p := range pts {
+		coords, ok := p.([]any)
+		if !ok {
+			coords = []any{p}
+		}
+		for _, c := range coords {
+			b = binary.LittleEndian.AppendUint64(b, uint64(c.(int)))
+		}
+	}
+	return b
 }
 
 // badSelections are invalid selections of a dataset of shape dims (name, text).

@@ -38,13 +38,21 @@ type sstVariant struct {
 	filters []string // the filters h5py users give it
 }
 
-func TestSSTReference(t *testing.T) {
-	need(t)
-	for _, v := range []sstVariant{
+// sstVariants: the reference case, the same without shuffle, and float32 with NaN fill.
+func sstVariants() []sstVariant {
+	return []sstVariant{
 		{name: "int16-gzip+shuffle", filters: []string{"shuffle", "gzip"}}, // the reference case
 		{name: "int16-gzip", filters: []string{"gzip"}},
 		{name: "float32-nan", float32: true, filters: []string{"gzip"}},
-	} {
+	}
+}
+
+// sstChecks are the subtests of each variant.
+var sstChecks = []string{"hsfan_get", "mean"}
+
+func TestSSTReference(t *testing.T) {
+	need(t)
+	for _, v := range sstVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -52,10 +60,10 @@ func TestSSTReference(t *testing.T) {
 			if !runSetup(t, func(ck checker) { w = writeSST(ctx, ck, v) }) {
 				return
 			}
-			t.Run("hsfan_get", func(t *testing.T) {
+			t.Run(sstChecks[0], func(t *testing.T) {
 				runCase(t, func(ck checker) { sstGetCheck(ctx, ck, w) })
 			})
-			t.Run("mean", func(t *testing.T) {
+			t.Run(sstChecks[1], func(t *testing.T) {
 				runCase(t, func(ck checker) { sstMeanCheck(ctx, ck, t, w) })
 			})
 		})
