@@ -9,8 +9,10 @@ DATA ?= $(CURDIR)/data
 OUT ?= $(CURDIR)/out
 DAYS ?= 365
 TEST_TIMEOUT ?= 25m
+comma := ,
+space := $(subst ,, )
 
-.PHONY: all build worker cross tools test test-short lint fmt vet run bench clean image push deploy invoke
+.PHONY: all build worker cross tools pydeps test test-short integ integ-hsds lint fmt vet run bench clean image push deploy invoke
 
 # Deployment (AWS CLI and Docker; see README "Deploying the worker to AWS Lambda").
 AWS_REGION ?= us-east-1
@@ -45,22 +47,37 @@ tools: $(BIN)/versitygw pydeps ## install what the tests need (pinned)
 $(BIN)/versitygw:
 	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
-# The C blosc library (numcodecs) for the reference-frame checks, h5py for HDF5 reference files, and
-# the Debian packages the real HSDS 0.9.4 peer (../shared/peers) runs on for the side-by-side tests.
-PYDEBS := python3-numcodecs python3-numpy python3-h5py python3-aiohttp python3-aiohttp-cors python3-aiofiles \
-  python3-psutil python3-simplejson python3-yaml python3-importlib-resources python3-tz python3-requests \
-  python3-requests-unixsocket python3-botocore python3-packaging python3-urllib3
-PYMODS := numcodecs numpy h5py aiohttp aiohttp_cors aiofiles psutil simplejson yaml requests botocore
+# The real HSDS 0.9.4 for the side-by-side tests (internal/testutil/hsdspeer, internal/interop) and
+# HSDS's integration suite: ../shared/peers next to the repository, else (in a linked git worktree)
+# next to the main checkout.
+GIT_MAIN := $(patsubst %/.git,%,$(shell git rev-parse --path-format=absolute --git-common-dir 2>/dev/null))
+PEERS ?= $(patsubst %/hsds-peer.sh,%,$(firstword $(wildcard $(CURDIR)/../shared/peers/hsds-peer.sh \
+  $(if $(GIT_MAIN),$(GIT_MAIN)/../shared/peers/hsds-peer.sh)) $(CURDIR)/../shared/peers/hsds-peer.sh))
+# Debian packages: the peer's (../shared/peers/README.md), and h5py for HDF5 reference files; and
+# the Python modules they provide.
+PEER_DEBS := python3-aiohttp python3-aiohttp-cors python3-aiofiles python3-numcodecs python3-psutil \
+  python3-simplejson python3-yaml python3-importlib-resources python3-tz python3-requests \
+  python3-requests-unixsocket python3-botocore python3-numpy python3-packaging python3-urllib3 python3-h5py
+PEER_MODULES := aiohttp aiohttp_cors aiofiles numcodecs psutil simplejson yaml importlib_resources pytz \
+  requests requests_unixsocket botocore numpy packaging urllib3 h5py
 
-pydeps: ## the Python packages the cross-checks and the HSDS peer tests need (Debian)
-	@if /usr/bin/python3 -c 'import sys, importlib; [importlib.import_module(m) for m in sys.argv[1:]]' $(PYMODS) 2>/dev/null; then echo "python deps present"; \
+pydeps: ## Python for the tests: C blosc through numcodecs, numpy, and what the HSDS peer runs on
+	@if /usr/bin/python3 -c 'import $(subst $(space),$(comma),$(PEER_MODULES))' 2>/dev/null; then echo "python3 modules for the tests and the HSDS peer present"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PYDEBS) >/dev/null) \
-	  || echo "warning: could not install $(PYDEBS)"; \
-	else echo "warning: python deps missing (apt-get install $(PYDEBS))"; fi
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PEER_DEBS) >/dev/null) \
+	  || echo "warning: could not install $(PEER_DEBS)"; \
+	else echo "warning: python3 modules missing (apt-get install $(PEER_DEBS))"; fi
 
-test: tools vet cross ## the full test suite, race detector on, real S3 server
+# With the peers folder present, the HSDS differential suite must run and pass.
+test: tools vet cross ## the full test suite, race detector on, real S3 server, real HSDS side by side
+	HSFAN_PEERS=$(PEERS) $(if $(wildcard $(PEERS)/hsds-peer.sh),HSFAN_REQUIRE_PEERS=1) \
 	HSFAN_REQUIRE_S3=1 HSFAN_VERSITYGW=$(BIN)/versitygw $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+integ: build ## HSDS's own integration suite (15 files) against bin/hsfan serve: a table of results
+	HSFAN_PEERS=$(PEERS) HSFAN_BIN=$(BIN)/hsfan internal/interop/integ.sh hsfan
+
+integ-hsds: ## HSDS's own integration suite against the real HSDS (14 of 15 files pass: filter_test needs bitshuffle)
+	HSFAN_PEERS=$(PEERS) internal/interop/integ.sh hsds
 
 test-short: ## fast unit tests only
 	$(GO) test -short ./...

@@ -33,8 +33,8 @@ func (f *File) ResolveType(ctx context.Context, raw json.RawMessage) (json.RawMe
 
 // CreateDatasetWith creates an unlinked dataset from spec (see CreateDataset) and then merges
 // extra creation properties (e.g. fillTime, allocTime, fillValue_encoding, CreateOrder, the
-// request's own layout) into its creationProperties, keeping the normalised filters, fillValue
-// and the layout CreateDataset chose. It returns the stored JSON.
+// request's own layout, kept as sent as HSDS does) into its creationProperties, keeping the
+// normalised filters and fillValue. It returns the stored JSON.
 func (f *File) CreateDatasetWith(ctx context.Context, spec DatasetSpec, extra map[string]json.RawMessage) (*schema.Dataset, error) {
 	d, err := f.CreateDataset(ctx, "", "", spec)
 	if err != nil {

@@ -110,7 +110,6 @@ func (f *File) CreateVlenDataset(ctx context.Context, spec DatasetSpec, extra ma
 		obj.Shape = schema.Shape{Class: schema.ShapeSimple, Dims: append([]int(nil), spec.Dims...), MaxDims: spec.MaxDims}
 		chunks := schema.ChooseChunk(spec.ChunkDims, spec.Dims, spec.MaxDims, -1, MinChunkBytes, MaxChunkBytes)
 		obj.Layout = schema.Layout{Class: schema.LayoutChunked, Dims: chunks}
-		cp["layout"], _ = json.Marshal(map[string]any{"class": schema.LayoutChunked, "dims": chunks})
 	}
 	if len(spec.Filters) > 0 {
 		filters, err := schema.NormalizeFilters(spec.Filters)

@@ -90,9 +90,6 @@ func (f *File) CreateDataset(ctx context.Context, parentID, name string, spec Da
 	if spec.FillValue != nil {
 		cp["fillValue"] = spec.FillValue
 	}
-	if spec.Dims != nil {
-		cp["layout"] = map[string]any{"class": schema.LayoutChunked, "dims": obj.Layout.Dims}
-	}
 	if obj.CreationProperties, err = json.Marshal(cp); err != nil {
 		return nil, err
 	}

@@ -395,6 +395,42 @@ func TestFillAndScalar(t *testing.T) {
 	}
 }
 
+// TestZeroExtentDataset: a [4, 0] dataset gets HSDS's chunk dims [4, 0] (the whole dataspace);
+// it must open, read empty and accept empty writes, fixed and variable length (found by the
+// interop suite against HSDS).
+func TestZeroExtentDataset(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, _ := Create(ctx, st, bucket, "/zero.h5", CreateOptions{Owner: "u"})
+	ds, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I16LE"`), Dims: []int{4, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ds.Obj.Layout.Dims; len(got) != 2 || got[0] != 4 || got[1] != 0 {
+		t.Errorf("stored layout %v, want HSDS's [4 0]", got)
+	}
+	got, _, err := ds.Read(ctx, selection.All(ds.Dims), 0)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("read = %x, %v; want nothing", got, err)
+	}
+	if err := ds.Write(ctx, selection.All(ds.Dims), nil, 0); err != nil {
+		t.Fatalf("empty write: %v", err)
+	}
+	vstr := json.RawMessage(`{"class":"H5T_STRING","charSet":"H5T_CSET_UTF8","strPad":"H5T_STR_NULLTERM","length":"H5T_VARIABLE"}`)
+	obj, err := f.CreateVlenDataset(ctx, DatasetSpec{Type: vstr, Dims: []int{0, 3}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vd, err := OpenVlenDataset(st, bucket, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elems, err := vd.Read(ctx, selection.All(vd.Dims), 0)
+	if err != nil || len(elems) != 0 {
+		t.Fatalf("vlen read = %q, %v; want nothing", elems, err)
+	}
+}
+
 func TestCorruptChunksAreErrors(t *testing.T) {
 	ctx := context.Background()
 	st, _ := store.Open(ctx, "mem://", store.Options{})

@@ -17,8 +17,17 @@ func (s *Server) getACLs(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, obj("userName", u, "create", a.Create, "read", a.Read, "update", a.Update,
 			"delete", a.Delete, "readACL", a.ReadACL, "updateACL", a.UpdateACL))
 	}
-	return writeJSON(w, http.StatusOK, obj("acls", out, "hrefs", []*jobj{
-		s.href(r, "self", "/acls", rq.dom), s.href(r, "home", "/", rq.dom)}))
+	return writeJSON(w, http.StatusOK, obj("acls", out, "hrefs", s.aclHrefs(r, rq)))
+}
+
+// aclHrefs are the hrefs of both ACL GETs: self (/acls, also for one user), root (domains only),
+// home and owner (both the domain) (domain_sn.py GET_ACL, GET_ACLs).
+func (s *Server) aclHrefs(r *http.Request, rq *request) []*jobj {
+	h := []*jobj{s.href(r, "self", "/acls", rq.dom)}
+	if !rq.f.Domain.IsFolder() {
+		h = append(h, s.href(r, "root", "/groups/"+rq.f.Domain.Root, rq.dom))
+	}
+	return append(h, s.href(r, "home", "/", rq.dom), s.href(r, "owner", "/", rq.dom))
 }
 
 func (s *Server) getACL(w http.ResponseWriter, r *http.Request) error {
@@ -36,8 +45,7 @@ func (s *Server) getACL(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return httpErr(http.StatusNotFound, "no ACL for %s", target)
 	}
-	return writeJSON(w, http.StatusOK, obj("acl", aclJSON(a, target), "hrefs", []*jobj{
-		s.href(r, "self", "/acls/"+target, rq.dom), s.href(r, "home", "/", rq.dom)}))
+	return writeJSON(w, http.StatusOK, obj("acl", aclJSON(a, target), "hrefs", s.aclHrefs(r, rq)))
 }
 
 func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
@@ -65,5 +73,6 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
 	if err := rq.f.SetACL(r.Context(), target, acl); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, obj("acl", aclJSON(acl, target)))
+	// HSDS answers with its data node's reply, an empty object (domain_sn.py PUT_ACL).
+	return writeJSON(w, http.StatusCreated, obj())
 }

@@ -73,8 +73,7 @@ func (s *Server) attrJSON(r *http.Request, dom, id, name string, a schema.Attrib
 	p := "/" + collectionOf(id) + "/" + id + "/attributes/" + name
 	if single {
 		o.set("lastModified", a.Created)
-		o.set("hrefs", []*jobj{s.href(r, "self", p, dom), s.href(r, "owner", "/"+collectionOf(id)+"/"+id, dom),
-			s.href(r, "root", "/groups/"+schema.RootOf(id), dom)})
+		o.set("hrefs", s.attrHrefs(r, dom, id, p))
 	} else {
 		o.set("href", s.url(r, p, dom))
 	}
@@ -110,9 +109,14 @@ func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, s.attrJSON(r, rq.dom, id, n, attrs[n], withData, false))
 	}
 	p := "/" + collectionOf(id) + "/" + id
-	return writeJSONNaN(w, http.StatusOK, obj("attributes", out, "hrefs", []*jobj{
-		s.href(r, "self", p+"/attributes", rq.dom), s.href(r, "owner", p, rq.dom),
-		s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom)}), hsdsBoolParam(r, "ignore_nan"))
+	return writeJSONNaN(w, http.StatusOK, obj("attributes", out, "hrefs", s.attrHrefs(r, rq.dom, id, p+"/attributes")), hsdsBoolParam(r, "ignore_nan"))
+}
+
+// attrHrefs are the hrefs of the attribute GETs: self, home (the domain) and owner (the object)
+// (attr_sn.py GET_Attributes, GET_Attribute, GET_AttributeValue).
+func (s *Server) attrHrefs(r *http.Request, dom, id, self string) []*jobj {
+	return []*jobj{s.href(r, "self", self, dom), s.href(r, "home", "/", dom),
+		s.href(r, "owner", "/"+collectionOf(id)+"/"+id, dom)}
 }
 
 // namedAttr finds the attribute of the request path ({name} on its owner) and parses its type.
@@ -165,8 +169,7 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 	if a.Encoding != "" {
 		o.set("encoding", a.Encoding)
 	}
-	p := "/" + collectionOf(id) + "/" + id + "/attributes/" + name
-	o.set("hrefs", []*jobj{s.href(r, "self", p+"/value", rq.dom), s.href(r, "owner", p, rq.dom)})
+	o.set("hrefs", s.attrHrefs(r, rq.dom, id, "/"+collectionOf(id)+"/"+id+"/attributes/"+name))
 	return writeJSONNaN(w, http.StatusOK, o, hsdsBoolParam(r, "ignore_nan"))
 }
 

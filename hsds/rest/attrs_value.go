@@ -109,7 +109,9 @@ func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding st
 	if !t.IsVariable() && len(elems) != n*t.Size() {
 		return nil, "", httpErr(http.StatusBadRequest, "value has %d bytes, want %d", len(elems), n*t.Size())
 	}
-	v, err := t.DecodeValue(elems, dims)
+	// A JSON value is stored as HSDS stores it: through numpy and back, so an empty vlen string
+	// stays "" (only bytes read back through HSDS's readElement become the quirky 0).
+	v, err := t.DecodeValueOptions(elems, dims, h5type.DecodeOptions{EmptyVlenAsEmpty: encoding == ""})
 	if err == nil {
 		var js []byte
 		if js, err = h5type.MarshalValueJSON(v, false); err == nil {

@@ -44,15 +44,9 @@ func (s *Server) datasetJSON(r *http.Request, f *hdf.File, d *schema.Dataset, do
 		s.href(r, "home", "/", dom), s.href(r, "attributes", p+"/attributes", dom)}
 	n, _ := d.Shape.NumElements()
 	if d.Shape.Class == schema.ShapeSimple && n > 100 {
-		sel := make([]string, len(d.Shape.Dims))
-		for i, e := range d.Shape.Dims {
-			step := 1
-			if e > 10 {
-				step = (e + 9) / 10
-			}
-			sel[i] = fmt.Sprintf("0:%d:%d", e, step)
-		}
-		hrefs = append(hrefs, s.href(r, "preview", p+"/value?select=["+strings.Join(sel, ",")+"]", dom))
+		pv := s.href(r, "preview", p+"/value", dom)
+		pv.set("href", s.url(r, p+"/value", dom)+"&select="+previewSelect(d.Shape.Dims))
+		hrefs = append(hrefs, pv)
 	} else if d.Shape.Class != schema.ShapeNull {
 		hrefs = append(hrefs, s.href(r, "data", p+"/value", dom))
 	}
@@ -97,6 +91,36 @@ func fillNaNAsString(cp json.RawMessage) any {
 		}
 	}
 	return o
+}
+
+// previewSelect is the selection of a dataset's preview href: at most about 100 elements of
+// its last two dimensions, index 0 of the others (hsds/util/dsetUtil.py getPreviewQuery).
+func previewSelect(dims []int) string {
+	rank := len(dims)
+	ncols, nrows := dims[rank-1], 1
+	if rank > 1 {
+		nrows = dims[rank-2]
+	}
+	ncols, nrows = min(ncols, 100), min(nrows, 100)
+	if nrows*ncols > 100 {
+		if nrows > ncols {
+			nrows = 100 / ncols
+		} else {
+			ncols = 100 / nrows
+		}
+	}
+	parts := make([]string, rank)
+	for i := range parts {
+		switch i {
+		case rank - 1:
+			parts[i] = fmt.Sprintf("0:%d", ncols)
+		case rank - 2:
+			parts[i] = fmt.Sprintf("0:%d", nrows)
+		default:
+			parts[i] = "0:1"
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
 
 func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
@@ -239,6 +263,7 @@ func applyCreationProperties(spec *hdf.DatasetSpec, cp, extra map[string]json.Ra
 					}
 				}
 				spec.ChunkDims = dims
+				extra[k] = v // kept as sent, as HSDS does; the effective chunks are in layout
 			case l.Class == schema.LayoutContiguous || l.Class == schema.LayoutChunked || l.Class == schema.LayoutCompact:
 				if l.Class != schema.LayoutChunked {
 					extra[k] = v // kept as sent; data stays chunked

@@ -43,12 +43,14 @@ func (s *Server) limits() *jobj {
 		"max_request_size", s.cfg.MaxRequestBytes)
 }
 
+// compressors is the "compressors" member of domain responses: blosc's compressors with zlib
+// named gzip, then "deflate" as its synonym (hsds/util/storUtil.py getSupportedFilters).
 func compressors() []any {
 	var out []any
 	for _, c := range schema.SupportedCompressors() {
 		out = append(out, c)
 	}
-	return out
+	return append(out, "deflate")
 }
 
 // domainHrefs lists self, database, groupbase, typebase, root, acls and parent (7 for a
@@ -57,7 +59,10 @@ func (s *Server) domainHrefs(r *http.Request, f *hdf.File, dom string) []*jobj {
 	var h []*jobj
 	h = append(h, s.href(r, "self", "/", dom))
 	if f.Domain.IsFolder() {
-		h = append(h, s.href(r, "domains", "/domains", dom))
+		// HSDS appends "/" to the whole URL (domain_sn.py GET_Domain: getHref(...) + '/').
+		d := s.href(r, "domains", "/domains", dom)
+		d.set("href", s.url(r, "/domains", dom)+"/")
+		h = append(h, d)
 	} else {
 		h = append(h, s.href(r, "database", "/datasets", dom),
 			s.href(r, "groupbase", "/groups", dom),
@@ -66,7 +71,8 @@ func (s *Server) domainHrefs(r *http.Request, f *hdf.File, dom string) []*jobj {
 	}
 	h = append(h, s.href(r, "acls", "/acls", dom))
 	if p := schema.ParentDomain(f.Path()); p != "" {
-		h = append(h, s.href(r, "parent", "/", p))
+		// HSDS names the parent with its bucket (domainUtil.getParentDomain of "bucket/path").
+		h = append(h, s.href(r, "parent", "/", f.Bucket()+p))
 	}
 	return h
 }
@@ -119,7 +125,7 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 		if getobjs && !truncated && len(all) <= 500 {
 			objs := &jobj{}
 			for _, id := range all {
-				oj, err := s.objectJSON(r, f, id, rq.dom, true, boolParam(r, "include_attrs"))
+				oj, err := s.storedObjectJSON(r, f, id, boolParam(r, "include_attrs"))
 				if err != nil {
 					return err
 				}
@@ -266,9 +272,8 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	o.set("owner", d.Owner).set("acls", aclsJSON(d.ACLs)).set("created", d.Created).
 		set("lastModified", d.LastModified)
-	if !folder {
-		o.set("limits", s.limits()).set("compressors", compressors()).set("version", HSDSVersion)
-	}
+	// HSDS mixes these into folders too (domain_sn.py PUT_Domain).
+	o.set("limits", s.limits()).set("compressors", compressors()).set("version", HSDSVersion)
 	return writeJSON(w, http.StatusCreated, o)
 }
 

@@ -126,8 +126,10 @@ func (s *Server) getCollection(col string) handlerFunc {
 		for i, id := range ids {
 			list[i] = id
 		}
+		// self, root, home (domain_sn.py GET_Groups, GET_Datasets, GET_Datatypes).
 		return writeJSON(w, http.StatusOK, obj(col, list, "hrefs", []*jobj{
-			s.href(r, "self", "/"+col, rq.dom), s.href(r, "home", "/", rq.dom)}))
+			s.href(r, "self", "/"+col, rq.dom), s.href(r, "root", "/groups/"+rq.f.RootID(), rq.dom),
+			s.href(r, "home", "/", rq.dom)}))
 	}
 }
 

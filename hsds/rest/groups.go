@@ -66,6 +66,65 @@ func (s *Server) objectJSON(r *http.Request, f *hdf.File, id, dom string, includ
 	return nil, httpErr(http.StatusBadRequest, "invalid object id %q", id)
 }
 
+// storedObjectJSON is object id as HSDS's data nodes return it and GET /?getobjs=1 lists it in
+// domain_objs (group_dn.py GET_Group, dset_dn.py GET_Dataset, ctype_dn.py GET_Datatype): the
+// stored members with counts, links for groups, attributes when asked; no domain, bucket or
+// hrefs.
+func (s *Server) storedObjectJSON(r *http.Request, f *hdf.File, id string, includeAttrs bool) (*jobj, error) {
+	ctx := r.Context()
+	switch schema.Kind(id) {
+	case schema.KindGroup:
+		g, err := f.Group(ctx, id)
+		if err != nil {
+			return nil, s.objectGone(id, err)
+		}
+		o := obj("id", g.ID, "root", g.Root, "created", g.Created, "lastModified", g.LastModified,
+			"linkCount", len(g.Links), "attributeCount", len(g.Attributes))
+		links := &jobj{}
+		for _, k := range sortedNames(g.Links) {
+			b, _ := schema.Marshal(g.Links[k])
+			links.set(k, json.RawMessage(b))
+		}
+		o.set("links", links)
+		if includeAttrs {
+			o.set("attributes", attrsMap(g.Attributes))
+		}
+		if len(g.CreationProperties) > 0 {
+			o.set("creationProperties", g.CreationProperties)
+		}
+		return o, nil
+	case schema.KindDataset:
+		d, err := f.DatasetObject(ctx, id)
+		if err != nil {
+			return nil, s.objectGone(id, err)
+		}
+		o := obj("id", d.ID, "root", d.Root, "created", d.Created, "lastModified", d.LastModified,
+			"type", d.Type, "shape", rawJSON(d.Shape), "attributeCount", len(d.Attributes))
+		if len(d.CreationProperties) > 0 {
+			o.set("creationProperties", d.CreationProperties)
+		}
+		if d.Layout.Class != "" {
+			o.set("layout", rawJSON(d.Layout))
+		}
+		if includeAttrs {
+			o.set("attributes", attrsMap(d.Attributes))
+		}
+		return o, nil
+	case schema.KindDatatype:
+		t, err := f.Datatype(ctx, id)
+		if err != nil {
+			return nil, s.objectGone(id, err)
+		}
+		o := obj("id", t.ID, "root", t.Root, "created", t.Created, "lastModified", t.LastModified,
+			"type", t.Type, "attributeCount", len(t.Attributes))
+		if includeAttrs {
+			o.set("attributes", attrsMap(t.Attributes))
+		}
+		return o, nil
+	}
+	return nil, httpErr(http.StatusBadRequest, "invalid object id %q", id)
+}
+
 func attrsMap(m map[string]schema.Attribute) *jobj {
 	o := &jobj{}
 	for _, k := range sortedNames(m) {

@@ -38,6 +38,22 @@ func (s *Server) linkJSON(r *http.Request, dom, gid, title string, l schema.Link
 	return o
 }
 
+// storedLinkJSON is a link as HSDS's data node returns it: the stored item and its title, with
+// none of the collection, target and href members GET links mixes in (link_sn.py POST_Links
+// passes the data node's links through).
+func storedLinkJSON(title string, l schema.Link) *jobj {
+	o := obj("class", l.Class, "created", l.Created, "title", title)
+	switch l.Class {
+	case schema.LinkHard:
+		o.set("id", l.ID)
+	case schema.LinkSoft:
+		o.set("h5path", l.H5Path)
+	case schema.LinkExternal:
+		o.set("h5path", l.H5Path).set("h5domain", l.H5Domain)
+	}
+	return o
+}
+
 // groupForLinks opens the request's domain and group for a links route.
 func (s *Server) groupForLinks(r *http.Request, act aclAction) (*request, *schema.Group, error) {
 	rq, err := s.open(r, act)
@@ -233,7 +249,7 @@ func (s *Server) putLink(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		code = http.StatusCreated
 	}
-	return writeJSON(w, code, obj())
+	return writeJSON(w, code, obj("hrefs", []any{})) // link_sn.py PUT_Link: {"hrefs": []}
 }
 
 func (s *Server) putLinks(w http.ResponseWriter, r *http.Request) error {
@@ -299,7 +315,7 @@ func (s *Server) putLinks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) postLinks(w http.ResponseWriter, r *http.Request) error {
-	rq, g, err := s.groupForLinks(r, actRead)
+	_, g, err := s.groupForLinks(r, actRead)
 	if err != nil {
 		return err
 	}
@@ -319,7 +335,7 @@ func (s *Server) postLinks(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return s.linkMissing(g.ID, t)
 		}
-		out = append(out, s.linkJSON(r, rq.dom, g.ID, t, l))
+		out = append(out, storedLinkJSON(t, l))
 	}
 	return writeJSON(w, http.StatusOK, obj("links", out))
 }

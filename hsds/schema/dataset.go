@@ -422,7 +422,12 @@ func (d *Dataset) creationProperty(name string) json.RawMessage {
 
 // ChunkLayout returns the chunk dims used to store the dataset
 // (layout.dims; [1] for scalar datasets). It fails for null dataspaces and
-// for missing, mis-ranked or non-positive chunk dims.
+// for missing, mis-ranked or non-positive chunk dims, except that a zero
+// chunk extent is read as 1 on a dimension of extent 0 of a dataset that
+// cannot grow (no maxdims):
+// HSDS makes the whole dataspace the chunk of a dataset smaller than
+// min_chunk_size (hsds/util/chunkUtil.py expandChunk), so a [4, 0] dataset
+// gets chunk dims [4, 0]; such a dimension holds no element and no chunk.
 func (d *Dataset) ChunkLayout() ([]int, error) {
 	switch d.Shape.Class {
 	case ShapeNull:
@@ -443,12 +448,17 @@ func (d *Dataset) ChunkLayout() ([]int, error) {
 	if len(dims) != len(d.Shape.Dims) {
 		return nil, fmt.Errorf("dataset %s: layout: chunk rank %d does not match shape rank %d", d.ID, len(dims), len(d.Shape.Dims))
 	}
-	for _, c := range dims {
+	out := cloneInts(dims)
+	for i, c := range dims {
+		if c == 0 && d.Shape.Dims[i] == 0 && d.Shape.MaxDims == nil {
+			out[i] = 1
+			continue
+		}
 		if c <= 0 {
 			return nil, fmt.Errorf("dataset %s: layout: chunk dims must be positive, got %v", d.ID, dims)
 		}
 	}
-	return cloneInts(dims), nil
+	return out, nil
 }
 
 // RefLayout returns the reference layout locating the dataset's data in an

@@ -168,21 +168,36 @@ func TestDatasetErrors(t *testing.T) {
 }
 
 func TestChunkLayoutErrors(t *testing.T) {
-	for name, layout := range map[string]string{
-		"no dims":   `{"class": "H5D_CHUNKED"}`,
-		"rank":      `{"class": "H5D_CHUNKED", "dims": [4]}`,
-		"zero":      `{"class": "H5D_CHUNKED", "dims": [4, 0]}`,
-		"no layout": ``,
+	for name, tc := range map[string]struct{ shape, layout string }{
+		"no dims":                      {`{"class": "H5S_SIMPLE", "dims": [4, 8]}`, `{"class": "H5D_CHUNKED"}`},
+		"rank":                         {`{"class": "H5S_SIMPLE", "dims": [4, 8]}`, `{"class": "H5D_CHUNKED", "dims": [4]}`},
+		"zero":                         {`{"class": "H5S_SIMPLE", "dims": [4, 8]}`, `{"class": "H5D_CHUNKED", "dims": [4, 0]}`},
+		"zero on a growable dimension": {`{"class": "H5S_SIMPLE", "dims": [4, 0], "maxdims": [4, 0]}`, `{"class": "H5D_CHUNKED", "dims": [4, 0]}`},
+		"no layout":                    {`{"class": "H5S_SIMPLE", "dims": [4, 8]}`, ``},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var d Dataset
-			if err := json.Unmarshal([]byte(dsetJSON(`{"class": "H5S_SIMPLE", "dims": [4, 8]}`, layout, "")), &d); err != nil {
+			if err := json.Unmarshal([]byte(dsetJSON(tc.shape, tc.layout, "")), &d); err != nil {
 				t.Fatal(err)
 			}
 			if dims, err := d.ChunkLayout(); err == nil {
 				t.Fatalf("ChunkLayout = %v", dims)
 			}
 		})
+	}
+}
+
+// TestChunkLayoutZeroExtent: HSDS gives a [4, 0] dataset (smaller than min_chunk_size, not
+// extensible) the chunk dims [4, 0] (chunkUtil.expandChunk: the whole dataspace); hsfan reads
+// such a dataset (found by the interop suite) with a chunk extent of 1 where there is no element.
+func TestChunkLayoutZeroExtent(t *testing.T) {
+	var d Dataset
+	if err := json.Unmarshal([]byte(dsetJSON(`{"class": "H5S_SIMPLE", "dims": [4, 0]}`, `{"class": "H5D_CHUNKED", "dims": [4, 0]}`, "")), &d); err != nil {
+		t.Fatal(err)
+	}
+	dims, err := d.ChunkLayout()
+	if err != nil || len(dims) != 2 || dims[0] != 4 || dims[1] != 1 {
+		t.Fatalf("ChunkLayout = %v, %v; want [4 1]", dims, err)
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -93,10 +94,11 @@ func (u unavailable) Error() string { return u.reason }
 
 // shared is the package's peer.
 var shared struct {
-	main bool // Main is running the tests
-	once sync.Once
-	peer *Peer
-	err  error
+	main  bool // Main is running the tests
+	once  sync.Once
+	peer  *Peer
+	err   error
+	tails atomic.Int32 // log tails printed
 }
 
 // Main runs the package's tests and then stops the shared peer if one was started. Call it from
@@ -118,7 +120,7 @@ func Main(m *testing.M) int {
 // Shared returns the package's peer, starting it on the first call. It skips t when HSDS cannot
 // run here (saying why; see the package doc for HSFAN_REQUIRE_PEERS) and fails t when HSDS does
 // not start. The package must run its tests through Main. When t fails, the end of HSDS's logs
-// is logged.
+// is logged (for the first three failing tests of the binary).
 func Shared(t testing.TB) *Peer {
 	t.Helper()
 	if !shared.main {
@@ -136,8 +138,8 @@ func Shared(t testing.TB) *Peer {
 		t.Fatalf("HSDS peer: %v", err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("HSDS peer on port %d, the end of its logs:\n%s", p.Port, p.LogTail(40))
+		if t.Failed() && shared.tails.Add(1) <= 3 {
+			t.Logf("HSDS peer on port %d, the end of its logs (printed for the first 3 failing tests):\n%s", p.Port, p.LogTail(40))
 		}
 	})
 	return p

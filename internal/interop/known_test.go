@@ -1,0 +1,171 @@
+package interop
+
+import (
+	"regexp"
+	"testing"
+)
+
+// knownCase is a set of cases (a regexp over the full test name, TestX/sub/sub) that fail for a
+// reason written down here. Matching cases are reported as skipped with the reason and their
+// failures; a matching case that passes is an error, so that an entry cannot outlive its cause.
+type knownCase struct {
+	pattern  string
+	reason   string
+	waitsFor string
+	re       *regexp.Regexp
+}
+
+// Type names of the matrix whose elements are more than one byte and fixed size: the ones the
+// shuffle filter changes.
+const multiByte = `(([iu](16|32|64)|f(16|32|64))(le|be)|fstr7|fstr9utf8|cmpd|cmpdnested|enum|arrf32be|arri64)`
+
+// known is THE table of cases that fail today only because a fix is still on another branch (or
+// because of a REST conformance issue left for a later issue). The lead empties it as the fixes
+// are merged.
+var known = []knownCase{
+	{
+		pattern:  `^Test(HSDSWritesHsfanReads|HsfanWritesHSDSReads)/` + multiByte + `/[a-z0-9]+\+shuffle/`,
+		reason:   "blosc shuffle semantics: hsfan HDF5-unshuffles HSDS's blosc frames after decoding (HSDS never shuffles before blosc) and HDF5-shuffles before blosc when writing, which HSDS hands out as garbage (hsds-format.md 1.9)",
+		waitsFor: "branch codec",
+	},
+	{
+		pattern: `^(TestSSTReference/int16-gzip\+shuffle/(hsfan_get|mean)|TestGenServedByHSDS/(sst/analysed_sst|` +
+			`cube-(gzip|zstd|lz4|lz4hc|blosclz|snappy)-[a-z0-9]+-shuffle/data))$`,
+		reason: "blosc shuffle semantics (as above), on the reference case: hsfan get and the daily means of HSDS-written gzip+shuffle SST are silently wrong (0.6-4% off), " +
+			"and HSDS hands out garbage for what hsfan gen writes with shuffle and a compressor (gen sst always does)",
+		waitsFor: "branch codec",
+	},
+	{
+		pattern:  `^TestSSTReference/float32-nan/(hsfan_get|mean)$`,
+		reason:   `NaN fill value and _FillValue attribute stored by HSDS as Python's NaN token: hsfan get and job.Prepare fail ("invalid character 'N'")`,
+		waitsFor: "branch nanjson",
+	},
+	{
+		pattern:  `^Test(HSDSWritesHsfanReads|HsfanWritesHSDSReads)/f(16|32|64)(le|be)/[^/]+/[^/]+/fillnan(/|$)`,
+		reason:   `NaN fill value: HSDS stores fillValue NaN as Python's NaN token, which hsfan cannot parse ("invalid character 'N'") nor write`,
+		waitsFor: "branch nanjson",
+	},
+	{
+		pattern: `^TestRESTSameAnswers/(fillnan/(post_dataset|get_dataset|get_value_json|get_value_bin)|groups/(put_attr_nan|get_attr_nan)|` +
+			`[^/]+/[^/]+/[^/]+/[^/]+/(put_value_json_nan|get_value_bin_after_nan))$`,
+		reason:   `NaN in REST request bodies (values, attributes, fillValue): HSDS accepts Python's NaN token, hsfan serve answers 400 "invalid JSON body: invalid character 'N'"`,
+		waitsFor: "branch nanjson",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/.*/get_value_(bin|json)_coords2$`,
+		reason:   `several coordinate lists in one selection: hsfan serve answers 400 "only one coordinate list is supported" where HSDS zips them as numpy does`,
+		waitsFor: "branch vlensel",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/domains/get_domain_verbose$`,
+		reason:   "REST conformance issue: GET /?verbose=1 lacks HSDS's domain summary (total_size, allocated_bytes, metadata_bytes, linked_bytes, num_chunks, num_linked_chunks, md5_sum, scan_info from its asynchronous scan, hsds-format.md 1.11)",
+		waitsFor: "a later issue (domain scan summary)",
+	},
+	{
+		pattern:  `^TestHSDSWritesHsfanReads/.*/coords2$`,
+		reason:   `several coordinate lists in one selection (zipped as numpy and HSDS do): hsfan's selection parser refuses them ("only one coordinate list is supported")`,
+		waitsFor: "branch vlensel",
+	},
+}
+
+// hsdsBugs are cases where HSDS 0.9.4 itself answers wrong; hsfan keeps its documented promise
+// (the right values), so the check against HSDS is skipped with the bug. They stay as long as
+// the peer is HSDS 0.9.4; an entry matching a passing case is an error as for known.
+var hsdsBugs = []knownCase{
+	{
+		pattern: `^TestHsfanWritesHSDSReads/` + multiByte + `/[^/]+/4d/[^/]+/strided$`,
+		reason: "HSDS 0.9.4 answers zeros for the strided selection [1:2:3,1:3:3,1:4:3,1:5:3] of a [2,3,4,5] dataset " +
+			"with chunks [1,2,3,2] (elements [1,1,1,1] and [1,1,1,4]), also after rewriting the same values through HSDS " +
+			"itself; the same elements read right one at a time and in other selections",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/domains/get_acl_after_put$`,
+		reason:   `HSDS stores the domain its service node adds to a PUT /acls/{user} body inside that user's ACL (domain_dn.py PUT_ACL copies every body key), so GET /acls/{user} then has a "domain" member; hsfan keeps ACLs to the six flags`,
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/(vstr|cmpdvlen)/[^/]+/[^/]+/[^/]+/error_put_wrong_size$`,
+		reason:   "HSDS answers 500 to a binary variable-length PUT whose last element is cut short; hsfan answers 400 naming the element (the project's rule for bad input)",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/bool/[^/]+/[^/]+/[^/]+/error_put_wrong_type$`,
+		reason:   `HSDS writes the JSON string "not a number" into a bool dataset as true (numpy's bool("...")); hsfan answers 400 (a string is not a boolean)`,
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+}
+
+func init() {
+	for _, tab := range [][]knownCase{known, hsdsBugs} {
+		for i := range tab {
+			tab[i].re = regexp.MustCompile(tab[i].pattern)
+		}
+	}
+}
+
+// knownFailure returns the entry of known or hsdsBugs matching the test name.
+func knownFailure(name string) (knownCase, bool) {
+	for _, tab := range [][]knownCase{hsdsBugs, known} {
+		for _, k := range tab {
+			if k.re.MatchString(name) {
+				return k, true
+			}
+		}
+	}
+	return knownCase{}, false
+}
+
+// caseNames lists the names of every case and setup of the suite, as the tests name them.
+func caseNames() []string {
+	var names []string
+	for _, c := range covering() {
+		dims, _ := c.shape.shapeFor(c.t.itemSize())
+		sels := []sel{selAll(dims)}
+		if c.sels {
+			sels = selections(dims)
+		}
+		for _, top := range []string{"TestHSDSWritesHsfanReads/", "TestHsfanWritesHSDSReads/"} {
+			names = append(names, top+c.name())
+			for _, s := range sels {
+				names = append(names, top+c.name()+"/"+s.name)
+			}
+		}
+		names = append(names, "TestHsfanWritesHSDSReads/"+c.name()+"/json")
+	}
+	for _, sc := range scenarios() {
+		for _, st := range sc.steps {
+			names = append(names, "TestRESTSameAnswers/"+sc.name+"/"+st.name)
+		}
+	}
+	for _, v := range sstVariants() {
+		for _, c := range sstChecks {
+			names = append(names, "TestSSTReference/"+v.name+"/"+c)
+		}
+	}
+	for _, g := range genCases() {
+		for _, d := range g.datasets {
+			names = append(names, "TestGenServedByHSDS/"+g.name+"/"+d)
+		}
+	}
+	return names
+}
+
+// TestKnownEntriesMatchCases: every entry of both tables names cases that exist (a pattern
+// that matches nothing is stale or mistyped).
+func TestKnownEntriesMatchCases(t *testing.T) {
+	names := caseNames()
+	for _, tab := range [][]knownCase{known, hsdsBugs} {
+		for _, k := range tab {
+			n := 0
+			for _, name := range names {
+				if k.re.MatchString(name) {
+					n++
+				}
+			}
+			if n == 0 {
+				t.Errorf("entry %q matches no case of the suite", k.pattern)
+			}
+		}
+	}
+}
