@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
 )
@@ -56,7 +57,12 @@ func hsfanWrite(ctx context.Context, ck checker, c matrixCase) *hsdsWritten {
 	spec := hdf.DatasetSpec{Type: c.t.typeRaw(), Dims: dims, MaxDims: c.shape.maxdims, ChunkDims: chunks,
 		ExactChunks: chunks != nil, Filters: c.filter.raw()}
 	if text, _, _, ok := c.fillJSON(); ok {
-		spec.FillValue = json.RawMessage(text)
+		// The API takes pyjson's internal form (NaN as a sentinel string), not Python's token.
+		fill, err := pyjson.ToStd([]byte(text))
+		if err != nil {
+			ck.Fatalf("fill value %s: %v", text, err)
+		}
+		spec.FillValue = fill
 	}
 	want, w, partial, data, _ := c.expected(dims)
 	if dims == nil {
