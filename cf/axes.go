@@ -1,4 +1,4 @@
-package job
+package cf
 
 import (
 	"context"
@@ -6,27 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 )
 
-// scale is the dimension scale attached to one axis (HDF5 dimension scales, as h5py and netCDF-4
+// Scale is the dimension scale attached to one axis (HDF5 dimension scales, as h5py and netCDF-4
 // write them and hsload keeps them): the dataset it references and its name.
-type scale struct {
-	id   string
-	name string
+type Scale struct {
+	ID   string
+	Name string
 }
 
-// dimensionScales reads the DIMENSION_LIST attribute of ds: per axis, a list of object references
+// DimensionScales reads the DIMENSION_LIST attribute of ds: per axis, a list of object references
 // ("datasets/d-...") to the scales attached to it. An axis without a scale (no reference, or a
 // reference to a dataset that no longer exists) gets the zero value. An attribute that is not a
 // list, or a scale whose JSON cannot be read, is an error naming the dataset and the scale: a
 // scale names its axis, and a silently unnamed axis would turn into a misleading "no axis"
 // later.
-func dimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]scale, error) {
-	out := make([]scale, len(ds.Dims))
+func DimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]Scale, error) {
+	out := make([]Scale, len(ds.Dims))
 	raw, ok := ds.Attribute("DIMENSION_LIST")
 	if !ok {
 		return out, nil
@@ -51,7 +52,7 @@ func dimensionScales(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]scale
 		if err != nil {
 			return nil, fmt.Errorf("dataset %s: dimension scale of axis %d: %w", ds.ID, i, err)
 		}
-		out[i] = scale{id: id, name: name}
+		out[i] = Scale{ID: id, Name: name}
 	}
 	return out, nil
 }
@@ -88,4 +89,47 @@ func scaleName(ctx context.Context, f *hdf.File, obj *schema.Dataset) (string, e
 		return path.Base(paths[0]), nil
 	}
 	return "", nil
+}
+
+// AxisNames returns the dimension names of ds from its own attributes: its DIMENSION_LABELS attribute (h5py's
+// dims[i].label) where set, "dim<i>" otherwise. A DIMENSION_LABELS that is not a list of
+// strings is an error naming the dataset.
+func AxisNames(ds *hdf.Dataset) ([]string, error) {
+	names := make([]string, len(ds.Dims))
+	var labels []string
+	if raw, ok := ds.Attribute("DIMENSION_LABELS"); ok {
+		if err := json.Unmarshal(raw, &labels); err != nil {
+			return nil, fmt.Errorf("dataset %s: attribute DIMENSION_LABELS: want a list of strings: %w", ds.ID, err)
+		}
+	}
+	for i := range names {
+		if i < len(labels) && labels[i] != "" {
+			names[i] = labels[i]
+		} else {
+			names[i] = DefaultAxisName(i)
+		}
+	}
+	return names, nil
+}
+
+// DefaultAxisName names an axis without a label or scale.
+func DefaultAxisName(i int) string { return "dim" + strconv.Itoa(i) }
+
+// Names returns the dimension names of ds as xarray names them: DIMENSION_LABELS where set, else
+// the name of the axis's dimension scale (DimensionScales), else "dim<i>"; and the scales.
+func Names(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]string, []Scale, error) {
+	names, err := AxisNames(ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	scales, err := DimensionScales(ctx, f, ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, sc := range scales {
+		if sc.Name != "" && names[i] == DefaultAxisName(i) {
+			names[i] = sc.Name
+		}
+	}
+	return names, scales, nil
 }
