@@ -11,7 +11,7 @@ import (
 // DateTime is a date and time of day in some CF calendar, to the microsecond (cftime.datetime's
 // resolution).
 type DateTime struct {
-	Year                                  int64
+	Year                                   int64
 	Month, Day, Hour, Minute, Second, Usec int
 }
 
@@ -155,15 +155,20 @@ func DecodeTimes(vals []float64, units string, c Calendar) ([]DateTime, error) {
 	}
 	out := make([]DateTime, len(vals))
 	for i, v := range vals {
-		us := v * float64(tu.Usec)
-		if math.IsNaN(us) || math.Abs(us) > maxOffsetUsec {
-			return nil, fmt.Errorf("time value %v (%s): not a time", v, units)
-		}
-		if out[i], err = c.add(tu.Ref, int64(math.Round(us))); err != nil {
+		if out[i], err = tu.decode(v, c); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// decode is one time value as a date of calendar c.
+func (tu TimeUnits) decode(v float64, c Calendar) (DateTime, error) {
+	us := v * float64(tu.Usec)
+	if math.IsNaN(us) || math.Abs(us) > maxOffsetUsec {
+		return DateTime{}, fmt.Errorf("time value %v (%s since ...): not a time", v, tu.Unit)
+	}
+	return c.add(tu.Ref, int64(math.Round(us)))
 }
 
 // String formats dt as ISO 8601 "YYYY-MM-DDTHH:MM:SS[.ffffff]" (cftime.datetime.isoformat).
@@ -185,6 +190,35 @@ func yearString(y int64) string {
 		return fmt.Sprintf("-%04d", -y)
 	}
 	return fmt.Sprintf("%04d", y)
+}
+
+// TimeStrings decodes time values to cftime's ISO form "YYYY-MM-DDTHH:MM:SS[.ffffff]", "NaT"
+// for NaN (see TimeLabels for ok and the errors).
+func TimeStrings(vals []float64, units, calendar string) ([]string, bool, error) {
+	if _, _, isTime := strings.Cut(strings.TrimSpace(units), " since "); !isTime {
+		return nil, false, nil
+	}
+	c, err := ParseCalendar(calendar)
+	if err != nil {
+		return nil, true, err
+	}
+	tu, err := ParseTimeUnits(units, c)
+	if err != nil {
+		return nil, true, err
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		if math.IsNaN(v) {
+			out[i] = "NaT"
+			continue
+		}
+		t, err := tu.decode(v, c)
+		if err != nil {
+			return nil, true, err
+		}
+		out[i] = t.String()
+	}
+	return out, true, nil
 }
 
 // TimeLabels turns the values of a time coordinate into labels: ISO dates "YYYY-MM-DD" when
