@@ -213,7 +213,7 @@ func TestEmptyAndZeroWeight(t *testing.T) {
 		wantCount []int64
 	}{
 		{Mean, []float64{math.NaN(), math.NaN()}, []int64{2, 0}}, // row 0 has weight 0
-		{Sum, []float64{0, 0}, []int64{2, 0}}, // xarray's weighted sum of nothing is 0
+		{Sum, []float64{0, 0}, []int64{2, 0}},                    // xarray's weighted sum of nothing is 0
 		{Var, []float64{math.NaN(), math.NaN()}, []int64{2, 0}},
 		{Count, []float64{2, 0}, []int64{2, 0}},
 		{Min, []float64{1, math.NaN()}, []int64{2, 0}},
