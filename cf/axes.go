@@ -133,3 +133,38 @@ func Names(ctx context.Context, f *hdf.File, ds *hdf.Dataset) ([]string, []Scale
 	}
 	return names, scales, nil
 }
+
+// Coordinate finds and reads the coordinate variable of the axis called name of the dataset at
+// dataPath, extent long: its dimension scale scaleID when there is one, else a 1-D dataset named
+// like the axis next to the data (e.g. /lat for /analysed_sst), as xarray pairs a netCDF
+// dimension with its coordinate variable. The values are CF-decoded (ReadDecoded: a packed int16
+// lat with scale_factor 0.01 gives degrees). It returns nil when there is none, or when the
+// candidate is not a numeric 1-D dataset of that extent.
+func Coordinate(ctx context.Context, f *hdf.File, dataPath, name, scaleID string, extent int) (*hdf.Dataset, []float64, error) {
+	cpath := path.Join(path.Dir(dataPath), name)
+	if cpath == dataPath && scaleID == "" {
+		return nil, nil, nil
+	}
+	var cd *hdf.Dataset
+	var err error
+	if scaleID != "" {
+		cpath = scaleID
+		cd, err = f.Dataset(ctx, scaleID)
+	} else {
+		cd, err = f.OpenDatasetPath(ctx, cpath)
+	}
+	if errors.Is(err, hdf.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
+	}
+	if len(cd.Dims) != 1 || cd.Dims[0] != extent || !cd.Type.IsNumeric() {
+		return nil, nil, nil
+	}
+	vals, err := ReadDecoded(ctx, cd, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
+	}
+	return cd, vals, nil
+}

@@ -2,9 +2,7 @@ package job
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -65,34 +63,11 @@ func resolveReduce(names []string, reduce []string) ([]bool, error) {
 	return out, nil
 }
 
-// coordinate reads the selected CF-decoded values of the coordinate dataset of axis i: the dimension scale
-// scaleID when there is one, else a 1-D dataset named like the axis next to the data (e.g. /lat);
-// nil when there is none.
+// coordinate reads the selected CF-decoded values of the coordinate of an axis (cf.Coordinate).
 func coordinate(ctx context.Context, f *hdf.File, dataPath, name, scaleID string, extent int, dim selection.Dim) (*hdf.Dataset, []float64, error) {
-	cpath := path.Join(path.Dir(dataPath), name)
-	if cpath == dataPath && scaleID == "" {
-		return nil, nil, nil
-	}
-	var cd *hdf.Dataset
-	var err error
-	if scaleID != "" {
-		cpath = scaleID
-		cd, err = f.Dataset(ctx, scaleID)
-	} else {
-		cd, err = f.OpenDatasetPath(ctx, cpath)
-	}
-	if errors.Is(err, hdf.ErrNotFound) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
-	}
-	if len(cd.Dims) != 1 || cd.Dims[0] != extent || !cd.Type.IsNumeric() {
-		return nil, nil, nil // not a coordinate of this axis
-	}
-	vals, err := cf.ReadDecoded(ctx, cd, nil) // packed coordinates are decoded, as xarray does
-	if err != nil {
-		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
+	cd, vals, err := cf.Coordinate(ctx, f, dataPath, name, scaleID, extent)
+	if cd == nil || err != nil {
+		return nil, nil, err
 	}
 	out := make([]float64, dim.Count())
 	for k := range out {
