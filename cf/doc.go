@@ -6,7 +6,8 @@
 //     valid_min/valid_max/valid_range and _Unsigned of a dataset, applied to raw chunk bytes,
 //     to whole coordinate and weights datasets (ReadDecoded) and to `hsfan get` selections.
 //   - Axes (axes.go): dimension names from DIMENSION_LABELS and HDF5 dimension scales
-//     (DIMENSION_LIST, NAME), as h5py and netCDF-4 write them.
+//     (DIMENSION_LIST, NAME), as h5py and netCDF-4 write them, and each axis's coordinate
+//     variable (Coordinate), CF-decoded.
 //   - Time (time.go, calendar.go): CF time coordinates ("days since 1800-1-1 00:00:00") in every
 //     CF calendar, as cftime.num2date decodes them.
 //   - Units (units.go): the UDUNITS-2 temperature units and their conversions.
