@@ -218,10 +218,18 @@ func closeTo(got any, want *float64) bool {
 // TestCFConventionsEndToEnd: the six classes of issue 12 through `hsfan run` (JSON and Arrow
 // outputs) and `hsfan get --decode`, against xarray's answers (cfExpected).
 func TestCFConventionsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	_, sstID := writeCFDomain(t, dir)
+	checkCFDomain(t, dir, "hsfan", "/cf.h5", sstID, true)
+}
+
+// checkCFDomain runs hsfan on a domain holding the variables of testdata/cf_expected.py (the
+// dataset of sstID is /sst) and compares with cfExpected; corrupt runs the failed-run check,
+// which corrupts a chunk of /sst.
+func checkCFDomain(t *testing.T, dir, bucket, domain, sstID string, corrupt bool) {
 	want := parseCFWant(t, cfExpected)
-	dir, out := t.TempDir(), t.TempDir()
-	f, sstID := writeCFDomain(t, dir)
-	common := []string{"--store", "file://" + dir, "--bucket", "hsfan", "--domain", "/cf.h5"}
+	out := t.TempDir()
+	common := []string{"--store", "file://" + dir, "--bucket", bucket, "--domain", domain}
 	hsfan := func(args ...string) (int, string, string) {
 		t.Helper()
 		return run(t, append(args, common...)...)
@@ -248,7 +256,7 @@ func TestCFConventionsEndToEnd(t *testing.T) {
 		if man.RunID == "" || jm["run_id"] != man.RunID || am["run_id"] != man.RunID {
 			t.Errorf("%s: run ids json %v arrow %v manifest %q", name, jm["run_id"], am["run_id"], man.RunID)
 		}
-		if in, _ := jm["inputs"].(map[string]any); in == nil || in["dataset"] != man.Inputs["dataset"] || in["domain"] != "/cf.h5" {
+		if in, _ := jm["inputs"].(map[string]any); in == nil || in["dataset"] != man.Inputs["dataset"] || in["domain"] != domain {
 			t.Errorf("%s: json meta inputs %v, manifest %v", name, jm["inputs"], man.Inputs)
 		}
 		return j, a
@@ -361,11 +369,13 @@ func TestCFConventionsEndToEnd(t *testing.T) {
 	}
 
 	// Class 6: a failed run leaves no result of its name behind. Corrupt one chunk of /sst.
+	if !corrupt {
+		return
+	}
 	key := schema.ChunkKey(sstID, []int{1, 0, 0}, 0)
-	if err := os.WriteFile(filepath.Join(dir, "hsfan", key), []byte("not a chunk"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, bucket, key), []byte("not a chunk"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_ = f
 	code, _, errs := hsfan("run", "mean", "--dataset", "/sst", "--reduce", "lat,lon", "--weights", "coslat", "--units", "K",
 		"--out", out, "--name", "m", "--no-plot", "--max-attempts", "1", "--max-chunks", "1")
 	if code == 0 {
