@@ -381,7 +381,7 @@ func checkCFDomain(t *testing.T, dir, bucket, domain, sstID string, corrupt bool
 	if code == 0 {
 		t.Fatalf("run over a corrupt chunk succeeded")
 	}
-	if !strings.Contains(errs, "removed earlier outputs") {
+	if !strings.Contains(errs, "cleared earlier outputs") {
 		t.Errorf("the failed run does not say that it removed the earlier outputs: %s", errs)
 	}
 	for _, n := range []string{"m.json", "m.arrow", "manifest.json"} {

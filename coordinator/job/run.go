@@ -201,7 +201,7 @@ func (p *Prepared) removeStale(ctx context.Context, o Options) error {
 		}
 	}
 	if o.Report != nil {
-		fmt.Fprintf(o.Report, "run %s: removed earlier outputs %s from the output location (a failed run leaves none)\n",
+		fmt.Fprintf(o.Report, "run %s: cleared earlier outputs of this name from the output location (%s): a failed run leaves no result behind\n",
 			p.Template.Job, strings.Join(p.OutputNames(), ", "))
 	}
 	return nil
