@@ -48,10 +48,10 @@ dates as cftime decodes them. --units converts temperatures between the UDUNITS-
 kelvin, Celsius, Fahrenheit and Rankine (K, kelvin, degK, degree_K, degC, degree_Celsius, Celsius,
 degrees_C, degF, ...; C and F are hsfan's shorthands).
 
-Every output (<name>.json meta, <name>.arrow schema metadata and <name>.png tEXt chunk "hsfan.meta",
-manifest.json) carries
-the run's id ("run_id") and inputs. The previous outputs of the same name are removed from --out
-before the run starts, so a failed run leaves no result behind that could be taken for its own.
+Every output (<name>.json meta, <name>.arrow schema metadata and <name>.png tEXt chunk
+"hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The previous outputs of
+the same name are removed from --out before the run starts, so a failed run leaves no result
+behind that could be taken for its own.
 
 --select may pair coordinate lists element by element, as numpy does: on (time, lat, lon),
 '[:,[100,200],[50,700]]' selects two (lat, lon) points per time step. The paired dimensions form
