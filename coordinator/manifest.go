@@ -14,6 +14,8 @@ const ManifestName = "manifest.json"
 // Manifest records what a run computed and how: written as manifest.json
 // after every other output file.
 type Manifest struct {
+	// RunID names the run (also in every output's meta as "run_id").
+	RunID           string       `json:"run_id,omitempty"`
 	ManifestVersion int          `json:"manifest_version"`
 	HsfanVersion    string       `json:"hsfan_version"`
 	Op              string       `json:"op,omitempty"`

@@ -1,11 +1,16 @@
 package coordinator
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf16"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -49,10 +54,57 @@ func WritePlot(w io.Writer, t Table, x, y string) error {
 	if err != nil {
 		return fmt.Errorf("write plot: %w", err)
 	}
-	if _, err := wt.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
 		return fmt.Errorf("write plot: %w", err)
 	}
-	return nil
+	meta, err := json.Marshal(t.Meta)
+	if err != nil {
+		return fmt.Errorf("write plot: meta: %w", err)
+	}
+	out, err := withPNGText(buf.Bytes(), ArrowMetaKey, asciiJSON(meta))
+	if err != nil {
+		return fmt.Errorf("write plot: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// asciiJSON escapes the non-ASCII characters of a JSON text as \\uXXXX (tEXt holds Latin-1).
+func asciiJSON(b []byte) []byte {
+	var out []byte
+	for _, r := range string(b) {
+		switch {
+		case r < 0x80:
+			out = append(out, byte(r))
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
+		default:
+			out = fmt.Appendf(out, "\\u%04x", r)
+		}
+	}
+	return out
+}
+
+// withPNGText inserts a tEXt chunk keyword=text (PNG 1.2 section 11.3.4.3) after the IHDR chunk
+// of png, so that the plot carries the table's meta (run id and inputs) like the other outputs.
+// Non-Latin-1 text is escaped as JSON \u sequences by encoding/json already.
+func withPNGText(png []byte, keyword string, text []byte) ([]byte, error) {
+	const ihdrEnd = 8 + 4 + 4 + 13 + 4 // signature, IHDR length, type, data, CRC
+	if len(png) < ihdrEnd || string(png[12:16]) != "IHDR" {
+		return nil, fmt.Errorf("not a PNG with an IHDR chunk")
+	}
+	data := append(append([]byte(keyword), 0), text...)
+	chunk := make([]byte, 0, 12+len(data))
+	chunk = binary.BigEndian.AppendUint32(chunk, uint32(len(data)))
+	chunk = append(chunk, "tEXt"...)
+	chunk = append(chunk, data...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	out := make([]byte, 0, len(png)+len(chunk))
+	out = append(out, png[:ihdrEnd]...)
+	out = append(out, chunk...)
+	return append(out, png[ihdrEnd:]...), nil
 }
 
 // buildPlot lays out the plot of y against x without rendering it.

@@ -36,6 +36,11 @@ type CF struct {
 	UnitScale float64
 	// UnitOffset is added after UnitScale, e.g. -273.15 for kelvin to Celsius.
 	UnitOffset float64
+	// Unsigned reads signed integer raw values as the unsigned integers of the same size
+	// (netCDF's _Unsigned = "true", e.g. int8 -1 is 255) and Signed reads unsigned raw values
+	// as signed (_Unsigned = "false"), before every other step. Fill, Missing and the valid
+	// range must already be given in the reinterpreted values (package cf does that).
+	Unsigned, Signed bool
 }
 
 // NewCF returns the identity decoding: Scale 1, no fill, no valid range.
@@ -214,65 +219,13 @@ func number(v any) (float64, error) {
 	return 0, fmt.Errorf("unsupported value type %T", v)
 }
 
-// unit conversions as x*a + b from kelvin.
-type unitDef struct{ a, b float64 } // value_in_unit = kelvin*a + b
-
-func parseUnit(s string) (unitDef, string, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "k", "kelvin", "kelvins", "degk", "deg_k", "degree_kelvin", "degrees_kelvin":
-		return unitDef{1, 0}, "K", nil
-	case "c", "celsius", "degc", "deg_c", "degree_c", "degree_celsius", "degrees_celsius", "°c":
-		return unitDef{1, -273.15}, "C", nil
-	case "f", "fahrenheit", "degf", "deg_f", "degree_f", "degree_fahrenheit", "degrees_fahrenheit", "°f":
-		return unitDef{1.8, -459.67}, "F", nil
-	}
-	return unitDef{}, "", fmt.Errorf("unknown temperature unit %q (want K, C or F)", s)
-}
-
-// ConvertUnits appends a unit conversion from unit `from` to unit `to` to the
-// decoding (K, C and F; CF spellings such as "kelvin", "degC",
-// "degree_Celsius" accepted). Same units leave cf unchanged. The conversion
-// composes with an earlier one: from must be the unit cf currently yields.
-// K->C sets UnitOffset -273.15 as the PO.DAAC reference does.
-func ConvertUnits(cf *CF, from, to string) error {
-	if cf == nil {
-		return fmt.Errorf("convert units %s->%s: nil CF", from, to)
-	}
-	f, fn, err := parseUnit(from)
-	if err != nil {
-		return fmt.Errorf("convert units: %w", err)
-	}
-	t, tn, err := parseUnit(to)
-	if err != nil {
-		return fmt.Errorf("convert units: %w", err)
-	}
-	if fn == tn {
-		return nil
-	}
-	// kelvin = (v - f.b)/f.a ; out = kelvin*t.a + t.b
-	var a, b float64
-	switch fn + tn {
-	case "KC":
-		a, b = 1, -273.15
-	case "CK":
-		a, b = 1, 273.15
-	case "KF":
-		a, b = 1.8, -459.67
-	case "CF":
-		a, b = 1.8, 32
-	case "FC":
-		a, b = 1/1.8, -32/1.8
-	case "FK":
-		a, b = 1/1.8, 459.67/1.8
-	default:
-		a = t.a / f.a
-		b = t.b - f.b*a
-	}
+// AddLinear appends the conversion y = x*a + b to the decoding's unit step (e.g. a unit
+// conversion from package cf): UnitScale and UnitOffset become those of the composition.
+func (cf *CF) AddLinear(a, b float64) {
 	us := cf.UnitScale
 	if us == 0 {
 		us = 1
 	}
 	cf.UnitScale = us * a
 	cf.UnitOffset = cf.UnitOffset*a + b
-	return nil
 }

@@ -57,57 +57,15 @@ func TestCFFromAttrs(t *testing.T) {
 	}
 }
 
-func TestConvertUnits(t *testing.T) {
-	tests := []struct {
-		from, to string
-		in, want float64
-		wantErr  bool
-	}{
-		{"K", "C", 273.15, 0, false},
-		{"kelvin", "degC", 300, 26.85, false},
-		{"C", "K", 0, 273.15, false},
-		{"K", "F", 273.15, 32, false},
-		{"C", "F", 100, 212, false},
-		{"F", "C", 212, 100, false},
-		{"F", "K", 32, 273.15, false},
-		{"degree_Celsius", "celsius", 12.5, 12.5, false},
-		{"K", "meters", 0, 0, true},
-		{"furlong", "K", 0, 0, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.from+"->"+tt.to, func(t *testing.T) {
-			cf := NewCF()
-			err := ConvertUnits(&cf, tt.from, tt.to)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err %v", err)
-			}
-			if tt.wantErr {
-				return
-			}
-			dst := make([]float64, 1)
-			if err := DecodeFloat64(dst, []float64{tt.in}, &cf); err != nil {
-				t.Fatal(err)
-			}
-			if math.Abs(dst[0]-tt.want) > 1e-12 {
-				t.Errorf("%v %s = %v %s, want %v", tt.in, tt.from, dst[0], tt.to, tt.want)
-			}
-		})
-	}
-	// Composition: K->C then C->F equals K->F.
+// TestAddLinear: unit steps compose (K->C then C->F equals K->F).
+func TestAddLinear(t *testing.T) {
 	cf := NewCF()
-	if err := ConvertUnits(&cf, "K", "C"); err != nil {
-		t.Fatal(err)
-	}
-	if err := ConvertUnits(&cf, "C", "F"); err != nil {
-		t.Fatal(err)
-	}
+	cf.AddLinear(1, -273.15)
+	cf.AddLinear(1.8, 32)
 	dst := make([]float64, 1)
 	_ = DecodeFloat64(dst, []float64{373.15}, &cf)
 	if math.Abs(dst[0]-212) > 1e-9 {
 		t.Errorf("composed K->C->F of 373.15 = %v", dst[0])
-	}
-	if err := ConvertUnits(nil, "K", "C"); err == nil {
-		t.Error("nil CF accepted")
 	}
 }
 

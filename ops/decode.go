@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Number is the set of raw element types the CF decoders accept.
@@ -67,13 +68,18 @@ func (cf *CF) plan() decodePlan {
 
 // Decode CF-decodes src into dst[:len(src)] (see CF). A nil cf is the
 // identity. NaN inputs stay NaN; fill, missing and out-of-range values
-// become NaN. It returns an error if dst is shorter than src.
+// become NaN. CF.Unsigned/CF.Signed reinterpret integers first. It returns an error if dst is shorter than src.
 //
 // Integers are compared with the fill/missing/range values after conversion
 // to float64, so int64/uint64 values beyond 2^53 may compare inexactly.
 func Decode[T Number](dst []float64, src []T, cf *CF) error {
 	if len(dst) < len(src) {
 		return fmt.Errorf("cf decode: destination holds %d values, source has %d", len(dst), len(src))
+	}
+	if cf != nil && (cf.Unsigned || cf.Signed) {
+		if done, err := decodeReinterpreted(dst, src, cf); done {
+			return err
+		}
 	}
 	p := cf.plan()
 	dst = dst[:len(src)]
@@ -92,6 +98,49 @@ func Decode[T Number](dst []float64, src []T, cf *CF) error {
 		decodeMaskedMany(dst, src, &p)
 	}
 	return nil
+}
+
+// decodeReinterpreted decodes integer values whose signedness cf overrides (CF.Unsigned,
+// CF.Signed) as the integers of the other signedness and the same size. It reports false when
+// nothing is to be reinterpreted (floats, or integers that already have the wanted signedness).
+func decodeReinterpreted[T Number](dst []float64, src []T, cf *CF) (bool, error) {
+	c := *cf
+	c.Unsigned, c.Signed = false, false
+	switch s := any(src).(type) {
+	case []int8:
+		if cf.Unsigned {
+			return true, Decode(dst, unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []int16:
+		if cf.Unsigned {
+			return true, Decode(dst, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []int32:
+		if cf.Unsigned {
+			return true, Decode(dst, unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []int64:
+		if cf.Unsigned {
+			return true, Decode(dst, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []uint8:
+		if cf.Signed {
+			return true, Decode(dst, unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []uint16:
+		if cf.Signed {
+			return true, Decode(dst, unsafe.Slice((*int16)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []uint32:
+		if cf.Signed {
+			return true, Decode(dst, unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	case []uint64:
+		if cf.Signed {
+			return true, Decode(dst, unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(s))), len(s)), &c)
+		}
+	}
+	return false, nil
 }
 
 func decodeUnmasked[T Number](dst []float64, src []T, p *decodePlan) {

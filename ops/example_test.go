@@ -19,9 +19,7 @@ func ExampleNewPartial() {
 	if err != nil {
 		panic(err)
 	}
-	if err := ops.ConvertUnits(&cf, "kelvin", "C"); err != nil {
-		panic(err)
-	}
+	cf.AddLinear(1, -273.15) // kelvin to Celsius (package cf's ConvertUnits does this)
 	lat := []float64{-75, -30, 0, 30}
 	g := &ops.Geometry{
 		Shape:       []int{2, 4, 3}, // (time, lat, lon)

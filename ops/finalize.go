@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 )
@@ -13,9 +14,11 @@ type Result struct {
 	// Shape is the shape of the output (the kept extents; empty when every
 	// axis is reduced, in which case there is one cell).
 	Shape []int
-	// Value is the reduced value per cell, NaN where the cell saw no valid
-	// value (or, for a weighted mean/var/std, only zero weights). For
-	// Histogram it is the number of values inside [Min, Max].
+	// Value is the reduced value per cell, with xarray's semantics (skipna):
+	// Sum is 0 where the cell saw no valid value (numpy nansum; see
+	// ApplyMinCount), Count is 0 there, Mean, Min, Max, Var and Std are NaN
+	// (and a weighted mean/var/std with only zero weights). For Histogram it
+	// is the number of values inside [Min, Max].
 	Value []float64
 	// Count is the number of valid (non-NaN) values per cell.
 	Count []int64
@@ -59,6 +62,9 @@ func (p *Partial) Finalize() Result {
 		case Count:
 			v = float64(n)
 		case Sum:
+			// xarray's sum skips NaN (numpy nansum): a cell without a valid value sums to 0;
+			// min_count (ApplyMinCount) turns it into NaN.
+			v = 0
 			if n > 0 {
 				v = p.finalSum(c, &bf)
 			}
@@ -94,6 +100,26 @@ func (p *Partial) Finalize() Result {
 		r.Edges[p.opts.Bins] = p.opts.Max
 	}
 	return r
+}
+
+// ApplyMinCount gives NaN to the sums of cells with fewer than minCount
+// valid values, as xarray's DataArray.sum(min_count=minCount) does (0 and 1
+// differ: an all-NaN cell sums to 0 with min_count 0, NaN with 1). Only Sum
+// takes a min count (xarray: sum and prod); other kinds are an error when
+// minCount > 0.
+func (r *Result) ApplyMinCount(minCount int) error {
+	if minCount <= 0 {
+		return nil
+	}
+	if r.Kind != Sum {
+		return fmt.Errorf("min_count applies to sum only (as in xarray), not %s", r.Kind)
+	}
+	for c, n := range r.Count {
+		if n < int64(minCount) {
+			r.Value[c] = math.NaN()
+		}
+	}
+	return nil
 }
 
 func (p *Partial) finalSum(c int, bf *bigScratch) float64 {

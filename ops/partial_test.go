@@ -213,7 +213,7 @@ func TestEmptyAndZeroWeight(t *testing.T) {
 		wantCount []int64
 	}{
 		{Mean, []float64{math.NaN(), math.NaN()}, []int64{2, 0}}, // row 0 has weight 0
-		{Sum, []float64{0, math.NaN()}, []int64{2, 0}},
+		{Sum, []float64{0, 0}, []int64{2, 0}},                    // xarray's weighted sum of nothing is 0
 		{Var, []float64{math.NaN(), math.NaN()}, []int64{2, 0}},
 		{Count, []float64{2, 0}, []int64{2, 0}},
 		{Min, []float64{1, math.NaN()}, []int64{2, 0}},
@@ -232,6 +232,52 @@ func TestEmptyAndZeroWeight(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestXarraySkipnaSemantics: what each op gives over a cell with some and a cell with no valid
+// values, and min_count, as xarray 2025 computes it (/usr/bin/python3):
+//
+//	da = xr.DataArray([[1, 2, np.nan], [np.nan, np.nan, np.nan]], dims=("a", "b"))
+//	[getattr(da, op)("b").values.tolist() for op in ("sum", "mean", "count", "min", "max", "var", "std")]
+//	[da.sum("b", min_count=k).values.tolist() for k in (1, 2, 3)]
+func TestXarraySkipnaSemantics(t *testing.T) {
+	nan := math.NaN()
+	g := Geometry{Shape: []int{2, 3}, Reduce: []bool{false, true}}
+	vals := []float64{1, 2, nan, nan, nan, nan}
+	for _, tc := range []struct {
+		kind     Kind
+		minCount int
+		want     []float64
+	}{
+		{Sum, 0, []float64{3, 0}},
+		{Mean, 0, []float64{1.5, nan}},
+		{Count, 0, []float64{2, 0}},
+		{Min, 0, []float64{1, nan}},
+		{Max, 0, []float64{2, nan}},
+		{Var, 0, []float64{0.25, nan}},
+		{Std, 0, []float64{0.5, nan}},
+		{Sum, 1, []float64{3, nan}},
+		{Sum, 2, []float64{3, nan}},
+		{Sum, 3, []float64{nan, nan}},
+	} {
+		p := NewPartial(tc.kind, &g, Options{})
+		if err := p.AddBlock([]int{0, 0}, []int{2, 3}, vals); err != nil {
+			t.Fatal(err)
+		}
+		r := p.Finalize()
+		if err := r.ApplyMinCount(tc.minCount); err != nil {
+			t.Fatal(err)
+		}
+		for c, w := range tc.want {
+			if relErr(r.Value[c], w) != 0 {
+				t.Errorf("%s min_count %d cell %d: %v, xarray gives %v", tc.kind, tc.minCount, c, r.Value[c], w)
+			}
+		}
+	}
+	r := Result{Kind: Mean}
+	if err := r.ApplyMinCount(1); err == nil {
+		t.Error("min_count on mean accepted")
 	}
 }
 

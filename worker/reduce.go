@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/hsfan/hsfan/hsds/h5type"
+	"github.com/hsfan/hsfan/cf"
 	"github.com/hsfan/hsfan/hsds/hdf"
-	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
 	"github.com/hsfan/hsfan/ops"
@@ -71,79 +69,20 @@ func NewReduction(ctx context.Context, ds *hdf.Dataset, t *Task) (*Reduction, er
 	r.Opts = ops.Options{Bins: t.Bins, Min: t.HistMin, Max: t.HistMax, DDOF: t.DDOF}
 	r.CF = ops.NewCF()
 	if !t.NoCF {
-		if r.CF, err = CFOf(&ds.Obj); err != nil {
+		if r.CF, err = cf.Decoding(&ds.Obj); err != nil {
 			return nil, err
 		}
 	}
 	if t.Units != "" {
-		from := attrString(&ds.Obj, "units")
-		if err := ops.ConvertUnits(&r.CF, from, t.Units); err != nil {
-			return nil, err
+		from, _ := cf.AttrString(&ds.Obj, "units")
+		if err := cf.ConvertUnits(&r.CF, from, t.Units); err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", ds.ID, err)
 		}
 	}
 	if p := ops.NewPartial(r.Kind, r.Geom, r.Opts); p.Err() != nil {
 		return nil, p.Err()
 	}
 	return r, nil
-}
-
-// CFOf reads the CF packing attributes of a dataset.
-func CFOf(obj *schema.Dataset) (ops.CF, error) {
-	attrs := map[string]any{}
-	for _, name := range []string{"scale_factor", "add_offset", "_FillValue", "missing_value", "valid_min", "valid_max", "valid_range"} {
-		a, ok := obj.Attributes[name]
-		if !ok || len(a.Value) == 0 {
-			continue
-		}
-		if a.Encoding != "" {
-			return ops.CF{}, fmt.Errorf("dataset %s: attribute %s: %s-encoded values are not numbers", obj.ID, name, a.Encoding)
-		}
-		v, err := pyjson.DecodeValue(a.Value)
-		if err != nil {
-			return ops.CF{}, fmt.Errorf("dataset %s: attribute %s: %w", obj.ID, name, err)
-		}
-		attrs[name] = v
-	}
-	cf, err := ops.CFFromAttrs(attrs)
-	if err != nil {
-		return ops.CF{}, fmt.Errorf("dataset %s: %w", obj.ID, err)
-	}
-	if t, err := h5type.Parse(obj.Type); err == nil && t.IsFloat() && t.Size() == 4 {
-		roundCFToFloat32(&cf)
-	}
-	return cf, nil
-}
-
-// roundCFToFloat32 rounds the values compared with raw data to float32, the precision of the
-// data: a _FillValue written as the decimal -999.9 must match float32(-999.9) in the chunks.
-func roundCFToFloat32(cf *ops.CF) {
-	r := func(v float64) float64 {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return v
-		}
-		return float64(float32(v))
-	}
-	if cf.Fill != nil {
-		f := r(*cf.Fill)
-		cf.Fill = &f
-	}
-	for i := range cf.Missing {
-		cf.Missing[i] = r(cf.Missing[i])
-	}
-	cf.ValidMin, cf.ValidMax = r(cf.ValidMin), r(cf.ValidMax)
-}
-
-// attrString returns a string attribute's value ("" when absent or not a string).
-func attrString(obj *schema.Dataset, name string) string {
-	a, ok := obj.Attributes[name]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(a.Value, &s) != nil {
-		return ""
-	}
-	return s
 }
 
 // NewPartial returns an empty partial of the reduction.
@@ -293,7 +232,7 @@ func isPermanent(err error) bool {
 		errors.Is(err, hdf.ErrCorrupt)
 }
 
-// readWeights reads the selected values of a task's weights dataset as float64.
+// readWeights reads the selected values of a task's weights dataset as float64, CF-decoded.
 func readWeights(ctx context.Context, ds *hdf.Dataset, t *Task) ([]float64, error) {
 	var obj schema.Dataset
 	if err := json.Unmarshal(t.WeightsDataset, &obj); err != nil {
@@ -310,13 +249,10 @@ func readWeights(ctx context.Context, ds *hdf.Dataset, t *Task) ([]float64, erro
 	if err != nil {
 		return nil, fmt.Errorf("weights selection: %w", err)
 	}
-	raw, _, err := wd.Read(ctx, sel, 0)
+	// Weights are CF-decoded like any variable (packed weights, xarray's answer).
+	out, err := cf.ReadDecoded(ctx, wd, sel)
 	if err != nil {
 		return nil, retryable(fmt.Errorf("read weights %s: %w", wd.ID, err))
-	}
-	out := make([]float64, sel.Count())
-	if err := h5type.ToFloat64(out, raw, wd.Type); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

@@ -1,53 +1,18 @@
 package worker
 
 import (
-	"encoding/binary"
 	"fmt"
+
+	"github.com/hsfan/hsfan/cf"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/selection"
 	"github.com/hsfan/hsfan/ops"
 )
 
-// decodeValues CF-decodes n elements of raw (element type t) into dst[:n] as float64, NaN for
-// fill, missing and out-of-range values. Little-endian numeric types take the zero-copy path.
-func decodeValues(dst []float64, raw []byte, t *h5type.Type, cf *ops.CF) error {
-	le := t.Order() == binary.LittleEndian || t.Size() == 1
-	if le && t.IsNumeric() {
-		switch {
-		case t.IsFloat() && t.Size() == 4:
-			return ops.DecodeFloat32(dst, h5type.Float32s(raw), cf)
-		case t.IsFloat() && t.Size() == 8:
-			return ops.DecodeFloat64(dst, h5type.Float64s(raw), cf)
-		case !t.IsFloat() && t.IsSigned():
-			switch t.Size() {
-			case 1:
-				return ops.DecodeInt8(dst, h5type.Int8s(raw), cf)
-			case 2:
-				return ops.DecodeInt16(dst, h5type.Int16s(raw), cf)
-			case 4:
-				return ops.DecodeInt32(dst, h5type.Int32s(raw), cf)
-			case 8:
-				return ops.DecodeInt64(dst, h5type.Int64s(raw), cf)
-			}
-		case !t.IsFloat():
-			switch t.Size() {
-			case 1:
-				return ops.DecodeUint8(dst, raw, cf)
-			case 2:
-				return ops.DecodeUint16(dst, h5type.Uint16s(raw), cf)
-			case 4:
-				return ops.DecodeUint32(dst, h5type.Uint32s(raw), cf)
-			case 8:
-				return ops.DecodeUint64(dst, h5type.Uint64s(raw), cf)
-			}
-		}
-	}
-	// Big-endian, float16 and enum/bool: convert first, then apply CF to the float64 values.
-	if err := h5type.ToFloat64(dst, raw, t); err != nil {
-		return err
-	}
-	return ops.DecodeFloat64(dst, dst, cf)
+// decodeValues CF-decodes n elements of raw into dst[:n] (cf.DecodeBytes).
+func decodeValues(dst []float64, raw []byte, t *h5type.Type, c *ops.CF) error {
+	return cf.DecodeBytes(dst, raw, t, c)
 }
 
 // subBlock is a dense part of a chunk's block: its origin and shape in selection (output)

@@ -3,21 +3,27 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/hsfan/hsfan/cf"
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/ops"
 )
 
-const getUsage = `Usage: hsfan get --domain D --dataset /path [--select S] [--format bin|json|csv] [-o FILE]
+const getUsage = `Usage: hsfan get --domain D --dataset /path [--select S] [--format bin|json|csv] [--decode] [-o FILE]
 
 Reads a selection of a dataset: bin writes the raw C-order bytes (as HSDS's octet-stream
 responses), json writes {"shape": [...], "value": nested lists}, csv one line per row (rank <= 2)
@@ -28,6 +34,12 @@ bin writes HSDS's wire form (per element a 4-byte little-endian byte count, then
 and csv the values. An empty vlen string prints as "" and an empty sequence as [] (HSDS's GET
 value returns 0 for both, a quirk hsfan get does not copy). In csv, a sequence or compound is one
 cell holding its JSON text.
+
+--decode CF-decodes the values as xarray.open_dataset does (package cf): _Unsigned, scale_factor,
+add_offset, and _FillValue / missing_value / valid range masking (masked values are NaN; the
+valid range as netCDF4-python applies it) give float64 values, written as float64 little-endian
+bytes by bin; a time variable ("days since 1800-1-1", any CF calendar) gives ISO dates (json and
+csv only), as cftime decodes them, NaN times as NaT.
 
 A selection may pair several coordinate lists element by element, as numpy does:
 '[:,[1,4,5],[2,8,6]]' on a (2,10,10) dataset has shape (2,3).
@@ -51,6 +63,7 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	sel := fs.String("select", "", "selection, e.g. [0:10,5,::2] (default: everything)")
 	format := fs.String("format", "json", "bin, json or csv")
 	out := fs.String("o", "", "output file (default stdout)")
+	decode := fs.Bool("decode", false, "CF-decode the values (packing, fill values, _Unsigned, time coordinates to ISO dates)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -75,6 +88,11 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	src, err := openSource(ctx, f, *dataset)
 	if err != nil {
 		return err
+	}
+	if *decode {
+		if err := src.decodeCF(*format); err != nil {
+			return err
+		}
 	}
 	var s *selection.Selection
 	if *sel == "" {
@@ -114,6 +132,50 @@ type source struct {
 	// form for variable-length types (VlenDataset.Read).
 	read func(context.Context, *selection.Selection) ([]byte, error)
 	opts h5type.DecodeOptions
+	// cf, when set (--decode), CF-decodes the values; timeUnits/calendar turn them into dates.
+	cf                  *ops.CF
+	timeUnits, calendar string
+	obj                 *schema.Dataset
+}
+
+// decodeCF sets up --decode: numeric datasets only; time variables need a text format.
+func (src *source) decodeCF(format string) error {
+	if src.obj == nil || !src.typ.IsNumeric() {
+		return fmt.Errorf("--decode: dataset of %s values: CF decoding applies to numbers only", src.typ.Class())
+	}
+	c, err := cf.Decoding(src.obj)
+	if err != nil {
+		return fmt.Errorf("--decode: %w", err)
+	}
+	src.cf = &c
+	units, _ := cf.AttrString(src.obj, "units")
+	if _, _, isTime := strings.Cut(units, " since "); isTime {
+		if format == "bin" {
+			return usagef("--decode: %q is a time variable; its dates need --format json or csv", units)
+		}
+		src.timeUnits = units
+		src.calendar, _ = cf.AttrString(src.obj, "calendar")
+		if _, err := cf.ParseCalendar(src.calendar); err != nil {
+			return fmt.Errorf("--decode: %w", err)
+		}
+	}
+	return nil
+}
+
+// decodeValues CF-decodes one page (see --decode): float64 values, or ISO dates for time.
+func (src *source) decodeValues(data []byte) ([]float64, []string, error) {
+	vals := make([]float64, len(data)/src.typ.Size())
+	if err := cf.DecodeBytes(vals, data, src.typ, src.cf); err != nil {
+		return nil, nil, err
+	}
+	if src.timeUnits == "" {
+		return vals, nil, nil
+	}
+	labels, _, err := cf.TimeStrings(vals, src.timeUnits, src.calendar)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vals, labels, nil
 }
 
 // openSource opens the dataset at h5path for reading, whatever its type.
@@ -145,7 +207,7 @@ func openSource(ctx context.Context, f *hdf.File, h5path string) (*source, error
 	if err != nil {
 		return nil, err
 	}
-	return &source{typ: ds.Type, dims: ds.Dims, elemBytes: int64(ds.ItemSize),
+	return &source{typ: ds.Type, dims: ds.Dims, elemBytes: int64(ds.ItemSize), obj: obj,
 		read: func(ctx context.Context, s *selection.Selection) ([]byte, error) {
 			data, _, err := ds.Read(ctx, s, 0)
 			return data, err
@@ -220,13 +282,38 @@ func writeOutput(path string, fn func(io.Writer) error, stdout io.Writer) error 
 
 // writeValues writes one page; first is the selection index of its first row (csv indices).
 func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape []int, data []byte, first int) error {
-	if format == "bin" {
-		_, err := w.Write(data)
-		return err
-	}
-	v, err := src.typ.DecodeValueOptions(data, shape, src.opts)
-	if err != nil {
-		return err
+	var v any
+	if src.cf != nil {
+		vals, labels, err := src.decodeValues(data)
+		if err != nil {
+			return err
+		}
+		if format == "bin" {
+			out := make([]byte, 8*len(vals))
+			for i, x := range vals {
+				binary.LittleEndian.PutUint64(out[8*i:], math.Float64bits(x))
+			}
+			_, err := w.Write(out)
+			return err
+		}
+		flat := make([]any, len(vals))
+		for i := range vals {
+			if labels != nil {
+				flat[i] = labels[i]
+			} else {
+				flat[i] = vals[i]
+			}
+		}
+		v = nest(flat, shape)
+	} else {
+		if format == "bin" {
+			_, err := w.Write(data)
+			return err
+		}
+		var err error
+		if v, err = src.typ.DecodeValueOptions(data, shape, src.opts); err != nil {
+			return err
+		}
 	}
 	if format == "json" {
 		b, err := h5type.MarshalValueJSON(v, false)
@@ -238,6 +325,26 @@ func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape 
 		return err
 	}
 	return writeCSV(csvRecords{cw, w}, v, shape, first)
+}
+
+// nest shapes a flat C-order list as nested lists (a scalar for rank 0).
+func nest(flat []any, shape []int) any {
+	if len(shape) == 0 {
+		if len(flat) == 0 {
+			return nil
+		}
+		return flat[0]
+	}
+	n := shape[0]
+	out := make([]any, n)
+	per := 1
+	for _, e := range shape[1:] {
+		per *= e
+	}
+	for i := range out {
+		out[i] = nest(flat[i*per:(i+1)*per], shape[1:])
+	}
+	return out
 }
 
 // csvRecords writes records with encoding/csv, except that a record of one empty field is

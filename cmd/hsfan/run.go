@@ -26,7 +26,32 @@ Runs a fan-out reduction: the selection is cut into chunk-aligned tasks, each ta
 chunks next to the data into a partial state, and the partials are merged exactly (the result
 does not depend on concurrency, task sizes, retries or arrival order).
 
-OP is one of count, sum, mean, min, max, var, std, histogram.
+OP is one of count, sum, mean, min, max, var, std, histogram. Values are CF-decoded first (package
+cf; --no-cf turns it off): _Unsigned, scale_factor, add_offset, and _FillValue, missing_value and
+valid_min/valid_max/valid_range masking (the valid range as netCDF4-python applies it; xarray
+ignores it), so masked values are NaN. Each op then follows xarray's skipna=True semantics:
+  count      the number of valid values; 0 for an all-masked cell
+  sum        the sum of the valid values; 0 for an all-masked cell (numpy nansum, xarray's
+             default min_count); --min-count N gives NaN where fewer than N values are valid
+  mean       the mean of the valid values, weighted sum(w*x)/sum(w) over valid cells; NaN when
+             none is valid (or their weights sum to 0)
+  min, max   NaN when no value is valid
+  var, std   population (--ddof 0) or sample (--ddof 1) variance; NaN when no value is valid or
+             the count is <= ddof
+  histogram  counts per bin of [--hist-min, --hist-max]; NaN values are not counted
+NaN results are null in the JSON and Arrow outputs.
+
+Coordinates (dimension scales, or a 1-D dataset named like the axis) and --weights datasets are
+CF-decoded like the data; time coordinates ("days since 1800-1-1", any CF calendar: standard,
+gregorian, proleptic_gregorian, julian, noleap, 365_day, all_leap, 366_day, 360_day) become ISO
+dates as cftime decodes them. --units converts temperatures between the UDUNITS-2 spellings of
+kelvin, Celsius, Fahrenheit and Rankine (K, kelvin, degK, degree_K, degC, degree_Celsius, Celsius,
+degrees_C, degF, ...; C and F are hsfan's shorthands).
+
+Every output (<name>.json meta, <name>.arrow schema metadata and <name>.png tEXt chunk
+"hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The previous outputs of
+the same name are removed from --out before the run starts, so a failed run leaves no result
+behind that could be taken for its own.
 
 --select may pair coordinate lists element by element, as numpy does: on (time, lat, lon),
 '[:,[100,200],[50,700]]' selects two (lat, lon) points per time step. The paired dimensions form
@@ -72,7 +97,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
 	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
 	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
-	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded values to C, K or F")
+	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded temperatures to C, K, F or another UDUNITS-2 temperature unit")
+	fs.IntVar(&spec.MinCount, "min-count", 0, "sum: NaN where fewer than N values are valid (xarray's min_count; default 0: an all-masked cell sums to 0)")
 	fs.BoolVar(&spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
 	fs.IntVar(&spec.Bins, "bins", 50, "histogram: number of bins")
 	fs.Float64Var(&spec.HistMin, "hist-min", 0, "histogram: lower edge")

@@ -2,15 +2,11 @@ package job
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
-	"path"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/hsfan/hsfan/cf"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/selection"
 )
@@ -32,30 +28,6 @@ type Axis struct {
 	// position i of every member.
 	Members []Axis
 }
-
-// axisNames returns the dimension names of ds: its DIMENSION_LABELS attribute (h5py's
-// dims[i].label) where set, "dim<i>" otherwise. A DIMENSION_LABELS that is not a list of
-// strings is an error naming the dataset.
-func axisNames(ds *hdf.Dataset) ([]string, error) {
-	names := make([]string, len(ds.Dims))
-	var labels []string
-	if raw, ok := ds.Attribute("DIMENSION_LABELS"); ok {
-		if err := json.Unmarshal(raw, &labels); err != nil {
-			return nil, fmt.Errorf("dataset %s: attribute DIMENSION_LABELS: want a list of strings: %w", ds.ID, err)
-		}
-	}
-	for i := range names {
-		if i < len(labels) && labels[i] != "" {
-			names[i] = labels[i]
-		} else {
-			names[i] = defaultAxisName(i)
-		}
-	}
-	return names, nil
-}
-
-// defaultAxisName names an axis without a label or scale.
-func defaultAxisName(i int) string { return "dim" + strconv.Itoa(i) }
 
 // resolveReduce maps the --reduce list (names or indices) to a per-axis flag; an empty list
 // reduces every axis.
@@ -91,34 +63,11 @@ func resolveReduce(names []string, reduce []string) ([]bool, error) {
 	return out, nil
 }
 
-// coordinate reads the selected values of the coordinate dataset of axis i: the dimension scale
-// scaleID when there is one, else a 1-D dataset named like the axis next to the data (e.g. /lat);
-// nil when there is none.
+// coordinate reads the selected CF-decoded values of the coordinate of an axis (cf.Coordinate).
 func coordinate(ctx context.Context, f *hdf.File, dataPath, name, scaleID string, extent int, dim selection.Dim) (*hdf.Dataset, []float64, error) {
-	cpath := path.Join(path.Dir(dataPath), name)
-	if cpath == dataPath && scaleID == "" {
-		return nil, nil, nil
-	}
-	var cd *hdf.Dataset
-	var err error
-	if scaleID != "" {
-		cpath = scaleID
-		cd, err = f.Dataset(ctx, scaleID)
-	} else {
-		cd, err = f.OpenDatasetPath(ctx, cpath)
-	}
-	if errors.Is(err, hdf.ErrNotFound) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
-	}
-	if len(cd.Dims) != 1 || cd.Dims[0] != extent || !cd.Type.IsNumeric() {
-		return nil, nil, nil // not a coordinate of this axis
-	}
-	vals, err := readFloats(ctx, cd)
-	if err != nil {
-		return nil, nil, fmt.Errorf("coordinate %s: %w", cpath, err)
+	cd, vals, err := cf.Coordinate(ctx, f, dataPath, name, scaleID, extent)
+	if cd == nil || err != nil {
+		return nil, nil, err
 	}
 	out := make([]float64, dim.Count())
 	for k := range out {
@@ -126,77 +75,6 @@ func coordinate(ctx context.Context, f *hdf.File, dataPath, name, scaleID string
 	}
 	return cd, out, nil
 }
-
-// readFloats reads a whole numeric dataset as float64 (no CF decoding).
-func readFloats(ctx context.Context, d *hdf.Dataset) ([]float64, error) {
-	raw, _, err := d.Read(ctx, selection.All(d.Dims), 0)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]float64, len(raw)/d.ItemSize)
-	if err := toFloat64(out, raw, d); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// timeLabels turns CF time values ("seconds|minutes|hours|days since <date>") into ISO dates
-// (or date-times when the values are not all at one time of day); nil when units are not CF time.
-func timeLabels(units string, vals []float64) []string {
-	parts := strings.SplitN(strings.TrimSpace(units), " since ", 2)
-	if len(parts) != 2 {
-		return nil
-	}
-	var unit time.Duration
-	switch strings.ToLower(parts[0]) {
-	case "seconds", "second", "secs", "s":
-		unit = time.Second
-	case "minutes", "minute", "mins":
-		unit = time.Minute
-	case "hours", "hour", "h":
-		unit = time.Hour
-	case "days", "day", "d":
-		unit = 24 * time.Hour
-	default:
-		return nil
-	}
-	ref := strings.TrimSuffix(strings.TrimSpace(parts[1]), " UTC")
-	var epoch time.Time
-	var err error
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05Z", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
-		if epoch, err = time.Parse(layout, ref); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		return nil
-	}
-	times := make([]time.Time, len(vals))
-	sameClock := true
-	for i, v := range vals {
-		secs := v * unit.Seconds()
-		if math.IsNaN(secs) || math.Abs(secs) > maxLabelSeconds {
-			return nil // not a plausible time: keep the numbers
-		}
-		whole := math.Floor(secs)
-		times[i] = time.Unix(epoch.Unix()+int64(whole), int64((secs-whole)*1e9)).UTC()
-		if i > 0 && times[i].Sub(times[i].Truncate(24*time.Hour)) != times[0].Sub(times[0].Truncate(24*time.Hour)) {
-			sameClock = false
-		}
-	}
-	out := make([]string, len(vals))
-	for i, t := range times {
-		if sameClock {
-			out[i] = t.Format("2006-01-02")
-		} else {
-			out[i] = t.Format(time.RFC3339)
-		}
-	}
-	return out
-}
-
-// maxLabelSeconds bounds CF time offsets turned into dates (about 10,000 years).
-const maxLabelSeconds = 3.2e11
 
 // dimString renders one selection dimension in select syntax.
 func dimString(d selection.Dim) string {

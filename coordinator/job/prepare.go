@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hsfan/hsfan/cf"
 	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/selection"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -59,18 +59,9 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
 		return nil, err
 	}
-	names, err := axisNames(ds)
+	names, scales, err := cf.Names(ctx, f, ds)
 	if err != nil {
 		return nil, err
-	}
-	scales, err := dimensionScales(ctx, f, ds)
-	if err != nil {
-		return nil, err
-	}
-	for i, sc := range scales {
-		if sc.name != "" && names[i] == defaultAxisName(i) {
-			names[i] = sc.name
-		}
 	}
 	reduce, err := resolveReduce(names, spec.Reduce)
 	if err != nil {
@@ -83,18 +74,19 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 		if dim := p.Sel.Dim(i); dim.IsList() {
 			p.dataAxes[i].Indices = dim.Coords
 		}
-		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].id, ds.Dims[i], p.Sel.Dim(i))
+		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].ID, ds.Dims[i], p.Sel.Dim(i))
 		if err != nil {
 			return nil, err
 		}
 		p.dataAxes[i].Values = vals
 		if cd != nil {
-			if raw, ok := cd.Attribute("units"); ok {
-				var units string
-				if json.Unmarshal(raw, &units) == nil {
-					p.dataAxes[i].Labels = timeLabels(units, vals)
-				}
+			units, _ := cf.AttrString(&cd.Obj, "units")
+			calendar, _ := cf.AttrString(&cd.Obj, "calendar")
+			labels, _, err := cf.TimeLabels(vals, units, calendar)
+			if err != nil {
+				return nil, fmt.Errorf("coordinate %s of axis %s: %w", cd.ID, n, err)
 			}
+			p.dataAxes[i].Labels = labels
 		}
 	}
 	if err := p.weights(ctx, axisWeights); err != nil {
@@ -178,7 +170,7 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	if len(wd.Dims) != 1 {
 		return nil // N-D weights: see fullWeights
 	}
-	vals, err := readFloats(ctx, wd)
+	vals, err := cf.ReadDecoded(ctx, wd, nil)
 	if err != nil {
 		return fmt.Errorf("weights %s: %w", w, err)
 	}
@@ -186,7 +178,7 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	// axis with that extent.
 	axis := -1
 	if _, labelled := wd.Attribute("DIMENSION_LABELS"); labelled {
-		labels, err := axisNames(wd)
+		labels, err := cf.AxisNames(wd)
 		if err != nil {
 			return fmt.Errorf("weights %s: %w", w, err)
 		}
@@ -219,10 +211,6 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 	return nil
 }
 
-func toFloat64(dst []float64, raw []byte, d *hdf.Dataset) error {
-	return h5type.ToFloat64(dst, raw, d.Type)
-}
-
 // newJobID names a run: UTC time plus randomness, sortable and unique.
 func newJobID() string {
 	var b [4]byte
@@ -245,7 +233,7 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		return nil, "", nil, nil // 1-D weights are per-axis weights; scalars are refused there
 	}
 	var axes []int
-	labels, err := axisNames(wd)
+	labels, err := cf.AxisNames(wd)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("weights %s: %w", w, err)
 	}

@@ -125,11 +125,8 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		rep = coordinator.NewReporter(o.Report, len(p.Plan.Tasks), coordinator.ReporterOptions{Logger: o.Logger})
 		fo.Progress = rep.Progress
 	}
-	if rm, ok := o.Sink.(coordinator.Remover); ok {
-		// A failed run must not leave the previous run's outputs looking complete.
-		if err := rm.Remove(ctx, coordinator.ManifestName); err != nil {
-			return out, fmt.Errorf("remove stale %s: %w", coordinator.ManifestName, err)
-		}
+	if err := p.removeStale(ctx, o); err != nil {
+		return out, err
 	}
 	planDone := time.Now()
 	stats, err := coordinator.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
@@ -145,6 +142,9 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	fanDone := time.Now()
 	out.Result = merged.Finalize()
+	if err := out.Result.ApplyMinCount(p.Spec.MinCount); err != nil {
+		return out, err
+	}
 	out.Fetch, out.Decode, out.Reduce = time.Duration(fetchNs.Load()), time.Duration(decodeNs.Load()), time.Duration(reduceNs.Load())
 	out.DecodedBytes = decoded.Load()
 	if out.Table, err = p.table(out.Result); err != nil {
@@ -174,6 +174,39 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	return out, nil
 }
 
+// OutputNames are the files a run writes to the sink (the plot only with Spec.Plot).
+func (p *Prepared) OutputNames() []string {
+	name := p.Spec.OutputName()
+	return []string{coordinator.ManifestName, name + ".json", name + ".arrow", name + ".png"}
+}
+
+// removeStale deletes the previous run's outputs of this name (manifest, JSON, Arrow, plot)
+// before the fan-out, so that a run that fails leaves no result a reader could take for its
+// own; the report says so. A sink that cannot delete files is refused unless it is empty of
+// them: hsfan cannot tell an old result from a new one there.
+func (p *Prepared) removeStale(ctx context.Context, o Options) error {
+	if o.Sink == nil {
+		return nil
+	}
+	rm, ok := o.Sink.(coordinator.Remover)
+	if !ok {
+		if o.Logger != nil {
+			o.Logger.Warn("the output sink cannot delete files: outputs of an earlier run with this name stay until this run succeeds", "names", p.OutputNames())
+		}
+		return nil
+	}
+	for _, n := range p.OutputNames() {
+		if err := rm.Remove(ctx, n); err != nil {
+			return fmt.Errorf("remove the previous run's %s: %w", n, err)
+		}
+	}
+	if o.Report != nil {
+		fmt.Fprintf(o.Report, "run %s: cleared earlier outputs of this name from the output location (%s): a failed run leaves no result behind\n",
+			p.Template.Job, strings.Join(p.OutputNames(), ", "))
+	}
+	return nil
+}
+
 // plottable reports whether the result is a series along one kept axis (not a point axis of
 // paired coordinate lists, which has no single coordinate to plot against).
 func (p *Prepared) plottable() bool {
@@ -189,22 +222,29 @@ func (p *Prepared) plottable() bool {
 	return kept == 1 && p.Red.Kind != ops.Histogram
 }
 
-func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
+// inputs are the job's inputs as the manifest and every output record them.
+func (p *Prepared) inputs() coordinator.Inputs {
 	reduce := []string{}
 	for _, a := range p.dataAxes {
 		if a.Reduced {
 			reduce = append(reduce, a.Name)
 		}
 	}
+	return coordinator.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
+		Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
+		Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF, "min_count": p.Spec.MinCount,
+			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax}}
+}
+
+func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
 	end := time.Now()
 	lm := time.Unix(0, int64(p.DS.Obj.LastModified*1e9)).UTC()
 	return coordinator.Manifest{
+		RunID:           p.Template.Job,
 		ManifestVersion: coordinator.ManifestVersion,
 		HsfanVersion:    version.Version,
 		Op:              p.Spec.Op,
-		Inputs: coordinator.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
-			Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
-			Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF}},
+		Inputs:          p.inputs(),
 		Dataset: coordinator.DatasetInfo{ID: p.DS.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.DS.Dims,
 			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
 		Plan: p.Plan.Summary(p.GridDims),

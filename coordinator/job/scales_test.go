@@ -78,33 +78,6 @@ func TestDimensionScales(t *testing.T) {
 	}
 }
 
-func TestTimeLabels(t *testing.T) {
-	for _, tc := range []struct {
-		units string
-		vals  []float64
-		want  []string
-	}{
-		{"seconds since 1981-01-01 00:00:00 UTC", []float64{1293872400, 1293958800}, []string{"2022-01-01", "2022-01-02"}},
-		{"days since 1700-01-01", []float64{118000, 118001}, []string{"2023-01-28", "2023-01-29"}},
-		{"hours since 2000-01-01", []float64{0, 6}, []string{"2000-01-01T00:00:00Z", "2000-01-01T06:00:00Z"}},
-		{"days since 0001-01-01", []float64{738000}, []string{"2021-07-30"}},
-		{"days since 2000-01-01", []float64{math.NaN()}, nil},
-		{"days since 2000-01-01", []float64{1e300}, nil},
-		{"kelvin", []float64{1}, nil},
-	} {
-		got := timeLabels(tc.units, tc.vals)
-		if len(got) != len(tc.want) {
-			t.Errorf("%s %v: %v, want %v", tc.units, tc.vals, got, tc.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Errorf("%s %v: %v, want %v", tc.units, tc.vals, got, tc.want)
-			}
-		}
-	}
-}
-
 // TestWeightsAndFillEdgeCases: 1-D weights go to the reduced axis of their length even when an
 // axis of the data is called like their default name; scalar weights are refused; float32 fill
 // values written as decimals still mask the data.

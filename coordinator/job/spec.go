@@ -30,6 +30,9 @@ type Spec struct {
 	Bins             int
 	HistMin, HistMax float64
 	DDOF             int
+	// MinCount is xarray's min_count of sum: cells with fewer valid values are NaN (0: an
+	// all-masked cell sums to 0, as xarray's sum with skipna does).
+	MinCount int
 	// Name is the base name of the outputs (default <dataset>_<op>); Out is a directory or
 	// s3://bucket/prefix; Plot writes <name>.png for one kept axis.
 	Name, Out string
@@ -71,6 +74,14 @@ func (s *Spec) Validate() error {
 	}
 	if _, err := s.cosLatLimit(); err != nil {
 		return err
+	}
+	switch {
+	case s.MinCount < 0:
+		return fmt.Errorf("min count %d: must not be negative", s.MinCount)
+	case s.MinCount > 0 && s.Op != "sum":
+		return fmt.Errorf("min count applies to sum only (as xarray's min_count), not %s", s.Op)
+	case s.MinCount > 0 && s.Weights != "":
+		return fmt.Errorf("min count with weights: xarray's weighted sum has no min_count")
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 	t := coordinator.Table{Meta: map[string]any{
 		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
 		"units": p.valueUnits(), "weights": p.Spec.Weights,
+		// Which run wrote this file and from what: a reader can match it with manifest.json and
+		// never take an earlier run's result for this one.
+		"run_id": p.Template.Job, "inputs": p.inputs(), "dataset_etag": p.File.ETag,
 	}}
 	// Cell index -> coordinate per kept axis (row-major over the kept axes). A kept point axis
 	// of paired coordinate lists gives one column per member: its coordinate labels or values at

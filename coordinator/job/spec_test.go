@@ -1,0 +1,29 @@
+package job
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSpecMinCount: --min-count is xarray's min_count of sum; it is refused elsewhere (xarray has
+// it for sum and prod only, and not for weighted sums).
+func TestSpecMinCount(t *testing.T) {
+	for _, tc := range []struct {
+		op, weights string
+		minCount    int
+		want        string // "" = valid
+	}{
+		{"sum", "", 1, ""},
+		{"sum", "", 0, ""},
+		{"mean", "", 0, ""},
+		{"mean", "", 1, "sum only"},
+		{"sum", "coslat", 2, "weighted sum"},
+		{"sum", "", -1, "negative"},
+	} {
+		s := Spec{Domain: "/d.h5", Dataset: "/x", Op: tc.op, Weights: tc.weights, MinCount: tc.minCount}
+		err := s.Validate()
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s weights %q min count %d: %v, want %q", tc.op, tc.weights, tc.minCount, err, tc.want)
+		}
+	}
+}
