@@ -200,7 +200,7 @@ func TestAttacksThroughLocalLambda(t *testing.T) {
 		{"an event naming a foreign bucket of the store", refTask("", "secret", refDatasetJSON(t, id, "secret/secret.txt", n)), "secret"},
 		{"an inline dataset that is not in the store", refTask("", "", refDatasetJSON(t, id, "s3://secret/secret.txt", n)), id},
 		{"a stored s3 reference to a foreign bucket", refTask("", "", foreignRef), "secret"},
-		{"a stored reference through a symlink out of the store", refTask("", "", symlinkRef), "symlink"},
+		{"a stored reference through a symlink out of the store", refTask("", "", symlinkRef), "symbolic link"},
 		{"a stored file:// reference to a path outside the store", refTask("", "", fileRef), "file://"},
 		{"a ../ result_prefix", cubeTask(func(tk *worker.Task) {
 			tk.MaxInlineBytes, tk.ResultPrefix = 1, "../../../../../../../.."+outside
