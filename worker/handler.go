@@ -116,10 +116,11 @@ func (c Config) Validate() error {
 }
 
 // Handler answers worker events. It is safe for concurrent use and keeps opened stores (and
-// their connection pools) across invocations; nothing else survives an invocation.
+// their connection pools) and the dataset JSON it checked against the store across
+// invocations; nothing else survives an invocation.
 type Handler struct {
-	cfg    Config
-	log    *slog.Logger
+	cfg      Config
+	log      *slog.Logger
 	mu       sync.Mutex
 	stores   map[string]store.Store
 	verified map[verifiedKey][]byte // dataset JSON checked against the store

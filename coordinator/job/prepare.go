@@ -49,6 +49,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if err != nil {
 		return nil, err
 	}
+	f.Refs = spec.Refs
 	ds, err := f.OpenDatasetPath(ctx, spec.Dataset)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
 )
 
 // Spec is a reduction as the user asks for it (the flags of `hsfan run`).
@@ -13,6 +15,10 @@ type Spec struct {
 	// Store and Bucket locate the data; StoreForWorkers is the store URL workers get (defaults
 	// to Store; an absolute file:// path for local workers).
 	Store, Bucket, StoreForWorkers string
+	// Refs confines what reference layouts may read, for the coordinator's own reads and the
+	// in-process workers (zero: each dataset's own bucket); Lambda workers use their deployed
+	// configuration (HSFAN_REF_ALLOW), never the job's.
+	Refs hdf.RefPolicy
 	// Domain and Dataset name the input (e.g. /shared/sst/mur25.h5 and /analysed_sst).
 	Domain, Dataset string
 	// Select restricts the input (HSDS select syntax); empty means everything.
