@@ -211,3 +211,42 @@ func TestConfigFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestRESTEventsStayInTheWorkersBuckets: an HDF REST event naming another bucket of the store
+// (query parameter or X-Hdf-bucket header) finds nothing there, even for a public domain.
+func TestRESTEventsStayInTheWorkersBuckets(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	for _, b := range []string{"b", "secret"} {
+		f, err := hdf.Create(ctx, st, b, "/pub.h5", hdf.CreateOptions{Owner: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetACL(ctx, "default", schema.ACL{Read: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := NewHandler(Config{DefaultStore: "mem://", DefaultBucket: "b", OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	for _, tc := range []struct {
+		event string
+		code  int
+	}{
+		{`{"method": "GET", "path": "/", "params": {"domain": "/pub.h5"}}`, 200},
+		{`{"method": "GET", "path": "/", "params": {"domain": "/pub.h5", "bucket": "b"}}`, 200},
+		{`{"method": "GET", "path": "/", "params": {"domain": "/pub.h5", "bucket": "secret"}}`, 404},
+		{`{"method": "GET", "path": "/", "headers": {"X-Hdf-bucket": "secret"}, "params": {"domain": "/pub.h5"}}`, 404},
+		{`{"method": "GET", "path": "/domains", "params": {"bucket": "secret"}}`, 404},
+	} {
+		out, err := h.Invoke(ctx, []byte(tc.event))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.event, err)
+		}
+		var resp struct {
+			StatusCode  int `json:"statusCode"`
+			StatusCode2 int `json:"status_code"`
+		}
+		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode+resp.StatusCode2 != tc.code {
+			t.Errorf("%s: answer %.300s, want status %d", tc.event, out, tc.code)
+		}
+	}
+}

@@ -191,7 +191,14 @@ func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := rest.New(rest.Config{Store: st, Bucket: h.cfg.DefaultBucket, Logger: h.log,
+	// REST requests may name buckets; only the worker's own are reachable.
+	buckets := []string{}
+	for _, b := range append([]string{h.cfg.DefaultBucket}, h.cfg.AllowedBuckets...) {
+		if b != "" {
+			buckets = append(buckets, b)
+		}
+	}
+	srv, err := rest.New(rest.Config{Store: newBucketStore(st, buckets), Bucket: h.cfg.DefaultBucket, Logger: h.log,
 		Lambda: h.cfg.Lambda, LambdaFunction: h.cfg.LambdaFunction})
 	if err != nil {
 		return nil, permanent(fmt.Errorf("rest server: %w", err))

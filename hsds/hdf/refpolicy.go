@@ -96,7 +96,8 @@ func (p RefPolicy) describe(own string) string {
 	return strings.Join(append([]string{own + " (the dataset's bucket)"}, p.Allow...), ", ")
 }
 
-// rootedStore is a store whose objects are files below Root()/bucket (store.Posix).
+// rootedStore is a store whose objects are files below Root()/bucket (store.Posix; wrappers
+// answer "" when theirs is not).
 type rootedStore interface{ Root() string }
 
 // checkRef resolves a reference's file_uri and refuses it unless the policy allows the location.
@@ -115,7 +116,7 @@ func (d *Dataset) checkRef(uri string) (string, string, error) {
 		return "", "", fmt.Errorf("dataset %s: file_uri %q: bucket %s key %s is not an allowed reference location (allowed: %s): %w",
 			d.ID, uri, bucket, key, d.refs.describe(d.bucket), ErrRefNotAllowed)
 	}
-	if rs, ok := d.st.(rootedStore); ok && !d.refs.FollowSymlinks {
+	if rs, ok := d.st.(rootedStore); ok && rs.Root() != "" && !d.refs.FollowSymlinks {
 		if err := noSymlinks(rs.Root(), bucket, key); err != nil {
 			return "", "", fmt.Errorf("dataset %s: file_uri %q: %v: %w", d.ID, uri, err, ErrRefNotAllowed)
 		}
