@@ -98,6 +98,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	refAllow := fs.String("ref-allow", "", "further locations reference layouts may read: comma-separated bucket or bucket/prefix\n"+
 		"(default: the dataset's own bucket; the coordinator and --invoker inproc; Lambda workers use HSFAN_REF_ALLOW)")
 	fs.BoolVar(&spec.Refs.FollowSymlinks, "ref-follow-symlinks", false, "let reference layouts on a file:// store pass through symbolic links")
+	fs.StringVar(&spec.ResultBucket, "result-bucket", "", "bucket where workers spill partials above the response limit\n"+
+		"(default --bucket; must be the workers' HSFAN_RESULT_BUCKET)")
+	fs.StringVar(&spec.ResultPrefix, "result-prefix", "", "key prefix of spilled partials (default hsfan-results; the workers' HSFAN_RESULT_PREFIX or below)")
 	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	verbose := fs.Bool("v", false, "log retries and other events")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -242,7 +245,8 @@ func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec,
 		if url == "" {
 			url = spec.Store
 		}
-		h := worker.NewHandler(worker.Config{DefaultStore: url, DefaultBucket: spec.Bucket, Refs: spec.Refs, Logger: logger})
+		h := worker.NewHandler(worker.Config{DefaultStore: url, DefaultBucket: spec.Bucket, Refs: spec.Refs,
+			ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix, Logger: logger})
 		return &inproc.Invoker{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
 	case "lambda", "local":
 		return lf.invoker(ctx, name, spec, logger)

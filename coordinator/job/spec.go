@@ -54,6 +54,10 @@ type Spec struct {
 	// MaxInlineBytes overrides the size above which workers return partials through the store
 	// (0: the worker's default, 4 MiB under Lambda).
 	MaxInlineBytes int
+	// ResultBucket and ResultPrefix locate the partials workers spill (default: Bucket and
+	// "hsfan-results"); they must match the workers' HSFAN_RESULT_BUCKET and HSFAN_RESULT_PREFIX
+	// (or a prefix below it), which refuse anything else.
+	ResultBucket, ResultPrefix string
 	// Invoker names the invoker for the manifest; MemoryMB and Arch price the run.
 	Invoker  string
 	MemoryMB int
