@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -248,5 +249,12 @@ func TestRESTEventsStayInTheWorkersBuckets(t *testing.T) {
 		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode+resp.StatusCode2 != tc.code {
 			t.Errorf("%s: answer %.300s, want status %d", tc.event, out, tc.code)
 		}
+	}
+}
+
+// TestErrorTypesMatchTheInvoker: the Lambda invoker recognises the worker's error types.
+func TestErrorTypesMatchTheInvoker(t *testing.T) {
+	if ErrorTypePermanent != lambdainvoke.ErrorTypePermanent || ErrorTypeRetryable != lambdainvoke.ErrorTypeRetryable {
+		t.Errorf("worker %s/%s, lambdainvoke %s/%s", ErrorTypePermanent, ErrorTypeRetryable, lambdainvoke.ErrorTypePermanent, lambdainvoke.ErrorTypeRetryable)
 	}
 }
