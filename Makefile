@@ -126,6 +126,7 @@ push: image ## create the ECR repository if needed and push the image
 	docker push $(REPO_URI):$(VERSION)
 
 deploy: ## create or update the function from the pushed image (ROLE_ARN=... for a new function)
+	@test -n "$(HSFAN_BUCKET_ENV)" || { echo "HSFAN_BUCKET_ENV is required: the worker reads only its configured bucket (README: Running on AWS Lambda)"; exit 1; }
 	@if aws lambda get-function --region $(AWS_REGION) --function-name $(FUNCTION) >/dev/null 2>&1; then \
 	  aws lambda update-function-code --region $(AWS_REGION) --function-name $(FUNCTION) --image-uri $(REPO_URI):$(VERSION) >/dev/null && \
 	  aws lambda wait function-updated --region $(AWS_REGION) --function-name $(FUNCTION) && \

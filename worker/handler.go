@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,14 +16,27 @@ import (
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/pyjson"
 	"github.com/hsfan/hsfan/hsds/rest"
-	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
-// Config configures a Handler.
+// Config configures a Handler. A handler touches only the stores and buckets configured here:
+// a task event may name a store or bucket, but only one of these (a permanent error otherwise),
+// its dataset JSON is checked against the store's, its reference layouts are confined by Refs
+// and its spilled partial goes to ResultBucket under ResultPrefix.
 type Config struct {
 	// DefaultStore and DefaultBucket are used by tasks that name none (HSFAN_STORE, HSFAN_BUCKET).
 	DefaultStore, DefaultBucket string
+	// AllowedStores and AllowedBuckets are the further store URLs and buckets a task may name
+	// (HSFAN_ALLOWED_STORES, HSFAN_ALLOWED_BUCKETS); any allowed bucket goes with any allowed
+	// store. Store URLs compare after normalisation (file:// paths cleaned and made absolute, every
+	// s3:// URL is the one S3 store of the AWS configuration).
+	AllowedStores, AllowedBuckets []string
+	// ResultBucket is where partials too large for the response are written (HSFAN_RESULT_BUCKET;
+	// default: the task's bucket) and ResultPrefix the key prefix (HSFAN_RESULT_PREFIX; default
+	// DefaultResultPrefix). A task may name this bucket and this prefix or one below it, nothing else.
+	ResultBucket, ResultPrefix string
+	// Refs confines what reference layouts may read (HSFAN_REF_ALLOW; zero: the dataset's own bucket).
+	Refs hdf.RefPolicy
 	// StoreOptions are passed to store.Open.
 	StoreOptions store.Options
 	// OpenStore opens a store by URL; store.Open when nil (tests inject a shared memory store).
@@ -33,21 +45,86 @@ type Config struct {
 	Logger *slog.Logger
 	// Lambda serves REST events with HSDS's Lambda rules (set automatically under AWS Lambda).
 	Lambda bool
+	// LambdaFunction is the function's name under AWS Lambda (AWS_LAMBDA_FUNCTION_NAME), "" elsewhere:
+	// it implies Lambda, and partials above 4 MiB are spilled (Lambda's 6 MB response limit).
+	LambdaFunction string
 }
 
-// ConfigFromEnv reads HSFAN_STORE and HSFAN_BUCKET.
-func ConfigFromEnv() Config {
-	return Config{DefaultStore: os.Getenv("HSFAN_STORE"), DefaultBucket: os.Getenv("HSFAN_BUCKET")}
+// DefaultResultPrefix is the key prefix of spilled partials.
+const DefaultResultPrefix = "hsfan-results"
+
+// ConfigFromEnv builds a Config from environment variables read through getenv (os.Getenv in
+// main): HSFAN_STORE, HSFAN_BUCKET, HSFAN_ALLOWED_STORES and HSFAN_ALLOWED_BUCKETS
+// (comma-separated), HSFAN_RESULT_BUCKET, HSFAN_RESULT_PREFIX, HSFAN_REF_ALLOW (comma-separated
+// "bucket" or "bucket/prefix"), HSFAN_REF_FOLLOW_SYMLINKS (1 or true) and AWS_LAMBDA_FUNCTION_NAME.
+// Invalid values are errors.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{DefaultStore: getenv("HSFAN_STORE"), DefaultBucket: getenv("HSFAN_BUCKET"),
+		AllowedStores: splitList(getenv("HSFAN_ALLOWED_STORES")), AllowedBuckets: splitList(getenv("HSFAN_ALLOWED_BUCKETS")),
+		ResultBucket: getenv("HSFAN_RESULT_BUCKET"), ResultPrefix: getenv("HSFAN_RESULT_PREFIX"),
+		LambdaFunction: getenv("AWS_LAMBDA_FUNCTION_NAME")}
+	var err error
+	if cfg.Refs.Allow, err = hdf.ParseRefAllow(getenv("HSFAN_REF_ALLOW")); err != nil {
+		return cfg, fmt.Errorf("HSFAN_REF_ALLOW: %w", err)
+	}
+	switch v := strings.ToLower(getenv("HSFAN_REF_FOLLOW_SYMLINKS")); v {
+	case "", "0", "false":
+	case "1", "true":
+		cfg.Refs.FollowSymlinks = true
+	default:
+		return cfg, fmt.Errorf("HSFAN_REF_FOLLOW_SYMLINKS %q: want 1, true, 0 or false", v)
+	}
+	return cfg, cfg.Validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Validate checks the configured buckets, store URLs and result prefix.
+func (c Config) Validate() error {
+	var errs []error
+	for _, b := range append([]string{c.DefaultBucket, c.ResultBucket}, c.AllowedBuckets...) {
+		if b != "" {
+			if err := store.ValidateBucket(b); err != nil {
+				errs = append(errs, fmt.Errorf("worker config: %w", err))
+			}
+		}
+	}
+	for _, u := range append([]string{c.DefaultStore}, c.AllowedStores...) {
+		if u != "" {
+			if _, err := normalizeStoreURL(u); err != nil {
+				errs = append(errs, fmt.Errorf("worker config: %w", err))
+			}
+		}
+	}
+	if c.ResultPrefix != "" {
+		if err := validatePrefix(c.ResultPrefix); err != nil {
+			errs = append(errs, fmt.Errorf("worker config: result prefix: %w", err))
+		}
+	}
+	if err := c.Refs.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("worker config: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // Handler answers worker events. It is safe for concurrent use and keeps opened stores (and
-// their connection pools) across invocations; nothing else survives an invocation.
+// their connection pools) and the dataset JSON it checked against the store across
+// invocations; nothing else survives an invocation.
 type Handler struct {
-	cfg    Config
-	log    *slog.Logger
-	mu     sync.Mutex
-	stores map[string]store.Store
-	warm   atomic.Bool
+	cfg      Config
+	log      *slog.Logger
+	mu       sync.Mutex
+	stores   map[string]store.Store
+	verified map[verifiedKey][]byte // dataset JSON checked against the store
+	warm     atomic.Bool
 
 	restMu sync.Mutex
 	rest   *rest.Server
@@ -59,7 +136,10 @@ func NewHandler(cfg Config) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: cfg, log: log, stores: map[string]store.Store{}}
+	if cfg.LambdaFunction != "" {
+		cfg.Lambda = true
+	}
+	return &Handler{cfg: cfg, log: log, stores: map[string]store.Store{}, verified: map[verifiedKey][]byte{}}
 }
 
 // Invoke answers one raw event (the aws-lambda-go lambda.Handler interface). Task events are
@@ -103,13 +183,23 @@ func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
 	if h.rest != nil {
 		return h.rest, nil
 	}
-	st, err := h.store(ctx, "")
+	url, err := h.taskStore("")
 	if err != nil {
 		return nil, err
 	}
-	fn := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
-	srv, err := rest.New(rest.Config{Store: st, Bucket: h.cfg.DefaultBucket, Logger: h.log,
-		Lambda: fn != "" || h.cfg.Lambda, LambdaFunction: fn})
+	st, err := h.store(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	// REST requests may name buckets; only the worker's own are reachable.
+	buckets := []string{}
+	for _, b := range append([]string{h.cfg.DefaultBucket}, h.cfg.AllowedBuckets...) {
+		if b != "" {
+			buckets = append(buckets, b)
+		}
+	}
+	srv, err := rest.New(rest.Config{Store: newBucketStore(st, buckets), Bucket: h.cfg.DefaultBucket, Logger: h.log,
+		Lambda: h.cfg.Lambda, LambdaFunction: h.cfg.LambdaFunction})
 	if err != nil {
 		return nil, permanent(fmt.Errorf("rest server: %w", err))
 	}
@@ -117,14 +207,8 @@ func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
 	return srv, nil
 }
 
-// store returns the (cached) store for url.
+// store returns the (cached) store for url, a URL taskStore allowed.
 func (h *Handler) store(ctx context.Context, url string) (store.Store, error) {
-	if url == "" {
-		url = h.cfg.DefaultStore
-	}
-	if url == "" {
-		return nil, permanent(errors.New("task names no store and HSFAN_STORE is not set"))
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if st, ok := h.stores[url]; ok {
@@ -165,17 +249,32 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 	if t.NoOp {
 		return &TaskResult{Index: t.Index, ColdStart: cold}, nil
 	}
-	st, err := h.store(ctx, t.Store)
+	// Everything the event names is checked against the worker's configuration before any
+	// work: the store, the bucket, where a spilled partial would go, the dataset JSON.
+	url, err := h.taskStore(t.Store)
 	if err != nil {
 		return nil, err
 	}
-	bucket := t.Bucket
-	if bucket == "" {
-		bucket = h.cfg.DefaultBucket
-	}
-	ds, err := openTaskDataset(st, bucket, t.Dataset)
+	bucket, err := h.taskBucket(t.Bucket)
 	if err != nil {
-		return nil, permanent(err)
+		return nil, err
+	}
+	spillBucket, spillPrefix, err := h.spillLocation(t, bucket)
+	if err != nil {
+		return nil, err
+	}
+	st, err := h.store(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := h.openTaskDataset(ctx, st, url, bucket, t.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.WeightsDataset) > 0 {
+		if _, err := h.storeDataset(ctx, st, url, bucket, t.WeightsDataset); err != nil {
+			return nil, err
+		}
 	}
 	red, err := NewReduction(ctx, ds, t)
 	if err != nil {
@@ -196,8 +295,8 @@ func (h *Handler) RunTask(ctx context.Context, t *Task) (*TaskResult, error) {
 		return nil, permanent(err)
 	}
 	if limit := h.inlineLimit(t); limit > 0 && len(res.Partial) > limit {
-		if res.PartialRef, err = h.spill(ctx, st, t, bucket, res.Partial); err != nil {
-			return nil, retryable(err)
+		if res.PartialRef, err = h.spill(ctx, st, t, spillBucket, spillPrefix, res.Partial); err != nil {
+			return nil, classify(err)
 		}
 		res.Partial = nil
 	}
@@ -216,42 +315,22 @@ func (h *Handler) inlineLimit(t *Task) int {
 	if t.MaxInlineBytes > 0 {
 		return t.MaxInlineBytes
 	}
-	if os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+	if h.cfg.LambdaFunction != "" {
 		return lambdaInlineLimit
 	}
 	return 0
 }
 
-// spill writes a large partial to the store; the coordinator reads and deletes it.
-func (h *Handler) spill(ctx context.Context, st store.Store, t *Task, bucket string, data []byte) (*ObjectRef, error) {
-	rb := t.ResultBucket
-	if rb == "" {
-		rb = bucket
-	}
-	prefix := t.ResultPrefix
-	if prefix == "" {
-		prefix = "hsfan-results"
-	}
-	job := t.Job
-	if job == "" {
-		job = "job"
-	}
+// spill writes a large partial to the store under prefix (from spillLocation); the coordinator
+// reads and deletes it.
+func (h *Handler) spill(ctx context.Context, st store.Store, t *Task, bucket, prefix string, data []byte) (*ObjectRef, error) {
 	var nonce [8]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s/%s/%06d-%x.partial", strings.Trim(prefix, "/"), job, t.Index, nonce)
-	if _, err := st.Put(ctx, rb, key, data, store.PutOptions{}); err != nil {
+	key := fmt.Sprintf("%s%06d-%x.partial", prefix, t.Index, nonce)
+	if _, err := st.Put(ctx, bucket, key, data, store.PutOptions{}); err != nil {
 		return nil, fmt.Errorf("write partial %s: %w", key, err)
 	}
-	return &ObjectRef{Store: t.Store, Bucket: rb, Key: key, Size: int64(len(data))}, nil
-}
-
-// openTaskDataset builds the dataset from the JSON a task carries.
-func openTaskDataset(st store.Store, bucket string, raw json.RawMessage) (*hdf.Dataset, error) {
-	var obj schema.Dataset
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fmt.Errorf("task dataset: %w", err)
-	}
-	return hdf.OpenDataset(st, bucket, &obj)
+	return &ObjectRef{Store: t.Store, Bucket: bucket, Key: key, Size: int64(len(data))}, nil
 }

@@ -76,8 +76,8 @@ func TestTaskSumMatchesDirectSum(t *testing.T) {
 
 func mustReduction(t *testing.T, h *Handler, task *Task) *Reduction {
 	t.Helper()
-	st, _ := h.store(context.Background(), "")
-	ds, err := openTaskDataset(st, "b", task.Dataset)
+	st, _ := h.store(context.Background(), "mem://")
+	ds, err := h.openTaskDataset(context.Background(), st, "mem://", "b", task.Dataset)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/ops"
 )
 
@@ -225,11 +226,17 @@ func growFloats(b []float64, n int) []float64 {
 
 var errBadRange = errors.New("bad task range")
 
-// isPermanent reports whether a task error cannot be fixed by retrying: a bad request, or data
-// that cannot be decoded (a corrupt chunk stays corrupt).
+// isPermanent reports whether a task error cannot be fixed by retrying: a bad request (an
+// invalid selection, range, bucket name or key, a bucket that does not exist, a reference
+// outside the allowed locations), or data that cannot be decoded (a corrupt chunk stays corrupt).
 func isPermanent(err error) bool {
-	return errors.Is(err, selection.ErrInvalid) || errors.Is(err, hdf.ErrUnsupported) || errors.Is(err, errBadRange) ||
-		errors.Is(err, hdf.ErrCorrupt)
+	for _, target := range []error{selection.ErrInvalid, hdf.ErrUnsupported, errBadRange, hdf.ErrCorrupt,
+		hdf.ErrRefNotAllowed, store.ErrInvalidBucket, store.ErrInvalidKey, store.ErrBucketNotFound} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
 // readWeights reads the selected values of a task's weights dataset as float64, CF-decoded.
@@ -252,7 +259,7 @@ func readWeights(ctx context.Context, ds *hdf.Dataset, t *Task) ([]float64, erro
 	// Weights are CF-decoded like any variable (packed weights, xarray's answer).
 	out, err := cf.ReadDecoded(ctx, wd, sel)
 	if err != nil {
-		return nil, retryable(fmt.Errorf("read weights %s: %w", wd.ID, err))
+		return nil, classify(fmt.Errorf("read weights %s: %w", wd.ID, err))
 	}
 	return out, nil
 }

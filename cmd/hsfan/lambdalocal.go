@@ -15,12 +15,39 @@ import (
 	"github.com/hsfan/hsfan/worker/locallambda"
 )
 
+// defaultLambdaLocalAddr is loopback: the Invoke API has no authentication.
+const defaultLambdaLocalAddr = "127.0.0.1:9001"
+
+// isLoopback reports whether a listener's address is a loopback address.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
 // runLambdaLocal serves the Lambda Invoke API with real bootstrap processes
 // until ctx is cancelled.
 func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lambda-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:9001", "listen address")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: hsfan lambda-local --function NAME=PATH [flags]
+
+Serves the AWS Lambda Invoke API with real bootstrap processes. It listens on %s
+(loopback only) by default: the Invoke API has no authentication, so listening on another
+address (--addr) lets anyone who reaches it run the functions, and a warning is logged.
+
+The workers read only the store and bucket of their environment: --store and --bucket (or
+HSFAN_STORE and HSFAN_BUCKET inherited from this process, or --env), plus HSFAN_ALLOWED_STORES,
+HSFAN_ALLOWED_BUCKETS and HSFAN_REF_ALLOW; a task naming any other store or bucket is refused.
+
+Flags:
+`, defaultLambdaLocalAddr)
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", defaultLambdaLocalAddr, "listen address: loopback only by default; anyone who can reach another\n"+
+		"address can invoke the functions (a warning is logged)")
+	storeURL := fs.String("store", "", "store URL of the workers (sets HSFAN_STORE in their environment; file:// paths made absolute)")
+	bucket := fs.String("bucket", "", "bucket of the workers (sets HSFAN_BUCKET)")
 	functions := map[string]string{}
 	fs.Func("function", "NAME=PATH of a bootstrap executable (repeatable)", func(v string) error {
 		name, path, ok := strings.Cut(v, "=")
@@ -60,6 +87,12 @@ func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer
 	if len(functions) == 0 {
 		return usagef("at least one --function NAME=PATH is required")
 	}
+	if *storeURL != "" {
+		env["HSFAN_STORE"] = absStoreURL(*storeURL)
+	}
+	if *bucket != "" {
+		env["HSFAN_BUCKET"] = *bucket
+	}
 	cfg := locallambda.Config{
 		Functions: map[string]locallambda.FunctionConfig{},
 		Faults: locallambda.Faults{FailRate: *failRate, ThrottleRate: *throttleRate, CrashRate: *crashRate,
@@ -84,7 +117,16 @@ func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	if _, err := fmt.Fprintf(stdout, "lambda-local listening on http://%s\n", ln.Addr()); err != nil {
+	scope := "loopback only"
+	if !isLoopback(ln.Addr()) {
+		scope = "NOT loopback: anyone who can reach it can invoke the functions"
+		if cfg.Logger != nil {
+			cfg.Logger.Warn("lambda-local listens beyond loopback: the Invoke API has no authentication", "addr", ln.Addr().String())
+		} else {
+			fmt.Fprintf(stderr, "warning: lambda-local listens on %s, beyond loopback: the Invoke API has no authentication\n", ln.Addr())
+		}
+	}
+	if _, err := fmt.Fprintf(stdout, "lambda-local listening on http://%s (%s)\n", ln.Addr(), scope); err != nil {
 		_ = ln.Close()
 		return err
 	}

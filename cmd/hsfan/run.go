@@ -15,6 +15,7 @@ import (
 
 	"github.com/hsfan/hsfan/coordinator"
 	"github.com/hsfan/hsfan/coordinator/job"
+	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/worker"
 	"github.com/hsfan/hsfan/worker/inproc"
@@ -120,6 +121,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&spec.Arch, "arch", "arm64", "Lambda architecture for prices: arm64 or x86_64")
 	lf := lambdaFlags{}
 	lf.register(fs)
+	refAllow := fs.String("ref-allow", "", "further locations reference layouts may read: comma-separated bucket or bucket/prefix\n"+
+		"(default: the dataset's own bucket; the coordinator and --invoker inproc; Lambda workers use HSFAN_REF_ALLOW)")
+	fs.BoolVar(&spec.Refs.FollowSymlinks, "ref-follow-symlinks", false, "let reference layouts on a file:// store pass through symbolic links")
+	fs.StringVar(&spec.ResultBucket, "result-bucket", "", "bucket where workers spill partials above the response limit\n"+
+		"(default --bucket; must be the workers' HSFAN_RESULT_BUCKET)")
+	fs.StringVar(&spec.ResultPrefix, "result-prefix", "", "key prefix of spilled partials (default hsfan-results; the workers' HSFAN_RESULT_PREFIX or below)")
 	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	verbose := fs.Bool("v", false, "log retries and other events")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
@@ -134,6 +141,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--domain and --dataset are required")
 	}
 	spec.Op = op
+	if spec.Refs.Allow, err = hdf.ParseRefAllow(*refAllow); err != nil {
+		return usagef("--ref-allow: %v", err)
+	}
 	if *invoker == "inproc" && !flagSet(fs, "concurrency") {
 		// In-process tasks share this machine's cores: more in flight only adds memory.
 		spec.Concurrency = runtime.NumCPU()
@@ -256,7 +266,13 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
 	switch name {
 	case "inproc", "":
-		h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, Logger: logger})
+		// The in-process workers use the job's store and bucket, nothing else.
+		url := spec.StoreForWorkers
+		if url == "" {
+			url = spec.Store
+		}
+		h := worker.NewHandler(worker.Config{DefaultStore: url, DefaultBucket: spec.Bucket, Refs: spec.Refs,
+			ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix, Logger: logger})
 		return &inproc.Invoker{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
 	case "lambda", "local":
 		return lf.invoker(ctx, name, spec, logger)

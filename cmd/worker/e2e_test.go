@@ -165,7 +165,7 @@ func TestSSTThroughLocalLambda(t *testing.T) {
 		st   store.Store
 		env  map[string]string
 	}{
-		{"posix", "file://" + dir, posix, nil},
+		{"posix", "file://" + dir, posix, map[string]string{}},
 		{"s3", "s3://", s3, envMap(srv.Env())},
 	}
 	for _, tc := range cases {
@@ -176,11 +176,12 @@ func TestSSTThroughLocalLambda(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return tc.st, nil }})
+			h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return tc.st, nil }})
 			want, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			tc.env["HSFAN_STORE"], tc.env["HSFAN_BUCKET"] = tc.url, "hsfan"
 			endpoint := localLambda(t, bootstrap, 32, 2*time.Second,
 				locallambda.Faults{ThrottleRate: 0.1, FailRate: 0.1, CrashRate: 0.05, Seed: 7}, tc.env)
 			inv := newLambdaInvoker(t, endpoint, 32, true)
@@ -247,7 +248,8 @@ func TestTenThousandTasks(t *testing.T) {
 	if len(prep.Plan.Tasks) != 10000 {
 		t.Fatalf("plan has %d tasks, want 10000", len(prep.Plan.Tasks))
 	}
-	endpoint := localLambda(t, bootstrap, 256, 10*time.Second, locallambda.Faults{Delay: 20 * time.Millisecond}, nil)
+	endpoint := localLambda(t, bootstrap, 256, 10*time.Second, locallambda.Faults{Delay: 20 * time.Millisecond},
+		map[string]string{"HSFAN_STORE": "file://" + dir, "HSFAN_BUCKET": "hsfan"})
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

@@ -2,10 +2,21 @@
 // provided.al2023 runtime (make worker, make cross, or the Dockerfile). It answers coordinator
 // task events (and, through the same handler, everything package worker serves).
 //
-// Configuration comes from the environment only: HSFAN_STORE and HSFAN_BUCKET (defaults for
-// events that name none), the standard AWS variables for S3 (AWS_REGION, AWS_ENDPOINT_URL_S3,
-// credentials), and HSFAN_LOG_LEVEL (debug, info, warn, error). Nothing is read or dialled at
-// start-up, so a cold start costs only the process start.
+// Configuration comes from the environment only (set at deploy time, never by an event):
+//
+//   - HSFAN_STORE and HSFAN_BUCKET: the store URL and bucket of events that name none;
+//   - HSFAN_ALLOWED_STORES and HSFAN_ALLOWED_BUCKETS (comma-separated): the only other stores
+//     and buckets an event may name (any other is refused with a permanent error);
+//   - HSFAN_RESULT_BUCKET and HSFAN_RESULT_PREFIX: where partials too large for the response are
+//     written (default: the task's bucket, under hsfan-results/);
+//   - HSFAN_REF_ALLOW (comma-separated "bucket" or "bucket/prefix"): further locations reference
+//     layouts may read (default: the dataset's own bucket), HSFAN_REF_FOLLOW_SYMLINKS=1 to let
+//     them through symbolic links of a POSIX store;
+//   - the standard AWS variables for S3 (AWS_REGION, AWS_ENDPOINT_URL_S3, credentials), and
+//     HSFAN_LOG_LEVEL (debug, info, warn, error).
+//
+// An invalid value stops the process before it serves. Nothing is read or dialled at start-up,
+// so a cold start costs only the process start.
 package main
 
 import (
@@ -26,7 +37,11 @@ func main() {
 		level = slog.LevelWarn
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg := worker.ConfigFromEnv()
+	cfg, err := worker.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		os.Exit(1)
+	}
 	cfg.Logger = log
 	lambda.Start(lambdaHandler{worker.NewHandler(cfg)})
 }

@@ -83,7 +83,7 @@ func runJob(t *testing.T, st store.Store, spec Spec, faults *coordinator.Faults)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Faults: faults})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestLostTaskFailsLoudly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	dir := t.TempDir()
 	_, err = p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir},
 		Faults: &coordinator.Faults{FailTasks: map[int]int{2: -1}}})
@@ -207,7 +207,7 @@ func TestOutputsReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	dir := t.TempDir()
 	out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir}})
 	if err != nil {

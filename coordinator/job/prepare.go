@@ -49,6 +49,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if err != nil {
 		return nil, err
 	}
+	f.Refs = spec.Refs
 	ds, err := f.OpenDatasetPath(ctx, spec.Dataset)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,8 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	p.Template = worker.Task{Version: worker.TaskVersion, Job: newJobID(), Store: storeURL, Bucket: spec.Bucket,
 		Dataset: dsJSON, Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,
 		NoCF: spec.NoCF, Units: spec.Units, Bins: spec.Bins, HistMin: spec.HistMin, HistMax: spec.HistMax,
-		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency, MaxInlineBytes: spec.MaxInlineBytes}
+		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency, MaxInlineBytes: spec.MaxInlineBytes,
+		ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix}
 	for _, w := range axisWeights {
 		if w != nil {
 			p.Template.AxisWeights = axisWeights

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
 )
 
 // Spec is a reduction as the user asks for it (the flags of `hsfan run`).
@@ -13,6 +15,10 @@ type Spec struct {
 	// Store and Bucket locate the data; StoreForWorkers is the store URL workers get (defaults
 	// to Store; an absolute file:// path for local workers).
 	Store, Bucket, StoreForWorkers string
+	// Refs confines what reference layouts may read, for the coordinator's own reads and the
+	// in-process workers (zero: each dataset's own bucket); Lambda workers use their deployed
+	// configuration (HSFAN_REF_ALLOW), never the job's.
+	Refs hdf.RefPolicy
 	// Domain and Dataset name the input (e.g. /shared/sst/mur25.h5 and /analysed_sst).
 	Domain, Dataset string
 	// Select restricts the input (HSDS select syntax); empty means everything.
@@ -51,6 +57,10 @@ type Spec struct {
 	// MaxInlineBytes overrides the size above which workers return partials through the store
 	// (0: the worker's default, 4 MiB under Lambda).
 	MaxInlineBytes int
+	// ResultBucket and ResultPrefix locate the partials workers spill (default: Bucket and
+	// "hsfan-results"); they must match the workers' HSFAN_RESULT_BUCKET and HSFAN_RESULT_PREFIX
+	// (or a prefix below it), which refuse anything else.
+	ResultBucket, ResultPrefix string
 	// Invoker names the invoker for the manifest; MemoryMB and Arch price the run.
 	Invoker  string
 	MemoryMB int

@@ -15,10 +15,12 @@
 //     5xx and transport errors, not for 4xx (unknown function, bad
 //     parameters, 413 request too large).
 //   - [*FunctionError]: the function failed (X-Amz-Function-Error). The
-//     worker decides with a boolean "retryable" field in its error JSON;
-//     without it, Function.ResponseSizeTooLarge and "Handled" errors are
-//     not retryable and everything else (Unhandled errors, timeouts,
-//     Runtime.ExitError crashes) is.
+//     worker decides with a boolean "retryable" field in its error JSON or
+//     with hsfan's worker error types (errorType "hsfan.Permanent" is not
+//     retryable, "hsfan.Retryable" is); without either,
+//     Function.ResponseSizeTooLarge and "Handled" errors are not retryable
+//     and everything else (Unhandled errors, timeouts, Runtime.ExitError
+//     crashes) is.
 //   - [*PayloadTooLargeError]: the request exceeds 6 MB; never sent.
 //
 // Context errors are returned wrapped, unchanged.

@@ -97,6 +97,14 @@ func (e *PayloadTooLargeError) Error() string {
 // Retryable reports false.
 func (e *PayloadTooLargeError) Retryable() bool { return false }
 
+// The errorType values of hsfan's worker (worker.ErrorTypePermanent and worker.ErrorTypeRetryable,
+// which cmd/worker reports as Lambda's errorType): a refused or invalid task is permanent, however
+// Lambda marks the error (aws-lambda-go reports every returned error as "Unhandled").
+const (
+	ErrorTypePermanent = "hsfan.Permanent"
+	ErrorTypeRetryable = "hsfan.Retryable"
+)
+
 // maxErrorDoc bounds the error documents parsed (Lambda payloads are at
 // most 6 MB anyway).
 const maxErrorDoc = MaxPayload + 1024
@@ -124,6 +132,10 @@ func parseFunctionError(kind string, payload []byte) *FunctionError {
 	switch {
 	case doc.Retryable != nil:
 		fe.Retry = *doc.Retryable
+	case doc.ErrorType == ErrorTypePermanent:
+		fe.Retry = false
+	case doc.ErrorType == ErrorTypeRetryable:
+		fe.Retry = true
 	case doc.ErrorType == "Function.ResponseSizeTooLarge":
 		fe.Retry = false
 	case kind == "Handled":

@@ -84,6 +84,8 @@ func TestParseFunctionError(t *testing.T) {
 		{"old timeout", "Unhandled", `{"errorMessage":"2024-01-01T00:00:00.000Z x Task timed out after 3.00 seconds"}`, "", "2024-01-01T00:00:00.000Z x Task timed out after 3.00 seconds", true, true},
 		{"crash", "Unhandled", `{"errorMessage":"RequestId: x Error: Runtime exited with error: signal: killed","errorType":"Runtime.ExitError"}`, "Runtime.ExitError", "RequestId: x Error: Runtime exited with error: signal: killed", true, false},
 		{"too large", "Unhandled", `{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}`, "Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size (6291556 bytes).", false, false},
+		{"hsfan worker refusal", "Unhandled", `{"errorMessage":"task bucket \"x\" is not allowed","errorType":"hsfan.Permanent"}`, "hsfan.Permanent", `task bucket "x" is not allowed`, false, false},
+		{"hsfan worker transient", "Unhandled", `{"errorMessage":"s3 slow","errorType":"hsfan.Retryable"}`, "hsfan.Retryable", "s3 slow", true, false},
 		{"not json", "Unhandled", `oops`, "", "oops", true, false},
 		{"wrong json types", "Unhandled", `{"errorMessage":1}`, "", `{"errorMessage":1}`, true, false},
 	}

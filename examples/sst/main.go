@@ -63,7 +63,7 @@ func run(ctx context.Context, storeURL, bucket, domain, out string, gen int) err
 		return err
 	}
 	// The embedded invoker runs the same worker handler Lambda runs, in this process.
-	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	res, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: out}, Report: os.Stderr})
 	if err != nil {
 		return err

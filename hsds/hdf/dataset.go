@@ -36,6 +36,7 @@ type Dataset struct {
 	fill       []byte // one element
 	partitions int
 	ref        *schema.Layout
+	refs       RefPolicy
 	chunkBytes int
 }
 
@@ -45,7 +46,7 @@ func (f *File) Dataset(ctx context.Context, id string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return OpenDataset(f.st, f.bucket, obj)
+	return OpenDatasetWith(f.st, f.bucket, obj, DatasetOptions{Refs: f.Refs})
 }
 
 // OpenDatasetPath resolves h5path and opens the dataset it names, following external links into
@@ -56,7 +57,7 @@ func (f *File) OpenDatasetPath(ctx context.Context, h5path string) (*Dataset, er
 	if err != nil {
 		return nil, err
 	}
-	return OpenDataset(f.st, f.bucket, obj)
+	return OpenDatasetWith(f.st, f.bucket, obj, DatasetOptions{Refs: f.Refs})
 }
 
 // OpenVlenDatasetPath resolves h5path as OpenDatasetPath does and opens the dataset, whose type
@@ -98,10 +99,22 @@ func (f *File) datasetObjectPath(ctx context.Context, h5path string, hops int) (
 	return f.DatasetObject(ctx, id)
 }
 
-// OpenDataset builds a Dataset from its stored JSON (as a worker does with the JSON the
-// coordinator sends it, without reading it again).
+// DatasetOptions configure OpenDatasetWith.
+type DatasetOptions struct {
+	// Refs confines the objects a reference layout may read (zero: the dataset's own bucket).
+	Refs RefPolicy
+}
+
+// OpenDataset builds a Dataset from its stored JSON with the default options (references
+// confined to the dataset's own bucket). obj must come from the store: it decides what the
+// Dataset reads.
 func OpenDataset(st store.Store, bucket string, obj *schema.Dataset) (*Dataset, error) {
-	d := &Dataset{st: st, bucket: bucket, ID: obj.ID, Obj: *obj}
+	return OpenDatasetWith(st, bucket, obj, DatasetOptions{})
+}
+
+// OpenDatasetWith is OpenDataset with options.
+func OpenDatasetWith(st store.Store, bucket string, obj *schema.Dataset, opts DatasetOptions) (*Dataset, error) {
+	d := &Dataset{st: st, bucket: bucket, ID: obj.ID, Obj: *obj, refs: opts.Refs}
 	fail := func(err error) (*Dataset, error) { return nil, fmt.Errorf("dataset %s: %w", obj.ID, err) }
 	t, err := h5type.Parse(obj.Type)
 	if err != nil {
@@ -190,7 +203,8 @@ func (d *Dataset) fillChunk(dst []byte) {
 	h5type.Repeat(dst, d.fill, len(dst)/d.ItemSize)
 }
 
-// Sibling opens another dataset of the same store and bucket from its stored JSON.
+// Sibling opens another dataset of the same store and bucket (and reference policy) from its
+// stored JSON.
 func (d *Dataset) Sibling(obj *schema.Dataset) (*Dataset, error) {
-	return OpenDataset(d.st, d.bucket, obj)
+	return OpenDatasetWith(d.st, d.bucket, obj, DatasetOptions{Refs: d.refs})
 }

@@ -36,6 +36,9 @@ type File struct {
 	Domain schema.Domain
 	// ETag is the .domain.json ETag at open time: a version stamp for manifests.
 	ETag string
+	// Refs confines what the reference layouts of datasets opened through this File may read
+	// (zero: each dataset's own bucket). Set it before opening datasets.
+	Refs RefPolicy
 	rand io.Reader
 }
 

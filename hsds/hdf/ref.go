@@ -57,7 +57,7 @@ func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error)
 }
 
 func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]byte, error) {
-	bucket, key, err := d.splitFileURI(uri)
+	bucket, key, err := d.checkRef(uri)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int6
 	if err := decodeStored(d.ref.ChunkTable, key, b, &obj); err != nil {
 		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
 	}
-	table, err := OpenDataset(d.st, d.bucket, &obj)
+	table, err := d.Sibling(&obj)
 	if err != nil {
 		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
 	}

@@ -84,6 +84,8 @@ func TestReferenceLayouts(t *testing.T) {
 	if _, err := st.Put(ctx, "files", "data/file.h5", file, store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// The file lives in another bucket: allow it (the default allows the dataset's own only).
+	f.Refs = RefPolicy{Allow: []string{"files/data"}}
 	contig := putRefDataset(t, f, "contig", []int{6, 4}, []int{3, 4},
 		map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": "s3://files/data/file.h5", "offset": 100, "size": 96}, "")
 	// Chunk 0 is stored uncompressed and chunk 1 as zlib: the reader tells them apart as HSDS does

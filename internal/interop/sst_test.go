@@ -275,7 +275,7 @@ func sstMeanCheck(ctx context.Context, ck checker, t *testing.T, w *sstWritten) 
 	if err != nil {
 		ck.Fatalf("job.Prepare: %v", err)
 	}
-	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return env.store, nil }})
+	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return env.store, nil }})
 	out, err := p.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}})
 	if err != nil {
 		ck.Fatalf("job.Run: %v", err)
