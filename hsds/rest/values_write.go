@@ -47,7 +47,7 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 		}
 		data = b
 	} else {
-		body, err := decodeBodyLimit(r, s.cfg.MaxRequestBytes)
+		body, pyValue, err := decodeValueBody(r, s.cfg.MaxRequestBytes)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,24 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 			if data, err = base64.StdEncoding.DecodeString(s64); err != nil {
 				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
 			}
+		} else if pyValue != nil && canDecodeList(d.Type, shape, pyValue) {
+			// At most one element per two body bytes ("1,"): the buffer never outgrows this.
+			size := min(n, len(pyValue)/2+1) * d.ItemSize
+			if err := reserve(ctx, int64(size)); err != nil {
+				return err
+			}
+			if data, err = decodeListValue(make([]byte, 0, size), d.Type, pyValue, shape); err != nil {
+				return httpErr(http.StatusBadRequest, "value does not fit the selection (shape %v): %v", shape, err)
+			}
 		} else if raw, ok := body["value"]; ok {
+			if pyValue != nil {
+				if raw, err = jsonValueToStd(pyValue); err != nil {
+					return httpErr(http.StatusBadRequest, "invalid JSON body: %v", err)
+				}
+			}
+			if err := reserve(ctx, decodeEstimate*int64(len(raw))); err != nil {
+				return err
+			}
 			v, err := pyjson.DecodeValue(raw)
 			if err != nil {
 				return httpErr(http.StatusBadRequest, "invalid value: %v", err)

@@ -178,6 +178,9 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 		if !ok {
 			return httpErr(http.StatusBadRequest, "PUT value of a variable-length dataset needs value or a binary body")
 		}
+		if err := reserve(r.Context(), decodeEstimate*int64(len(raw))); err != nil {
+			return err
+		}
 		v, err := pyjson.DecodeValue(raw)
 		if err != nil {
 			return httpErr(http.StatusBadRequest, "invalid value: %v", err)
