@@ -55,7 +55,7 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 			if len(d.Dims) == 0 {
 				return httpErr(http.StatusBadRequest, "points are not allowed on a scalar dataset")
 			}
-			if pts, err = parsePoints(raw, len(d.Dims)); err != nil {
+			if pts, err = parsePoints(ctx, raw, len(d.Dims)); err != nil {
 				return err
 			}
 			if err := selection.Points(pts, d.Dims); err != nil {

@@ -107,7 +107,7 @@ func (s *Server) postValueVlen(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 			return s.writeVlenValue(w, r, rq, vd, elems, sel.Shape(), false)
 		}
-		if pts, err = parsePoints(raw, len(vd.Dims)); err != nil {
+		if pts, err = parsePoints(r.Context(), raw, len(vd.Dims)); err != nil {
 			return err
 		}
 	}
