@@ -38,6 +38,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
 	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
 	quiet := fs.Bool("quiet", false, "do not log every request")
+	inflight := fs.Int64("max-inflight-bytes", rest.DefaultMaxInflightBytes,
+		"memory all requests in flight may hold for bodies, decoded values and responses; more is answered 503 with Retry-After (-1: no bound)")
+	headerTimeout := fs.Duration("read-header-timeout", rest.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	idleTimeout := fs.Duration("idle-timeout", rest.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	grace := fs.Duration("transfer-grace", rest.DefaultTransferGrace,
+		"time a request body or response write may take beyond what --min-transfer-rate allows (-1s: no body or write deadlines)")
+	minRate := fs.Int64("min-transfer-rate", rest.DefaultMinTransferRate,
+		"slowest sustained body or response rate in bytes/s; slower transfers are cut off after --transfer-grace")
+	maxConns := fs.Int("max-conns", 0,
+		"most open connections; further clients wait until one closes (0: 3/4 of the open-file limit, at most 1024; -1: no limit)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -63,7 +73,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	srv, err := rest.New(rest.Config{Store: st, Bucket: sf.bucket, Users: users, Admins: adminList,
-		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet})
+		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet,
+		MaxInflightBytes: *inflight})
 	if err != nil {
 		return err
 	}
@@ -71,10 +82,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if *maxConns == 0 {
+		*maxConns = defaultMaxConns()
+	}
+	lim := rest.TransportLimits{ReadHeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
+		TransferGrace: *grace, MinTransferRate: *minRate, MaxConns: *maxConns}
+	hs := lim.HTTPServer(srv, log)
 	fmt.Fprintf(stdout, "hsfan serve: listening on http://%s (store %s, bucket %s)\n", ln.Addr(), sf.url, sf.bucket)
+	log.Info("limits", "max_inflight_bytes", *inflight, "max_conns", *maxConns, "read_header_timeout", *headerTimeout,
+		"idle_timeout", *idleTimeout, "transfer_grace", *grace, "min_transfer_rate", *minRate)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(lim.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
