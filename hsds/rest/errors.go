@@ -61,6 +61,7 @@ func (s *Server) toAPIError(err error) *apiError {
 	case errors.Is(err, hdf.ErrIsFolder), errors.Is(err, hdf.ErrUnsupported),
 		errors.Is(err, schema.ErrInvalidID), errors.Is(err, schema.ErrInvalidDomain),
 		errors.Is(err, schema.ErrInvalidKey), errors.Is(err, store.ErrInvalidKey),
+		errors.Is(err, store.ErrInvalidBucket), errors.Is(err, store.ErrInvalidRange),
 		errors.Is(err, selection.ErrInvalid), errors.Is(err, h5type.ErrInvalidType),
 		errors.Is(err, h5type.ErrCommittedType):
 		code = http.StatusBadRequest
