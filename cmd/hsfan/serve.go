@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -55,6 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
+	setMemoryLimit(*inflight)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	users := map[string]string{}
 	if *pwFile != "" {
@@ -108,4 +111,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("server stopped")
 	return nil
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit of the in-flight budget plus room
+// for the server itself (unless GOMEMLIMIT set one), so that the garbage collector works
+// harder before the heap outgrows the budget instead of letting it reach twice the live data
+// (GOGC). It is a soft limit: the budget, not the collector, is what refuses requests.
+func setMemoryLimit(inflight int64) {
+	if inflight <= 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return
+	}
+	debug.SetMemoryLimit(inflight + 64<<20)
 }

@@ -82,6 +82,10 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
 			}
 		} else if pyValue != nil && canDecodeList(d.Type, shape, pyValue) {
+			if exceeds(int64(n), int64(d.ItemSize), s.cfg.MaxRequestBytes) {
+				// Refused before decoding (broadcast below would refuse it after).
+				return httpErr(http.StatusRequestEntityTooLarge, "a write of %d elements of %d bytes is more than the %d byte limit", n, d.ItemSize, s.cfg.MaxRequestBytes)
+			}
 			// At most one element per two body bytes ("1,"): the buffer never outgrows this.
 			size := min(n, len(pyValue)/2+1) * d.ItemSize
 			if err := reserve(ctx, int64(size)); err != nil {
@@ -119,6 +123,9 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 		count = int(sel.Count())
 	}
 	if data, err = broadcast(r, data, d.ItemSize, count, s.cfg.MaxRequestBytes); err != nil {
+		return err
+	}
+	if err := reserve(ctx, chunkWriteBytes(d, len(data), s.cfg.ReadConcurrency)); err != nil {
 		return err
 	}
 	if app != nil {
@@ -239,4 +246,15 @@ func (s *Server) writePoints(r *http.Request, d *hdf.Dataset, pts [][]int, data 
 			return nil
 		})
 	})
+}
+
+// chunkWriteBytes estimates what writing n bytes holds at once in the chunk updates: a decoded
+// and an encoded copy of up to concurrency chunks (hdf.Dataset.UpdateChunk), and never more
+// than twice the data.
+func chunkWriteBytes(d *hdf.Dataset, n, concurrency int) int64 {
+	chunk := int64(d.ItemSize)
+	for _, c := range d.ChunkDims {
+		chunk *= int64(c)
+	}
+	return 2 * min(int64(n), int64(concurrency)*chunk)
 }
