@@ -159,5 +159,8 @@ func (w *rateWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *rateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// Flush passes through to the underlying writer.
-func (w *rateWriter) Flush() { _ = w.rc.Flush() }
+// Flush passes through to the underlying writer, with a fresh deadline for what is buffered.
+func (w *rateWriter) Flush() {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.lim.allowance(64 << 10)))
+	_ = w.rc.Flush()
+}
