@@ -1,7 +1,10 @@
 package rest
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -163,5 +166,64 @@ func TestJSONWriteAllocations(t *testing.T) {
 	t.Logf("body %d bytes, packed %d bytes, allocated %d bytes (%.2fx the body)", len(body), n*8, alloc, float64(alloc)/float64(len(body)))
 	if alloc > uint64(4*len(body)) {
 		t.Errorf("a %d byte JSON write allocated %d bytes, want under 4x the body", len(body), alloc)
+	}
+}
+
+// TestReadBody: bodies of known and unknown length read whole up to the limit and are refused
+// with 413 past it, and the bytes are reserved from the budget while the request lasts.
+func TestReadBody(t *testing.T) {
+	const limit = 300_000
+	for _, n := range []int{0, 1, 65535, 65536, 65537, 200_000, limit, limit + 1, 1 << 20} {
+		for _, known := range []bool{true, false} {
+			body := bytes.Repeat([]byte{'a'}, n)
+			for i := range body {
+				body[i] = byte(i * 7)
+			}
+			r := httptest.NewRequest("PUT", "/", io.MultiReader(bytes.NewReader(body))) // unknown length
+			if known {
+				r = httptest.NewRequest("PUT", "/", bytes.NewReader(body))
+			}
+			b := &memBudget{limit: 1 << 30}
+			r, res := withReservation(r, b)
+			got, err := readBody(r, limit)
+			switch {
+			case n > limit:
+				var ae *apiError
+				if !errors.As(err, &ae) || ae.code != http.StatusRequestEntityTooLarge {
+					t.Errorf("%d bytes (known length %v): err %v, want 413", n, known, err)
+				}
+			case err != nil || !bytes.Equal(got, body):
+				t.Errorf("%d bytes (known length %v): got %d bytes, err %v", n, known, len(got), err)
+			case b.inUse() < int64(n):
+				t.Errorf("%d bytes (known length %v): %d bytes reserved", n, known, b.inUse())
+			}
+			res.releaseAll()
+			if b.inUse() != 0 {
+				t.Errorf("%d bytes still reserved after release", b.inUse())
+			}
+		}
+	}
+}
+
+// TestOversizedRequestRunsAlone: a request needing more than the whole budget is not refused
+// for ever: it takes the whole budget and runs when nothing else holds any.
+func TestOversizedRequestRunsAlone(t *testing.T) {
+	srv, err := New(Config{Store: store.NewMemory(), Bucket: testBucket, MaxInflightBytes: 64 << 10,
+		Users: map[string]string{"admin": "admin", "test_user1": "test"}, Admins: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: srv, ts: httptest.NewServer(srv)}
+	t.Cleanup(e.ts.Close)
+	e.mustStatus(201, e.do("PUT", "/", "/home", nil, `{"folder": true}`, "admin"))
+	e.mustStatus(201, e.do("PUT", "/", "/home/test_user1", nil, `{"folder": true, "owner": "test_user1"}`, "admin"))
+	dom, root := e.createDomain("big.h5")
+	const n = 50_000
+	id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil,
+		fmt.Sprintf(`{"type": "H5T_IEEE_F64LE", "shape": [%d], "link": {"id": %q, "name": "d"}}`, n, root), "test_user1")).json(t)["id"].(string)
+	e.mustStatus(200, e.do("PUT", "/datasets/"+id+"/value", dom, nil, string(numbersBody(n)), "test_user1"))
+	e.mustStatus(200, e.do("GET", "/datasets/"+id+"/value", dom, nil, nil, "test_user1"))
+	if u := srv.mem.inUse(); u != 0 {
+		t.Errorf("%d bytes still reserved", u)
 	}
 }
