@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -38,6 +40,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
 	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
 	quiet := fs.Bool("quiet", false, "do not log every request")
+	inflight := fs.Int64("max-inflight-bytes", rest.DefaultMaxInflightBytes,
+		"memory all requests in flight may hold for bodies, decoded values and responses; more is answered 503 with Retry-After (-1: no bound)")
+	headerTimeout := fs.Duration("read-header-timeout", rest.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	idleTimeout := fs.Duration("idle-timeout", rest.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	grace := fs.Duration("transfer-grace", rest.DefaultTransferGrace,
+		"time a request body or response write may take beyond what --min-transfer-rate allows (-1s: no body or write deadlines)")
+	minRate := fs.Int64("min-transfer-rate", rest.DefaultMinTransferRate,
+		"slowest sustained body or response rate in bytes/s; slower transfers are cut off after --transfer-grace")
+	maxConns := fs.Int("max-conns", 0,
+		"most open connections; further clients wait until one closes (0: 3/4 of the open-file limit, at most 1024; -1: no limit)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
+	setMemoryLimit(*inflight)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	users := map[string]string{}
 	if *pwFile != "" {
@@ -63,7 +76,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	srv, err := rest.New(rest.Config{Store: st, Bucket: sf.bucket, Users: users, Admins: adminList,
-		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet})
+		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet,
+		MaxInflightBytes: *inflight})
 	if err != nil {
 		return err
 	}
@@ -71,10 +85,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if *maxConns == 0 {
+		*maxConns = defaultMaxConns()
+	}
+	lim := rest.TransportLimits{ReadHeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
+		TransferGrace: *grace, MinTransferRate: *minRate, MaxConns: *maxConns}
+	hs := lim.HTTPServer(srv, log)
 	fmt.Fprintf(stdout, "hsfan serve: listening on http://%s (store %s, bucket %s)\n", ln.Addr(), sf.url, sf.bucket)
+	log.Info("limits", "max_inflight_bytes", *inflight, "max_conns", *maxConns, "read_header_timeout", *headerTimeout,
+		"idle_timeout", *idleTimeout, "transfer_grace", *grace, "min_transfer_rate", *minRate)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(lim.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -90,4 +111,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("server stopped")
 	return nil
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit of the in-flight budget plus room
+// for the server itself (unless GOMEMLIMIT set one), so that the garbage collector works
+// harder before the heap outgrows the budget instead of letting it reach twice the live data
+// (GOGC). It is a soft limit: the budget, not the collector, is what refuses requests.
+func setMemoryLimit(inflight int64) {
+	if inflight <= 0 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return
+	}
+	debug.SetMemoryLimit(inflight + 64<<20)
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -68,4 +70,68 @@ func TestRunServe(t *testing.T) {
 	if err := runServe(context.Background(), []string{"extra"}, io.Discard, io.Discard); err == nil {
 		t.Error("want a usage error for a positional argument")
 	}
+}
+
+// TestRunServeLimits: the limit flags reach the server: an idle keep-alive connection is closed
+// after --idle-timeout, and the limits are logged as configured.
+func TestRunServeLimits(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pwr := io.Pipe()
+	var logs strings.Builder
+	var mu sync.Mutex
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--store", "file://" + filepath.Join(dir, "data"), "--bucket", "b",
+			"--addr", "127.0.0.1:0", "--idle-timeout", "200ms", "--max-conns", "3", "--max-inflight-bytes", "12345678",
+			"--min-transfer-rate", "1000", "--transfer-grace", "2s"}, pwr, lockedWriter{&mu, &logs})
+		pwr.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	addr := strings.TrimPrefix(strings.Fields(strings.TrimPrefix(line, "hsfan serve: listening on "))[0], "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /about HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("idle connection: read gave %v, want EOF (closed by the server after 200ms)", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"max_inflight_bytes=12345678", "max_conns=3", "idle_timeout=200ms", "min_transfer_rate=1000", "transfer_grace=2s"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -152,6 +152,10 @@ func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]
 		return a, err
 	}
 	a.Type = typ
+	// Decoding a JSON value builds a tree of Go values several times its size.
+	if err := reserve(ctx, decodeEstimate*int64(len(body["value"]))); err != nil {
+		return a, err
+	}
 	if a.Value, a.Encoding, err = attrValue(t, a.Shape, body["value"], enc); err != nil {
 		return a, err
 	}

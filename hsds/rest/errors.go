@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -18,6 +19,8 @@ type apiError struct {
 	code int
 	msg  string
 	err  error
+	// retryAfter, when positive, is sent as the Retry-After header (seconds).
+	retryAfter int
 }
 
 func (e *apiError) Error() string {
@@ -58,6 +61,7 @@ func (s *Server) toAPIError(err error) *apiError {
 	case errors.Is(err, hdf.ErrIsFolder), errors.Is(err, hdf.ErrUnsupported),
 		errors.Is(err, schema.ErrInvalidID), errors.Is(err, schema.ErrInvalidDomain),
 		errors.Is(err, schema.ErrInvalidKey), errors.Is(err, store.ErrInvalidKey),
+		errors.Is(err, store.ErrInvalidBucket), errors.Is(err, store.ErrInvalidRange),
 		errors.Is(err, selection.ErrInvalid), errors.Is(err, h5type.ErrInvalidType),
 		errors.Is(err, h5type.ErrCommittedType):
 		code = http.StatusBadRequest
@@ -72,6 +76,9 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	if e.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.retryAfter))
+	}
 	w.WriteHeader(e.code)
 	fmt.Fprintf(w, "%d: %s", e.code, e.msg)
 }

@@ -161,14 +161,51 @@ func writeRawJSON(w http.ResponseWriter, code int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// readBody reads at most limit bytes of the request body; more is a 413.
+// readBody reads at most limit bytes of the request body; more is a 413. The bytes are reserved
+// from the in-flight memory budget first (503 with Retry-After when it is full): all of a
+// declared Content-Length up front, read into one buffer of exactly that size, or step by step
+// as a chunked body grows.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, httpErr(http.StatusBadRequest, "read request body: %v", err)
+	ctx := r.Context()
+	if cl := r.ContentLength; cl >= 0 {
+		if cl > limit {
+			return nil, httpErr(http.StatusRequestEntityTooLarge, "request body of %d bytes is larger than %d bytes", cl, limit)
+		}
+		if err := reserve(ctx, cl); err != nil {
+			return nil, err
+		}
+		b := make([]byte, cl)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, httpErr(http.StatusBadRequest, "read request body: %v", err)
+		}
+		return b, nil
+	}
+	// Unknown length: grow by doubling, reserving each new buffer before it is allocated.
+	var b []byte
+	for {
+		if len(b) == cap(b) {
+			if int64(len(b)) > limit {
+				return nil, httpErr(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", limit)
+			}
+			n := min(max(2*int64(cap(b)), 64<<10), limit+1)
+			if err := reserve(ctx, n); err != nil {
+				return nil, err
+			}
+			nb := make([]byte, len(b), n)
+			copy(nb, b)
+			b = nb
+		}
+		m, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, httpErr(http.StatusBadRequest, "read request body: %v", err)
+		}
 	}
 	if int64(len(b)) > limit {
 		return nil, httpErr(http.StatusRequestEntityTooLarge, "request body larger than %d bytes", limit)
@@ -187,7 +224,34 @@ func decodeBodyLimit(r *http.Request, limit int64) (map[string]json.RawMessage, 
 	if err != nil {
 		return nil, err
 	}
+	// The decoded fields are copies of the body (json.RawMessage).
+	if err := reserve(r.Context(), int64(len(b))); err != nil {
+		return nil, err
+	}
 	return parseBodyObject(b)
+}
+
+// decodeValueBody reads a JSON value-write body of up to limit bytes. Its "value" member is
+// split off undecoded (splitValueField) and returned in Python's dialect as pyValue, with
+// body["value"] set to null; the other members are decoded as decodeBody does. When the body
+// cannot be split that way, pyValue is nil and body holds every member (the generic path).
+func decodeValueBody(r *http.Request, limit int64) (body map[string]json.RawMessage, pyValue []byte, err error) {
+	b, err := readBody(r, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rest, value, ok := splitValueField(b); ok {
+		if body, err = parseBodyObject(rest); err != nil {
+			return nil, nil, err
+		}
+		return body, value, nil
+	}
+	// The generic decoder copies the fields of the body (json.RawMessage).
+	if err := reserve(r.Context(), int64(len(b))); err != nil {
+		return nil, nil, err
+	}
+	body, err = parseBodyObject(b)
+	return body, nil, err
 }
 
 // parseBodyObject decodes a request body in Python's JSON dialect (NaN, Infinity and -Infinity

@@ -58,6 +58,10 @@ type Config struct {
 	ReadConcurrency int
 	// AccessLog logs every request at info level (debug otherwise).
 	AccessLog bool
+	// MaxInflightBytes bounds the memory all requests in flight may hold for bodies, decoded
+	// values and responses (DefaultMaxInflightBytes when 0, no bound when negative). A request
+	// that does not fit is answered 503 with Retry-After.
+	MaxInflightBytes int64
 }
 
 // Server is the HDF REST API as an http.Handler. It is safe for concurrent use.
@@ -73,6 +77,7 @@ type Server struct {
 	deleted   map[string]bool // tombstones: "obj:<id>", "link:<gid>/<title>", "attr:<id>/<name>", "dom:<bucket><path>"
 	reqCount  int64
 	maxReqGet int64
+	mem       *memBudget // nil: no bound
 }
 
 // New returns a Server for cfg.
@@ -112,6 +117,12 @@ func New(cfg Config) (*Server, error) {
 		s.cfg.LambdaFunction = fn
 	}
 	s.maxReqGet = cfg.MaxRequestBytes
+	switch {
+	case cfg.MaxInflightBytes == 0:
+		s.mem = &memBudget{limit: DefaultMaxInflightBytes}
+	case cfg.MaxInflightBytes > 0:
+		s.mem = &memBudget{limit: cfg.MaxInflightBytes}
+	}
 	s.routes()
 	return s, nil
 }
@@ -139,6 +150,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw := &statusWriter{ResponseWriter: w}
+	if s.mem != nil {
+		var res *reservation
+		r, res = withReservation(r, s.mem)
+		defer res.releaseAll()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
@@ -197,7 +213,11 @@ func (s *Server) wrap(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := fn(w, r); err != nil {
 			ae := s.toAPIError(err)
-			if ae.code >= 500 {
+			switch {
+			case ae.code == http.StatusServiceUnavailable:
+				// Load shed or cancelled: the client retries; not a server fault.
+				s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+			case ae.code >= 500:
 				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			writeError(w, ae)

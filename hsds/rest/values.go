@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -124,25 +125,6 @@ func bodySelection(r *http.Request, body map[string]json.RawMessage, dims []int)
 	return sel, nil
 }
 
-// parsePoints decodes JSON points: a list of coordinate lists, or of ints for rank 1.
-func parsePoints(raw json.RawMessage, rank int) ([][]int, error) {
-	var pts [][]int
-	if rank == 1 {
-		var flat []int
-		if json.Unmarshal(raw, &flat) == nil {
-			pts = make([][]int, len(flat))
-			for i, v := range flat {
-				pts[i] = []int{v}
-			}
-			return pts, nil
-		}
-	}
-	if err := json.Unmarshal(raw, &pts); err != nil {
-		return nil, httpErr(http.StatusBadRequest, "invalid points: want a list of coordinate lists: %v", err)
-	}
-	return pts, nil
-}
-
 // ParseBinaryPoints decodes an octet-stream point list: little-endian uint64 coordinates, rank
 // per point. It rejects lengths that are not a whole number of points and coordinates that do
 // not fit an int.
@@ -190,6 +172,9 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if err := reserve(r.Context(), int64(len(b)/8)*pointBytes(1)); err != nil {
+			return err
+		}
 		pts, err := ParseBinaryPoints(b, len(d.Dims))
 		if err != nil {
 			return badRequest(err)
@@ -204,7 +189,7 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if raw, ok := body["points"]; ok {
-			pts, err := parsePoints(raw, len(d.Dims))
+			pts, err := parsePoints(r.Context(), raw, len(d.Dims))
 			if err != nil {
 				return err
 			}
@@ -220,6 +205,9 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 			if exceeds(sel.Count(), int64(d.ItemSize), limit) {
 				return httpErr(http.StatusRequestEntityTooLarge, "selection of %d bytes is more than the %d byte limit", byteSize(sel.Count(), int64(d.ItemSize)), limit)
 			}
+			if err := reserve(r.Context(), byteSize(sel.Count(), int64(d.ItemSize))); err != nil {
+				return err
+			}
 			if data, _, err = d.Read(r.Context(), sel, s.cfg.ReadConcurrency); err != nil {
 				return err
 			}
@@ -233,7 +221,11 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 		_, _ = w.Write(data)
 		return nil
 	}
-	b := []byte(`{"value": `)
+	b, err := jsonValueBuffer(r.Context(), d.Type, len(data)/max(d.ItemSize, 1))
+	if err != nil {
+		return err
+	}
+	b = append(b, `{"value": `...)
 	if b, err = d.Type.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
 		return err
 	}
@@ -258,6 +250,9 @@ func (s *Server) readPoints(r *http.Request, d *hdf.Dataset, pts [][]int, limit 
 	if err != nil {
 		return nil, badRequest(err)
 	}
+	if err := reserve(r.Context(), int64(len(pts))*int64(d.ItemSize)); err != nil {
+		return nil, err
+	}
 	out := make([]byte, len(pts)*d.ItemSize)
 	is := d.ItemSize
 	err = forEach(r.Context(), len(groups), s.cfg.ReadConcurrency, func(i int) error {
@@ -272,6 +267,17 @@ func (s *Server) readPoints(r *http.Request, d *hdf.Dataset, pts [][]int, limit 
 		return nil
 	})
 	return out, err
+}
+
+// jsonValueBuffer returns an empty buffer with room for a JSON value response of count
+// elements of t, its bytes reserved from the in-flight budget (so the response is built
+// without regrowing copies).
+func jsonValueBuffer(ctx context.Context, t *h5type.Type, count int) ([]byte, error) {
+	n := int64(count)*jsonElementBytes(t) + 1024
+	if err := reserve(ctx, n); err != nil {
+		return nil, err
+	}
+	return make([]byte, 0, n), nil
 }
 
 // exceeds reports whether count elements of itemsize bytes reach limit bytes, without

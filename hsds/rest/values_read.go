@@ -43,6 +43,9 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	if streaming && size > streamPageBytes {
 		return s.streamValue(w, r, d, sel, size)
 	}
+	if err := reserve(r.Context(), size); err != nil {
+		return err
+	}
 	data, _, err := d.Read(r.Context(), sel, s.cfg.ReadConcurrency)
 	if err != nil {
 		return err
@@ -66,7 +69,11 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	if boolParam(r, "reduce_dim") {
 		shape = squeeze(shape)
 	}
-	b := []byte(`{"status": 200, "value": `)
+	b, err := jsonValueBuffer(r.Context(), typ, int(sel.Count()))
+	if err != nil {
+		return err
+	}
+	b = append(b, `{"status": 200, "value": `...)
 	if b, err = typ.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
 		return err
 	}
@@ -94,6 +101,9 @@ func (s *Server) streamValue(w http.ResponseWriter, r *http.Request, d *hdf.Data
 	per := int(streamPageBytes / max(rowBytes, 1))
 	if per < 1 {
 		per = 1
+	}
+	if err := reserve(r.Context(), min(size, 2*streamPageBytes)); err != nil {
+		return err
 	}
 	first := true
 	for o := 0; o < shape[pd]; o += per {

@@ -47,7 +47,7 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 		}
 		data = b
 	} else {
-		body, err := decodeBodyLimit(r, s.cfg.MaxRequestBytes)
+		body, pyValue, err := decodeValueBody(r, s.cfg.MaxRequestBytes)
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 			if len(d.Dims) == 0 {
 				return httpErr(http.StatusBadRequest, "points are not allowed on a scalar dataset")
 			}
-			if pts, err = parsePoints(raw, len(d.Dims)); err != nil {
+			if pts, err = parsePoints(ctx, raw, len(d.Dims)); err != nil {
 				return err
 			}
 			if err := selection.Points(pts, d.Dims); err != nil {
@@ -81,7 +81,28 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 			if data, err = base64.StdEncoding.DecodeString(s64); err != nil {
 				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
 			}
+		} else if pyValue != nil && canDecodeList(d.Type, shape, pyValue) {
+			if exceeds(int64(n), int64(d.ItemSize), s.cfg.MaxRequestBytes) {
+				// Refused before decoding (broadcast below would refuse it after).
+				return httpErr(http.StatusRequestEntityTooLarge, "a write of %d elements of %d bytes is more than the %d byte limit", n, d.ItemSize, s.cfg.MaxRequestBytes)
+			}
+			// At most one element per two body bytes ("1,"): the buffer never outgrows this.
+			size := min(n, len(pyValue)/2+1) * d.ItemSize
+			if err := reserve(ctx, int64(size)); err != nil {
+				return err
+			}
+			if data, err = decodeListValue(make([]byte, 0, size), d.Type, pyValue, shape); err != nil {
+				return httpErr(http.StatusBadRequest, "value does not fit the selection (shape %v): %v", shape, err)
+			}
 		} else if raw, ok := body["value"]; ok {
+			if pyValue != nil {
+				if raw, err = jsonValueToStd(pyValue); err != nil {
+					return httpErr(http.StatusBadRequest, "invalid JSON body: %v", err)
+				}
+			}
+			if err := reserve(ctx, decodeEstimate*int64(len(raw))); err != nil {
+				return err
+			}
 			v, err := pyjson.DecodeValue(raw)
 			if err != nil {
 				return httpErr(http.StatusBadRequest, "invalid value: %v", err)
@@ -102,6 +123,9 @@ func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 		count = int(sel.Count())
 	}
 	if data, err = broadcast(r, data, d.ItemSize, count, s.cfg.MaxRequestBytes); err != nil {
+		return err
+	}
+	if err := reserve(ctx, chunkWriteBytes(d, len(data), s.cfg.ReadConcurrency)); err != nil {
 		return err
 	}
 	if app != nil {
@@ -222,4 +246,15 @@ func (s *Server) writePoints(r *http.Request, d *hdf.Dataset, pts [][]int, data 
 			return nil
 		})
 	})
+}
+
+// chunkWriteBytes estimates what writing n bytes holds at once in the chunk updates: a decoded
+// and an encoded copy of up to concurrency chunks (hdf.Dataset.UpdateChunk), and never more
+// than twice the data.
+func chunkWriteBytes(d *hdf.Dataset, n, concurrency int) int64 {
+	chunk := int64(d.ItemSize)
+	for _, c := range d.ChunkDims {
+		chunk *= int64(c)
+	}
+	return 2 * min(int64(n), int64(concurrency)*chunk)
 }

@@ -107,7 +107,7 @@ func (s *Server) postValueVlen(w http.ResponseWriter, r *http.Request, rq *reque
 			}
 			return s.writeVlenValue(w, r, rq, vd, elems, sel.Shape(), false)
 		}
-		if pts, err = parsePoints(raw, len(vd.Dims)); err != nil {
+		if pts, err = parsePoints(r.Context(), raw, len(vd.Dims)); err != nil {
 			return err
 		}
 	}
@@ -177,6 +177,9 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 		raw, ok := body["value"]
 		if !ok {
 			return httpErr(http.StatusBadRequest, "PUT value of a variable-length dataset needs value or a binary body")
+		}
+		if err := reserve(r.Context(), decodeEstimate*int64(len(raw))); err != nil {
+			return err
 		}
 		v, err := pyjson.DecodeValue(raw)
 		if err != nil {

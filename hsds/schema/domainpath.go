@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // ErrInvalidDomain is matched (errors.Is) by domain path errors; HTTP
@@ -88,17 +90,16 @@ func ParseDomain(param string, defaultBucket string) (bucket, path string, err e
 	return bucket, path, nil
 }
 
-// ValidateBucketName checks that a bucket name is usable as one path element:
-// non-empty, no '/', '\\', control characters, and not "." or "..".
+// bucketRule states store.ValidateBucket's rule for error messages.
+const bucketRule = "bucket names are 1 to 255 ASCII letters, digits, '.', '-' or '_', not starting with '.'"
+
+// ValidateBucketName checks a bucket name with the store's rule (store.ValidateBucket), so
+// that a name passing here never fails in the store: 1 to 255 bytes of ASCII letters, digits,
+// '.', '-' and '_', not starting with '.'. The error matches ErrInvalidDomain (HTTP 400) and
+// store.ErrInvalidBucket, and states the rule.
 func ValidateBucketName(b string) error {
-	if b == "" || b == "." || b == ".." || len(b) > 255 {
-		return fmt.Errorf("%w: bad bucket name %q", ErrInvalidDomain, truncate(b, 80))
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c < 0x20 || c == 0x7f || c == '/' || c == '\\' {
-			return fmt.Errorf("%w: bad bucket name %q", ErrInvalidDomain, truncate(b, 80))
-		}
+	if err := store.ValidateBucket(truncate(b, 300)); err != nil {
+		return fmt.Errorf("%w: %w (%s)", ErrInvalidDomain, err, bucketRule)
 	}
 	return nil
 }
