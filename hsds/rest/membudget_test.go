@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -87,7 +88,7 @@ func TestInflightBudget(t *testing.T) {
 	if got := e.mustStatus(200, e.do("GET", path, dom, q("select", "[99999:100000]"), nil, "test_user1")).json(t)["value"]; fmt.Sprint(got) != "[699993]" {
 		t.Fatalf("after the write: %v, want [699993]", got)
 	}
-	if u := srv.mem.inUse(); u != 0 {
+	if u := settledInUse(srv.mem); u != 0 {
 		t.Fatalf("%d bytes still reserved after the requests ended", u)
 	}
 
@@ -134,7 +135,7 @@ func TestInflightBudget(t *testing.T) {
 	if peak > limit {
 		t.Errorf("in-flight bytes peaked at %d, over the %d limit", peak, limit)
 	}
-	if u := srv.mem.inUse(); u != 0 {
+	if u := settledInUse(srv.mem); u != 0 {
 		t.Errorf("%d bytes still reserved after the concurrent requests", u)
 	}
 }
@@ -223,7 +224,21 @@ func TestOversizedRequestRunsAlone(t *testing.T) {
 		fmt.Sprintf(`{"type": "H5T_IEEE_F64LE", "shape": [%d], "link": {"id": %q, "name": "d"}}`, n, root), "test_user1")).json(t)["id"].(string)
 	e.mustStatus(200, e.do("PUT", "/datasets/"+id+"/value", dom, nil, string(numbersBody(n)), "test_user1"))
 	e.mustStatus(200, e.do("GET", "/datasets/"+id+"/value", dom, nil, nil, "test_user1"))
-	if u := srv.mem.inUse(); u != 0 {
+	if u := settledInUse(srv.mem); u != 0 {
 		t.Errorf("%d bytes still reserved", u)
+	}
+}
+
+// settledInUse is the budget in use once the handlers have returned: a client has the whole
+// answer before the handler's deferred release runs, so a check right after the response races
+// it. It waits up to 5 s for the count to reach 0 and returns the last count.
+func settledInUse(b *memBudget) int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		u := b.inUse()
+		if u == 0 || time.Now().After(deadline) {
+			return u
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
