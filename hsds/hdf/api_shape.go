@@ -13,7 +13,8 @@ import (
 var ErrShape = errors.New("invalid shape change")
 
 // Resize changes the extents of an extensible dataset to dims (PUT /datasets/{id}/shape).
-// Growing past a finite maxdim fails with ErrShape. Shrinking deletes the chunks entirely
+// Growing past a finite maxdim fails with ErrShape. Growing first resets to the fill value what
+// lies beyond the old extent (see clearBeyond in guard.go). Shrinking deletes the chunks entirely
 // outside the new shape and resets the part of edge chunks beyond it to the fill value, as
 // HSDS's reduceShape does. It returns the updated dataset JSON.
 func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.Dataset, error) {
@@ -31,6 +32,9 @@ func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.D
 			return nil, err
 		}
 		if err := checkResize(before.Shape, dims); err != nil {
+			return nil, fmt.Errorf("resize %s: %w", dsetID, err)
+		}
+		if err := f.clearBeyond(ctx, &before, dims); err != nil {
 			return nil, fmt.Errorf("resize %s: %w", dsetID, err)
 		}
 		after = before
@@ -78,6 +82,9 @@ func (f *File) Extend(ctx context.Context, dsetID string, dim, n int) (*schema.D
 		}
 		dims[dim] += n
 		if err := checkResize(before.Shape, dims); err != nil {
+			return nil, fmt.Errorf("extend %s: %w", dsetID, err)
+		}
+		if err := f.clearBeyond(ctx, &before, dims); err != nil {
 			return nil, fmt.Errorf("extend %s: %w", dsetID, err)
 		}
 		after = before

@@ -61,17 +61,26 @@ func (s *Server) toAPIError(err error) *apiError {
 		errors.Is(err, selection.ErrInvalid), errors.Is(err, h5type.ErrInvalidType),
 		errors.Is(err, h5type.ErrCommittedType):
 		code = http.StatusBadRequest
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, store.ErrContended), errors.Is(err, hdf.ErrResized):
+		// Transient: writers kept racing for one object, or the dataset was resized under a
+		// write. writeError adds Retry-After.
 		code = http.StatusServiceUnavailable
 	}
 	return &apiError{code: code, msg: err.Error()}
 }
+
+// retryAfterSeconds is the Retry-After of a 503: contention and resizes clear within a second.
+const retryAfterSeconds = "1"
 
 // writeError writes HSDS's plain-text error body "<code>: <reason>".
 func writeError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	if e.code == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", retryAfterSeconds)
+	}
 	w.WriteHeader(e.code)
 	fmt.Fprintf(w, "%d: %s", e.code, e.msg)
 }
