@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
 	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
 	quiet := fs.Bool("quiet", false, "do not log every request")
+	tempAge := fs.Duration("sweep-temp-age", 10*time.Minute, "at start-up, remove temporary files of interrupted writes older than this (file:// stores; 0 disables)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +55,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	st, err := sf.openMode(ctx, true)
 	if err != nil {
+		return err
+	}
+	if err := sweepTemps(ctx, st, *tempAge, log); err != nil {
 		return err
 	}
 	var adminList []string

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -485,6 +486,16 @@ func TestSoakTwoServersOneStore(t *testing.T) {
 		if i < 5 {
 			sc.note("orphan " + k)
 		}
+	}
+	// fsck agrees.
+	rep, err := hdf.Fsck(ctx, stores[0], testBucket, hdf.FsckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Problems() != 0 || len(rep.Unreadable) != 0 {
+		failures.Add(1)
+		sc.note(fmt.Sprintf("fsck after the soak: %d stale temporary files, %d orphan chunks, %d orphan objects, %d unreadable domains",
+			len(rep.StaleTemps), len(rep.OrphanChunks), len(rep.OrphanObjects), len(rep.Unreadable)))
 	}
 	t.Logf("soak %v: %s", dur, fig)
 	for _, s := range sc.err5 {
