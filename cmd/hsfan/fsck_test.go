@@ -40,7 +40,7 @@ func TestFsckCLI(t *testing.T) {
 	}
 	b := filepath.Join(dir, "hsfan")
 	oldFile(t, filepath.Join(b, "db", ".hsfan-tmp-0123"))
-	oldFile(t, filepath.Join(b, "db", "01234567-89abcdef", ".group.json"))               // no domain has this root
+	oldFile(t, filepath.Join(b, "db", "01234567-89abcdef", ".group.json"))                  // no domain has this root
 	oldFile(t, filepath.Join(b, "db", "01234567-89abcdef", "d", "0123-456789-abcdef", "0")) // and a chunk under it
 	code, out, _ := run(t, with("fsck")...)
 	for _, want := range []string{"stale temporary file: hsfan/db/.hsfan-tmp-0123", "orphan object: db/01234567-89abcdef/.group.json",
