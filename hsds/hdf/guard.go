@@ -1,6 +1,7 @@
 package hdf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -98,12 +99,34 @@ func (d *Dataset) WriteGuarded(ctx context.Context, touched func() [][]int, writ
 }
 
 // errChunkClean aborts an UpdateChunk that has nothing to change.
-var errChunkClean = errors.New("chunk unchanged")
+var errChunkClean = errors.New("chunk clean")
 
-// clearBeyond prepares the growth of dataset old to dims: in every stored chunk that reaches
-// beyond the old extent where the new one grows, the elements beyond the old extent are reset to
-// the fill value (chunks entirely beyond it are deleted). Chunks already clean are not rewritten.
-func (f *File) clearBeyond(ctx context.Context, old *schema.Dataset, dims []int) error {
+// errShapeMoved aborts a growth whose dataset JSON changed while it cleared chunks: it is
+// retried from the current JSON (see clearBeyond).
+var errShapeMoved = errors.New("dataset JSON changed while clearing chunks")
+
+// growAttempts bounds the retries of a growth after errShapeMoved.
+const growAttempts = 16
+
+// retryGrowth runs a resize or extension (one store.Update of the dataset JSON) again while it
+// fails with errShapeMoved.
+func retryGrowth(dsetID string, update func() error) error {
+	for range growAttempts {
+		if err := update(); !errors.Is(err, errShapeMoved) {
+			return err
+		}
+	}
+	return fmt.Errorf("resize %s: %w after %d attempts: %w", dsetID, errShapeMoved, growAttempts, store.ErrContended)
+}
+
+// clearBeyond prepares the growth of dataset old (stored as oldJSON) to dims: in every
+// stored chunk that reaches beyond the old extent, the elements beyond it are reset to the fill
+// value. Chunks already clean are not rewritten. Each reset is a conditional chunk update that
+// first checks that the dataset JSON still has etag: a writer that validated against a newer
+// shape either updates the chunk after the reset, or makes the reset's conditional put fail and
+// the check then aborts the growth with errShapeMoved. Either way no write is lost.
+// Chunks that do not exist are not created.
+func (f *File) clearBeyond(ctx context.Context, old *schema.Dataset, dims []int, oldJSON []byte) error {
 	grows := -1
 	for i, n := range dims {
 		if n > old.Shape.Dims[i] {
@@ -121,7 +144,12 @@ func (f *File) clearBeyond(ctx context.Context, old *schema.Dataset, dims []int)
 	if err != nil || d.ref != nil || len(d.Dims) == 0 {
 		return err
 	}
+	jsonKey, err := schema.ObjectKey(old.ID)
+	if err != nil {
+		return err
+	}
 	oldDims := old.Shape.Dims
+	etag := "" // read when a first chunk needs clearing
 	var keys []string
 	collect := func(prefix string) error {
 		return f.st.List(ctx, f.bucket, prefix, "", func(e store.Entry) error {
@@ -155,34 +183,46 @@ func (f *File) clearBeyond(ctx context.Context, old *schema.Dataset, dims []int)
 		if err != nil || len(index) != len(dims) || d.ChunkKey(index) != k {
 			continue // .dataset.json, foreign keys, a longer index sharing the prefix
 		}
-		outside, edge := false, false
+		beyond := false
 		for i, c := range index {
-			lo, hi := c*d.ChunkDims[i], (c+1)*d.ChunkDims[i]
-			if lo >= oldDims[i] {
-				outside = true
-			} else if hi > oldDims[i] {
-				edge = true
+			if (c+1)*d.ChunkDims[i] > oldDims[i] {
+				beyond = true
 			}
 		}
-		switch {
-		case outside:
-			if err := f.st.Delete(ctx, f.bucket, k); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("delete chunk %s: %w", k, err)
-			}
-		case edge:
-			err := d.UpdateChunk(ctx, index, func(chunk []byte) error {
-				before := slices.Clone(chunk)
-				if err := resetOutside(chunk, d, index, oldDims); err != nil {
-					return err
-				}
-				if slices.Equal(before, chunk) {
-					return errChunkClean
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, errChunkClean) {
+		if !beyond {
+			continue
+		}
+		err = d.updateChunk(ctx, index, func(chunk []byte) error {
+			before := slices.Clone(chunk)
+			if err := resetOutside(chunk, d, index, oldDims); err != nil {
 				return err
 			}
+			if slices.Equal(before, chunk) {
+				return errChunkClean
+			}
+			if etag == "" {
+				// The store's ETag of the JSON the growth started from (not always an MD5).
+				raw, info, err := f.st.Get(ctx, f.bucket, jsonKey)
+				if err != nil {
+					return fmt.Errorf("read dataset %s: %w", old.ID, err)
+				}
+				if !bytes.Equal(raw, oldJSON) {
+					return errShapeMoved
+				}
+				etag = info.ETag
+				return nil
+			}
+			info, err := f.st.Stat(ctx, f.bucket, jsonKey)
+			if err != nil {
+				return fmt.Errorf("stat dataset %s: %w", old.ID, err)
+			}
+			if store.NormalizeETag(info.ETag) != store.NormalizeETag(etag) {
+				return errShapeMoved
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errChunkClean) {
+			return err
 		}
 	}
 	return nil

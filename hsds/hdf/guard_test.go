@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/selection"
@@ -160,5 +161,67 @@ func TestWriteRacingDeleteLeavesNoChunks(t *testing.T) {
 				t.Errorf("resizable=%v: chunk %d of the deleted dataset: %v", resizable, c, err)
 			}
 		}
+	}
+}
+
+// listHook runs hook once, at the first List (clearBeyond lists the chunks it may clear).
+type listHook struct {
+	store.Store
+	once sync.Once
+	hook func()
+}
+
+func (l *listHook) List(ctx context.Context, bucket, prefix, delim string, fn func(store.Entry) error) error {
+	l.once.Do(l.hook)
+	return l.Store.List(ctx, bucket, prefix, delim, fn)
+}
+
+// TestGrowthRacingResizeAndWriteLosesNothing: a growth (3 -> 6) that read the small shape, while
+// another server grows the dataset to 8 and a client writes element 5 against that shape, must
+// not reset the acknowledged element 5 when it clears beyond 3.
+func TestGrowthRacingResizeAndWriteLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	f, d, st := guardFile(t)
+	if _, err := f.Resize(ctx, d.ID, []int{3}); err != nil {
+		t.Fatal(err)
+	}
+	// A leftover beyond 3 (as a racing write leaves it) so that the growth has to clear.
+	if err := d.updateChunk(ctx, []int{1}, func(chunk []byte) error { chunk[3] = 66; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	other := &listHook{Store: st} // another server: its own Store value
+	other.once.Do(func() {})
+	g, err := Open(ctx, other, "b", "/home/g.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooked := &listHook{Store: st, hook: func() {
+		if _, err := g.Resize(ctx, d.ID, []int{8}); err != nil {
+			t.Error(err)
+			return
+		}
+		dd, err := g.Dataset(ctx, d.ID)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		sel, _ := selection.Parse("[5:6]", dd.Dims)
+		if err := dd.Write(ctx, sel, []byte{77}, 0); err != nil {
+			t.Errorf("acknowledged write: %v", err)
+		}
+	}}
+	h, err := Open(ctx, hooked, "b", "/home/g.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Resize(ctx, d.ID, []int{6}); err != nil {
+		t.Fatal(err)
+	}
+	got := readCurrent(t, f, d.ID)
+	if len(got) != 6 || got[5] != 77 {
+		t.Errorf("after the racing growths: %v, want element 5 = 77 (the acknowledged write)", got)
+	}
+	if got[4] != 9 || got[3] != 9 {
+		t.Errorf("after the racing growths: %v, want fill at 3 and 4", got)
 	}
 }
