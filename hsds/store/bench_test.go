@@ -114,6 +114,17 @@ func BenchmarkPosixConfinement(b *testing.B) {
 		if _, err := s.Put(ctx, "bkt", key, small, store.PutOptions{}); err != nil {
 			b.Fatal(err)
 		}
+		if _, err := s.Put(ctx, "bkt", key+"_big", benchData(), store.PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("Get4MiB/"+mode.name, func(b *testing.B) {
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				if _, _, err := s.Get(ctx, "bkt", key+"_big"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run("Get/"+mode.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := s.Get(ctx, "bkt", key); err != nil {
