@@ -50,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"slowest sustained body or response rate in bytes/s; slower transfers are cut off after --transfer-grace")
 	maxConns := fs.Int("max-conns", 0,
 		"most open connections; further clients wait until one closes (0: 3/4 of the open-file limit, at most 1024; -1: no limit)")
+	tempAge := fs.Duration("sweep-temp-age", 10*time.Minute, "at start-up, remove temporary files of interrupted writes older than this (file:// stores; 0 disables)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +68,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	st, err := sf.openMode(ctx, true)
 	if err != nil {
+		return err
+	}
+	if err := sweepTemps(ctx, st, *tempAge, log); err != nil {
 		return err
 	}
 	var adminList []string

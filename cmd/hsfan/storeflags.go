@@ -14,13 +14,15 @@ import (
 // storeFlags are the store selection flags every command shares (design.md: --store, --bucket,
 // with HSFAN_STORE and HSFAN_BUCKET as fallbacks).
 type storeFlags struct {
-	url    string
-	bucket string
+	url            string
+	bucket         string
+	followSymlinks bool
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.url, "store", envOr("HSFAN_STORE", "file://data"), "object store: file://DIR or s3:// (env HSFAN_STORE)")
 	fs.StringVar(&s.bucket, "bucket", envOr("HSFAN_BUCKET", "hsfan"), "bucket name (env HSFAN_BUCKET)")
+	fs.BoolVar(&s.followSymlinks, "store-follow-symlinks", false, "file:// stores: follow symbolic links leading out of the store directory (refused by default)")
 }
 
 func (s *storeFlags) open(ctx context.Context) (store.Store, error) {
@@ -37,7 +39,7 @@ func (s *storeFlags) openMode(ctx context.Context, create bool) (store.Store, er
 			return nil, fmt.Errorf("create store root: %w", err)
 		}
 	}
-	st, err := store.Open(ctx, s.url, store.Options{})
+	st, err := store.Open(ctx, s.url, store.Options{FollowSymlinks: s.followSymlinks})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", s.url, err)
 	}

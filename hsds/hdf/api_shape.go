@@ -13,7 +13,8 @@ import (
 var ErrShape = errors.New("invalid shape change")
 
 // Resize changes the extents of an extensible dataset to dims (PUT /datasets/{id}/shape).
-// Growing past a finite maxdim fails with ErrShape. Shrinking deletes the chunks entirely
+// Growing past a finite maxdim fails with ErrShape. Growing first resets to the fill value what
+// lies beyond the old extent (see clearBeyond in guard.go). Shrinking deletes the chunks entirely
 // outside the new shape and resets the part of edge chunks beyond it to the fill value, as
 // HSDS's reduceShape does. It returns the updated dataset JSON.
 func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.Dataset, error) {
@@ -22,21 +23,27 @@ func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.D
 		return nil, err
 	}
 	var before, after schema.Dataset
-	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
-		if !exists || len(old) == 0 {
-			return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
-		}
-		before = schema.Dataset{}
-		if err := decodeStored(dsetID, key, old, &before); err != nil {
-			return nil, err
-		}
-		if err := checkResize(before.Shape, dims); err != nil {
-			return nil, fmt.Errorf("resize %s: %w", dsetID, err)
-		}
-		after = before
-		after.Shape.Dims = append([]int(nil), dims...)
-		after.LastModified = schema.Now()
-		return schema.Marshal(after)
+	err = retryGrowth(dsetID, func() error {
+		_, err := store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+			if !exists || len(old) == 0 {
+				return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
+			}
+			before = schema.Dataset{}
+			if err := decodeStored(dsetID, key, old, &before); err != nil {
+				return nil, err
+			}
+			if err := checkResize(before.Shape, dims); err != nil {
+				return nil, fmt.Errorf("resize %s: %w", dsetID, err)
+			}
+			if err := f.clearBeyond(ctx, &before, dims, old); err != nil {
+				return nil, fmt.Errorf("resize %s: %w", dsetID, err)
+			}
+			after = before
+			after.Shape.Dims = append([]int(nil), dims...)
+			after.LastModified = schema.Now()
+			return schema.Marshal(after)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -60,30 +67,36 @@ func (f *File) Extend(ctx context.Context, dsetID string, dim, n int) (*schema.D
 	}
 	var after schema.Dataset
 	start := 0
-	_, err = store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
-		if !exists || len(old) == 0 {
-			return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
-		}
-		var before schema.Dataset
-		if err := decodeStored(dsetID, key, old, &before); err != nil {
-			return nil, err
-		}
-		if dim < 0 || dim >= len(before.Shape.Dims) {
-			return nil, fmt.Errorf("extend %s: %w: dimension %d of rank %d", dsetID, ErrShape, dim, len(before.Shape.Dims))
-		}
-		dims := append([]int(nil), before.Shape.Dims...)
-		start = dims[dim]
-		if n > MaxExtent-start {
-			return nil, fmt.Errorf("extend %s: %w: extent %d + %d is too large", dsetID, ErrShape, start, n)
-		}
-		dims[dim] += n
-		if err := checkResize(before.Shape, dims); err != nil {
-			return nil, fmt.Errorf("extend %s: %w", dsetID, err)
-		}
-		after = before
-		after.Shape.Dims = dims
-		after.LastModified = schema.Now()
-		return schema.Marshal(after)
+	err = retryGrowth(dsetID, func() error {
+		_, err := store.Update(ctx, f.st, f.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+			if !exists || len(old) == 0 {
+				return nil, fmt.Errorf("dataset %s: %w", dsetID, ErrNotFound)
+			}
+			var before schema.Dataset
+			if err := decodeStored(dsetID, key, old, &before); err != nil {
+				return nil, err
+			}
+			if dim < 0 || dim >= len(before.Shape.Dims) {
+				return nil, fmt.Errorf("extend %s: %w: dimension %d of rank %d", dsetID, ErrShape, dim, len(before.Shape.Dims))
+			}
+			dims := append([]int(nil), before.Shape.Dims...)
+			start = dims[dim]
+			if n > MaxExtent-start {
+				return nil, fmt.Errorf("extend %s: %w: extent %d + %d is too large", dsetID, ErrShape, start, n)
+			}
+			dims[dim] += n
+			if err := checkResize(before.Shape, dims); err != nil {
+				return nil, fmt.Errorf("extend %s: %w", dsetID, err)
+			}
+			if err := f.clearBeyond(ctx, &before, dims, old); err != nil {
+				return nil, fmt.Errorf("extend %s: %w", dsetID, err)
+			}
+			after = before
+			after.Shape.Dims = dims
+			after.LastModified = schema.Now()
+			return schema.Marshal(after)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, 0, err

@@ -119,6 +119,12 @@ func (d *Dataset) UpdateChunk(ctx context.Context, index []int, fn func(chunk []
 	if err := d.checkWritableIndex(index); err != nil {
 		return err
 	}
+	return d.updateChunk(ctx, index, fn)
+}
+
+// updateChunk is UpdateChunk without the index check (clearBeyond resets chunks beyond the
+// current extent).
+func (d *Dataset) updateChunk(ctx context.Context, index []int, fn func(chunk []byte) error) error {
 	key := d.ChunkKey(index)
 	_, err := store.Update(ctx, d.st, d.bucket, key, func(old []byte, exists bool) ([]byte, error) {
 		buf := make([]byte, d.chunkBytes)

@@ -167,8 +167,9 @@ func createParents(ctx context.Context, st store.Store, bucket, domainPath, owne
 	return nil
 }
 
-// Delete removes the domain's objects (every key under its root prefix) and then its
-// .domain.json. Folders must be empty.
+// Delete removes the domain's .domain.json and then its objects (every key under its root
+// prefix), so that an interrupted delete never leaves a listed but broken domain. Folders must
+// be empty.
 func Delete(ctx context.Context, st store.Store, bucket, domainPath string) error {
 	f, err := Open(ctx, st, bucket, domainPath)
 	if err != nil {
@@ -190,23 +191,28 @@ func Delete(ctx context.Context, st store.Store, bucket, domainPath string) erro
 		if child {
 			return fmt.Errorf("delete folder %s: not empty: %w", domainPath, ErrExists)
 		}
-	} else {
-		prefix := schema.RootPrefix(f.Domain.Root)
-		var keys []string
-		if err := st.List(ctx, bucket, prefix, "", func(e store.Entry) error {
-			keys = append(keys, e.Key)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("list domain %s objects: %w", domainPath, err)
+		if err := st.Delete(ctx, bucket, key); err != nil {
+			return fmt.Errorf("delete folder %s: %w", domainPath, err)
 		}
-		for _, k := range keys {
-			if err := st.Delete(ctx, bucket, k); err != nil {
-				return fmt.Errorf("delete %s: %w", k, err)
-			}
-		}
+		return nil
 	}
+	// The domain goes first: a delete interrupted after this point leaves objects no domain
+	// references (Fsck reports and removes them), never a listed domain with parts missing.
 	if err := st.Delete(ctx, bucket, key); err != nil {
 		return fmt.Errorf("delete domain %s: %w", domainPath, err)
+	}
+	prefix := schema.RootPrefix(f.Domain.Root)
+	var keys []string
+	if err := st.List(ctx, bucket, prefix, "", func(e store.Entry) error {
+		keys = append(keys, e.Key)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("list domain %s objects: %w", domainPath, err)
+	}
+	for _, k := range keys {
+		if err := st.Delete(ctx, bucket, k); err != nil {
+			return fmt.Errorf("delete %s: %w", k, err)
+		}
 	}
 	return nil
 }

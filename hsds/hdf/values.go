@@ -56,18 +56,33 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 }
 
 // Write stores data (the values of sel in C order) with a conditional read-modify-write of every
-// chunk the selection touches.
+// chunk the selection touches. A write racing a resize of the dataset is redone after it or fails
+// with ErrResized; one racing a delete of the dataset removes what it wrote and fails with
+// ErrNotFound (see guard.go).
 func (d *Dataset) Write(ctx context.Context, sel *selection.Selection, data []byte, concurrency int) error {
 	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
 		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
 	}
-	return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
-		return d.UpdateChunk(ctx, index, func(chunk []byte) error {
-			if len(d.Dims) == 0 {
-				copy(chunk, data[:d.ItemSize])
-				return nil
-			}
-			return selection.CopyIn(chunk, sel, data, index, d.ChunkDims, d.ItemSize)
+	touched := func() [][]int {
+		if len(d.Dims) == 0 {
+			return [][]int{{0}}
+		}
+		grid := sel.Grid(d.ChunkDims)
+		out := make([][]int, 0, grid.Count())
+		for k := range grid.Count() {
+			out = append(out, grid.ChunkIndex(k, nil))
+		}
+		return out
+	}
+	return d.guard(ctx, touched, func(ctx context.Context) error {
+		return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
+			return d.UpdateChunk(ctx, index, func(chunk []byte) error {
+				if len(d.Dims) == 0 {
+					copy(chunk, data[:d.ItemSize])
+					return nil
+				}
+				return selection.CopyIn(chunk, sel, data, index, d.ChunkDims, d.ItemSize)
+			})
 		})
 	})
 }

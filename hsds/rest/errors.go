@@ -65,7 +65,10 @@ func (s *Server) toAPIError(err error) *apiError {
 		errors.Is(err, selection.ErrInvalid), errors.Is(err, h5type.ErrInvalidType),
 		errors.Is(err, h5type.ErrCommittedType):
 		code = http.StatusBadRequest
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, store.ErrContended), errors.Is(err, hdf.ErrResized):
+		// Transient: writers kept racing for one object, or the dataset was resized under a
+		// write. writeError adds Retry-After.
 		code = http.StatusServiceUnavailable
 	}
 	return &apiError{code: code, msg: err.Error()}
@@ -76,8 +79,11 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()
 	h.Del("Content-Length")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
-	if e.retryAfter > 0 {
+	switch {
+	case e.retryAfter > 0:
 		h.Set("Retry-After", strconv.Itoa(e.retryAfter))
+	case e.code == http.StatusServiceUnavailable && h.Get("Retry-After") == "":
+		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
 	}
 	w.WriteHeader(e.code)
 	fmt.Fprintf(w, "%d: %s", e.code, e.msg)

@@ -10,7 +10,8 @@ import (
 // (Config.MaxInflightBytes): ten times HSDS's max_request_size.
 const DefaultMaxInflightBytes = 1 << 30
 
-// retryAfterSeconds is the Retry-After of a 503 answered when the in-flight budget is full.
+// retryAfterSeconds is the Retry-After of a 503 (in-flight budget full, chunk contention, a
+// write racing a resize): each clears within about a second.
 const retryAfterSeconds = 1
 
 // memBudget bounds the bytes that requests in flight hold (bodies, decoded values, responses):

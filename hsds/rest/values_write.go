@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -237,13 +238,22 @@ func (s *Server) writePoints(r *http.Request, d *hdf.Dataset, pts [][]int, data 
 		return badRequest(err)
 	}
 	is := d.ItemSize
-	return forEach(r.Context(), len(groups), s.cfg.ReadConcurrency, func(i int) error {
-		g := groups[i]
-		return d.UpdateChunk(r.Context(), g.Index, func(chunk []byte) error {
-			for _, p := range g.Points {
-				copy(chunk[p.Offset*int64(is):(p.Offset+1)*int64(is)], data[p.Point*is:(p.Point+1)*is])
-			}
-			return nil
+	touched := func() [][]int {
+		out := make([][]int, len(groups))
+		for i, g := range groups {
+			out[i] = g.Index
+		}
+		return out
+	}
+	return d.WriteGuarded(r.Context(), touched, func(ctx context.Context) error {
+		return forEach(ctx, len(groups), s.cfg.ReadConcurrency, func(i int) error {
+			g := groups[i]
+			return d.UpdateChunk(ctx, g.Index, func(chunk []byte) error {
+				for _, p := range g.Points {
+					copy(chunk[p.Offset*int64(is):(p.Offset+1)*int64(is)], data[p.Point*is:(p.Point+1)*is])
+				}
+				return nil
+			})
 		})
 	})
 }

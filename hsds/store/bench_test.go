@@ -91,3 +91,67 @@ func BenchmarkPosixPut(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPosixConfinement compares the confined store (os.Root, the default) with
+// FollowSymlinks (plain paths) side by side, on small objects at HSDS's key depth, where the
+// per-element resolution cost shows most.
+func BenchmarkPosixConfinement(b *testing.B) {
+	const key = "db/0a1b2c3d-4e5f6071/d/8293-a4b5c6-d7e8f9/3_4_5"
+	small := make([]byte, 4096)
+	ctx := context.Background()
+	for _, mode := range []struct {
+		name   string
+		follow bool
+	}{{"confined", false}, {"follow", true}} {
+		root := b.TempDir()
+		if err := os.Mkdir(filepath.Join(root, "bkt"), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		s, err := store.NewPosix(root, store.Options{FollowSymlinks: mode.follow})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Put(ctx, "bkt", key, small, store.PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Put(ctx, "bkt", key+"_big", benchData(), store.PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("Get4MiB/"+mode.name, func(b *testing.B) {
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				if _, _, err := s.Get(ctx, "bkt", key+"_big"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Get/"+mode.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := s.Get(ctx, "bkt", key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Stat/"+mode.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Stat(ctx, "bkt", key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("Put/"+mode.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Put(ctx, "bkt", key, small, store.PutOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("List/"+mode.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := s.List(ctx, "bkt", "db/", "", func(store.Entry) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -15,6 +15,11 @@ type Options struct {
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 
+	// FollowSymlinks (POSIX) lets the store follow symbolic links that lead out of its root
+	// directory. Off by default: every operation is confined to the root (os.Root), so a link
+	// planted in the store cannot make it read, write or delete files elsewhere.
+	FollowSymlinks bool
+
 	// Fsync (POSIX) fsyncs each written file and its directory before and
 	// after the rename. Off by default.
 	Fsync bool

@@ -28,6 +28,7 @@ const (
 // are not objects. A bucket is a directory under DIR; writes create it.
 type Posix struct {
 	root  string
+	fs    posixFS
 	fsync bool
 	log   *slog.Logger
 	locks *locker
@@ -35,7 +36,9 @@ type Posix struct {
 
 var _ Store = (*Posix)(nil)
 
-// NewPosix returns a Store rooted at dir, which must exist.
+// NewPosix returns a Store rooted at dir, which must exist. Unless opts.FollowSymlinks is set,
+// every operation is confined to dir (see posix_fs.go): symbolic links leading out of it are
+// refused.
 func NewPosix(dir string, opts Options) (*Posix, error) {
 	if dir == "" {
 		return nil, errors.New("posix store: empty root directory")
@@ -51,16 +54,25 @@ func NewPosix(dir string, opts Options) (*Posix, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("posix store: %s is not a directory", abs)
 	}
-	return &Posix{root: abs, fsync: opts.Fsync, log: opts.logger(), locks: newLocker(abs)}, nil
+	var fsys posixFS = dirFS{dir: abs}
+	if !opts.FollowSymlinks {
+		r, err := os.OpenRoot(abs)
+		if err != nil {
+			return nil, fmt.Errorf("posix store: %w", err)
+		}
+		fsys = rootFS{r}
+	}
+	return &Posix{root: abs, fs: fsys, fsync: opts.Fsync, log: opts.logger(), locks: newLocker(fsys)}, nil
 }
 
 // Root returns the absolute root directory.
 func (p *Posix) Root() string { return p.root }
 
-func (p *Posix) bucketDir(bucket string) string { return filepath.Join(p.root, bucket) }
+// bucketDir and path name a bucket's directory and an object's file relative to the root.
+func (p *Posix) bucketDir(bucket string) string { return bucket }
 
 func (p *Posix) path(bucket, key string) string {
-	return filepath.Join(p.root, bucket, filepath.FromSlash(key))
+	return filepath.Join(bucket, filepath.FromSlash(key))
 }
 
 // begin checks ctx and names for an operation on one key.
@@ -77,7 +89,7 @@ func begin(ctx context.Context, op, bucket, key string) error {
 // notFound turns a missing path into ErrNotFound or ErrBucketNotFound.
 func (p *Posix) notFound(op, bucket, key string, err error) error {
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
-		if fi, serr := os.Stat(p.bucketDir(bucket)); serr != nil || !fi.IsDir() {
+		if fi, serr := p.fs.Stat(p.bucketDir(bucket)); serr != nil || !fi.IsDir() {
 			return fmt.Errorf("%s %s/%s: %w", op, bucket, key, ErrBucketNotFound)
 		}
 		return fmt.Errorf("%s %s/%s: %w", op, bucket, key, ErrNotFound)
@@ -88,9 +100,9 @@ func (p *Posix) notFound(op, bucket, key string, err error) error {
 // open opens the object file, failing with ErrNotFound for directories and
 // symbolic links (which List does not report either).
 func (p *Posix) open(op, bucket, key string) (*os.File, os.FileInfo, error) {
-	f, err := os.OpenFile(p.path(bucket, key), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		err = syscall.EISDIR
+	f, err := p.fs.OpenFile(p.path(bucket, key), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) || isEscape(err) {
+		err = syscall.EISDIR // a symbolic link, or a path leaving the store: not an object
 	}
 	if err != nil {
 		return nil, nil, p.notFound(op, bucket, key, err)
@@ -213,7 +225,7 @@ func (p *Posix) Put(ctx context.Context, bucket, key string, data []byte, opts P
 	published := false
 	defer func() {
 		if !published {
-			_ = os.Remove(tmp)
+			_ = p.fs.Remove(tmp)
 		}
 	}()
 	unlock, err := p.locks.lock(ctx, bucket, key)
@@ -230,12 +242,12 @@ func (p *Posix) Put(ctx context.Context, bucket, key string, data []byte, opts P
 			return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
 		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := p.fs.Rename(tmp, path); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
 	}
 	published = true
 	if p.fsync {
-		if err := syncDir(filepath.Dir(path)); err != nil {
+		if err := p.syncDir(filepath.Dir(path)); err != nil {
 			return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
 		}
 	}
@@ -245,24 +257,26 @@ func (p *Posix) Put(ctx context.Context, bucket, key string, data []byte, opts P
 // writeTemp writes data to a new temporary file in dir (created as needed)
 // with its ETag attributes set, and returns its path and metadata.
 func (p *Posix) writeTemp(dir string, data []byte, etag string) (string, os.FileInfo, error) {
-	var f *os.File
-	var err error
+	var (
+		f    *os.File
+		name string
+		err  error
+	)
 	for range mkdirRetries {
-		if err = os.MkdirAll(dir, posixDirMode); err != nil {
+		if err = p.fs.MkdirAll(dir, posixDirMode); err != nil {
 			return "", nil, fmt.Errorf("make directory: %w", err)
 		}
 		// A concurrent Delete may remove the directory we just made.
-		if f, err = os.CreateTemp(dir, tmpPrefix+"*"); !errors.Is(err, os.ErrNotExist) {
+		if f, name, err = createTempFS(p.fs, dir); !errors.Is(err, os.ErrNotExist) {
 			break
 		}
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("create temporary file: %w", err)
 	}
-	name := f.Name()
 	fail := func(err error) (string, os.FileInfo, error) {
 		_ = f.Close()
-		_ = os.Remove(name)
+		_ = p.fs.Remove(name)
 		return "", nil, err
 	}
 	if err := f.Chmod(posixFileMode); err != nil {
@@ -289,8 +303,8 @@ func (p *Posix) writeTemp(dir string, data []byte, etag string) (string, os.File
 	return name, fi, nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+func (p *Posix) syncDir(dir string) error {
+	d, err := p.fs.OpenFile(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return fmt.Errorf("open dir for fsync: %w", err)
 	}
@@ -313,7 +327,7 @@ func (p *Posix) Delete(ctx context.Context, bucket, key string) error {
 		return fmt.Errorf("delete: %w", err)
 	}
 	defer unlock()
-	fi, err := os.Lstat(path)
+	fi, err := p.fs.Lstat(path)
 	if err != nil {
 		err = p.notFound("delete", bucket, key, err)
 		if errors.Is(err, ErrNotFound) {
@@ -324,12 +338,12 @@ func (p *Posix) Delete(ctx context.Context, bucket, key string) error {
 	if !fi.Mode().IsRegular() {
 		return nil // a directory is not an object
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := p.fs.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("delete %s/%s: %w", bucket, key, err)
 	}
 	bdir := p.bucketDir(bucket)
 	for dir := filepath.Dir(path); dir != bdir && len(dir) > len(bdir); dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil {
+		if p.fs.Remove(dir) != nil {
 			break // not empty, or gone: either way stop
 		}
 	}

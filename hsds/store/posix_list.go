@@ -29,7 +29,7 @@ func (p *Posix) List(ctx context.Context, bucket, prefix, delimiter string, fn f
 	if err := validatePrefix(prefix); err != nil {
 		return fmt.Errorf("list %s: %w", bucket, err)
 	}
-	if fi, err := os.Stat(p.bucketDir(bucket)); err != nil || !fi.IsDir() {
+	if fi, err := p.fs.Stat(p.bucketDir(bucket)); err != nil || !fi.IsDir() {
 		return fmt.Errorf("list %s: %w", bucket, ErrBucketNotFound)
 	}
 	dirKey := prefix[:strings.LastIndexByte(prefix, '/')+1] // "" or ends with "/"
@@ -56,8 +56,8 @@ type dirEntry struct {
 // readDir returns the entries of the directory holding keys that start with
 // dirKey, whose names start with namePrefix, sorted by key.
 func (w *walker) readDir(dirKey, namePrefix string) ([]dirEntry, error) {
-	des, err := os.ReadDir(filepath.Join(w.p.bucketDir(w.bucket), filepath.FromSlash(dirKey)))
-	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+	des, err := readDirFS(w.p.fs, filepath.Join(w.p.bucketDir(w.bucket), filepath.FromSlash(dirKey)))
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || isEscape(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -136,8 +136,8 @@ func (w *walker) walk(dirKey, namePrefix string) error {
 
 // entry stats one object file and computes its ETag.
 func (w *walker) entry(key string) (Entry, bool, error) {
-	f, err := os.Open(w.p.path(w.bucket, key))
-	if errors.Is(err, fs.ErrNotExist) {
+	f, err := w.p.fs.OpenFile(w.p.path(w.bucket, key), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ELOOP) || isEscape(err) {
 		return Entry{}, false, nil
 	}
 	if err != nil {

@@ -35,12 +35,12 @@ const (
 
 // locker hands out publish locks for one POSIX root.
 type locker struct {
-	root  string
+	fs    posixFS
 	slots [lockShards]chan struct{}
 }
 
-func newLocker(root string) *locker {
-	l := &locker{root: root}
+func newLocker(fsys posixFS) *locker {
+	l := &locker{fs: fsys}
 	for i := range l.slots {
 		l.slots[i] = make(chan struct{}, 1)
 		l.slots[i] <- struct{}{}
@@ -52,7 +52,7 @@ func newLocker(root string) *locker {
 func (l *locker) lockPath(bucket, key string) (string, uint8) {
 	bh := sha256.Sum256([]byte(bucket))
 	shard := sha256.Sum256([]byte(key))
-	return filepath.Join(l.root, lockDirName, hex.EncodeToString(bh[:]), fmt.Sprintf("%02x", shard[0])), shard[0]
+	return filepath.Join(lockDirName, hex.EncodeToString(bh[:]), fmt.Sprintf("%02x", shard[0])), shard[0]
 }
 
 // lock takes the publish lock of bucket/key, waiting until it is free or ctx
@@ -66,7 +66,7 @@ func (l *locker) lock(ctx context.Context, bucket, key string) (func(), error) {
 	case <-slot:
 	}
 	releaseSlot := func() { slot <- struct{}{} }
-	f, err := openLockFile(name)
+	f, err := openLockFile(l.fs, name)
 	if err != nil {
 		releaseSlot()
 		return nil, fmt.Errorf("lock %s/%s: %w", bucket, key, err)
@@ -82,18 +82,18 @@ func (l *locker) lock(ctx context.Context, bucket, key string) (func(), error) {
 	}, nil
 }
 
-func openLockFile(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, lockFileMode)
+func openLockFile(fsys posixFS, name string) (*os.File, error) {
+	f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE, lockFileMode)
 	if err == nil {
 		return f, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(name), lockDirFileMode); err != nil {
+	if err := fsys.MkdirAll(filepath.Dir(name), lockDirFileMode); err != nil {
 		return nil, fmt.Errorf("make lock dir: %w", err)
 	}
-	f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, lockFileMode)
+	f, err = fsys.OpenFile(name, os.O_RDWR|os.O_CREATE, lockFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

@@ -18,6 +18,9 @@ var (
 	// (If-Match did not match the current ETag, or If-None-Match found an
 	// object, or If-Match found no object).
 	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrContended reports that Update gave up because other writers kept changing the object
+	// (it comes with ErrPreconditionFailed). It is transient: retry later.
+	ErrContended = errors.New("object contended by concurrent writers")
 	// ErrInvalidKey reports an object key or list prefix that ValidateKey rejects.
 	ErrInvalidKey = errors.New("invalid key")
 	// ErrInvalidBucket reports a bucket name that ValidateBucket rejects.

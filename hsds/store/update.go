@@ -20,8 +20,18 @@ const (
 // writer got in first, with jittered exponential backoff, up to 100 attempts.
 // fn receives nil, false for a missing object and must not keep old; it may be
 // called several times. An error from fn aborts the update and is returned
-// wrapped. When every attempt conflicts, the error wraps ErrPreconditionFailed.
+// wrapped. When every attempt conflicts, the error wraps ErrPreconditionFailed (and
+// ErrContended).
+//
+// Updates of one key through one Store value are queued within the process (see lockKey), so
+// the conditional put conflicts only with other processes (or other Store values) sharing the
+// store.
 func Update(ctx context.Context, s Store, bucket, key string, fn func(old []byte, exists bool) ([]byte, error)) (ObjectInfo, error) {
+	unlock, err := lockKey(ctx, s, bucket, key)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("update %s/%s: %w", bucket, key, err)
+	}
+	defer unlock()
 	backoff := updateBackoffMin
 	for attempt := 1; ; attempt++ {
 		old, info, err := s.Get(ctx, bucket, key)
@@ -46,8 +56,8 @@ func Update(ctx context.Context, s Store, bucket, key string, fn func(old []byte
 			return ObjectInfo{}, fmt.Errorf("update %s/%s: %w", bucket, key, err)
 		}
 		if attempt == updateAttempts {
-			return ObjectInfo{}, fmt.Errorf("update %s/%s: gave up after %d conflicting attempts: %w",
-				bucket, key, attempt, ErrPreconditionFailed)
+			return ObjectInfo{}, fmt.Errorf("update %s/%s: gave up after %d conflicting attempts: %w: %w",
+				bucket, key, attempt, ErrContended, ErrPreconditionFailed)
 		}
 		wait := backoff/2 + rand.N(backoff/2+1)
 		t := time.NewTimer(wait)
