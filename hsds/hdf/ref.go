@@ -3,6 +3,7 @@ package hdf
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/hsfan/hsfan/hsds/schema"
@@ -65,6 +66,13 @@ func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]by
 		return nil, fmt.Errorf("dataset %s: referenced chunk of %d bytes is too large", d.ID, n)
 	}
 	b, err := d.st.GetRange(ctx, bucket, key, off, n)
+	if errors.Is(err, store.ErrNotFound) {
+		// Not store.ErrNotFound: that would read as fill. A referenced file that is gone (moved,
+		// deleted, or behind a symbolic link the store refuses) must not turn into fill values.
+		// HSDS 0.9.4 answers fill here (datanode_lib.py getChunk: HTTPNotFound -> 404 -> fill);
+		// hsfan refuses instead, so no one averages a missing granule as fill.
+		return nil, fmt.Errorf("dataset %s: read %s bytes %d+%d: %v: %w", d.ID, uri, off, n, err, ErrRefMissing)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s bytes %d+%d: %w", uri, off, n, err)
 	}

@@ -15,6 +15,10 @@ import (
 // permanent error: retrying reads the same layout.
 var ErrRefNotAllowed = errors.New("reference outside the allowed locations")
 
+// ErrRefMissing is returned when the file a reference layout points at (file_uri, or a chunk
+// table's uri) cannot be found: reads fail rather than return fill values.
+var ErrRefMissing = errors.New("referenced file not found")
+
 // RefPolicy confines what datasets with reference layouts (creationProperties.layout of class
 // H5D_CONTIGUOUS_REF, H5D_CHUNKED_REF or H5D_CHUNKED_REF_INDIRECT, whose file_uri names an
 // object of HDF5 file bytes; HSDS hsds/chunk_sn.py and hsds/util/dsetUtil.py getChunkLayout) may

@@ -3,6 +3,7 @@ package hdf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,12 +95,21 @@ func TestRefPolicyAttacks(t *testing.T) {
 		})
 	}
 	t.Run("symlink", func(t *testing.T) {
-		f, err := Create(ctx, posix, bucket, "/links.h5", CreateOptions{Owner: "u"})
+		// Both layers must allow it: the store (os.Root confinement) and the reference policy.
+		posixFollow, err := store.Open(ctx, "file://"+dir, store.Options{FollowSymlinks: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := len(secret) / 4 * 4
 		for _, follow := range []bool{false, true} {
+			st := posix
+			if follow {
+				st = posixFollow
+			}
+			f, err := Create(ctx, st, bucket, fmt.Sprintf("/links%v.h5", follow), CreateOptions{Owner: "u"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			f.Refs = RefPolicy{FollowSymlinks: follow}
 			name := "refused"
 			if follow {
@@ -136,5 +146,39 @@ func TestParseRefAllow(t *testing.T) {
 		if (err == nil) != tc.ok || len(got) != tc.want {
 			t.Errorf("ParseRefAllow(%q) = %v, %v", tc.in, got, err)
 		}
+	}
+}
+
+// TestRefMissingIsAnError: a reference layout whose file is gone must fail the read with
+// ErrRefMissing, never read as fill values (HSDS 0.9.4 answers fill here; a moved or deleted
+// granule averaged as fill is a silent wrong answer). Unallocated chunks still read as fill.
+func TestRefMissingIsAnError(t *testing.T) {
+	ctx := context.Background()
+	st, _ := store.Open(ctx, "mem://", store.Options{})
+	f, err := Create(ctx, st, bucket, "/missing.h5", CreateOptions{Owner: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		layout map[string]any
+	}{
+		{"chunked", map[string]any{"class": "H5D_CHUNKED_REF", "file_uri": bucket + "/gone.h5", "dims": []int{4},
+			"chunks": map[string][2]int64{"0": {0, 16}}}},
+		{"contiguous", map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": bucket + "/gone.h5", "offset": 0, "size": 32}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ds := putRefDataset(t, f, tc.name, []int{8}, []int{4}, tc.layout, "")
+			got, _, err := ds.Read(ctx, selection.All(ds.Dims), 0)
+			if !errors.Is(err, ErrRefMissing) || errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("read through a missing file: %v, err %v; want ErrRefMissing (and not ErrNotFound)", got, err)
+			}
+		})
+	}
+	// The chunked layout's second chunk has no entry: it is unallocated, and reads as fill.
+	ds := putRefDataset(t, f, "sparse", []int{8}, []int{4}, map[string]any{"class": "H5D_CHUNKED_REF",
+		"file_uri": bucket + "/gone.h5", "dims": []int{8}, "chunks": map[string][2]int64{}}, "")
+	if _, _, err := ds.Read(ctx, selection.All(ds.Dims), 0); err != nil {
+		t.Fatalf("unallocated chunks of a reference layout: %v, want fill", err)
 	}
 }

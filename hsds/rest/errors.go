@@ -54,7 +54,7 @@ func (s *Server) toAPIError(err error) *apiError {
 		code = http.StatusNotFound
 	case errors.Is(err, hdf.ErrExists), errors.Is(err, hdf.ErrShape):
 		code = http.StatusConflict
-	case errors.Is(err, hdf.ErrRootGroup):
+	case errors.Is(err, hdf.ErrRootGroup), errors.Is(err, hdf.ErrRefNotAllowed):
 		code = http.StatusForbidden
 	case errors.Is(err, hdf.ErrTooLarge):
 		code = http.StatusRequestEntityTooLarge
