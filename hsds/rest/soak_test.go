@@ -40,12 +40,18 @@ import (
 // soakFigures are the counts the test reports (and the issue's note quotes).
 type soakFigures struct {
 	requests, s5xx, s503, lost, stale, staleFailed, indoubt, orphans, temps atomic.Int64
+	// peakInflight is the largest in-flight byte reservation seen on any server (soakCap bounds it).
+	peakInflight atomic.Int64
 }
 
+// soakCap is the servers' in-flight byte budget (Config.MaxInflightBytes) during the soak: small
+// enough that the large binary and JSON bodies contend for it, so 503s are part of the mix.
+const soakCap = 24 << 20
+
 func (f *soakFigures) String() string {
-	return fmt.Sprintf("requests=%d 5xx=%d (503=%d) lost=%d stale=%d stale-from-failed=%d in-doubt-visible=%d orphans=%d temp-files=%d",
+	return fmt.Sprintf("requests=%d 5xx=%d (503=%d) lost=%d stale=%d stale-from-failed=%d in-doubt-visible=%d orphans=%d temp-files=%d peak-inflight=%d/%d",
 		f.requests.Load(), f.s5xx.Load(), f.s503.Load(), f.lost.Load(), f.stale.Load(), f.staleFailed.Load(),
-		f.indoubt.Load(), f.orphans.Load(), f.temps.Load())
+		f.indoubt.Load(), f.orphans.Load(), f.temps.Load(), f.peakInflight.Load(), int64(soakCap))
 }
 
 // soakClient sends requests to one of the servers and counts statuses.
@@ -197,12 +203,14 @@ func TestSoakTwoServersOneStore(t *testing.T) {
 // POSIX root to check for temporary files ("" for none).
 func runSoak(t *testing.T, stores []store.Store, dir string, dur time.Duration) {
 	var urls []string
+	var servers []*Server
 	for _, st := range stores {
-		srv, err := New(Config{Store: st, Bucket: testBucket,
+		srv, err := New(Config{Store: st, Bucket: testBucket, MaxInflightBytes: soakCap,
 			Users: map[string]string{"admin": "admin", "test_user1": "test"}, Admins: []string{"admin"}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		servers = append(servers, srv)
 		ts := httptest.NewServer(srv)
 		t.Cleanup(ts.Close)
 		urls = append(urls, ts.URL)
@@ -452,9 +460,88 @@ func runSoak(t *testing.T, stores []store.Store, dir string, dur time.Duration) 
 		}
 	}()
 
+	// 5. Large JSON bodies (the streaming decoder and the in-flight budget), two writers on
+	// disjoint halves of one dataset, each read back as JSON through either server.
+	const jsonN, jsonWrite = 1 << 20, 1 << 17 // 4 MiB dataset; ~1 MiB JSON bodies
+	jsonID, err := sc.createDataset(ctx, jsonN, 1<<16, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := 1; ; seq++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				a := w*jsonN/2 + rand.N(jsonN/2-jsonWrite)
+				var body strings.Builder
+				body.WriteString(`{"value": [`)
+				for i := range jsonWrite {
+					if i > 0 {
+						body.WriteByte(',')
+					}
+					fmt.Fprint(&body, seq*1000+i%1000)
+				}
+				body.WriteString("]}")
+				sel := map[string]string{"select": fmt.Sprintf("[%d:%d]", a, a+jsonWrite)}
+				code, b, err := sc.do(ctx, "PUT", "/datasets/"+jsonID+"/value", sel, body.String())
+				if err != nil || code != 200 {
+					if code != 503 {
+						fail("JSON write: %d %.200s %v", code, b, err)
+					}
+					continue
+				}
+				code, b, err = sc.do(ctx, "GET", "/datasets/"+jsonID+"/value", sel, nil)
+				if err != nil || code != 200 || len(b) != 4*jsonWrite {
+					if code != 503 {
+						fail("JSON read back: %d %d bytes %v", code, len(b), err)
+					}
+					continue
+				}
+				for i := range jsonWrite {
+					if got := int32(binary.LittleEndian.Uint32(b[4*i:])); got != int32(seq*1000+i%1000) {
+						fig.lost.Add(1)
+						fail("JSON write at %d: element %d reads %d, want %d", a, i, got, seq*1000+i%1000)
+						break
+					}
+				}
+			}
+		}()
+	}
+	// The budget is sampled while everything runs; it must never exceed soakCap.
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			for _, srv := range servers {
+				if u := srv.mem.inUse(); u > fig.peakInflight.Load() {
+					fig.peakInflight.Store(u)
+				}
+			}
+		}
+	}()
+
 	time.Sleep(dur)
 	close(stop)
 	wg.Wait()
+	<-sampled
+	if p := fig.peakInflight.Load(); p > soakCap {
+		fail("in-flight bytes peaked at %d, over the %d cap", p, int64(soakCap))
+	}
+	if fig.peakInflight.Load() == 0 {
+		fail("the in-flight budget was never used: the sampler saw nothing")
+	}
 
 	readAll := func(id string, n int) []int32 {
 		code, b, err := sc.do(ctx, "GET", "/datasets/"+id+"/value", map[string]string{"select": fmt.Sprintf("[0:%d]", n)}, nil)
