@@ -44,7 +44,7 @@ func (f *File) CreateDatasetWith(ctx context.Context, spec DatasetSpec, extra ma
 	if len(extra) == 0 {
 		return &obj, nil
 	}
-	key, err := f.objectKey(d.ID)
+	key, err := f.objectKey(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func (f *File) CreateDatatype(ctx context.Context, typ json.RawMessage) (*schema
 // DeleteObject deletes the group, dataset (with all its chunks) or committed datatype id. Links
 // that point to it are left alone, as HSDS does. The root group cannot be deleted.
 func (f *File) DeleteObject(ctx context.Context, id string) error {
-	key, err := f.objectKey(id)
+	key, err := f.objectKey(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (f *File) ObjectAttributes(ctx context.Context, objID string) (map[string]s
 
 // updateAttributes applies fn to the attribute map of objID under a conditional write.
 func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map[string]schema.Attribute) error) error {
-	key, err := f.objectKey(objID)
+	key, err := f.objectKey(ctx, objID)
 	if err != nil {
 		return err
 	}
@@ -208,12 +208,17 @@ func (f *File) PutAttribute(ctx context.Context, objID, name string, a schema.At
 		a.Created = schema.Now()
 	}
 	err = f.updateAttributes(ctx, objID, func(m map[string]schema.Attribute) error {
-		if old, ok := m[name]; ok && !replace {
+		// HSDS attr_dn.py PUT_Attributes: an identical attribute is left alone (200), replace
+		// included; a replaced one keeps its created time and counts as written (201).
+		if old, ok := m[name]; ok {
 			if sameAttribute(old, a) {
 				created = false
 				return errUnchanged
 			}
-			return fmt.Errorf("attribute %s of %s: %w", name, objID, ErrExists)
+			if !replace {
+				return fmt.Errorf("attribute %s of %s: %w", name, objID, ErrExists)
+			}
+			a.Created = old.Created
 		}
 		created = true
 		m[name] = a

@@ -127,7 +127,7 @@ func (f *File) CreateNullDataset(ctx context.Context, typ json.RawMessage) (*sch
 
 // ChunkStats lists the stored chunks of dataset id: their count and total stored bytes.
 func (f *File) ChunkStats(ctx context.Context, id string) (n int, bytes int64, err error) {
-	if _, err := f.objectKey(id); err != nil {
+	if _, err := f.objectKey(ctx, id); err != nil {
 		return 0, 0, err
 	}
 	err = f.st.List(ctx, f.bucket, schema.DatasetPrefix(id), "", func(e store.Entry) error {

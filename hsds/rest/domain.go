@@ -111,15 +111,18 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	if boolParam(r, "getdnids") {
 		o.set("dn_ids", []any{"dn-001"})
 	}
-	getobjs := boolParam(r, "getobjs")
-	if getobjs || boolParam(r, "verbose") {
-		groups, dsets, types, truncated, err := f.ListObjects(ctx, 0)
+	if boolParam(r, "verbose") {
+		scan, err := f.Scan(ctx)
 		if err != nil {
 			return err
 		}
-		if boolParam(r, "verbose") {
-			o.set("num_groups", len(groups)+1).set("num_datasets", len(dsets)).
-				set("num_datatypes", len(types)).set("num_objects", len(groups)+len(dsets)+len(types)+1)
+		setScanSummary(o, &d, f.Bucket(), scan)
+	}
+	getobjs := boolParam(r, "getobjs")
+	if getobjs {
+		groups, dsets, types, truncated, err := f.ListObjects(ctx, 0)
+		if err != nil {
+			return err
 		}
 		all := append(append(append([]string{d.Root}, groups...), dsets...), types...)
 		if getobjs && !truncated && len(all) <= 500 {
@@ -143,7 +146,15 @@ func (s *Server) resolvePath(r *http.Request, f *hdf.File, h5path string) (strin
 	if !strings.HasPrefix(h5path, "/") {
 		parent := r.URL.Query().Get("parent_id")
 		if parent == "" {
+			parent = r.URL.Query().Get("grpid")
+		}
+		if parent == "" {
 			parent = r.PathValue("id")
+		}
+		if parent == "" && r.URL.Path != "/" {
+			// GET /groups/, /datasets/, /datatypes/ (group_sn.py GET_Group, dset_sn.py
+			// GET_Dataset, ctype_sn.py GET_Datatype); the domain routes start at the root.
+			return "", httpErr(http.StatusBadRequest, "h5path %q must be absolute when no parent id (grpid or parent_id) is given", h5path)
 		}
 		if parent == "" || parent == f.RootID() {
 			h5path = "/" + h5path
@@ -172,10 +183,12 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var flush, rescan bool
-	_, _ = field(body, "flush", &flush)
-	_, _ = field(body, "rescan", &rescan)
-	if boolParam(r, "flush") || boolParam(r, "rescan") || flush || rescan {
+	// HSDS domain_sn.py PUT_Domain: `"flush" in params and params["flush"]`, else the body's
+	// member by Python truth ({"flush": 1, "getdnids": 1} from h5pyd's File.flush()).
+	flush := boolParam(r, "flush") || bodyTruthy(body, "flush")
+	rescan := boolParam(r, "rescan") || bodyTruthy(body, "rescan")
+	getdnids := boolParam(r, "getdnids") || bodyTruthy(body, "getdnids")
+	if flush || rescan {
 		f, err := s.openFile(ctx, bucket, dpath)
 		if err != nil {
 			return err
@@ -183,19 +196,16 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		if err := s.aclCheck(&f.Domain, user, actUpdate); err != nil {
 			return err
 		}
-		if boolParam(r, "getdnids") {
+		if flush && getdnids && !f.Domain.IsFolder() {
 			return writeJSON(w, http.StatusOK, obj("dn_ids", []any{"dn-001"}))
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	var folder bool
+	folder := bodyTruthy(body, "folder")
 	var owner string
 	var grp struct {
 		CreationProperties map[string]any `json:"creationProperties"`
-	}
-	if _, err := field(body, "folder", &folder); err != nil {
-		return err
 	}
 	if _, err := field(body, "owner", &owner); err != nil {
 		return err
@@ -203,8 +213,27 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 	if _, err := field(body, "group", &grp); err != nil {
 		return err
 	}
+	var linkedDomain, linkedBucket string
 	if _, ok := body["linked_domain"]; ok {
-		return httpErr(http.StatusBadRequest, "linked_domain is not supported")
+		if folder {
+			return httpErr(http.StatusBadRequest, "a folder cannot be created with linked_domain")
+		}
+		if _, err := field(body, "linked_domain", &linkedDomain); err != nil {
+			return err
+		}
+		if _, err := field(body, "linked_bucket", &linkedBucket); err != nil {
+			return err
+		}
+		if linkedBucket == "" {
+			linkedBucket = bucket
+		}
+		if err := schema.ValidateDomainPath(linkedDomain); err != nil {
+			return httpErr(http.StatusBadRequest, "linked_domain %q is not valid: %v", linkedDomain, err)
+		}
+		if linkedBucket != bucket {
+			// Object keys carry no bucket: a root is only reachable in its own bucket.
+			return httpErr(http.StatusBadRequest, "linked_bucket %q: a linked domain must be in the bucket of the new domain (%s)", linkedBucket, bucket)
+		}
 	}
 	if owner != "" && owner != user && !s.isAdmin(user) {
 		return httpErr(http.StatusForbidden, "only an admin may set the owner")
@@ -246,7 +275,25 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 			inherit[u] = a
 		}
 	}
-	f, err := hdf.Create(ctx, s.cfg.Store, bucket, dpath, hdf.CreateOptions{Owner: owner, Folder: folder})
+	var linkedRoot string
+	if linkedDomain != "" {
+		lf, err := s.openFile(ctx, bucket, linkedDomain)
+		if err != nil {
+			return err
+		}
+		if lf.Domain.IsFolder() {
+			return httpErr(http.StatusBadRequest, "linked_domain %s is a folder, not a domain", linkedDomain)
+		}
+		// HSDS domain_sn.py PUT_Domain checks read and delete on the linked domain.
+		if err := s.aclCheck(&lf.Domain, user, actRead); err != nil {
+			return err
+		}
+		if err := s.aclCheck(&lf.Domain, user, actDelete); err != nil {
+			return err
+		}
+		linkedRoot = lf.Domain.Root
+	}
+	f, err := hdf.Create(ctx, s.cfg.Store, bucket, dpath, hdf.CreateOptions{Owner: owner, Folder: folder, LinkedRoot: linkedRoot})
 	if err != nil {
 		return err
 	}
@@ -255,7 +302,7 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if len(grp.CreationProperties) > 0 && !folder {
+	if len(grp.CreationProperties) > 0 && !folder && linkedRoot == "" {
 		b, err := appendJSON(nil, grp.CreationProperties)
 		if err != nil {
 			return err
@@ -274,7 +321,61 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		set("lastModified", d.LastModified)
 	// HSDS mixes these into folders too (domain_sn.py PUT_Domain).
 	o.set("limits", s.limits()).set("compressors", compressors()).set("version", HSDSVersion)
+	if getdnids {
+		o.set("dn_ids", []any{"dn-001"})
+	}
 	return writeJSON(w, http.StatusCreated, o)
+}
+
+// setScanSummary adds the verbose domain summary to a GET / answer as HSDS's getDomainResponse
+// does (servicenode_lib.py): num_groups, num_datasets, num_datatypes, num_objects (those and the
+// chunks), total_size (the domain JSON, chunk, linked and metadata bytes), allocated_bytes,
+// metadata_bytes, linked_bytes, num_chunks, num_linked_chunks, md5_sum and the scan itself as
+// scan_info; lastModified becomes the newest object's when that is later.
+func setScanSummary(o *jobj, d *schema.Domain, bucket string, sc *hdf.ScanInfo) {
+	dj, _ := schema.Marshal(*d)
+	total := int64(len(dj)) + sc.AllocatedBytes + sc.LinkedBytes + sc.MetadataBytes
+	if sc.LastModified > d.LastModified {
+		o.set("lastModified", sc.LastModified)
+	}
+	dsets := &jobj{}
+	ids := make([]string, 0, len(sc.Datasets))
+	byID := map[string]*hdf.DatasetScan{}
+	for k, ds := range sc.Datasets {
+		id := ds.ID
+		if id == "" {
+			id = k
+		}
+		ids = append(ids, id)
+		byID[id] = ds
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ds := byID[id]
+		var logical any = ds.LogicalBytes
+		if ds.Variable {
+			logical = "variable"
+		}
+		dsets.set(id, obj("lastModified", ds.LastModified, "num_chunks", ds.NumChunks,
+			"allocated_bytes", ds.AllocatedBytes, "logical_bytes", logical, "linked_bytes", ds.LinkedBytes,
+			"num_linked_chunks", ds.NumLinkedChunks))
+	}
+	info := obj("lastModified", sc.LastModified, "num_groups", sc.NumGroups, "num_datatypes", sc.NumDatatypes,
+		"datasets", dsets, "num_chunks", sc.NumChunks, "allocated_bytes", sc.AllocatedBytes,
+		"metadata_bytes", sc.MetadataBytes, "num_linked_chunks", sc.NumLinkedChunks,
+		"linked_bytes", sc.LinkedBytes, "logical_bytes", sc.LogicalBytes, "bucket", bucket, "scan_start", sc.ScanStart)
+	if sc.MD5Sum != "" {
+		info.set("md5_sum", sc.MD5Sum)
+	}
+	info.set("scan_complete", sc.ScanComplete)
+	o.set("scan_info", info).
+		set("num_groups", sc.NumGroups).set("num_datasets", sc.NumDatasets()).
+		set("num_datatypes", sc.NumDatatypes).
+		set("num_objects", sc.NumGroups+sc.NumDatasets()+sc.NumDatatypes+sc.NumChunks).
+		set("total_size", total).set("allocated_bytes", sc.AllocatedBytes).
+		set("metadata_bytes", sc.MetadataBytes).set("linked_bytes", sc.LinkedBytes).
+		set("num_chunks", sc.NumChunks).set("num_linked_chunks", sc.NumLinkedChunks).
+		set("md5_sum", sc.MD5Sum)
 }
 
 func aclsJSON(m map[string]schema.ACL) *jobj {
@@ -308,7 +409,13 @@ func (s *Server) deleteDomain(w http.ResponseWriter, r *http.Request) error {
 	if schema.ParentDomain(f.Path()) == "" && !s.isAdmin(rq.user) {
 		return httpErr(http.StatusForbidden, "only an admin may delete top-level domain %s", f.Path())
 	}
-	if err := hdf.Delete(r.Context(), s.cfg.Store, f.Bucket(), f.Path()); err != nil {
+	// HSDS domain_sn.py DELETE_Domain reads keep_root from the body, else the query.
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	keepRoot := bodyTruthy(body, "keep_root") || boolParam(r, "keep_root")
+	if err := hdf.DeleteDomain(r.Context(), s.cfg.Store, f.Bucket(), f.Path(), keepRoot); err != nil {
 		if errors.Is(err, hdf.ErrExists) {
 			return httpErr(http.StatusConflict, "folder %s is not empty", f.Path())
 		}

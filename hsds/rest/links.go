@@ -205,9 +205,6 @@ func (s *Server) toLink(root, title string, it linkItem) (schema.Link, error) {
 	if err := l.Validate(); err != nil {
 		return l, badRequest(err)
 	}
-	if l.Class == schema.LinkHard && schema.RootOf(l.ID) != root {
-		return l, httpErr(http.StatusBadRequest, "hard link %s: target %s is not in this domain", title, l.ID)
-	}
 	return l, nil
 }
 
@@ -216,6 +213,15 @@ func (s *Server) putOneLink(r *http.Request, rq *request, g *schema.Group, title
 	l, err := s.toLink(rq.f.RootID(), title, it)
 	if err != nil {
 		return false, err
+	}
+	if l.Class == schema.LinkHard {
+		// No dangling hard links: the target must be stored, in this domain.
+		if err := rq.f.CheckObject(r.Context(), l.ID); err != nil {
+			if errors.Is(err, hdf.ErrNotFound) {
+				return false, httpErr(http.StatusNotFound, "hard link %s: no object %s in this domain", title, l.ID)
+			}
+			return false, err
+		}
 	}
 	_, existed := g.Links[title]
 	if err := rq.f.Link(r.Context(), g.ID, title, l); err != nil {
