@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -88,15 +89,19 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := rq.f
 	if h5path := r.URL.Query().Get("h5path"); h5path != "" {
-		id, err := s.resolvePath(r, f, h5path)
+		of, id, err := s.resolvePath(r, rq, h5path)
 		if err != nil {
 			return err
 		}
-		o, err := s.objectJSON(r, f, id, rq.dom, true, boolParam(r, "include_attrs"))
+		dom := rq.dom
+		if of != f {
+			dom = of.Path()
+		}
+		o, err := s.objectJSON(r, of, id, dom, true, boolParam(r, "include_attrs"))
 		if err != nil {
 			return err
 		}
-		o.set("domain", f.Path())
+		o.set("domain", of.Path())
 		o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
 		return writeJSON(w, http.StatusOK, o)
 	}
@@ -141,32 +146,61 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, o)
 }
 
-// resolvePath resolves h5path, relative to parent_id when the path is relative.
-func (s *Server) resolvePath(r *http.Request, f *hdf.File, h5path string) (string, error) {
+// resolvePath resolves h5path as HSDS's getObjectIdByPath does (servicenode_lib.py): an
+// absolute path from the root, a relative one from the parent_id (or grpid) parameter, else
+// from the route's group id, else (GET and POST / only) from the root; relative paths on the
+// object collections need a parent (400). Soft links are followed with follow_soft_links,
+// external links (GET and POST / only: the object is in another domain) with
+// follow_external_links, checking read permission on that domain. It returns the domain the
+// object is in and its id.
+func (s *Server) resolvePath(r *http.Request, rq *request, h5path string) (*hdf.File, string, error) {
+	f := rq.f
+	start := ""
 	if !strings.HasPrefix(h5path, "/") {
-		parent := r.URL.Query().Get("parent_id")
-		if parent == "" {
-			parent = r.URL.Query().Get("grpid")
+		start = r.URL.Query().Get("parent_id")
+		if start == "" {
+			start = r.URL.Query().Get("grpid")
 		}
-		if parent == "" {
-			parent = r.PathValue("id")
+		if start == "" {
+			start = r.PathValue("id")
 		}
-		if parent == "" && r.URL.Path != "/" {
+		if start == "" && r.URL.Path != "/" {
 			// GET /groups/, /datasets/, /datatypes/ (group_sn.py GET_Group, dset_sn.py
 			// GET_Dataset, ctype_sn.py GET_Datatype); the domain routes start at the root.
-			return "", httpErr(http.StatusBadRequest, "h5path %q must be absolute when no parent id (grpid or parent_id) is given", h5path)
+			return nil, "", httpErr(http.StatusBadRequest, "h5path %q must be absolute when no parent id (grpid or parent_id) is given", h5path)
 		}
-		if parent == "" || parent == f.RootID() {
-			h5path = "/" + h5path
-		} else {
-			return f.ResolveFrom(r.Context(), parent, h5path)
+		if start != "" {
+			if err := schema.ValidateID(start); err != nil || schema.Kind(start) != schema.KindGroup {
+				return nil, "", httpErr(http.StatusBadRequest, "invalid parent group id %q", start)
+			}
+			if schema.RootOf(start) != f.RootID() {
+				if err := f.CheckMember(r.Context(), start); err != nil {
+					return nil, "", err
+				}
+			}
 		}
 	}
-	id, err := f.Resolve(r.Context(), h5path)
-	if errors.Is(err, hdf.ErrUnsupported) {
-		return "", httpErr(http.StatusBadRequest, "%v", err)
+	opts := hdf.ResolveOptions{FollowSoft: truthyParam(r, "follow_soft_links"), FollowExternal: truthyParam(r, "follow_external_links")}
+	if r.URL.Path == "/" {
+		opts.OpenExternal = func(ctx context.Context, dom string) (*hdf.File, error) {
+			bucket, path, err := schema.ParseDomain(dom, f.Bucket())
+			if err != nil {
+				return nil, badRequest(err)
+			}
+			ef, err := s.openFile(ctx, bucket, path)
+			if err != nil {
+				return nil, err
+			}
+			if ef.Domain.IsFolder() {
+				return nil, httpErr(http.StatusBadRequest, "external link target %s is a folder, not a domain", dom)
+			}
+			if err := s.aclCheck(&ef.Domain, rq.user, actRead); err != nil {
+				return nil, err
+			}
+			return ef, nil
+		}
 	}
-	return id, err
+	return f.ResolveWith(r.Context(), start, h5path, opts)
 }
 
 func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
@@ -199,6 +233,9 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		if flush && getdnids && !f.Domain.IsFolder() {
 			return writeJSON(w, http.StatusOK, obj("dn_ids", []any{"dn-001"}))
 		}
+		// HSDS answers flush and rescan through its JSON response helper: 204 with the JSON
+		// media type and no body.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
@@ -443,17 +480,24 @@ func (s *Server) postDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := &jobj{}
 	for _, p := range paths {
-		id, err := s.resolvePath(r, rq.f, p)
+		of, id, err := s.resolvePath(r, rq, p)
 		if errors.Is(err, hdf.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		o, err := s.objectJSON(r, rq.f, id, rq.dom, false, boolParam(r, "include_attrs"))
+		dom := rq.dom
+		if of != rq.f {
+			dom = of.Path()
+		}
+		o, err := s.objectJSON(r, of, id, dom, false, boolParam(r, "include_attrs"))
 		if err != nil {
 			return err
 		}
+		// domain_sn.py POST_Domain adds the object's domain and class.
+		o.set("domain", of.Path())
+		o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
 		out.set(p, o)
 	}
 	if len(out.keys) == 0 && len(paths) > 0 {

@@ -20,7 +20,7 @@ func (s *Server) objectID(r *http.Request, rq *request, kind byte) (string, erro
 			return "", httpErr(http.StatusBadRequest, "no object id and no h5path parameter")
 		}
 		var err error
-		if id, err = s.resolvePath(r, rq.f, h5path); err != nil {
+		if _, id, err = s.resolvePath(r, rq, h5path); err != nil {
 			return "", err
 		}
 		if schema.Kind(id) != kind {

@@ -22,13 +22,7 @@ const multiByte = `(([iu](16|32|64)|f(16|32|64))(le|be)|fstr7|fstr9utf8|cmpd|cmp
 // known is THE table of cases hsfan fails today: only REST conformance gaps left to a later
 // issue may be listed here, each naming it. A data-compatibility failure is a bug to fix, not an
 // entry.
-var known = []knownCase{
-	{
-		pattern:  `^TestRESTSameAnswers/domains/get_domain_verbose$`,
-		reason:   "REST conformance issue: GET /?verbose=1 lacks HSDS's domain summary (total_size, allocated_bytes, metadata_bytes, linked_bytes, num_chunks, num_linked_chunks, md5_sum, scan_info from its asynchronous scan, hsds-format.md 1.11)",
-		waitsFor: "issue 10 (REST API conformance: domain scan summary)",
-	},
-}
+var known = []knownCase{}
 
 // hsdsBugs are cases where HSDS 0.9.4 itself answers wrong; hsfan keeps its documented promise
 // (the right values), so the check against HSDS is skipped with the bug. They stay as long as
@@ -39,11 +33,6 @@ var hsdsBugs = []knownCase{
 		reason: "HSDS 0.9.4 answers zeros for the strided selection [1:2:3,1:3:3,1:4:3,1:5:3] of a [2,3,4,5] dataset " +
 			"with chunks [1,2,3,2] (elements [1,1,1,1] and [1,1,1,4]), also after rewriting the same values through HSDS " +
 			"itself; the same elements read right one at a time and in other selections",
-		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
-	},
-	{
-		pattern:  `^TestRESTSameAnswers/domains/get_acl_after_put$`,
-		reason:   `HSDS stores the domain its service node adds to a PUT /acls/{user} body inside that user's ACL (domain_dn.py PUT_ACL copies every body key), so GET /acls/{user} then has a "domain" member; hsfan keeps ACLs to the six flags`,
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
 	},
 	{
