@@ -93,16 +93,20 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		dom := rq.dom
-		if of != f {
-			dom = of.Path()
-		}
-		o, err := s.objectJSON(r, of, id, dom, true, boolParam(r, "include_attrs"))
+		o, err := s.pathObjectJSON(r, of, id)
 		if err != nil {
 			return err
 		}
-		o.set("domain", of.Path())
-		o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
+		// domain_sn.py GET_Domain: the request domain's hrefs, with home after root; the
+		// parent is that of the domain the object was found in.
+		h := []*jobj{s.href(r, "self", "/", rq.dom), s.href(r, "database", "/datasets", rq.dom),
+			s.href(r, "groupbase", "/groups", rq.dom), s.href(r, "typebase", "/datatypes", rq.dom),
+			s.href(r, "root", "/groups/"+f.Domain.Root, rq.dom), s.href(r, "home", "/", rq.dom),
+			s.href(r, "acls", "/acls", rq.dom)}
+		if p := schema.ParentDomain(of.Path()); p != "" {
+			h = append(h, s.href(r, "parent", "/", of.Bucket()+p))
+		}
+		o.set("hrefs", h)
 		return writeJSON(w, http.StatusOK, o)
 	}
 	d := f.Domain
@@ -144,6 +148,47 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	o.set("hrefs", s.domainHrefs(r, f, rq.dom))
 	return writeJSON(w, http.StatusOK, o)
+}
+
+// pathObjectJSON is an object found by h5path as GET and POST / answer it (domain_sn.py
+// GET_Domain, POST_Domain: getObjectJson, respJsonAssemble): the stored object (a group's links
+// with include_links, attributes with include_attrs, a dataset's creationProperties always),
+// the domain it is in and its class.
+func (s *Server) pathObjectJSON(r *http.Request, f *hdf.File, id string) (*jobj, error) {
+	o, err := s.storedObjectJSON(r, f, id, truthyParam(r, "include_attrs"))
+	if err != nil {
+		return nil, err
+	}
+	if schema.Kind(id) == schema.KindGroup && !truthyParam(r, "include_links") {
+		o.del("links")
+	}
+	if schema.Kind(id) == schema.KindDataset && !o.has("creationProperties") {
+		o.set("creationProperties", &jobj{})
+	}
+	o.set("domain", f.Path())
+	o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
+	return o, nil
+}
+
+// del removes key k.
+func (o *jobj) del(k string) {
+	for i, kk := range o.keys {
+		if kk == k {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			o.vals = append(o.vals[:i], o.vals[i+1:]...)
+			return
+		}
+	}
+}
+
+// has reports whether key k is set.
+func (o *jobj) has(k string) bool {
+	for _, kk := range o.keys {
+		if kk == k {
+			return true
+		}
+	}
+	return false
 }
 
 // resolvePath resolves h5path as HSDS's getObjectIdByPath does (servicenode_lib.py): an
@@ -487,17 +532,10 @@ func (s *Server) postDomain(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		dom := rq.dom
-		if of != rq.f {
-			dom = of.Path()
-		}
-		o, err := s.objectJSON(r, of, id, dom, false, boolParam(r, "include_attrs"))
+		o, err := s.pathObjectJSON(r, of, id)
 		if err != nil {
 			return err
 		}
-		// domain_sn.py POST_Domain adds the object's domain and class.
-		o.set("domain", of.Path())
-		o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
 		out.set(p, o)
 	}
 	if len(out.keys) == 0 && len(paths) > 0 {

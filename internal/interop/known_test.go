@@ -29,6 +29,11 @@ var known = []knownCase{}
 // the peer is HSDS 0.9.4; an entry matching a passing case is an error as for known.
 var hsdsBugs = []knownCase{
 	{
+		pattern:  `^TestRESTSameAnswers/c10domains/get_domains_query_two_missing$`,
+		reason:   "HSDS answers 500 to GET /domains?query= naming two attributes when a domain of the folder lacks both: get_domains (domain_sn.py) deletes the domain from its crawler dict once per missing attribute, and the second delete raises KeyError; hsfan leaves such domains out of the answer",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
 		pattern: `^TestHsfanWritesHSDSReads/` + multiByte + `/[^/]+/4d/[^/]+/strided$`,
 		reason: "HSDS 0.9.4 answers zeros for the strided selection [1:2:3,1:3:3,1:4:3,1:5:3] of a [2,3,4,5] dataset " +
 			"with chunks [1,2,3,2] (elements [1,1,1,1] and [1,1,1,4]), also after rewriting the same values through HSDS " +

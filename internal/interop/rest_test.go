@@ -196,7 +196,7 @@ type scenario struct {
 // scenarios are the REST cases: one per type of a subset (each with a shape, a filter and a fill
 // value), a scalar dataset, and the domain, group, link, attribute and error cases.
 func scenarios() []scenario {
-	out := []scenario{domainScenario(), groupScenario(), fillNaNScenario()}
+	out := append([]scenario{domainScenario(), groupScenario(), fillNaNScenario()}, conformanceScenarios()...)
 	for _, c := range []matrixCase{
 		{t: tI16BE, filter: filterNamed("gzip"), shape: sh2D},
 		{t: tU64, filter: filterNamed("lz4+shuffle"), shape: sh2D},

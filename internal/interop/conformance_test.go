@@ -1,0 +1,280 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"testing"
+)
+
+// The REST conformance classes of issue 10 (HSDS's integration suite against hsfan serve), each
+// a scenario of TestRESTSameAnswers: the same requests against the real HSDS and hsfan, every
+// answer compared (restcmp_test.go).
+
+// conformanceScenarios are the scenarios of the metadata classes.
+func conformanceScenarios() []scenario {
+	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario()}
+}
+
+// fakeV1ID is a group id in HSDS's schema v1 layout (a uuid1) that names no object: HSDS's
+// link_test uses such an id for a hard link to nothing.
+const fakeV1ID = "g-89c76dbc-ed35-11f1-bfd0-02fc00000001"
+
+// truthyScenario (class 2): flags in bodies and query strings mean what they mean in HSDS
+// (Python truth: 1 and true alike), flush with getdnids answers dn_ids.
+func truthyScenario() scenario {
+	f := "{folder}"
+	return scenario{name: "c10truthy", steps: []step{
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		{name: "flush_body_int", method: "PUT", path: "/", body: map[string]any{"flush": 1, "getdnids": 1}},
+		{name: "flush_body_bool", method: "PUT", path: "/", body: map[string]any{"flush": true}},
+		{name: "flush_body_getdnids_false", method: "PUT", path: "/", body: map[string]any{"flush": 1, "getdnids": 0}},
+		{name: "flush_query", method: "PUT", path: "/", query: []string{"flush", "1", "getdnids", "1"}},
+		{name: "flush_query_body", method: "PUT", path: "/", query: []string{"flush", "1"}, body: map[string]any{"getdnids": true}},
+		{name: "flush_body_zero_is_create", method: "PUT", path: "/", body: map[string]any{"flush": 0}},
+		{name: "rescan_body_int", method: "PUT", path: "/", body: map[string]any{"rescan": 1}},
+		{name: "put_folder_int", method: "PUT", path: "/", query: []string{"domain", f}, noDomain: true, body: map[string]any{"folder": 1}},
+		{name: "get_folder", method: "GET", path: "/", query: []string{"domain", f}, noDomain: true},
+		{name: "put_domain_folder_zero", method: "PUT", path: "/", query: []string{"domain", f + "/d0.h5"}, noDomain: true, body: map[string]any{"folder": 0}},
+		{name: "get_domain_folder_zero", method: "GET", path: "/", query: []string{"domain", f + "/d0.h5"}, noDomain: true},
+		{name: "put_domain_getdnids_query", method: "PUT", path: "/", query: []string{"domain", f + "/d1.h5", "getdnids", "1"}, noDomain: true},
+		{name: "put_domain_getdnids_body", method: "PUT", path: "/", query: []string{"domain", f + "/d2.h5"}, noDomain: true, body: map[string]any{"getdnids": 1}},
+		{name: "flush_folder", method: "PUT", path: "/", query: []string{"domain", f}, noDomain: true, body: map[string]any{"flush": 1, "getdnids": 1}},
+	}}
+}
+
+// statusScenario (class 6): the id of another domain's object and a folder given as the domain
+// are 400; a hard link to no object is 404 and creates nothing; relative h5paths need a parent.
+func statusScenario() scenario {
+	f := "{folder}"
+	other := f + "/other.h5"
+	return scenario{name: "c10status", steps: []step{
+		{name: "put_folder", method: "PUT", path: "/", query: []string{"domain", f}, noDomain: true, body: map[string]any{"folder": true}},
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		{name: "post_group", method: "POST", path: "/groups", body: map[string]any{"link": map[string]any{"id": "{root}", "name": "g1"}}, save: map[string]string{"g1": "id"}},
+		{name: "post_dataset", method: "POST", path: "/datasets", body: map[string]any{"type": "H5T_STD_I32LE", "shape": []int{4}, "link": map[string]any{"id": "{root}", "name": "d1"}}, save: map[string]string{"d1": "id"}},
+		{name: "post_datatype", method: "POST", path: "/datatypes", body: map[string]any{"type": "H5T_IEEE_F32LE", "link": map[string]any{"id": "{root}", "name": "t1"}}, save: map[string]string{"t1": "id"}},
+		{name: "put_other_domain", method: "PUT", path: "/", query: []string{"domain", other}, noDomain: true, save: map[string]string{"oroot": "root"}},
+		{name: "post_other_group", method: "POST", path: "/groups", query: []string{"domain", other}, noDomain: true,
+			body: map[string]any{"link": map[string]any{"id": "{oroot}", "name": "og"}}, save: map[string]string{"og": "id"}},
+		// Objects of another domain.
+		{name: "get_group_of_other_domain", method: "GET", path: "/groups/{og}"},
+		{name: "get_root_of_other_domain", method: "GET", path: "/groups/{oroot}"},
+		{name: "delete_group_of_other_domain", method: "DELETE", path: "/groups/{og}"},
+		{name: "put_attribute_of_other_domain", method: "PUT", path: "/groups/{og}/attributes/a", body: map[string]any{"type": "H5T_STD_I32LE", "value": 42}},
+		{name: "get_links_of_other_domain", method: "GET", path: "/groups/{og}/links"},
+		{name: "get_group_other_domain_ok", method: "GET", path: "/groups/{og}", query: []string{"domain", other}, noDomain: true},
+		// A folder as the domain.
+		{name: "get_group_in_folder", method: "GET", path: "/groups/{root}", query: []string{"domain", f}, noDomain: true},
+		{name: "get_dataset_in_folder", method: "GET", path: "/datasets/{d1}", query: []string{"domain", f}, noDomain: true},
+		{name: "get_datatype_in_folder", method: "GET", path: "/datatypes/{t1}", query: []string{"domain", f}, noDomain: true},
+		{name: "delete_dataset_in_folder", method: "DELETE", path: "/datasets/{d1}", query: []string{"domain", f}, noDomain: true},
+		// Hard links: no dangling links.
+		{name: "put_hard_link_to_nothing", method: "PUT", path: "/groups/{root}/links/nothing", body: map[string]any{"id": fakeV1ID}},
+		{name: "get_link_to_nothing", method: "GET", path: "/groups/{root}/links/nothing"},
+		{name: "put_hard_link_other_domain", method: "PUT", path: "/groups/{root}/links/foreign", body: map[string]any{"id": "{og}"}},
+		{name: "get_link_other_domain", method: "GET", path: "/groups/{root}/links/foreign"},
+		{name: "put_links_to_nothing", method: "PUT", path: "/groups/{root}/links", body: map[string]any{"links": map[string]any{"n2": map[string]any{"id": fakeV1ID}}}},
+		{name: "get_links", method: "GET", path: "/groups/{root}/links"},
+		// Relative h5paths.
+		{name: "get_group_relative_path", method: "GET", path: "/groups/", query: []string{"h5path", "g1"}},
+		{name: "get_dataset_relative_path", method: "GET", path: "/datasets/", query: []string{"h5path", "d1"}},
+		{name: "get_datatype_relative_path", method: "GET", path: "/datatypes/", query: []string{"h5path", "t1"}},
+		{name: "get_dataset_relative_path_grpid", method: "GET", path: "/datasets/", query: []string{"h5path", "d1", "grpid", "{root}"}},
+		{name: "get_datatype_relative_path_grpid", method: "GET", path: "/datatypes/", query: []string{"h5path", "t1", "grpid", "{root}"}},
+		{name: "get_group_absolute_path", method: "GET", path: "/groups/", query: []string{"h5path", "/g1"}},
+		{name: "get_domain_relative_path", method: "GET", path: "/", query: []string{"h5path", "g1"}},
+		{name: "get_domain_relative_path_parent", method: "GET", path: "/", query: []string{"h5path", "g1", "parent_id", "{root}"}},
+	}}
+}
+
+// linksScenario (class 7): soft links followed only with follow_soft_links (absolute and
+// relative targets), external links with follow_external_links, POST links with grp_ids.
+func linksScenario() scenario {
+	f := "{folder}"
+	ext := f + "/ext.h5"
+	lk := "/groups/{root}/links/"
+	return scenario{name: "c10links", steps: []step{
+		{name: "put_folder", method: "PUT", path: "/", query: []string{"domain", f}, noDomain: true, body: map[string]any{"folder": true}},
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		{name: "post_target", method: "POST", path: "/groups", body: map[string]any{"link": map[string]any{"id": "{root}", "name": "target_group"}}, save: map[string]string{"tg": "id"}},
+		{name: "post_child", method: "POST", path: "/groups", body: map[string]any{"link": map[string]any{"id": "{tg}", "name": "child_group"}}, save: map[string]string{"cg": "id"}},
+		{name: "put_soft_absolute", method: "PUT", path: lk + "abs", body: map[string]any{"h5path": "/target_group"}},
+		{name: "put_soft_relative", method: "PUT", path: lk + "rel", body: map[string]any{"h5path": "target_group"}},
+		{name: "put_soft_dot_relative", method: "PUT", path: lk + "dotrel", body: map[string]any{"h5path": "./target_group/child_group"}},
+		{name: "put_soft_dangling", method: "PUT", path: lk + "dangling", body: map[string]any{"h5path": "/nowhere"}},
+		{name: "get_soft_not_followed", method: "GET", path: "/", query: []string{"h5path", "/abs/child_group"}},
+		{name: "get_soft_absolute", method: "GET", path: "/", query: []string{"h5path", "/abs/child_group", "follow_soft_links", "1"}},
+		{name: "get_soft_relative", method: "GET", path: "/", query: []string{"h5path", "/rel/child_group", "follow_soft_links", "1"}},
+		{name: "get_soft_last", method: "GET", path: "/", query: []string{"h5path", "/rel", "follow_soft_links", "1"}},
+		{name: "get_soft_dot_relative", method: "GET", path: "/", query: []string{"h5path", "/dotrel", "follow_soft_links", "1"}},
+		{name: "get_soft_dangling", method: "GET", path: "/", query: []string{"h5path", "/dangling", "follow_soft_links", "1"}},
+		{name: "get_group_path_soft", method: "GET", path: "/groups/", query: []string{"h5path", "/abs/child_group"}},
+		{name: "post_domain_h5paths", method: "POST", path: "/", body: map[string]any{"h5paths": []string{"/target_group", "/target_group/child_group"}}},
+		{name: "post_domain_h5paths_soft", method: "POST", path: "/", query: []string{"follow_soft_links", "1"}, body: map[string]any{"h5paths": []string{"/abs/child_group"}}},
+		// External links.
+		{name: "put_ext_domain", method: "PUT", path: "/", query: []string{"domain", ext}, noDomain: true, save: map[string]string{"eroot": "root"}},
+		{name: "post_ext_group", method: "POST", path: "/groups", query: []string{"domain", ext}, noDomain: true,
+			body: map[string]any{"link": map[string]any{"id": "{eroot}", "name": "external_group"}}, save: map[string]string{"eg": "id"}},
+		{name: "post_ext_child", method: "POST", path: "/groups", query: []string{"domain", ext}, noDomain: true,
+			body: map[string]any{"link": map[string]any{"id": "{eg}", "name": "child_group"}}, save: map[string]string{"ec": "id"}},
+		{name: "put_external", method: "PUT", path: lk + "ext", body: map[string]any{"h5path": "/external_group", "h5domain": ext}},
+		{name: "put_external_prefix", method: "PUT", path: lk + "extp", body: map[string]any{"h5path": "/external_group", "h5domain": "hdf5:/" + ext}},
+		{name: "get_external_not_followed", method: "GET", path: "/", query: []string{"h5path", "/ext/child_group"}},
+		{name: "get_external", method: "GET", path: "/", query: []string{"h5path", "/ext/child_group", "follow_external_links", "1"}},
+		{name: "get_external_prefix", method: "GET", path: "/", query: []string{"h5path", "/extp/child_group", "follow_external_links", "1"}},
+		// POST links.
+		{name: "post_links_titles", method: "POST", path: lk[:len(lk)-1], body: map[string]any{"titles": []string{"abs", "rel"}}},
+		{name: "post_links_grp_ids_one", method: "POST", path: lk[:len(lk)-1], body: map[string]any{"grp_ids": []string{"{root}"}}},
+		{name: "post_links_grp_ids_one_create_order", method: "POST", path: lk[:len(lk)-1], query: []string{"CreateOrder", "1"}, body: map[string]any{"grp_ids": []string{"{root}"}}},
+		{name: "post_links_grp_ids_two", method: "POST", path: lk[:len(lk)-1], body: map[string]any{"grp_ids": []string{"{root}", "{tg}"}}},
+		{name: "post_links_grp_ids_titles", method: "POST", path: lk[:len(lk)-1], body: map[string]any{"grp_ids": map[string]any{"{root}": []string{"abs"}, "{tg}": []string{"child_group"}}}},
+		{name: "post_links_follow", method: "POST", path: lk[:len(lk)-1], query: []string{"follow_links", "1"}, body: map[string]any{"grp_ids": []string{"{root}"}}},
+		{name: "post_links_no_body_keys", method: "POST", path: lk[:len(lk)-1], body: map[string]any{}},
+		{name: "post_links_titles_follow", method: "POST", path: lk[:len(lk)-1], query: []string{"follow_links", "1"}, body: map[string]any{"titles": []string{"abs"}}},
+	}}
+}
+
+// domainsScenario (class 8): linked_domain and keep_root, GET /domains with query=, GET /
+// without a domain, ACL answers with their domain.
+func domainsScenario() scenario {
+	f := "{folder}"
+	attr := func(v any) map[string]any { return map[string]any{"type": "H5T_STD_I32LE", "value": v} }
+	sattr := func(v string) map[string]any {
+		return map[string]any{"type": map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLPAD", "length": len(v)}, "value": v}
+	}
+	steps := []step{
+		{name: "put_folder", method: "PUT", path: "/", query: []string{"domain", f}, noDomain: true, body: map[string]any{"folder": true}},
+		{name: "put_target", method: "PUT", path: "/", query: []string{"domain", f + "/target.h5"}, noDomain: true, save: map[string]string{"troot": "root"}},
+		{name: "post_target_group", method: "POST", path: "/groups", query: []string{"domain", f + "/target.h5"}, noDomain: true,
+			body: map[string]any{"link": map[string]any{"id": "{troot}", "name": "g"}}, save: map[string]string{"tg": "id"}},
+		{name: "put_linked", method: "PUT", path: "/", query: []string{"domain", f + "/linked.h5"}, noDomain: true, body: map[string]any{"linked_domain": f + "/target.h5"}},
+		{name: "get_linked", method: "GET", path: "/", query: []string{"domain", f + "/linked.h5"}, noDomain: true},
+		{name: "put_linked_folder", method: "PUT", path: "/", query: []string{"domain", f + "/linked2.h5"}, noDomain: true, body: map[string]any{"linked_domain": f}},
+		{name: "put_linked_missing", method: "PUT", path: "/", query: []string{"domain", f + "/linked3.h5"}, noDomain: true, body: map[string]any{"linked_domain": f + "/nope.h5"}},
+		{name: "put_linked_as_folder", method: "PUT", path: "/", query: []string{"domain", f + "/linked4"}, noDomain: true, body: map[string]any{"folder": true, "linked_domain": f + "/target.h5"}},
+		{name: "delete_target_keep_root", method: "DELETE", path: "/", query: []string{"domain", f + "/target.h5"}, noDomain: true, body: map[string]any{"keep_root": 1}},
+		{name: "get_root_via_linked", method: "GET", path: "/groups/{troot}", query: []string{"domain", f + "/linked.h5"}, noDomain: true},
+		{name: "get_group_via_linked", method: "GET", path: "/groups/{tg}", query: []string{"domain", f + "/linked.h5"}, noDomain: true},
+		{name: "get_path_via_linked", method: "GET", path: "/", query: []string{"domain", f + "/linked.h5", "h5path", "/g"}, noDomain: true},
+	}
+	// HSDS answers 500 to a query of two attributes that a domain of the folder lacks (it
+	// deletes the domain from its dict once per missing attribute): hsdsBugs.
+	steps = append(steps, step{name: "get_domains_query_two_missing", method: "GET", path: "/domains", query: []string{"domain", f + "/", "query", "attr1 > 2 AND attr2 != 'A2'"}, noDomain: true})
+	// Domains to query, in a folder of their own: root attributes attr1 (int) and attr2
+	// (string).
+	qf := f + "/q"
+	steps = append(steps, step{name: "put_query_folder", method: "PUT", path: "/", query: []string{"domain", qf}, noDomain: true, body: map[string]any{"folder": true}})
+	for i, v := range []struct {
+		n int
+		s string
+	}{{3, "A0"}, {8, "A1"}, {9, "A2"}} {
+		d := fmt.Sprintf("%s/q%d.h5", qf, i)
+		r := fmt.Sprintf("q%droot", i)
+		steps = append(steps,
+			step{name: fmt.Sprintf("put_q%d", i), method: "PUT", path: "/", query: []string{"domain", d}, noDomain: true, save: map[string]string{r: "root"}},
+			step{name: fmt.Sprintf("put_q%d_attr1", i), method: "PUT", path: "/groups/{" + r + "}/attributes/attr1", query: []string{"domain", d}, noDomain: true, body: attr(v.n)},
+			step{name: fmt.Sprintf("put_q%d_attr2", i), method: "PUT", path: "/groups/{" + r + "}/attributes/attr2", query: []string{"domain", d}, noDomain: true, body: sattr(v.s)})
+	}
+	for _, q := range []struct{ name, query string }{
+		{"gt", "attr1 > 7"}, {"ne_string", "attr2 != 'A1'"}, {"eq_string", `attr2 == "A2"`}, {"and", "attr1 > 2 AND attr2 != 'A2'"},
+		{"or_paren", "(attr1 < 4) | (attr1 >= 9)"}, {"mixed_types", "attr2 > 3"}, {"missing_attr", "attr9 == 1"},
+		{"where", "attr1 > 7 where x"}, {"syntax_error", "attr1 >"},
+	} {
+		steps = append(steps, step{name: "get_domains_query_" + q.name, method: "GET", path: "/domains", query: []string{"domain", qf + "/", "query", q.query}, noDomain: true})
+	}
+	steps = append(steps,
+		step{name: "get_domains_pattern_limit", method: "GET", path: "/domains", query: []string{"domain", qf + "/", "pattern", "q*.h5", "Limit", "2"}, noDomain: true},
+		step{name: "get_top_level", method: "GET", path: "/", noDomain: true},
+		step{name: "put_acl", method: "PUT", path: "/acls/test_user2", query: []string{"domain", qf + "/q0.h5"}, noDomain: true, body: map[string]any{"read": true, "update": true}},
+		step{name: "get_acl", method: "GET", path: "/acls/test_user2", query: []string{"domain", qf + "/q0.h5"}, noDomain: true},
+		step{name: "get_acl_owner", method: "GET", path: "/acls/test_user1", query: []string{"domain", qf + "/q0.h5"}, noDomain: true},
+		step{name: "get_acls", method: "GET", path: "/acls", query: []string{"domain", qf + "/q0.h5"}, noDomain: true},
+		step{name: "get_acl_default_folder", method: "GET", path: "/acls/default", query: []string{"domain", f}, noDomain: true},
+	)
+	return scenario{name: "c10domains", steps: steps}
+}
+
+// TestVerboseDomainSummary (class 8): GET /?verbose=1 counts what HSDS's scan counts. The same
+// objects are made on both servers (a group, a datatype, two datasets, chunks of one written
+// uncompressed), HSDS rescans, and the numbers must be equal.
+func TestVerboseDomainSummary(t *testing.T) {
+	need(t)
+	ctx := context.Background()
+	type summary struct {
+		NumGroups      int   `json:"num_groups"`
+		NumDatasets    int   `json:"num_datasets"`
+		NumDatatypes   int   `json:"num_datatypes"`
+		NumObjects     int   `json:"num_objects"`
+		NumChunks      int   `json:"num_chunks"`
+		AllocatedBytes int64 `json:"allocated_bytes"`
+		LinkedBytes    int64 `json:"linked_bytes"`
+		ScanInfo       struct {
+			LogicalBytes int64 `json:"logical_bytes"`
+		} `json:"scan_info"`
+	}
+	var got [2]summary
+	for i, c := range []*client{env.hsds, env.hsfan} {
+		dom := domainName("c10verbose", fmt.Sprint(i))
+		q := func(kv ...string) url.Values {
+			v := url.Values{"domain": {dom}}
+			for k := 0; k+1 < len(kv); k += 2 {
+				v.Set(kv[k], kv[k+1])
+			}
+			return v
+		}
+		must := func(req request, want ...int) []byte {
+			resp, err := c.do(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range want {
+				if resp.status == w {
+					return resp.body
+				}
+			}
+			t.Fatalf("%s %s: %d %s", req.method, req.path, resp.status, resp.body)
+			return nil
+		}
+		var root struct {
+			Root string `json:"root"`
+			ID   string `json:"id"`
+		}
+		_ = json.Unmarshal(must(request{method: "PUT", path: "/", query: q()}, 201), &root)
+		must(request{method: "POST", path: "/groups", query: q(), body: []byte(`{"link": {"id": "` + root.Root + `", "name": "g"}}`)}, 201)
+		must(request{method: "POST", path: "/datatypes", query: q(), body: []byte(`{"type": "H5T_STD_I16LE", "link": {"id": "` + root.Root + `", "name": "t"}}`)}, 201)
+		must(request{method: "POST", path: "/datasets", query: q(), body: []byte(`{"type": "H5T_IEEE_F64LE", "shape": [3, 5], "link": {"id": "` + root.Root + `", "name": "empty"}}`)}, 201)
+		var ds struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(must(request{method: "POST", path: "/datasets", query: q(), body: []byte(`{"type": "H5T_STD_I32LE", "shape": [100], ` +
+			`"creationProperties": {"layout": {"class": "H5D_CHUNKED", "dims": [40]}}, "link": {"id": "` + root.Root + `", "name": "d"}}`)}, 201), &ds)
+		must(request{method: "PUT", path: "/datasets/" + ds.ID + "/value", query: q("select", "[10:90]"), body: []byte(`{"value": ` + seqJSON(80) + `}`)}, 200)
+		must(request{method: "PUT", path: "/", query: q(), body: []byte(`{"flush": 1}`), unbounded: true}, 200, 204)
+		if c == env.hsds {
+			must(request{method: "PUT", path: "/", query: q(), body: []byte(`{"rescan": 1}`), unbounded: true}, 204)
+		}
+		if err := json.Unmarshal(must(request{method: "GET", path: "/", query: q("verbose", "1")}, 200), &got[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got[0] != got[1] {
+		t.Errorf("verbose summary:\nHSDS  %+v\nhsfan %+v", got[0], got[1])
+	}
+	// HSDS grows the 40-element chunks to the whole 100 elements (min_chunk_size): one chunk.
+	if got[1].NumChunks != 1 || got[1].NumObjects != 2+2+1+1 || got[1].AllocatedBytes != 100*4 || got[1].ScanInfo.LogicalBytes != 15*8+100*4 {
+		t.Errorf("hsfan: %+v, want 1 chunk of 400 bytes, 6 objects, 520 logical bytes", got[1])
+	}
+}
+
+func seqJSON(n int) string {
+	b, _ := json.Marshal(func() []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	}())
+	return string(b)
+}
