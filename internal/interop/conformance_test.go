@@ -1,11 +1,23 @@
 package interop
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/internal/testutil/hsdspeer"
 )
 
 // The REST conformance classes of issue 10 (HSDS's integration suite against hsfan serve), each
@@ -277,4 +289,105 @@ func seqJSON(n int) string {
 		return out
 	}())
 	return string(b)
+}
+
+// TestBitshuffleStored (class 11): hsfan serve accepts the bitshuffle filter (HSDS 0.9.4
+// refuses it at create, although its storUtil.py _compress/_uncompress implement it) and
+// stores chunks as that code does. The peer cannot check them (its bitshuffle module is an
+// import stub), so the stored chunks are decoded by HSDS's _uncompress steps in Python with the
+// real bitshuffle and numcodecs modules (Debian bitshuffle, python3-numcodecs): a blosc frame
+// when there is a compressor, then the 12-byte header (total bytes, block bytes, big endian)
+// and bitshuffle.decompress_lz4. Bitshuffle alone, then deflate, then lz4.
+func TestBitshuffleStored(t *testing.T) {
+	need(t)
+	hsdspeer.RequireModules(t, "bitshuffle", "numcodecs", "numpy")
+	ctx := context.Background()
+	filters := map[string]string{
+		"bitshuffle":         `[{"class": "H5Z_FILTER_BITSHUFFLE", "id": 32008, "name": "bitshuffle"}]`,
+		"bitshuffle+deflate": `[{"class": "H5Z_FILTER_BITSHUFFLE", "id": 32008, "name": "bitshuffle"}, {"class": "H5Z_FILTER_DEFLATE", "id": 1, "level": 9, "name": "deflate"}]`,
+		"bitshuffle+lz4":     `["bitshuffle", "lz4"]`,
+	}
+	for name, fs := range filters {
+		t.Run(name, func(t *testing.T) {
+			dom := domainName("c10bitshuffle", name)
+			q := url.Values{"domain": {dom}}
+			create := []byte(`{"type": "H5T_STD_I32LE", "shape": [700, 900], "creationProperties": {"filters": ` + fs + `}}`)
+			// HSDS itself refuses the filter.
+			hq := url.Values{"domain": {dom + ".hsds.h5"}}
+			env.hsds.must(ctx, t, request{method: "PUT", path: "/", query: hq}, 201)
+			env.hsds.must(ctx, t, request{method: "POST", path: "/datasets", query: hq, body: create}, 400)
+
+			env.hsfan.must(ctx, t, request{method: "PUT", path: "/", query: q}, 201)
+			var ds struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(env.hsfan.must(ctx, t, request{method: "POST", path: "/datasets", query: q, body: create}, 201).body, &ds); err != nil {
+				t.Fatal(err)
+			}
+			data := make([]byte, 4*700*900)
+			for i := 0; i < 700*900; i++ {
+				binary.LittleEndian.PutUint32(data[4*i:], uint32(i%1000)|uint32(i/7)<<12)
+			}
+			path := "/datasets/" + ds.ID + "/value"
+			env.hsfan.must(ctx, t, request{method: "PUT", path: path, query: q, body: data, binary: true}, 200)
+			if got := env.hsfan.must(ctx, t, request{method: "GET", path: path, query: q, accept: true}, 200).body; !bytes.Equal(got, data) {
+				t.Errorf("hsfan read back %d bytes, not the %d written", len(got), len(data))
+			}
+			dsJSON := env.hsfan.must(ctx, t, request{method: "GET", path: "/datasets/" + ds.ID, query: q}, 200).body
+			var m struct {
+				Layout struct {
+					Dims []int `json:"dims"`
+				} `json:"layout"`
+			}
+			if err := json.Unmarshal(dsJSON, &m); err != nil || len(m.Layout.Dims) != 2 {
+				t.Fatalf("layout of %s: %v", dsJSON, err)
+			}
+			prefix := schema.DatasetPrefix(ds.ID)
+			dir := t.TempDir()
+			n := 0
+			if err := env.store.List(ctx, bucket, prefix, "", func(e store.Entry) error {
+				if strings.HasSuffix(e.Key, ".dataset.json") {
+					return nil
+				}
+				b, _, err := env.store.Get(ctx, bucket, e.Key)
+				if err != nil {
+					return err
+				}
+				n++
+				return os.WriteFile(filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(e.Key, prefix), "/", "_")), b, 0o600)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Fatal("no chunks stored")
+			}
+			compressed := name != "bitshuffle"
+			script := `
+import os, sys, hashlib
+import numpy as np, bitshuffle, numcodecs
+d, cy, cx, compressed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+a = np.zeros((700, 900), dtype="<i4")
+for fn in os.listdir(d):
+    i, j = [int(x) for x in fn.split("_")[-2:]]
+    data = open(os.path.join(d, fn), "rb").read()
+    if compressed:
+        data = numcodecs.Blosc().decode(data)  # storUtil._uncompress: blosc first
+    data = np.frombuffer(data, dtype=np.uint8)  # then _unshuffle(2, ...)
+    total, block = int.from_bytes(data[:8], "big"), int.from_bytes(data[8:12], "big")
+    assert total == cy * cx * 4, (total, cy, cx)
+    arr = bitshuffle.decompress_lz4(data[12:], (cy, cx), np.dtype("<i4"), block // 4)
+    y, x = i * cy, j * cx
+    a[y:y + cy, x:x + cx] = arr[:min(cy, 700 - y), :min(cx, 900 - x)]
+print(hashlib.sha256(a.tobytes()).hexdigest())
+`
+			out, err := exec.Command("/usr/bin/python3", "-c", script, dir, fmt.Sprint(m.Layout.Dims[0]), fmt.Sprint(m.Layout.Dims[1]), map[bool]string{true: "1", false: "0"}[compressed]).CombinedOutput()
+			if err != nil {
+				t.Fatalf("python decode: %v\n%s", err, out)
+			}
+			sum := sha256.Sum256(data)
+			if got := strings.TrimSpace(string(out)); got != hex.EncodeToString(sum[:]) {
+				t.Errorf("the chunks decoded as HSDS would give sha256 %s, the data written %x", got, sum)
+			}
+		})
+	}
 }
