@@ -201,7 +201,7 @@ func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map
 // shape and value) is kept and created is false; a different one fails with ErrExists unless
 // replace is set.
 func (f *File) PutAttribute(ctx context.Context, objID, name string, a schema.Attribute, replace bool) (created bool, err error) {
-	if err := ValidateName(name); err != nil {
+	if err := ValidateAttributeName(name); err != nil {
 		return false, fmt.Errorf("attribute: %w", err)
 	}
 	if a.Created == 0 {
@@ -255,7 +255,16 @@ func (f *File) DeleteAttributes(ctx context.Context, objID string, names ...stri
 	})
 }
 
-// ValidateName checks a link or attribute name: non-empty, without '/'.
+// ValidateAttributeName checks an attribute name: non-empty; unlike link names it may hold '/'
+// (HSDS attrUtil.py validateAttributeName only wants a string; HDF5 allows any name).
+func ValidateAttributeName(name string) error {
+	if name == "" {
+		return errors.New("empty attribute name")
+	}
+	return nil
+}
+
+// ValidateName checks a link name: non-empty, without '/' (HSDS linkUtil.py validateLinkName).
 func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("empty name")

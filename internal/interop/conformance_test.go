@@ -26,7 +26,7 @@ import (
 
 // conformanceScenarios are the scenarios of the metadata classes.
 func conformanceScenarios() []scenario {
-	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario()}
+	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario(), attrsScenario()}
 }
 
 // fakeV1ID is a group id in HSDS's schema v1 layout (a uuid1) that names no object: HSDS's
@@ -206,6 +206,68 @@ func domainsScenario() scenario {
 		step{name: "get_acl_default_folder", method: "GET", path: "/acls/default", query: []string{"domain", f}, noDomain: true},
 	)
 	return scenario{name: "c10domains", steps: steps}
+}
+
+// attrsScenario (class 9): float32 values as sent (0.42), H5S_NULL refusing values, '/' in
+// attribute names, obj_ids as a list and as an object, ?encoding=base64 on reads, fixed UTF-8
+// strings longer than their type, empty variable-length strings.
+func attrsScenario() scenario {
+	ra := "/groups/{root}/attributes"
+	i32 := func(v any, shape any) map[string]any { return map[string]any{"type": "H5T_STD_I32LE", "shape": shape, "value": v} }
+	cmpd := map[string]any{"class": "H5T_COMPOUND", "fields": []any{map[string]any{"name": "a", "type": "H5T_STD_I32LE"}, map[string]any{"name": "b", "type": "H5T_IEEE_F32LE"}}}
+	vstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}
+	text := "this is the chinese character for the number eight: \u516b"
+	fstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": len([]rune(text)) + 1}
+	return scenario{name: "c10attrs", steps: []step{
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		{name: "post_g1", method: "POST", path: "/groups", body: map[string]any{"link": map[string]any{"id": "{root}", "name": "g1"}}, save: map[string]string{"g1": "id"}},
+		{name: "post_g2", method: "POST", path: "/groups", body: map[string]any{"link": map[string]any{"id": "{root}", "name": "g2"}}, save: map[string]string{"g2": "id"}},
+		// float32 values.
+		{name: "put_compound_f32", method: "PUT", path: ra + "/c", body: map[string]any{"type": cmpd, "value": []any{42, 0.42}}},
+		{name: "get_compound_f32", method: "GET", path: ra + "/c"},
+		{name: "get_compound_f32_value", method: "GET", path: ra + "/c/value"},
+		{name: "put_f32", method: "PUT", path: ra + "/f", body: map[string]any{"type": "H5T_IEEE_F32LE", "shape": []int{4}, "value": []any{0.42, 1.1, 3.5e-05, 100000.0}}},
+		{name: "get_f32", method: "GET", path: ra + "/f"},
+		{name: "get_f32_value", method: "GET", path: ra + "/f/value"},
+		{name: "get_f32_value_binary", method: "GET", path: ra + "/f/value", accept: true},
+		// H5S_NULL.
+		{name: "put_null_string_with_value", method: "PUT", path: ra + "/n1", body: map[string]any{"type": "H5T_STD_I32LE", "shape": "H5S_NULL", "value": 3}},
+		{name: "put_null_object_with_value", method: "PUT", path: ra + "/n2", body: map[string]any{"type": "H5T_STD_I32LE", "shape": map[string]any{"class": "H5S_NULL"}, "value": 3}},
+		{name: "put_null", method: "PUT", path: ra + "/n3", body: map[string]any{"type": "H5T_STD_I32LE", "shape": map[string]any{"class": "H5S_NULL"}}},
+		{name: "get_null", method: "GET", path: ra + "/n3"},
+		{name: "get_null_value", method: "GET", path: ra + "/n3/value"},
+		// '/' in names.
+		{name: "put_slash_name", method: "PUT", path: "/groups/{g1}/attributes", body: map[string]any{"attributes": map[string]any{"#attr/1#": i32([]int{1, 2}, []int{2})}}},
+		{name: "get_slash_name", method: "GET", path: "/groups/{g1}/attributes", query: []string{"IncludeData", "1"}},
+		{name: "post_slash_name", method: "POST", path: "/groups/{g1}/attributes", query: []string{"IncludeData", "1"}, body: map[string]any{"attr_names": []string{"#attr/1#"}}},
+		// obj_ids.
+		{name: "put_obj_ids_list", method: "PUT", path: ra, body: map[string]any{"obj_ids": []string{"{g1}", "{g2}"}, "attributes": map[string]any{"x": i32(7, []int{})}}},
+		{name: "put_obj_ids_list_again", method: "PUT", path: ra, body: map[string]any{"obj_ids": []string{"{g1}", "{g2}"}, "attributes": map[string]any{"x": i32(7, []int{})}}},
+		{name: "put_obj_ids_object", method: "PUT", path: ra, body: map[string]any{"obj_ids": map[string]any{
+			"{g1}": map[string]any{"attributes": map[string]any{"a_A": i32([]int{1}, []int{1})}},
+			"{g2}": map[string]any{"attributes": map[string]any{"a_A": i32([]int{2}, []int{1}), "a_B": i32([]int{3}, []int{1})}}}}},
+		{name: "get_g1_attrs", method: "GET", path: "/groups/{g1}/attributes", query: []string{"IncludeData", "1"}},
+		{name: "get_g2_attrs", method: "GET", path: "/groups/{g2}/attributes", query: []string{"IncludeData", "1"}},
+		// encoding=base64.
+		{name: "put_ints", method: "PUT", path: ra + "/ints", body: i32([]int{2, 3, 5, 7, 11, 13}, 6)},
+		{name: "put_ints_base64", method: "PUT", path: ra + "/ints64", body: map[string]any{"type": "H5T_STD_I32LE", "shape": 2, "value": "AgAAAAMAAAA=", "encoding": "base64"}},
+		{name: "get_ints_base64_stored", method: "GET", path: ra + "/ints64"},
+		{name: "get_ints_encoded", method: "GET", path: ra + "/ints", query: []string{"encoding", "base64"}},
+		{name: "get_ints_value_encoded", method: "GET", path: ra + "/ints/value", query: []string{"encoding", "base64"}},
+		{name: "get_attrs_encoded", method: "GET", path: ra, query: []string{"IncludeData", "1", "encoding", "base64"}},
+		{name: "get_ints_bad_encoding", method: "GET", path: ra + "/ints", query: []string{"encoding", "hex"}},
+		// Strings.
+		{name: "put_fixed_utf8_overflow", method: "PUT", path: ra + "/fstr", body: map[string]any{"type": fstr, "shape": map[string]any{"class": "H5S_SCALAR"}, "value": text}},
+		{name: "get_fixed_utf8_overflow", method: "GET", path: ra + "/fstr"},
+		{name: "put_vlen_empty", method: "PUT", path: ra + "/vstr", body: map[string]any{"type": vstr, "shape": []int{3}, "value": []string{"a", "", "c"}}},
+		{name: "get_vlen_empty", method: "GET", path: ra + "/vstr"},
+		{name: "get_vlen_empty_value", method: "GET", path: ra + "/vstr/value"},
+		{name: "get_vlen_encoded", method: "GET", path: ra + "/vstr", query: []string{"encoding", "base64"}},
+		// Replace keeps 200 for the same attribute.
+		{name: "put_ints_replace_same", method: "PUT", path: ra + "/ints", query: []string{"replace", "1"}, body: i32([]int{2, 3, 5, 7, 11, 13}, 6)},
+		{name: "put_ints_replace_other", method: "PUT", path: ra + "/ints", query: []string{"replace", "1"}, body: i32([]int{1, 1, 1, 1, 1, 1}, 6)},
+		{name: "get_ints_replaced", method: "GET", path: ra + "/ints"},
+	}}
 }
 
 // TestVerboseDomainSummary (class 8): GET /?verbose=1 counts what HSDS's scan counts. The same
