@@ -213,7 +213,9 @@ func domainsScenario() scenario {
 // strings longer than their type, empty variable-length strings.
 func attrsScenario() scenario {
 	ra := "/groups/{root}/attributes"
-	i32 := func(v any, shape any) map[string]any { return map[string]any{"type": "H5T_STD_I32LE", "shape": shape, "value": v} }
+	i32 := func(v any, shape any) map[string]any {
+		return map[string]any{"type": "H5T_STD_I32LE", "shape": shape, "value": v}
+	}
 	cmpd := map[string]any{"class": "H5T_COMPOUND", "fields": []any{map[string]any{"name": "a", "type": "H5T_STD_I32LE"}, map[string]any{"name": "b", "type": "H5T_IEEE_F32LE"}}}
 	vstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}
 	text := "this is the chinese character for the number eight: \u516b"
