@@ -37,6 +37,7 @@ type Dataset struct {
 	partitions int
 	ref        *schema.Layout
 	chunkBytes int
+	arange     *Arange // chunks never written hold arange values, not the fill value
 }
 
 // Dataset opens the dataset id of this domain.
@@ -152,6 +153,9 @@ func OpenDataset(st store.Store, bucket string, obj *schema.Dataset) (*Dataset, 
 	if ref, ok := obj.RefLayout(); ok {
 		d.ref = ref
 	}
+	if d.arange, err = initializerOf(obj, t, len(d.Dims)); err != nil {
+		return fail(err)
+	}
 	return d, nil
 }
 
@@ -185,8 +189,13 @@ func (d *Dataset) Attribute(name string) (json.RawMessage, bool) {
 	return a.Value, true
 }
 
-// fillChunk writes the fill value into every element of dst.
-func (d *Dataset) fillChunk(dst []byte) {
+// fillChunk writes what chunk index holds before it is written into dst: the arange values of
+// an arange initializer, else the fill value in every element.
+func (d *Dataset) fillChunk(index []int, dst []byte) {
+	if d.arange != nil && len(index) == 1 {
+		d.arange.fill(dst, index[0], d.Type)
+		return
+	}
 	h5type.Repeat(dst, d.fill, len(dst)/d.ItemSize)
 }
 

@@ -26,7 +26,8 @@ import (
 
 // conformanceScenarios are the scenarios of the metadata classes.
 func conformanceScenarios() []scenario {
-	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario(), attrsScenario()}
+	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario(), attrsScenario(),
+		zeroScenario(), refLayoutScenario()}
 }
 
 // fakeV1ID is a group id in HSDS's schema v1 layout (a uuid1) that names no object: HSDS's
@@ -270,6 +271,109 @@ func attrsScenario() scenario {
 		{name: "put_ints_replace_other", method: "PUT", path: ra + "/ints", query: []string{"replace", "1"}, body: i32([]int{1, 1, 1, 1, 1, 1}, 6)},
 		{name: "get_ints_replaced", method: "GET", path: ra + "/ints"},
 	}}
+}
+
+// zeroScenario (class 1): datasets with a zero extent, fixed and extendible: create, read
+// (empty selections, points), resize up and down, extend.
+func zeroScenario() scenario {
+	mk := func(name string, shape, maxdims []int) step {
+		b := map[string]any{"type": "H5T_STD_I32LE", "shape": shape}
+		if maxdims != nil {
+			b["maxdims"] = maxdims
+		}
+		return step{name: "post_" + name, method: "POST", path: "/datasets", body: b, save: map[string]string{name: "id"}}
+	}
+	steps := []step{
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		mk("z1", []int{0}, nil), mk("z2", []int{0, 3}, nil), mk("e1", []int{0}, []int{0}), mk("e2", []int{0, 3}, []int{10, 3}),
+	}
+	for _, d := range []string{"z1", "z2", "e1", "e2"} {
+		p := "/datasets/{" + d + "}"
+		steps = append(steps,
+			step{name: "get_" + d, method: "GET", path: p},
+			step{name: "get_shape_" + d, method: "GET", path: p + "/shape"},
+			step{name: "get_value_" + d, method: "GET", path: p + "/value"},
+			step{name: "get_value_binary_" + d, method: "GET", path: p + "/value", accept: true},
+			step{name: "post_points_none_" + d, method: "POST", path: p + "/value", body: map[string]any{"points": []any{}}},
+		)
+	}
+	e1, e2 := "/datasets/{e1}", "/datasets/{e2}"
+	steps = append(steps,
+		step{name: "get_value_z1_empty_select", method: "GET", path: "/datasets/{z1}/value", query: []string{"select", "[0:0]"}},
+		step{name: "get_value_z1_out_of_range", method: "GET", path: "/datasets/{z1}/value", query: []string{"select", "[0:1]"}},
+		step{name: "put_shape_fixed", method: "PUT", path: "/datasets/{z1}/shape", body: map[string]any{"shape": []int{4}}},
+		step{name: "put_shape_e1_grow", method: "PUT", path: e1 + "/shape", body: map[string]any{"shape": []int{4}}},
+		step{name: "put_value_e1", method: "PUT", path: e1 + "/value", body: map[string]any{"value": []int{1, 2, 3, 4}}},
+		step{name: "get_value_e1_4", method: "GET", path: e1 + "/value"},
+		step{name: "put_shape_e1_shrink_to_zero", method: "PUT", path: e1 + "/shape", body: map[string]any{"shape": []int{0}}},
+		step{name: "get_value_e1_0", method: "GET", path: e1 + "/value"},
+		step{name: "put_shape_e1_grow_again", method: "PUT", path: e1 + "/shape", body: map[string]any{"shape": 3}},
+		step{name: "get_value_e1_3", method: "GET", path: e1 + "/value"},
+		step{name: "put_shape_e1_extend", method: "PUT", path: e1 + "/shape", body: map[string]any{"extend": 2, "extend_dim": 0}},
+		step{name: "get_value_e1_5", method: "GET", path: e1 + "/value"},
+		step{name: "put_shape_e2_grow", method: "PUT", path: e2 + "/shape", body: map[string]any{"shape": []int{2, 3}}},
+		step{name: "put_value_e2", method: "PUT", path: e2 + "/value", body: map[string]any{"value": [][]int{{1, 2, 3}, {4, 5, 6}}}},
+		step{name: "get_value_e2", method: "GET", path: e2 + "/value"},
+		step{name: "put_shape_e2_past_max", method: "PUT", path: e2 + "/shape", body: map[string]any{"shape": []int{11, 3}}},
+		step{name: "put_shape_e2_shrink", method: "PUT", path: e2 + "/shape", body: map[string]any{"shape": []int{1, 3}}},
+		step{name: "get_value_e2_after_shrink", method: "GET", path: e2 + "/value"},
+		step{name: "put_shape_e2_grow_two", method: "PUT", path: e2 + "/shape", body: map[string]any{"shape": []int{3, 3}}},
+		step{name: "get_value_e2_after_regrow", method: "GET", path: e2 + "/value", accept: true},
+	)
+	return scenario{name: "c10zero", steps: steps}
+}
+
+// refLayoutScenario (class 10): datasets whose data is in HDF5 files (H5D_CONTIGUOUS_REF,
+// H5D_CHUNKED_REF, H5D_CHUNKED_REF_INDIRECT, s3:// and file URIs) created through the API, and
+// the arange chunk initializer.
+func refLayoutScenario() scenario {
+	post := func(name string, typ any, shape []int, layout map[string]any, save bool) step {
+		st := step{name: name, method: "POST", path: "/datasets", body: map[string]any{"type": typ, "shape": shape, "creationProperties": map[string]any{"layout": layout}}}
+		if save {
+			st.save = map[string]string{strings.TrimPrefix(name, "post_"): "id"}
+		}
+		return st
+	}
+	uri := "s3://a-storage-bucket/some-file.h5"
+	vstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}
+	table := map[string]any{"class": "H5T_COMPOUND", "fields": []any{map[string]any{"name": "offset", "type": "H5T_STD_I64LE"}, map[string]any{"name": "size", "type": "H5T_STD_I32LE"}}}
+	steps := []step{
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		post("post_contig", "H5T_IEEE_F32LE", []int{50000, 8000000}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": uri, "offset": 1234, "size": 50000 * 8000000 * 4}, true),
+		post("post_contig_zero", "H5T_STD_I16LE", []int{0, 10}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": uri, "offset": 1234, "size": 0}, true),
+		post("post_contig_file", "H5T_STD_I32LE", []int{100}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": "hsdstest/data/some-file.h5", "offset": 0, "size": 400}, true),
+		post("post_chunked", "H5T_STD_I16LE", []int{20000, 30000}, map[string]any{"class": "H5D_CHUNKED_REF", "file_uri": uri, "dims": []int{1000, 1000},
+			"chunks": map[string]any{"0_0": []int{1234, 5678}, "0_1": []int{2000, 1000}}}, true),
+		{name: "post_table", method: "POST", path: "/datasets", body: map[string]any{"type": table, "shape": []int{20, 30}}, save: map[string]string{"table": "id"}},
+		post("post_indirect", "H5T_STD_I16LE", []int{20000, 30000}, map[string]any{"class": "H5D_CHUNKED_REF_INDIRECT", "file_uri": uri, "dims": []int{1000, 1000}, "chunk_table": "{table}"}, true),
+		post("post_indirect_no_uri", "H5T_STD_I16LE", []int{20000, 30000}, map[string]any{"class": "H5D_CHUNKED_REF_INDIRECT", "dims": []int{1000, 1000}, "chunk_table": "{table}"}, true),
+		// Errors.
+		post("error_contig_no_uri", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "offset": 0, "size": 20}, false),
+		post("error_contig_no_size", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": uri, "offset": 0}, false),
+		post("error_contig_dims", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": uri, "offset": 0, "size": 20, "dims": []int{10}}, false),
+		post("error_contig_vlen", vstr, []int{10}, map[string]any{"class": "H5D_CONTIGUOUS_REF", "file_uri": uri, "offset": 0, "size": 20}, false),
+		post("error_chunked_no_chunks", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CHUNKED_REF", "file_uri": uri, "dims": []int{5}}, false),
+		post("error_chunked_no_dims", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CHUNKED_REF", "file_uri": uri, "chunks": map[string]any{}}, false),
+		post("error_indirect_bad_table", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CHUNKED_REF_INDIRECT", "dims": []int{5}, "chunk_table": "not-an-id"}, false),
+		post("error_indirect_rank", "H5T_STD_I16LE", []int{10}, map[string]any{"class": "H5D_CHUNKED_REF_INDIRECT", "dims": []int{5}, "chunk_table": "{table}"}, false),
+		// The arange initializer.
+		{name: "post_arange", method: "POST", path: "/datasets", body: map[string]any{"type": "H5T_STD_I64LE", "shape": []int{1000000000},
+			"creationProperties": map[string]any{"layout": map[string]any{"class": "H5D_CHUNKED", "dims": []int{1000000000}}, "initializer": []string{"arange", "--start=0", "--step=1"}}},
+			save: map[string]string{"arange": "id"}},
+		{name: "post_arange_f32", method: "POST", path: "/datasets", body: map[string]any{"type": "H5T_IEEE_F32LE", "shape": []int{3000000},
+			"creationProperties": map[string]any{"initializer": []string{"arange", "--start=-0.25", "--step=0.5"}}},
+			save: map[string]string{"arange32": "id"}},
+		{name: "get_arange", method: "GET", path: "/datasets/{arange}"},
+		{name: "get_arange_values", method: "GET", path: "/datasets/{arange}/value", query: []string{"select", "[19531260:19531270]"}},
+		{name: "get_arange_values_two_chunks", method: "GET", path: "/datasets/{arange}/value", query: []string{"select", "[524280:524300:3]"}, accept: true},
+		{name: "get_arange_f32_values", method: "GET", path: "/datasets/{arange32}/value", query: []string{"select", "[2999990:3000000]"}},
+		{name: "put_arange_value", method: "PUT", path: "/datasets/{arange}/value", query: []string{"select", "[5:7]"}, body: map[string]any{"value": []int{-1, -2}}},
+		{name: "get_arange_after_put", method: "GET", path: "/datasets/{arange}/value", query: []string{"select", "[0:10]"}},
+	}
+	for _, d := range []string{"contig", "contig_zero", "contig_file", "chunked", "indirect", "indirect_no_uri"} {
+		steps = append(steps, step{name: "get_" + d, method: "GET", path: "/datasets/{" + d + "}"})
+	}
+	return scenario{name: "c10ref", steps: steps}
 }
 
 // TestVerboseDomainSummary (class 8): GET /?verbose=1 counts what HSDS's scan counts. The same

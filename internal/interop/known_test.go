@@ -29,6 +29,11 @@ var known = []knownCase{}
 // the peer is HSDS 0.9.4; an entry matching a passing case is an error as for known.
 var hsdsBugs = []knownCase{
 	{
+		pattern:  `^TestRESTSameAnswers/c10zero/get_z[12]$`,
+		reason:   "HSDS gives a dataset of fixed shape [0] or [0, 3] the chunk layout [0] or [0, 3] (chunkUtil.py guessChunk keeps zero extents), which no chunked layout allows (HDF5 wants positive chunk dims); hsfan uses 1 for such dimensions ([1], [1, 3]); no chunk of these datasets is ever stored",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
 		pattern:  `^TestRESTSameAnswers/c10domains/get_domains_query_two_missing$`,
 		reason:   "HSDS answers 500 to GET /domains?query= naming two attributes when a domain of the folder lacks both: get_domains (domain_sn.py) deletes the domain from its crawler dict once per missing attribute, and the second delete raises KeyError; hsfan leaves such domains out of the answer",
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
