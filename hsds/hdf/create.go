@@ -82,11 +82,8 @@ func (f *File) CreateDataset(ctx context.Context, parentID, name string, spec Da
 		// chunk dims); no chunk of such a dataset is ever stored. Exact chunks are kept as
 		// given (H5D_CONTIGUOUS_REF of a zero extent: getContiguousLayout's dims, which
 		// HSDS's dataset_test asserts).
-		chunks = append([]int(nil), chunks...)
-		for i, c := range chunks {
-			if c <= 0 && !spec.ExactChunks {
-				chunks[i] = 1
-			}
+		if !spec.ExactChunks {
+			chunks = positiveChunks(chunks)
 		}
 		obj.Layout = schema.Layout{Class: schema.LayoutChunked, Dims: chunks}
 	}
@@ -117,6 +114,17 @@ func (f *File) CreateDataset(ctx context.Context, parentID, name string, spec Da
 		}
 	}
 	return d, nil
+}
+
+// positiveChunks returns chunks with every extent below 1 made 1 (see CreateDataset).
+func positiveChunks(chunks []int) []int {
+	out := append([]int(nil), chunks...)
+	for i, c := range out {
+		if c <= 0 {
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 // Refresh re-reads the dataset's JSON (after attributes were added, say).
