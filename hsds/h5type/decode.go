@@ -244,6 +244,15 @@ func (d *decoder) element(t *Type) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if t.elem.size < 0 {
+			if len(p) == 0 && !d.opts.EmptyVlenAsEmpty {
+				return int64(0), nil
+			}
+			if len(p) == 0 {
+				return []any{}, nil
+			}
+			return nil, ErrVlenOfVlen
+		}
 		if len(p)%t.elem.size != 0 {
 			return nil, fmt.Errorf("variable-length sequence of %d bytes is not a multiple of its base size %d", len(p), t.elem.size)
 		}

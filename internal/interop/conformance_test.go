@@ -27,7 +27,7 @@ import (
 // conformanceScenarios are the scenarios of the metadata classes.
 func conformanceScenarios() []scenario {
 	return []scenario{truthyScenario(), statusScenario(), linksScenario(), domainsScenario(), attrsScenario(),
-		zeroScenario(), refLayoutScenario()}
+		zeroScenario(), refLayoutScenario(), vlenTypesScenario()}
 }
 
 // fakeV1ID is a group id in HSDS's schema v1 layout (a uuid1) that names no object: HSDS's
@@ -374,6 +374,39 @@ func refLayoutScenario() scenario {
 		steps = append(steps, step{name: "get_" + d, method: "GET", path: "/datasets/{" + d + "}"})
 	}
 	return scenario{name: "c10ref", steps: steps}
+}
+
+// vlenTypesScenario (class 9): variable-length strings inside array types (in a compound) and as
+// the base of a variable-length sequence: create, write and read JSON, points; the sequence of
+// strings is created but refuses values (HSDS vlen_test.py testPutVlenVlenError).
+func vlenTypesScenario() scenario {
+	vstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}
+	cmpd := map[string]any{"class": "H5T_COMPOUND", "fields": []any{
+		map[string]any{"name": "VALUE1", "type": map[string]any{"class": "H5T_INTEGER", "base": "H5T_STD_U64BE"}},
+		map[string]any{"name": "VALUE2", "type": map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLPAD", "length": 8}},
+		map[string]any{"name": "VALUE3", "type": map[string]any{"class": "H5T_ARRAY", "dims": []int{2}, "base": vstr}}}}
+	var rows []any
+	for i := 0; i < 4; i++ {
+		rows = append(rows, []any{i + 1, strings.Repeat("AB", i+2), []any{strings.Repeat("Hi! ", i+1), strings.Repeat("Bye!", i+1)}})
+	}
+	vv := map[string]any{"class": "H5T_VLEN", "base": map[string]any{"charSet": "H5T_CSET_UTF8", "class": "H5T_STRING", "length": "H5T_VARIABLE", "strPad": "H5T_STR_NULLPAD"}}
+	arr := map[string]any{"class": "H5T_ARRAY", "dims": []int{3}, "base": vstr}
+	return scenario{name: "c10vlen", steps: []step{
+		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
+		{name: "post_compound", method: "POST", path: "/datasets", body: map[string]any{"type": cmpd, "shape": []int{4}}, save: map[string]string{"c": "id"}},
+		{name: "get_compound", method: "GET", path: "/datasets/{c}"},
+		{name: "put_compound_values", method: "PUT", path: "/datasets/{c}/value", body: map[string]any{"value": rows}},
+		{name: "get_compound_values", method: "GET", path: "/datasets/{c}/value"},
+		{name: "post_compound_points", method: "POST", path: "/datasets/{c}/value", body: map[string]any{"points": []int{1, 3}}},
+		{name: "post_array", method: "POST", path: "/datasets", body: map[string]any{"type": arr, "shape": []int{2}}, save: map[string]string{"a": "id"}},
+		{name: "put_array_values", method: "PUT", path: "/datasets/{a}/value", body: map[string]any{"value": [][]string{{"a", "bb", "ccc"}, {"", "é", "x"}}}},
+		{name: "get_array_values", method: "GET", path: "/datasets/{a}/value"},
+		{name: "put_attr_array", method: "PUT", path: "/groups/{root}/attributes/arr", body: map[string]any{"type": arr, "shape": []int{1}, "value": [][]string{{"p", "", "q"}}}},
+		{name: "get_attr_array", method: "GET", path: "/groups/{root}/attributes/arr"},
+		{name: "post_vlen_of_vlen", method: "POST", path: "/datasets", body: map[string]any{"type": vv, "shape": "H5S_SCALAR"}, save: map[string]string{"vv": "id"}},
+		{name: "put_vlen_of_vlen_value", method: "PUT", path: "/datasets/{vv}/value", body: map[string]any{"value": "one: \u4e00"}},
+		{name: "get_domain_after", method: "GET", path: "/"},
+	}}
 }
 
 // TestVerboseDomainSummary (class 8): GET /?verbose=1 counts what HSDS's scan counts. The same

@@ -29,6 +29,16 @@ var known = []knownCase{}
 // the peer is HSDS 0.9.4; an entry matching a passing case is an error as for known.
 var hsdsBugs = []knownCase{
 	{
+		pattern:  `^TestRESTSameAnswers/c10vlen/(put|get)_(array_values|attr_array)$`,
+		reason:   "HSDS refuses JSON values of a plain H5T_ARRAY of variable-length strings (400 \"input data doesn't match selection\": arrayUtil.py jsonToArray counts the strings as elements), so its dataset stays empty and its attribute is not created; the same type inside a compound works in both. hsfan stores and returns the strings",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/c10vlen/put_vlen_of_vlen_value$`,
+		reason:   "HSDS answers a value for a sequence of variable-length strings with 500 (vlen_test.py testPutVlenVlenError only asks for >= 400); hsfan answers 400 naming the unsupported type",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
 		pattern:  `^TestRESTSameAnswers/c10zero/get_z[12]$`,
 		reason:   "HSDS gives a dataset of fixed shape [0] or [0, 3] the chunk layout [0] or [0, 3] (chunkUtil.py guessChunk keeps zero extents), which no chunked layout allows (HDF5 wants positive chunk dims); hsfan uses 1 for such dimensions ([1], [1, 3]); no chunk of these datasets is ever stored",
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
