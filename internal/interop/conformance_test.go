@@ -301,6 +301,8 @@ func zeroScenario() scenario {
 	steps = append(steps,
 		step{name: "get_value_z1_empty_select", method: "GET", path: "/datasets/{z1}/value", query: []string{"select", "[0:0]"}},
 		step{name: "get_value_z1_out_of_range", method: "GET", path: "/datasets/{z1}/value", query: []string{"select", "[0:1]"}},
+		step{name: "put_value_z1_empty_json", method: "PUT", path: "/datasets/{z1}/value", body: map[string]any{"value": []int{}}},
+		step{name: "put_value_z1_empty_binary", method: "PUT", path: "/datasets/{z1}/value", body: []byte{}, binary: true},
 		step{name: "put_shape_fixed", method: "PUT", path: "/datasets/{z1}/shape", body: map[string]any{"shape": []int{4}}},
 		step{name: "put_shape_e1_grow", method: "PUT", path: e1 + "/shape", body: map[string]any{"shape": []int{4}}},
 		step{name: "put_value_e1", method: "PUT", path: e1 + "/value", body: map[string]any{"value": []int{1, 2, 3, 4}}},

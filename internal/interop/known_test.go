@@ -29,6 +29,11 @@ var known = []knownCase{}
 // the peer is HSDS 0.9.4; an entry matching a passing case is an error as for known.
 var hsdsBugs = []knownCase{
 	{
+		pattern:  `^TestRESTSameAnswers/c10zero/put_value_z1_empty_(json|binary)$`,
+		reason:   "HSDS refuses to write nothing to a dataset with no elements (400 \"Selection is empty\", \"PUT Value with no body\"); hsfan accepts the empty write of the empty selection (200), as numpy's a[0:0] = [] does",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
 		pattern:  `^TestRESTSameAnswers/c10vlen/(put|get)_(array_values|attr_array)$`,
 		reason:   "HSDS refuses JSON values of a plain H5T_ARRAY of variable-length strings (400 \"input data doesn't match selection\": arrayUtil.py jsonToArray counts the strings as elements), so its dataset stays empty and its attribute is not created; the same type inside a compound works in both. hsfan stores and returns the strings",
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
