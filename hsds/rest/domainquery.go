@@ -3,6 +3,7 @@ package rest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -119,13 +120,10 @@ func parseDomainQuery(expr string) (*domainQuery, error) {
 		p.toks = append(p.toks, k)
 		p.text = append(p.text, t)
 	}
+	// Tokens after a complete expression are ignored, as HSDS's parser does.
 	root, err := p.expression()
 	if err != nil {
 		return nil, err
-	}
-	if p.i < len(p.toks) {
-		// HSDS ignores trailing tokens; so does hsfan.
-		_ = root
 	}
 	q := &domainQuery{root: root}
 	for v := range vars {
@@ -273,6 +271,12 @@ func (n *qnode) eval(vars map[string]qval) (qval, bool) {
 	case qNEQ:
 		return !pyEqual(l, r), true
 	}
+	if a, ok := pyNumber(l); ok && math.IsNaN(a) {
+		return false, true // Python: every ordering of NaN is False
+	}
+	if b, ok := pyNumber(r); ok && math.IsNaN(b) {
+		return false, true
+	}
 	c, ok := pyCompare(l, r)
 	if !ok {
 		return nil, false
@@ -340,8 +344,8 @@ func pyEqual(l, r qval) bool {
 func pyCompare(l, r qval) (int, bool) {
 	if a, ok := pyNumber(l); ok {
 		b, ok := pyNumber(r)
-		if !ok || a != a || b != b {
-			return 0, ok && false
+		if !ok {
+			return 0, false
 		}
 		switch {
 		case a < b:

@@ -1,12 +1,15 @@
 package rest
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestDomainQuery: HSDS's BooleanParser semantics (util/boolparser.py) on Python values: numbers
 // compare with numbers, strings with strings; ordering across types is Python's TypeError
 // (false); a missing variable is None.
 func TestDomainQuery(t *testing.T) {
-	vars := map[string]qval{"a": 8.0, "s": "A1", "b": []byte("x")}
+	vars := map[string]qval{"a": 8.0, "s": "A1", "b": []byte("x"), "n": math.NaN()}
 	for _, c := range []struct {
 		expr string
 		want bool
@@ -24,6 +27,11 @@ func TestDomainQuery(t *testing.T) {
 		{"missing != 1", true, false},
 		{"b == b'x'", true, false},
 		{"a > 7 where whatever", true, false},
+		{"n > 1 OR a == 8", true, false},
+		{"n < 1", false, false},
+		{"n != n", true, false},
+		{"(a > 7) a", true, false}, // trailing tokens are ignored
+		{"a > 7 a", false, false}, // "7 a" is one token: a variable, None
 		{"a >", false, true},
 		{"a 7", false, true},
 		{"(a > 7", false, true},
