@@ -31,7 +31,7 @@ func TestDomainQuery(t *testing.T) {
 		{"n < 1", false, false},
 		{"n != n", true, false},
 		{"(a > 7) a", true, false}, // trailing tokens are ignored
-		{"a > 7 a", false, false}, // "7 a" is one token: a variable, None
+		{"a > 7 a", false, false},  // "7 a" is one token: a variable, None
 		{"a >", false, true},
 		{"a 7", false, true},
 		{"(a > 7", false, true},
