@@ -131,7 +131,21 @@ func (s *Server) listDomains(r *http.Request, user, bucket, folder string) ([]*j
 			o.set("root", d.Root)
 		}
 		o.set("class", class).set("owner", d.Owner).set("created", d.Created).
-			set("lastModified", d.LastModified).set("name", e.Path)
+			set("lastModified", d.LastModified)
+		if !d.IsFolder() && truthyParam(r, "verbose") {
+			// get_domains passes verbose to getDomainResponse for each domain (domain_sn.py,
+			// folder_crawl.py): the summary GET /?verbose=1 gives.
+			f, err := s.openFile(ctx, bucket, e.Path)
+			if err != nil {
+				return nil, err
+			}
+			scan, err := f.Scan(ctx)
+			if err != nil {
+				return nil, err
+			}
+			setScanSummary(o, &d, bucket, scan)
+		}
+		o.set("name", e.Path)
 		o.set("hrefs", []*jobj{s.href(r, "domain", "/", e.Path)})
 		out = append(out, o)
 	}

@@ -197,7 +197,11 @@ func domainsScenario() scenario {
 	} {
 		steps = append(steps, step{name: "get_domains_query_" + q.name, method: "GET", path: "/domains", query: []string{"domain", qf + "/", "query", q.query}, noDomain: true})
 	}
+	for i := 0; i < 3; i++ {
+		steps = append(steps, step{name: fmt.Sprintf("rescan_q%d", i), method: "PUT", path: "/", query: []string{"domain", fmt.Sprintf("%s/q%d.h5", qf, i)}, noDomain: true, body: map[string]any{"rescan": 1}})
+	}
 	steps = append(steps,
+		step{name: "get_domains_verbose", method: "GET", path: "/domains", query: []string{"domain", qf + "/", "verbose", "1"}, noDomain: true},
 		step{name: "get_domains_pattern_limit", method: "GET", path: "/domains", query: []string{"domain", qf + "/", "pattern", "q*.h5", "Limit", "2"}, noDomain: true},
 		step{name: "get_top_level", method: "GET", path: "/", noDomain: true},
 		step{name: "put_acl", method: "PUT", path: "/acls/test_user2", query: []string{"domain", qf + "/q0.h5"}, noDomain: true, body: map[string]any{"read": true, "update": true}},
