@@ -72,12 +72,12 @@ func checkEncoding(r *http.Request) error {
 // attrValueAs is an attribute's value as answers carry it, and its encoding: as stored, or with
 // ?encoding=base64 the base64 text of its element bytes, except for variable-length types
 // and H5S_NULL, which stay JSON (attr_dn.py _getAttribute).
-func attrValueAs(r *http.Request, a schema.Attribute) (any, string) {
+func (s *Server) attrValueAs(r *http.Request, a schema.Attribute) (any, string) {
 	if a.Encoding != "" || r.URL.Query().Get("encoding") != "base64" || a.Shape.Class == schema.ShapeNull || string(a.Value) == "null" {
 		return a.Value, a.Encoding
 	}
 	t, err := h5type.Parse(a.Type)
-	if err != nil || t.IsVariable() {
+	if err != nil || t.IsVariable() || s.checkAttrSize(t, a.Shape) != nil {
 		return a.Value, ""
 	}
 	b, err := attrBytes(a, t)
@@ -91,7 +91,7 @@ func attrValueAs(r *http.Request, a schema.Attribute) (any, string) {
 func (s *Server) attrJSON(r *http.Request, dom, id, name string, a schema.Attribute, withData, single bool) *jobj {
 	o := obj("name", name, "type", a.Type, "shape", rawJSON(a.Shape))
 	if withData {
-		v, enc := attrValueAs(r, a)
+		v, enc := s.attrValueAs(r, a)
 		o.set("value", v)
 		if enc != "" {
 			o.set("encoding", enc)
@@ -196,6 +196,9 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 		return httpErr(http.StatusBadRequest, "attribute %s has an H5S_NULL space: it has no value to read", name)
 	}
 	if wantsBinary(r) && !t.IsVariable() {
+		if err := s.checkAttrSize(t, a.Shape); err != nil {
+			return err
+		}
 		b, err := attrBytes(a, t)
 		if err != nil {
 			return err
@@ -206,7 +209,7 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 		_, _ = w.Write(b)
 		return nil
 	}
-	v, enc := attrValueAs(r, a)
+	v, enc := s.attrValueAs(r, a)
 	o := obj("value", v)
 	if enc != "" {
 		o.set("encoding", enc)
@@ -367,6 +370,9 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) putAttributeValue(w http.ResponseWriter, r *http.Request) error {
 	rq, id, name, a, t, err := s.namedAttr(r, actUpdate)
 	if err != nil {
+		return err
+	}
+	if err := s.checkAttrSize(t, a.Shape); err != nil {
 		return err
 	}
 	var raw json.RawMessage

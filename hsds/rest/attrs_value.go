@@ -175,6 +175,22 @@ func overflowingStrings(raw json.RawMessage, n int) (json.RawMessage, bool) {
 	return js, true
 }
 
+// checkAttrSize bounds the element bytes of an attribute value by max_request_size before the
+// value is expanded to them: a body of a few bytes may declare a huge shape or string length.
+func (s *Server) checkAttrSize(t *h5type.Type, sh schema.Shape) error {
+	if t.IsVariable() || sh.Class == schema.ShapeNull {
+		return nil
+	}
+	n, err := h5type.NumElements(shapeDims(sh))
+	if err != nil {
+		return badRequest(err)
+	}
+	if limit := s.cfg.MaxRequestBytes; limit > 0 && int64(n) > limit/int64(max(t.Size(), 1)) {
+		return httpErr(http.StatusRequestEntityTooLarge, "attribute value of %d elements of %d bytes is more than max_request_size (%d bytes)", n, t.Size(), limit)
+	}
+	return nil
+}
+
 // attrFromBody builds an attribute from a PUT body {type, shape?, value?, encoding?}.
 func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]json.RawMessage) (schema.Attribute, error) {
 	var a schema.Attribute
@@ -200,6 +216,11 @@ func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]
 	if _, ok := body["value"]; ok && a.Shape.Class == schema.ShapeNull {
 		// attr_sn.py _getValueFromRequest: "data can not be included with H5S_NULL space".
 		return a, httpErr(http.StatusBadRequest, "an H5S_NULL attribute cannot have a value")
+	}
+	if _, ok := body["value"]; ok {
+		if err := s.checkAttrSize(t, a.Shape); err != nil {
+			return a, err
+		}
 	}
 	a.Type = typ
 	if a.Value, a.Encoding, err = attrValue(t, a.Shape, body["value"], enc); err != nil {
