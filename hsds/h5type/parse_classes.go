@@ -46,7 +46,7 @@ func parseString(obj map[string]json.RawMessage) (*Type, error) {
 		}
 		t.length, t.size, t.strPad = -1, -1, StrPadNullTrm
 	} else {
-		n, err := intKey(lraw, cls, "length")
+		n, err := intKeyMax(lraw, cls, "length", MaxStringLength)
 		if err != nil {
 			return nil, err
 		}

@@ -224,6 +224,7 @@ func attrsScenario() scenario {
 	cmpd := map[string]any{"class": "H5T_COMPOUND", "fields": []any{map[string]any{"name": "a", "type": "H5T_STD_I32LE"}, map[string]any{"name": "b", "type": "H5T_IEEE_F32LE"}}}
 	vstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}
 	text := "this is the chinese character for the number eight: \u516b"
+	bigStr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLPAD", "length": 70000000}
 	fstr := map[string]any{"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLTERM", "length": len([]rune(text)) + 1}
 	return scenario{name: "c10attrs", steps: []step{
 		{name: "put_domain", method: "PUT", path: "/", save: map[string]string{"root": "root"}},
@@ -270,6 +271,13 @@ func attrsScenario() scenario {
 		{name: "get_vlen_empty", method: "GET", path: ra + "/vstr"},
 		{name: "get_vlen_empty_value", method: "GET", path: ra + "/vstr/value"},
 		{name: "get_vlen_encoded", method: "GET", path: ra + "/vstr", query: []string{"encoding", "base64"}},
+		// String types longer than 64 MiB (no values: those are bounded by max_request_size).
+		{name: "put_big_string_null", method: "PUT", path: ra + "/bigstr", body: map[string]any{"type": bigStr, "shape": "H5S_NULL"}},
+		{name: "get_big_string_null", method: "GET", path: ra + "/bigstr"},
+		{name: "post_big_string_datatype", method: "POST", path: "/datatypes", body: map[string]any{"type": bigStr}, save: map[string]string{"bigt": "id"}},
+		{name: "get_big_string_datatype", method: "GET", path: "/datatypes/{bigt}"},
+		{name: "post_big_string_dataset", method: "POST", path: "/datasets", body: map[string]any{"type": bigStr, "shape": []int{2}}, save: map[string]string{"bigd": "id"}},
+		{name: "get_big_string_dataset", method: "GET", path: "/datasets/{bigd}"},
 		// Replace keeps 200 for the same attribute.
 		{name: "put_ints_replace_same", method: "PUT", path: ra + "/ints", query: []string{"replace", "1"}, body: i32([]int{2, 3, 5, 7, 11, 13}, 6)},
 		{name: "put_ints_replace_other", method: "PUT", path: ra + "/ints", query: []string{"replace", "1"}, body: i32([]int{1, 1, 1, 1, 1, 1}, 6)},
