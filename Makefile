@@ -54,14 +54,15 @@ GIT_MAIN := $(patsubst %/.git,%,$(shell git rev-parse --path-format=absolute --g
 PEERS ?= $(patsubst %/hsds-peer.sh,%,$(firstword $(wildcard $(CURDIR)/../shared/peers/hsds-peer.sh \
   $(if $(GIT_MAIN),$(GIT_MAIN)/../shared/peers/hsds-peer.sh)) $(CURDIR)/../shared/peers/hsds-peer.sh))
 # Debian packages: the peer's (../shared/peers/README.md), h5py for HDF5 reference files, xarray,
-# netCDF4 and cftime for CF reference values, udunits-bin for the UDUNITS-2 database; and the Python
-# modules they provide.
+# netCDF4 and cftime for CF reference values, udunits-bin for the UDUNITS-2 database, bitshuffle (the
+# Python module, to decode bitshuffle chunks as HSDS's storUtil.py does); and the Python modules
+# they provide.
 PEER_DEBS := python3-aiohttp python3-aiohttp-cors python3-aiofiles python3-numcodecs python3-psutil \
   python3-simplejson python3-yaml python3-importlib-resources python3-tz python3-requests \
   python3-requests-unixsocket python3-botocore python3-numpy python3-packaging python3-urllib3 python3-h5py \
-  python3-xarray python3-netcdf4 python3-cftime udunits-bin
+  python3-xarray python3-netcdf4 python3-cftime udunits-bin bitshuffle
 PEER_MODULES := aiohttp aiohttp_cors aiofiles numcodecs psutil simplejson yaml importlib_resources pytz \
-  requests requests_unixsocket botocore numpy packaging urllib3 h5py xarray netCDF4 cftime
+  requests requests_unixsocket botocore numpy packaging urllib3 h5py xarray netCDF4 cftime bitshuffle
 
 pydeps: ## Python for the tests: C blosc through numcodecs, numpy, and what the HSDS peer runs on
 	@if /usr/bin/python3 -c 'import $(subst $(space),$(comma),$(PEER_MODULES))' 2>/dev/null && [ -d /usr/share/xml/udunits ]; then echo "python3 modules for the tests and the HSDS peer present"; \

@@ -18,6 +18,10 @@ type DecodeOptions struct {
 	// OpaqueBase64 decodes opaque elements as standard base64 text instead of
 	// a string of the raw bytes (HSDS's behaviour, which fails on non-UTF-8).
 	OpaqueBase64 bool
+	// Float32 decodes 4-byte floats as Go float32 values, which MarshalValueJSON writes with
+	// float32's shortest digits (0.42, not 0.41999998688697815). By default they decode as
+	// float64, the value numpy's tolist() gives and HSDS prints for dataset values.
+	Float32 bool
 }
 
 // DecodeValue converts packed element bytes (fixed layout, or HSDS's
@@ -175,6 +179,9 @@ func (d *decoder) element(t *Type) (any, error) {
 		case 2:
 			return Float16ToFloat64(t.order.Uint16(p)), nil
 		case 4:
+			if d.opts.Float32 {
+				return math.Float32frombits(t.order.Uint32(p)), nil
+			}
 			return float64(math.Float32frombits(t.order.Uint32(p))), nil
 		default:
 			return math.Float64frombits(t.order.Uint64(p)), nil
@@ -236,6 +243,15 @@ func (d *decoder) element(t *Type) (any, error) {
 		p, err := d.vlenPiece()
 		if err != nil {
 			return nil, err
+		}
+		if t.elem.size < 0 {
+			if len(p) == 0 && !d.opts.EmptyVlenAsEmpty {
+				return int64(0), nil
+			}
+			if len(p) == 0 {
+				return []any{}, nil
+			}
+			return nil, ErrVlenOfVlen
 		}
 		if len(p)%t.elem.size != 0 {
 			return nil, fmt.Errorf("variable-length sequence of %d bytes is not a multiple of its base size %d", len(p), t.elem.size)

@@ -338,6 +338,9 @@ func (t *Type) appendVlenSeq(buf []byte, v any, depth int) ([]byte, error) {
 	if isEmptyVlen(v) {
 		return append(buf, 0, 0, 0, 0), nil
 	}
+	if t.elem.size < 0 {
+		return buf, ErrVlenOfVlen
+	}
 	l, ok := v.([]any)
 	if !ok {
 		return buf, fmt.Errorf("variable-length sequence must be a list, got %s", describe(v))

@@ -41,7 +41,7 @@ func appendValue(b []byte, v any, ignoreNaN bool, depth int) ([]byte, error) {
 	case float64:
 		return AppendPyFloat(b, x, ignoreNaN), nil
 	case float32:
-		return AppendPyFloat(b, float64(x), ignoreNaN), nil
+		return AppendPyFloat32(b, x, ignoreNaN), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
 	case uint64:
@@ -143,6 +143,17 @@ func isRangeErr(err error) bool {
 // ".0" for integral values, otherwise d.ddde±XX. NaN and ±Inf are NaN,
 // Infinity and -Infinity, or null when ignoreNaN is set.
 func AppendPyFloat(b []byte, f float64, ignoreNaN bool) []byte {
+	return appendPyFloatBits(b, f, ignoreNaN, 64)
+}
+
+// AppendPyFloat32 is AppendPyFloat with the shortest digits that round-trip at float32
+// precision: 0.42 for float32(0.42), as Python prints numpy's float32 (repr) and as HSDS
+// echoes a float32 attribute value sent as 0.42.
+func AppendPyFloat32(b []byte, f float32, ignoreNaN bool) []byte {
+	return appendPyFloatBits(b, float64(f), ignoreNaN, 32)
+}
+
+func appendPyFloatBits(b []byte, f float64, ignoreNaN bool, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
 		if ignoreNaN {
@@ -161,7 +172,7 @@ func AppendPyFloat(b []byte, f float64, ignoreNaN bool) []byte {
 		return append(b, "-Infinity"...)
 	}
 	var scratch [32]byte
-	e := strconv.AppendFloat(scratch[:0], f, 'e', -1, 64)
+	e := strconv.AppendFloat(scratch[:0], f, 'e', -1, bits)
 	if e[0] == '-' {
 		b = append(b, '-')
 		e = e[1:]

@@ -54,7 +54,10 @@ func TestMarshalValueJSON(t *testing.T) {
 		{"nan tokens", []any{nan, inf, -inf, 1.0}, false, `[NaN, Infinity, -Infinity, 1.0]`},
 		{"ignore nan", []any{nan, inf, -inf, 1.0}, true, `[null, null, null, 1.0]`},
 		{"float64 slice", []float64{nan, 2}, false, `[NaN, 2.0]`},
-		{"float32", float32(0.1), false, `0.10000000149011612`},
+		{"float32", float32(0.1), false, `0.1`}, // float32 values print at float32 precision (numpy repr)
+		{"float32 0.42", float32(0.42), false, `0.42`},
+		{"float32 big", float32(1e20), false, `1e+20`},
+		{"float32 small", float32(1.5e-5), false, `1.5e-05`},
 		{"ints", []any{int64(-1), uint64(math.MaxUint64), 3, int8(-4), uint16(5)}, false, `[-1, 18446744073709551615, 3, -4, 5]`},
 		{"int64 slice", []int64{1, -2}, false, `[1, -2]`},
 		{"nested", []any{[]any{}, []any{true, false, nil}}, false, `[[], [true, false, null]]`},

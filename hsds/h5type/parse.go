@@ -15,6 +15,12 @@ import (
 // cannot ask for a giant allocation.
 const MaxItemSize = 64 << 20
 
+// MaxStringLength bounds the length of a fixed-length string type standing alone (HSDS accepts
+// any; inside compounds and arrays MaxItemSize still applies). Values are bounded where they
+// are expanded: by max_request_size for attributes and requests, by the chunk size limit for
+// datasets (hdf.OpenDataset).
+const MaxStringLength = 1 << 30
+
 // maxDepth bounds the nesting of compound/array/vlen/enum types.
 const maxDepth = 32
 
@@ -203,11 +209,16 @@ func stringKey(obj map[string]json.RawMessage, cls, key string) (string, error) 
 	return s, nil
 }
 
-// intKey reads a non-negative integer (or an integral float) key.
+// intKey reads a non-negative integer (or an integral float) key, at most MaxItemSize.
 func intKey(raw json.RawMessage, cls, key string) (int, error) {
+	return intKeyMax(raw, cls, key, MaxItemSize)
+}
+
+// intKeyMax is intKey with the bound limit.
+func intKeyMax(raw json.RawMessage, cls, key string, limit int) (int, error) {
 	var f float64
-	if err := json.Unmarshal(raw, &f); err != nil || f != math.Trunc(f) || f < 0 || f > MaxItemSize {
-		return 0, invalid("%s %q must be an integer in [0, %d], got %.40s", cls, key, MaxItemSize, raw)
+	if err := json.Unmarshal(raw, &f); err != nil || f != math.Trunc(f) || f < 0 || f > float64(limit) {
+		return 0, invalid("%s %q must be an integer in [0, %d], got %.40s", cls, key, limit, raw)
 	}
 	return int(f), nil
 }

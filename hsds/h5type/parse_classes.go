@@ -46,7 +46,7 @@ func parseString(obj map[string]json.RawMessage) (*Type, error) {
 		}
 		t.length, t.size, t.strPad = -1, -1, StrPadNullTrm
 	} else {
-		n, err := intKey(lraw, cls, "length")
+		n, err := intKeyMax(lraw, cls, "length", MaxStringLength)
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +132,9 @@ func parseCompound(obj map[string]json.RawMessage, depth int) (*Type, error) {
 // for every variable-length piece (the size of an all-empty element).
 func fixedPartSize(t *Type) int {
 	switch {
+	case t.class == ClassArray && t.size < 0:
+		n, _ := NumElements(t.dims)
+		return n * fixedPartSize(t.elem)
 	case t.class == ClassCompound:
 		n := 0
 		for _, f := range t.fields {
@@ -204,8 +207,22 @@ func parseArray(obj map[string]json.RawMessage, depth int) (*Type, error) {
 	default:
 		return nil, invalid("H5T_ARRAY base must be integer, float, string or array, got %s", base.class)
 	}
+	if base.size < 0 && base.class != ClassString {
+		// HSDS (hdf5dtype.py createDataType) allows variable-length strings in arrays, as
+		// HDF5 does; other variable-length bases are refused.
+		return nil, invalid("H5T_ARRAY base must not be a variable-length sequence")
+	}
 	if base.size < 0 {
-		return nil, invalid("H5T_ARRAY base must not be variable length")
+		for _, d := range dims {
+			if d < 1 || d > MaxItemSize/4 {
+				return nil, invalid("H5T_ARRAY dims must be positive, got %v", dims)
+			}
+		}
+		n, err := NumElements(dims)
+		if err != nil || n > MaxItemSize/4 {
+			return nil, invalid("H5T_ARRAY of %v variable-length strings is too large", dims)
+		}
+		return &Type{class: ClassArray, size: -1, dims: dims, elem: base}, nil
 	}
 	size := base.size
 	for _, d := range dims {
@@ -312,8 +329,14 @@ func parseVlen(obj map[string]json.RawMessage, depth int) (*Type, error) {
 	if err != nil {
 		return nil, fmt.Errorf("H5T_VLEN base: %w", err)
 	}
+	if base.size < 0 && base.class != ClassString {
+		return nil, invalid("H5T_VLEN base must be a fixed-size type or a variable-length string")
+	}
 	if base.size < 0 {
-		return nil, invalid("H5T_VLEN base must be a fixed-size type")
+		// A sequence of variable-length strings: HSDS creates such datasets but cannot hold
+		// their values (vlen_test.py testPutVlenVlenError); neither can hsfan: values of this
+		// type are refused (ErrVlenOfVlen), reads give the empty fill.
+		return &Type{class: ClassVlen, size: -1, elem: base}, nil
 	}
 	if base.size == 0 {
 		return nil, invalid("H5T_VLEN base has size 0")

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -148,7 +149,7 @@ func TestParseErrors(t *testing.T) {
 		{"array no dims", `{"class":"H5T_ARRAY","base":"H5T_STD_I8LE"}`, "no \"dims\""},
 		{"array zero dim", `{"class":"H5T_ARRAY","dims":[0],"base":"H5T_STD_I8LE"}`, "positive"},
 		{"array too big", `{"class":"H5T_ARRAY","dims":[65536,65536,65536],"base":"H5T_STD_I8LE"}`, "exceeds"},
-		{"array of vlen", `{"class":"H5T_ARRAY","dims":[2],"base":{"class":"H5T_STRING","length":"H5T_VARIABLE"}}`, "variable length"},
+		{"array of vlen", `{"class":"H5T_ARRAY","dims":[2],"base":{"class":"H5T_VLEN","base":"H5T_STD_I8LE"}}`, "got H5T_VLEN"},
 		{"array of compound", `{"class":"H5T_ARRAY","dims":[2],"base":{"class":"H5T_COMPOUND","fields":[{"name":"a","type":"H5T_STD_I8LE"}]}}`, "integer, float, string or array"},
 		{"enum float base", `{"class":"H5T_ENUM","base":"H5T_IEEE_F32LE","mapping":{"A":1}}`, "integer type"},
 		{"enum no mapping", `{"class":"H5T_ENUM","base":"H5T_STD_I8LE"}`, "no \"mapping\""},
@@ -223,5 +224,47 @@ func TestWithID(t *testing.T) {
 	b, _ := json.Marshal(typ)
 	if string(b) != `{"class":"H5T_INTEGER","base":"H5T_STD_I8LE","id":"t-abc"}` || typ.ID() != "t-abc" {
 		t.Errorf("WithID JSON = %s", b)
+	}
+}
+
+// TestVariableStringsInArrays: arrays of variable-length strings (alone and in compounds) are
+// variable-length types; their elements are the strings' length-prefixed pieces one after the
+// other (HSDS arrayUtil.py copyElement); a sequence of variable-length strings parses but
+// refuses values.
+func TestVariableStringsInArrays(t *testing.T) {
+	arr, err := Parse([]byte(`{"class": "H5T_COMPOUND", "fields": [{"name": "a", "type": "H5T_STD_U64LE"}, {"name": "s", "type": {"class": "H5T_ARRAY", "dims": [2], "base": {"class": "H5T_STRING", "charSet": "H5T_CSET_ASCII", "strPad": "H5T_STR_NULLTERM", "length": "H5T_VARIABLE"}}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !arr.IsVariable() {
+		t.Fatal("compound with an array of vlen strings is not variable")
+	}
+	v := []any{[]any{int64(1), []any{"Hi! ", "Bye!"}}, []any{int64(2), []any{"", "x"}}}
+	b, err := arr.EncodeValue(v, []int{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\x01\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00Hi! \x04\x00\x00\x00Bye!" +
+		"\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00x"
+	if string(b) != want {
+		t.Errorf("encoded %q\nwant    %q", b, want)
+	}
+	parts, err := SplitElements(b, arr, 2)
+	if err != nil || len(parts) != 2 || len(parts[0]) != 24 {
+		t.Fatalf("split: %v %v", parts, err)
+	}
+	got, err := arr.DecodeValueOptions(b, []int{2}, DecodeOptions{EmptyVlenAsEmpty: true})
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(v) {
+		t.Errorf("decoded %v, %v; want %v", got, err, v)
+	}
+	vv, err := Parse([]byte(`{"class": "H5T_VLEN", "base": {"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "strPad": "H5T_STR_NULLPAD", "length": "H5T_VARIABLE"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vv.EncodeValue([]any{"one"}, nil); !errors.Is(err, ErrVlenOfVlen) {
+		t.Errorf("vlen of vlen value: %v, want ErrVlenOfVlen", err)
+	}
+	if got, err := vv.DecodeValue([]byte{0, 0, 0, 0}, nil); err != nil || got != int64(0) {
+		t.Errorf("empty vlen of vlen: %v, %v", got, err)
 	}
 }

@@ -1,6 +1,13 @@
 package h5type
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrVlenOfVlen is the error for values of a variable-length sequence of variable-length
+// strings, a type HSDS and hsfan accept in definitions but cannot hold values of.
+var ErrVlenOfVlen = errors.New("values of variable-length sequences of variable-length strings are not supported")
 
 // ElementLen returns the byte length of the element of t at the start of b:
 // Size() for fixed types, else the walk of its length-prefixed pieces. Every
@@ -23,6 +30,18 @@ func elementLen(t *Type, b []byte, off int) (int, error) {
 			return 0, fmt.Errorf("element truncated at offset %d: need %d bytes, have %d", off, t.size, len(b)-off)
 		}
 		return t.size, nil
+	case t.class == ClassArray:
+		n, _ := NumElements(t.dims)
+		for i := 0; i < n; i++ {
+			l, err := elementLen(t.elem, b, off)
+			if err != nil {
+				return 0, fmt.Errorf("array item %d: %w", i, err)
+			}
+			off += l
+		}
+		return off - start, nil
+	case t.class == ClassVlen && t.elem.size < 0:
+		return 0, ErrVlenOfVlen
 	case t.class == ClassCompound:
 		for _, f := range t.fields {
 			n, err := elementLen(f.Type, b, off)

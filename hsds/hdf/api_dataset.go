@@ -44,7 +44,7 @@ func (f *File) CreateDatasetWith(ctx context.Context, spec DatasetSpec, extra ma
 	if len(extra) == 0 {
 		return &obj, nil
 	}
-	key, err := f.objectKey(d.ID)
+	key, err := f.objectKey(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +76,11 @@ func (f *File) CreateDatasetWith(ctx context.Context, spec DatasetSpec, extra ma
 	})
 	if err != nil {
 		return nil, err
+	}
+	// A reference layout names data outside the store, which the store's rules may not let
+	// this server read: creating the dataset is not reading it (the rest was checked above).
+	if _, isRef := obj.RefLayout(); isRef {
+		return &obj, nil
 	}
 	if _, err := OpenDataset(f.st, f.bucket, &obj); err != nil && !errors.Is(err, ErrUnsupported) {
 		_ = f.DeleteObject(ctx, obj.ID)

@@ -64,7 +64,7 @@ func (f *File) CreateDatatype(ctx context.Context, typ json.RawMessage) (*schema
 // DeleteObject deletes the group, dataset (with all its chunks) or committed datatype id. Links
 // that point to it are left alone, as HSDS does. The root group cannot be deleted.
 func (f *File) DeleteObject(ctx context.Context, id string) error {
-	key, err := f.objectKey(id)
+	key, err := f.objectKey(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (f *File) ObjectAttributes(ctx context.Context, objID string) (map[string]s
 
 // updateAttributes applies fn to the attribute map of objID under a conditional write.
 func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map[string]schema.Attribute) error) error {
-	key, err := f.objectKey(objID)
+	key, err := f.objectKey(ctx, objID)
 	if err != nil {
 		return err
 	}
@@ -201,19 +201,24 @@ func (f *File) updateAttributes(ctx context.Context, objID string, fn func(m map
 // shape and value) is kept and created is false; a different one fails with ErrExists unless
 // replace is set.
 func (f *File) PutAttribute(ctx context.Context, objID, name string, a schema.Attribute, replace bool) (created bool, err error) {
-	if err := ValidateName(name); err != nil {
+	if err := ValidateAttributeName(name); err != nil {
 		return false, fmt.Errorf("attribute: %w", err)
 	}
 	if a.Created == 0 {
 		a.Created = schema.Now()
 	}
 	err = f.updateAttributes(ctx, objID, func(m map[string]schema.Attribute) error {
-		if old, ok := m[name]; ok && !replace {
+		// HSDS attr_dn.py PUT_Attributes: an identical attribute is left alone (200), replace
+		// included; a replaced one keeps its created time and counts as written (201).
+		if old, ok := m[name]; ok {
 			if sameAttribute(old, a) {
 				created = false
 				return errUnchanged
 			}
-			return fmt.Errorf("attribute %s of %s: %w", name, objID, ErrExists)
+			if !replace {
+				return fmt.Errorf("attribute %s of %s: %w", name, objID, ErrExists)
+			}
+			a.Created = old.Created
 		}
 		created = true
 		m[name] = a
@@ -250,7 +255,16 @@ func (f *File) DeleteAttributes(ctx context.Context, objID string, names ...stri
 	})
 }
 
-// ValidateName checks a link or attribute name: non-empty, without '/'.
+// ValidateAttributeName checks an attribute name: non-empty; unlike link names it may hold '/'
+// (HSDS attrUtil.py validateAttributeName only wants a string; HDF5 allows any name).
+func ValidateAttributeName(name string) error {
+	if name == "" {
+		return errors.New("empty attribute name")
+	}
+	return nil
+}
+
+// ValidateName checks a link name: non-empty, without '/' (HSDS linkUtil.py validateLinkName).
 func ValidateName(name string) error {
 	if name == "" {
 		return errors.New("empty name")

@@ -127,7 +127,7 @@ func (f *File) CreateNullDataset(ctx context.Context, typ json.RawMessage) (*sch
 
 // ChunkStats lists the stored chunks of dataset id: their count and total stored bytes.
 func (f *File) ChunkStats(ctx context.Context, id string) (n int, bytes int64, err error) {
-	if _, err := f.objectKey(id); err != nil {
+	if _, err := f.objectKey(ctx, id); err != nil {
 		return 0, 0, err
 	}
 	err = f.st.List(ctx, f.bucket, schema.DatasetPrefix(id), "", func(e store.Entry) error {
@@ -141,4 +141,110 @@ func (f *File) ChunkStats(ctx context.Context, id string) (n int, bytes int64, e
 		return 0, 0, fmt.Errorf("list chunks of %s: %w", id, err)
 	}
 	return n, bytes, nil
+}
+
+// ResolveOptions choose which symbolic links ResolveWith follows (HSDS servicenode_lib.py
+// getObjectIdByPath: follow_soft_links, follow_external_links).
+type ResolveOptions struct {
+	// FollowSoft follows soft links; without it a soft link on the path is a
+	// LinkNotFollowedError.
+	FollowSoft bool
+	// FollowExternal follows external links through OpenExternal; without it (or without
+	// OpenExternal) an external link on the path is an error matching ErrUnsupported.
+	FollowExternal bool
+	// OpenExternal opens the domain an external link names (its h5domain without a leading
+	// "hdf5:/"), checking the caller's permissions.
+	OpenExternal func(ctx context.Context, domain string) (*File, error)
+}
+
+// LinkNotFollowedError reports a soft or external link on an h5path whose kind the caller did
+// not ask to follow. It matches ErrUnsupported (HSDS answers 400: "Query found unexpected soft
+// link").
+type LinkNotFollowedError struct {
+	Class, Link string
+}
+
+func (e *LinkNotFollowedError) Error() string {
+	what := "soft"
+	if e.Class == schema.LinkExternal {
+		what = "external"
+	}
+	return fmt.Sprintf("h5path crosses the %s link %s: ask to follow %s links (follow_%s_links=1)", what, e.Link, what, what)
+}
+
+// Is makes the error match ErrUnsupported.
+func (e *LinkNotFollowedError) Is(target error) bool { return target == ErrUnsupported }
+
+// maxLinkDepth bounds the symbolic links one resolution follows (cycles).
+const maxLinkDepth = 32
+
+// ResolveWith returns the domain and id of the object h5path names: an absolute path from the
+// root, a relative one (also "./a", and "." for startID itself) from group startID. Soft links
+// with an absolute target restart at the root of the domain they are in, relative ones at the
+// group that holds them; external links continue at the root of their domain. A missing link
+// is ErrNotFound; links not asked for are a LinkNotFollowedError; more than 32 symbolic links
+// (a cycle) match ErrUnsupported.
+func (f *File) ResolveWith(ctx context.Context, startID, h5path string, opts ResolveOptions) (*File, string, error) {
+	return f.resolveWith(ctx, startID, h5path, opts, 0)
+}
+
+func (f *File) resolveWith(ctx context.Context, startID, h5path string, opts ResolveOptions, depth int) (*File, string, error) {
+	if f.Domain.IsFolder() {
+		return nil, "", fmt.Errorf("resolve %s in %s: %w", h5path, f.path, ErrIsFolder)
+	}
+	if depth > maxLinkDepth {
+		return nil, "", fmt.Errorf("resolve %s: more than %d symbolic links (a cycle?): %w", h5path, maxLinkDepth, ErrUnsupported)
+	}
+	h5path = strings.TrimPrefix(h5path, "./")
+	cur, id := f, startID
+	if strings.HasPrefix(h5path, "/") || id == "" {
+		id = f.Domain.Root
+	}
+	walked := ""
+	for _, name := range strings.Split(h5path, "/") {
+		if name == "" || name == "." {
+			continue
+		}
+		if schema.Kind(id) != schema.KindGroup {
+			return nil, "", fmt.Errorf("h5path %s: %s is not a group: %w", h5path, walked, ErrNotFound)
+		}
+		g, err := cur.Group(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		walked += "/" + name
+		l, ok := g.Links[name]
+		if !ok {
+			return nil, "", fmt.Errorf("h5path %s: no link %s: %w", h5path, walked, ErrNotFound)
+		}
+		switch l.Class {
+		case schema.LinkHard:
+			id = l.ID
+		case schema.LinkSoft:
+			if !opts.FollowSoft {
+				return nil, "", &LinkNotFollowedError{Class: l.Class, Link: walked}
+			}
+			if cur, id, err = cur.resolveWith(ctx, g.ID, l.H5Path, opts, depth+1); err != nil {
+				return nil, "", err
+			}
+		default:
+			if !opts.FollowExternal || opts.OpenExternal == nil {
+				if !opts.FollowExternal {
+					return nil, "", &LinkNotFollowedError{Class: l.Class, Link: walked}
+				}
+				return nil, "", &ExternalLinkError{Link: walked, Domain: l.H5Domain, Path: l.H5Path}
+			}
+			if !strings.HasPrefix(l.H5Path, "/") {
+				return nil, "", fmt.Errorf("external link %s: relative target %q cannot be followed: %w", walked, l.H5Path, ErrUnsupported)
+			}
+			ext, err := opts.OpenExternal(ctx, strings.TrimPrefix(l.H5Domain, "hdf5:/"))
+			if err != nil {
+				return nil, "", err
+			}
+			if cur, id, err = ext.resolveWith(ctx, "", l.H5Path, opts, depth+1); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	return cur, id, nil
 }

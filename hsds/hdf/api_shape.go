@@ -18,7 +18,7 @@ var ErrShape = errors.New("invalid shape change")
 // outside the new shape and resets the part of edge chunks beyond it to the fill value, as
 // HSDS's reduceShape does. It returns the updated dataset JSON.
 func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.Dataset, error) {
-	key, err := f.objectKey(dsetID)
+	key, err := f.objectKey(ctx, dsetID)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (f *File) Resize(ctx context.Context, dsetID string, dims []int) (*schema.D
 // get their own region), and returns the updated JSON and the old extent, where the appended
 // region starts.
 func (f *File) Extend(ctx context.Context, dsetID string, dim, n int) (*schema.Dataset, int, error) {
-	key, err := f.objectKey(dsetID)
+	key, err := f.objectKey(ctx, dsetID)
 	if err != nil {
 		return nil, 0, err
 	}

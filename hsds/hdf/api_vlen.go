@@ -108,7 +108,7 @@ func (f *File) CreateVlenDataset(ctx context.Context, spec DatasetSpec, extra ma
 		obj.Layout = schema.Layout{Class: schema.LayoutChunked, Dims: []int{1}}
 	} else {
 		obj.Shape = schema.Shape{Class: schema.ShapeSimple, Dims: append([]int(nil), spec.Dims...), MaxDims: spec.MaxDims}
-		chunks := schema.ChooseChunk(spec.ChunkDims, spec.Dims, spec.MaxDims, -1, MinChunkBytes, MaxChunkBytes)
+		chunks := positiveChunks(schema.ChooseChunk(spec.ChunkDims, spec.Dims, spec.MaxDims, -1, MinChunkBytes, MaxChunkBytes))
 		obj.Layout = schema.Layout{Class: schema.LayoutChunked, Dims: chunks}
 	}
 	if len(spec.Filters) > 0 {

@@ -67,7 +67,7 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 	}
 	buf = buf[:d.chunkBytes]
 	if !exists {
-		d.fillChunk(buf)
+		d.fillChunk(index, buf)
 		return buf, nil
 	}
 	if d.ref != nil && d.ref.Class == schema.LayoutContiguousRef {
@@ -135,7 +135,7 @@ func (d *Dataset) updateChunk(ctx context.Context, index []int, fn func(chunk []
 			}
 			buf = out
 		} else {
-			d.fillChunk(buf)
+			d.fillChunk(index, buf)
 		}
 		if err := fn(buf); err != nil {
 			return nil, err

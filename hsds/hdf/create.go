@@ -77,6 +77,14 @@ func (f *File) CreateDataset(ctx context.Context, parentID, name string, spec Da
 		if !spec.ExactChunks || chunks == nil {
 			chunks = schema.ChooseChunk(chunks, spec.Dims, spec.MaxDims, itemsize, MinChunkBytes, MaxChunkBytes)
 		}
+		// A dimension of extent 0 that cannot grow gets chunk extent 1: HSDS keeps 0 there
+		// (chunkUtil.py guessChunk), which no chunked layout allows (HDF5 wants positive
+		// chunk dims); no chunk of such a dataset is ever stored. Exact chunks are kept as
+		// given (H5D_CONTIGUOUS_REF of a zero extent: getContiguousLayout's dims, which
+		// HSDS's dataset_test asserts).
+		if !spec.ExactChunks {
+			chunks = positiveChunks(chunks)
+		}
 		obj.Layout = schema.Layout{Class: schema.LayoutChunked, Dims: chunks}
 	}
 	cp := map[string]any{}
@@ -106,6 +114,17 @@ func (f *File) CreateDataset(ctx context.Context, parentID, name string, spec Da
 		}
 	}
 	return d, nil
+}
+
+// positiveChunks returns chunks with every extent below 1 made 1 (see CreateDataset).
+func positiveChunks(chunks []int) []int {
+	out := append([]int(nil), chunks...)
+	for i, c := range out {
+		if c <= 0 {
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 // Refresh re-reads the dataset's JSON (after attributes were added, say).

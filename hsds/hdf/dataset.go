@@ -38,6 +38,7 @@ type Dataset struct {
 	ref        *schema.Layout
 	refs       RefPolicy
 	chunkBytes int
+	arange     *Arange // chunks never written hold arange values, not the fill value
 }
 
 // Dataset opens the dataset id of this domain.
@@ -165,6 +166,9 @@ func OpenDatasetWith(st store.Store, bucket string, obj *schema.Dataset, opts Da
 	if ref, ok := obj.RefLayout(); ok {
 		d.ref = ref
 	}
+	if d.arange, err = initializerOf(obj, t, len(d.Dims)); err != nil {
+		return fail(err)
+	}
 	return d, nil
 }
 
@@ -198,8 +202,13 @@ func (d *Dataset) Attribute(name string) (json.RawMessage, bool) {
 	return a.Value, true
 }
 
-// fillChunk writes the fill value into every element of dst.
-func (d *Dataset) fillChunk(dst []byte) {
+// fillChunk writes what chunk index holds before it is written into dst: the arange values of
+// an arange initializer, else the fill value in every element.
+func (d *Dataset) fillChunk(index []int, dst []byte) {
+	if d.arange != nil && len(index) == 1 {
+		d.arange.fill(dst, index[0], d.Type)
+		return
+	}
 	h5type.Repeat(dst, d.fill, len(dst)/d.ItemSize)
 }
 

@@ -21,6 +21,8 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrIsFolder is returned when a folder is used where a domain with a root group is needed.
 	ErrIsFolder = errors.New("is a folder")
+	// ErrNotMember is matched by a ForeignObjectError: an object id of another domain.
+	ErrNotMember = errors.New("object is not a member of the domain")
 	// ErrUnsupported is returned for valid HDF features this engine does not implement.
 	ErrUnsupported = errors.New("unsupported")
 	// ErrCorrupt is returned for stored chunks that cannot be decoded.
@@ -91,6 +93,10 @@ type CreateOptions struct {
 	Parents bool
 	// Rand is the randomness for object ids (crypto/rand when nil).
 	Rand io.Reader
+	// LinkedRoot, when set, is the root group id of an existing domain of the same bucket: the
+	// new domain shares that root and its objects (HSDS domain_sn.py PUT_Domain linked_domain)
+	// instead of getting an empty root group. Not with Folder.
+	LinkedRoot string
 }
 
 // Create creates a domain (with an empty root group) or a folder at domainPath. It fails with
@@ -115,9 +121,17 @@ func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts
 	if opts.Owner != "" {
 		f.Domain.ACLs[opts.Owner] = schema.FullACL()
 	}
-	if opts.Folder {
+	switch {
+	case opts.Folder && opts.LinkedRoot != "":
+		return nil, fmt.Errorf("create domain %s: a folder cannot link a root group", domainPath)
+	case opts.Folder:
 		f.Domain.ACLs["default"] = schema.ACL{Read: true}
-	} else {
+	case opts.LinkedRoot != "":
+		if err := schema.ValidateID(opts.LinkedRoot); err != nil || schema.Kind(opts.LinkedRoot) != schema.KindGroup {
+			return nil, fmt.Errorf("create domain %s: linked root %q is not a group id", domainPath, opts.LinkedRoot)
+		}
+		f.Domain.Root = opts.LinkedRoot
+	default:
 		root, err := schema.NewRootID(schema.KindGroup, r)
 		if err != nil {
 			return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
@@ -171,6 +185,12 @@ func createParents(ctx context.Context, st store.Store, bucket, domainPath, owne
 // prefix), so that an interrupted delete never leaves a listed but broken domain. Folders must
 // be empty.
 func Delete(ctx context.Context, st store.Store, bucket, domainPath string) error {
+	return DeleteDomain(ctx, st, bucket, domainPath, false)
+}
+
+// DeleteDomain is Delete; with keepRoot the objects stay and only .domain.json goes (HSDS
+// domain_sn.py DELETE_Domain keep_root: another domain may share the root, linked_domain).
+func DeleteDomain(ctx context.Context, st store.Store, bucket, domainPath string, keepRoot bool) error {
 	f, err := Open(ctx, st, bucket, domainPath)
 	if err != nil {
 		return err
@@ -200,6 +220,9 @@ func Delete(ctx context.Context, st store.Store, bucket, domainPath string) erro
 	// references (Fsck reports and removes them), never a listed domain with parts missing.
 	if err := st.Delete(ctx, bucket, key); err != nil {
 		return fmt.Errorf("delete domain %s: %w", domainPath, err)
+	}
+	if keepRoot {
+		return nil
 	}
 	prefix := schema.RootPrefix(f.Domain.Root)
 	var keys []string

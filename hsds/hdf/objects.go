@@ -13,20 +13,70 @@ import (
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
-// objectKey validates that id belongs to this domain and returns its storage key.
-func (f *File) objectKey(id string) (string, error) {
+// objectKey validates that id belongs to this domain and returns its storage key. A folder is
+// ErrIsFolder; the id of an object stored under another domain's root is a ForeignObjectError
+// (HSDS servicenode_lib.py validateAction: "Object id is not a member of the given domain",
+// 400); an id of no stored object is ErrNotFound.
+func (f *File) objectKey(ctx context.Context, id string) (string, error) {
 	if err := schema.ValidateID(id); err != nil {
 		return "", err
 	}
-	if f.Domain.Root == "" || schema.RootOf(id) != f.Domain.Root {
+	if f.Domain.Root == "" {
+		return "", fmt.Errorf("object %s in %s: %w", id, f.path, ErrIsFolder)
+	}
+	if schema.RootOf(id) != f.Domain.Root {
+		key, err := schema.ObjectKey(id)
+		if err == nil {
+			if _, err := f.st.Stat(ctx, f.bucket, key); err == nil {
+				return "", &ForeignObjectError{ID: id, Domain: f.path}
+			}
+		}
 		return "", fmt.Errorf("object %s is not in domain %s: %w", id, f.path, ErrNotFound)
 	}
 	return schema.ObjectKey(id)
 }
 
+// CheckMember reports whether id names an object of this domain: nil when its root is the
+// domain's, else the error objectKey gives (ErrIsFolder, ForeignObjectError or ErrNotFound).
+func (f *File) CheckMember(ctx context.Context, id string) error {
+	_, err := f.objectKey(ctx, id)
+	return err
+}
+
+// CheckObject is CheckMember that also requires the object to be stored (ErrNotFound when not):
+// the target check of a hard link (HSDS servicenode_lib.py putLink: 404 for no object, 400 for
+// an object of another domain).
+func (f *File) CheckObject(ctx context.Context, id string) error {
+	key, err := f.objectKey(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := f.st.Stat(ctx, f.bucket, key); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("object %s: %w", id, ErrNotFound)
+	} else if err != nil {
+		return fmt.Errorf("stat object %s: %w", id, err)
+	}
+	return nil
+}
+
+// ForeignObjectError is the error for an object id that exists under another domain's root.
+// It matches ErrNotMember and, so that it maps to 400 wherever bad input does, ErrUnsupported.
+type ForeignObjectError struct {
+	ID, Domain string
+}
+
+func (e *ForeignObjectError) Error() string {
+	return fmt.Sprintf("object id %s is not a member of the given domain %s", e.ID, e.Domain)
+}
+
+// Is matches ErrNotMember and ErrUnsupported.
+func (e *ForeignObjectError) Is(target error) bool {
+	return target == ErrNotMember || target == ErrUnsupported
+}
+
 // getObject reads and decodes the JSON object id into v.
 func (f *File) getObject(ctx context.Context, id string, v any) (store.ObjectInfo, error) {
-	key, err := f.objectKey(id)
+	key, err := f.objectKey(ctx, id)
 	if err != nil {
 		return store.ObjectInfo{}, err
 	}
@@ -73,7 +123,7 @@ func (f *File) putObject(ctx context.Context, id string, v any, opts store.PutOp
 
 // updateGroup applies fn to the stored group id under a conditional write, retrying on conflicts.
 func (f *File) updateGroup(ctx context.Context, id string, fn func(g *schema.Group) error) error {
-	key, err := f.objectKey(id)
+	key, err := f.objectKey(ctx, id)
 	if err != nil {
 		return err
 	}

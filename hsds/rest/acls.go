@@ -3,6 +3,8 @@ package rest
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/hsfan/hsfan/hsds/hdf"
 )
 
 func (s *Server) getACLs(w http.ResponseWriter, r *http.Request) error {
@@ -14,8 +16,12 @@ func (s *Server) getACLs(w http.ResponseWriter, r *http.Request) error {
 	out := make([]*jobj, 0, len(acls))
 	for _, u := range sortedNames(acls) {
 		a := acls[u]
-		out = append(out, obj("userName", u, "create", a.Create, "read", a.Read, "update", a.Update,
-			"delete", a.Delete, "readACL", a.ReadACL, "updateACL", a.UpdateACL))
+		o := obj("userName", u, "create", a.Create, "read", a.Read, "update", a.Update,
+			"delete", a.Delete, "readACL", a.ReadACL, "updateACL", a.UpdateACL)
+		if d := aclDomain(rq.f, u); d != "" {
+			o.set("domain", d)
+		}
+		out = append(out, o)
 	}
 	return writeJSON(w, http.StatusOK, obj("acls", out, "hrefs", s.aclHrefs(r, rq)))
 }
@@ -45,7 +51,12 @@ func (s *Server) getACL(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return httpErr(http.StatusNotFound, "no ACL for %s", target)
 	}
-	return writeJSON(w, http.StatusOK, obj("acl", aclJSON(a, target), "hrefs", s.aclHrefs(r, rq)))
+	o := aclJSON(a, "")
+	if d := aclDomain(rq.f, target); d != "" {
+		o.set("domain", d)
+	}
+	o.set("userName", target)
+	return writeJSON(w, http.StatusOK, obj("acl", o, "hrefs", s.aclHrefs(r, rq)))
 }
 
 func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
@@ -66,8 +77,15 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return httpErr(http.StatusBadRequest, "unknown ACL key %q", k)
 		}
-		if err := json.Unmarshal(v, p); err != nil {
-			return httpErr(http.StatusBadRequest, "ACL key %q must be a boolean", k)
+		var b bool
+		var n float64
+		switch {
+		case json.Unmarshal(v, &b) == nil:
+			*p = b
+		case json.Unmarshal(v, &n) == nil:
+			*p = n != 0 // HSDS's aclCheck tests the stored value's truth
+		default:
+			return httpErr(http.StatusBadRequest, "ACL key %q must be a boolean (or 0 or 1)", k)
 		}
 	}
 	if err := rq.f.SetACL(r.Context(), target, acl); err != nil {
@@ -75,4 +93,15 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request) error {
 	}
 	// HSDS answers with its data node's reply, an empty object (domain_sn.py PUT_ACL).
 	return writeJSON(w, http.StatusCreated, obj())
+}
+
+// aclDomain is the "domain" member HSDS's ACL answers carry for an ACL set by PUT /acls/{user}
+// (its data node stores the bucket-qualified domain the service node adds to the body:
+// domain_dn.py PUT_ACL): every user's ACL but the owner's and default's, which the domain's
+// creation wrote without it. hsfan stores only the six flags and adds the member to answers.
+func aclDomain(f *hdf.File, user string) string {
+	if user == f.Domain.Owner || user == "default" {
+		return ""
+	}
+	return f.Bucket() + f.Path()
 }

@@ -60,13 +60,41 @@ func (s *Server) attrMissing(id, name string) error {
 	return httpErr(http.StatusNotFound, "attribute %s not found", name)
 }
 
+// checkEncoding refuses an encoding parameter other than base64 (attr_sn.py: "only base64
+// encoding is supported").
+func checkEncoding(r *http.Request) error {
+	if e := r.URL.Query().Get("encoding"); e != "" && e != "base64" {
+		return httpErr(http.StatusBadRequest, "invalid encoding %q: only base64 is supported", e)
+	}
+	return nil
+}
+
+// attrValueAs is an attribute's value as answers carry it, and its encoding: as stored, or with
+// ?encoding=base64 the base64 text of its element bytes, except for variable-length types
+// and H5S_NULL, which stay JSON (attr_dn.py _getAttribute).
+func (s *Server) attrValueAs(r *http.Request, a schema.Attribute) (any, string) {
+	if a.Encoding != "" || r.URL.Query().Get("encoding") != "base64" || a.Shape.Class == schema.ShapeNull || string(a.Value) == "null" {
+		return a.Value, a.Encoding
+	}
+	t, err := h5type.Parse(a.Type)
+	if err != nil || t.IsVariable() || s.checkAttrSize(t, a.Shape) != nil {
+		return a.Value, ""
+	}
+	b, err := attrBytes(a, t)
+	if err != nil {
+		return a.Value, ""
+	}
+	return base64.StdEncoding.EncodeToString(b), "base64"
+}
+
 // attrJSON is one attribute as GET returns it.
 func (s *Server) attrJSON(r *http.Request, dom, id, name string, a schema.Attribute, withData, single bool) *jobj {
 	o := obj("name", name, "type", a.Type, "shape", rawJSON(a.Shape))
 	if withData {
-		o.set("value", a.Value)
-		if a.Encoding != "" {
-			o.set("encoding", a.Encoding)
+		v, enc := s.attrValueAs(r, a)
+		o.set("value", v)
+		if enc != "" {
+			o.set("encoding", enc)
 		}
 	}
 	o.set("created", a.Created)
@@ -81,6 +109,9 @@ func (s *Server) attrJSON(r *http.Request, dom, id, name string, a schema.Attrib
 }
 
 func (s *Server) getAttributes(w http.ResponseWriter, r *http.Request) error {
+	if err := checkEncoding(r); err != nil {
+		return err
+	}
 	rq, id, attrs, err := s.attrOwner(r, actRead)
 	if err != nil {
 		return err
@@ -138,6 +169,9 @@ func (s *Server) namedAttr(r *http.Request, act aclAction) (*request, string, st
 }
 
 func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
+	if err := checkEncoding(r); err != nil {
+		return err
+	}
 	rq, id, name, a, _, err := s.namedAttr(r, actRead)
 	if err != nil {
 		return err
@@ -150,11 +184,21 @@ func (s *Server) getAttribute(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error {
+	if err := checkEncoding(r); err != nil {
+		return err
+	}
 	rq, id, name, a, t, err := s.namedAttr(r, actRead)
 	if err != nil {
 		return err
 	}
-	if wantsBinary(r) && !t.IsVariable() && a.Shape.Class != schema.ShapeNull {
+	if a.Shape.Class == schema.ShapeNull {
+		// attr_sn.py GET_AttributeValue: "Null space attributes can not be read".
+		return httpErr(http.StatusBadRequest, "attribute %s has an H5S_NULL space: it has no value to read", name)
+	}
+	if wantsBinary(r) && !t.IsVariable() {
+		if err := s.checkAttrSize(t, a.Shape); err != nil {
+			return err
+		}
 		b, err := attrBytes(a, t)
 		if err != nil {
 			return err
@@ -165,9 +209,10 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 		_, _ = w.Write(b)
 		return nil
 	}
-	o := obj("value", a.Value)
-	if a.Encoding != "" {
-		o.set("encoding", a.Encoding)
+	v, enc := s.attrValueAs(r, a)
+	o := obj("value", v)
+	if enc != "" {
+		o.set("encoding", enc)
 	}
 	o.set("hrefs", s.attrHrefs(r, rq.dom, id, "/"+collectionOf(id)+"/"+id+"/attributes/"+name))
 	return writeJSONNaN(w, http.StatusOK, o, hsdsBoolParam(r, "ignore_nan"))
@@ -175,7 +220,7 @@ func (s *Server) getAttributeValue(w http.ResponseWriter, r *http.Request) error
 
 // putOneAttr stores one attribute and reports whether it was created (201) or identical (200).
 func (s *Server) putOneAttr(r *http.Request, rq *request, id, name string, body map[string]json.RawMessage) (bool, error) {
-	if err := hdf.ValidateName(name); err != nil {
+	if err := hdf.ValidateAttributeName(name); err != nil {
 		return false, badRequest(err)
 	}
 	a, err := s.attrFromBody(r.Context(), rq.f, body)
@@ -225,23 +270,60 @@ func (s *Server) putAttributes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// attr_sn.py PUT_Attributes: "attributes" for the route's object, or for each id of an
+	// obj_ids list; or obj_ids as an object of id -> {"attributes": {...}}.
 	var attrs map[string]map[string]json.RawMessage
-	if ok, err := field(body, "attributes", &attrs); err != nil {
+	hasAttrs, err := field(body, "attributes", &attrs)
+	if err != nil {
 		return err
-	} else if !ok {
-		return httpErr(http.StatusBadRequest, "PUT attributes needs attributes in the body")
 	}
-	ids := []string{id}
-	if _, err := field(body, "obj_ids", &ids); err != nil {
-		return err
+	type item struct {
+		id    string
+		attrs map[string]map[string]json.RawMessage
+	}
+	var items []item
+	if raw, ok := body["obj_ids"]; ok && string(raw) != "null" {
+		var list []string
+		var byID map[string]struct {
+			Attributes map[string]map[string]json.RawMessage `json:"attributes"`
+		}
+		switch {
+		case json.Unmarshal(raw, &list) == nil:
+			if !hasAttrs {
+				return httpErr(http.StatusBadRequest, "PUT attributes with an obj_ids list needs attributes in the body")
+			}
+			for _, oid := range list {
+				items = append(items, item{oid, attrs})
+			}
+		case json.Unmarshal(raw, &byID) == nil:
+			if hasAttrs {
+				return httpErr(http.StatusBadRequest, "attributes cannot be given with obj_ids as an object (each id names its own)")
+			}
+			for _, oid := range sortedNames(byID) {
+				items = append(items, item{oid, byID[oid].Attributes})
+			}
+		default:
+			return httpErr(http.StatusBadRequest, "obj_ids must be a list of object ids or an object of id -> {\"attributes\": {...}}")
+		}
+	} else {
+		if !hasAttrs {
+			return httpErr(http.StatusBadRequest, "PUT attributes needs attributes in the body")
+		}
+		items = []item{{id, attrs}}
 	}
 	any201 := false
-	for _, oid := range ids {
-		if err := schema.ValidateID(oid); err != nil || schema.RootOf(oid) != rq.f.RootID() {
-			return httpErr(http.StatusBadRequest, "invalid object id %q", oid)
+	for _, it := range items {
+		if err := schema.ValidateID(it.id); err != nil || schema.Kind(it.id) == schema.KindChunk {
+			return httpErr(http.StatusBadRequest, "invalid object id %q", it.id)
 		}
-		for _, n := range sortedNames(attrs) {
-			c, err := s.putOneAttr(r, rq, oid, n, attrs[n])
+		if err := rq.f.CheckMember(r.Context(), it.id); err != nil {
+			return err
+		}
+		if len(it.attrs) == 0 {
+			return httpErr(http.StatusBadRequest, "no attributes given for %s", it.id)
+		}
+		for _, n := range sortedNames(it.attrs) {
+			c, err := s.putOneAttr(r, rq, it.id, n, it.attrs[n])
 			if err != nil {
 				return err
 			}
@@ -252,6 +334,9 @@ func (s *Server) putAttributes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
+	if err := checkEncoding(r); err != nil {
+		return err
+	}
 	rq, id, attrs, err := s.attrOwner(r, actRead)
 	if err != nil {
 		return err
@@ -275,7 +360,9 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return s.attrMissing(id, n)
 		}
-		out = append(out, s.attrJSON(r, rq.dom, id, n, a, withData, false))
+		o := s.attrJSON(r, rq.dom, id, n, a, withData, false)
+		o.del("href") // attr_sn.py POST_Attributes passes the data node's items through
+		out = append(out, o)
 	}
 	return writeJSONNaN(w, http.StatusOK, obj("attributes", out), truthyParam(r, "ignore_nan"))
 }
@@ -283,6 +370,9 @@ func (s *Server) postAttributes(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) putAttributeValue(w http.ResponseWriter, r *http.Request) error {
 	rq, id, name, a, t, err := s.namedAttr(r, actUpdate)
 	if err != nil {
+		return err
+	}
+	if err := s.checkAttrSize(t, a.Shape); err != nil {
 		return err
 	}
 	var raw json.RawMessage

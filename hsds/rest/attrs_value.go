@@ -111,7 +111,16 @@ func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding st
 	}
 	// A JSON value is stored as HSDS stores it: through numpy and back, so an empty vlen string
 	// stays "" (only bytes read back through HSDS's readElement become the quirky 0).
-	v, err := t.DecodeValueOptions(elems, dims, h5type.DecodeOptions{EmptyVlenAsEmpty: encoding == ""})
+	// Fixed-length strings longer than the type (in UTF-8 bytes) keep the text sent: HSDS
+	// stores the request's JSON and answers it as given (attr_sn.py _getValueFromRequest),
+	// while binary reads give the bytes that fit (EncodeValue cuts them).
+	if encoding == "" && t.Class() == h5type.ClassString && !t.IsVariable() {
+		if js, ok := overflowingStrings(raw, t.Length()); ok {
+			return js, "", nil
+		}
+	}
+	// float32 elements are written with float32's shortest digits (0.42), the text HSDS echoes.
+	v, err := t.DecodeValueOptions(elems, dims, h5type.DecodeOptions{EmptyVlenAsEmpty: encoding == "", Float32: true})
 	if err == nil {
 		var js []byte
 		if js, err = h5type.MarshalValueJSON(v, false); err == nil {
@@ -127,6 +136,59 @@ func attrValue(t *h5type.Type, sh schema.Shape, raw json.RawMessage, encoding st
 		return b, "base64", nil
 	}
 	return nil, "", httpErr(http.StatusBadRequest, "invalid value: %v", err)
+}
+
+// overflowingStrings returns raw (canonical) when it is a string, or nested lists of strings,
+// with one longer than n UTF-8 bytes.
+func overflowingStrings(raw json.RawMessage, n int) (json.RawMessage, bool) {
+	v, err := pyjson.DecodeValue(raw)
+	if err != nil {
+		return nil, false
+	}
+	over := false
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case string:
+			over = over || len(x) > n
+			return true
+		case []any:
+			for _, e := range x {
+				if !walk(e) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	if !walk(v) || !over {
+		return nil, false
+	}
+	js, err := h5type.MarshalValueJSON(v, false)
+	if err != nil {
+		return nil, false
+	}
+	if js, err = pyjson.ToStd(js); err != nil {
+		return nil, false
+	}
+	return js, true
+}
+
+// checkAttrSize bounds the element bytes of an attribute value by max_request_size before the
+// value is expanded to them: a body of a few bytes may declare a huge shape or string length.
+func (s *Server) checkAttrSize(t *h5type.Type, sh schema.Shape) error {
+	if t.IsVariable() || sh.Class == schema.ShapeNull {
+		return nil
+	}
+	n, err := h5type.NumElements(shapeDims(sh))
+	if err != nil {
+		return badRequest(err)
+	}
+	if limit := s.cfg.MaxRequestBytes; limit > 0 && int64(n) > limit/int64(max(t.Size(), 1)) {
+		return httpErr(http.StatusRequestEntityTooLarge, "attribute value of %d elements of %d bytes is more than max_request_size (%d bytes)", n, t.Size(), limit)
+	}
+	return nil
 }
 
 // attrFromBody builds an attribute from a PUT body {type, shape?, value?, encoding?}.
@@ -150,6 +212,15 @@ func (s *Server) attrFromBody(ctx context.Context, f *hdf.File, body map[string]
 	var enc string
 	if _, err := field(body, "encoding", &enc); err != nil {
 		return a, err
+	}
+	if _, ok := body["value"]; ok && a.Shape.Class == schema.ShapeNull {
+		// attr_sn.py _getValueFromRequest: "data can not be included with H5S_NULL space".
+		return a, httpErr(http.StatusBadRequest, "an H5S_NULL attribute cannot have a value")
+	}
+	if _, ok := body["value"]; ok {
+		if err := s.checkAttrSize(t, a.Shape); err != nil {
+			return a, err
+		}
 	}
 	a.Type = typ
 	// Decoding a JSON value builds a tree of Go values several times its size.

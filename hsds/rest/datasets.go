@@ -192,6 +192,11 @@ func (s *Server) postDataset(w http.ResponseWriter, r *http.Request) error {
 		if err := applyCreationProperties(&spec, cp, extra); err != nil {
 			return err
 		}
+		if raw, ok := cp["layout"]; ok {
+			if err := s.refLayout(r, rq, &spec, pt, isNull, raw, extra); err != nil {
+				return err
+			}
+		}
 	}
 	parent, name, err := s.creationLink(r, rq, body)
 	if err != nil {
@@ -248,7 +253,7 @@ func applyCreationProperties(spec *hdf.DatasetSpec, cp, extra map[string]json.Ra
 			}
 			switch {
 			case schema.IsRefLayoutClass(l.Class):
-				return httpErr(http.StatusBadRequest, "layout class %s is not supported for creation by this server", l.Class)
+				// postDataset's refLayout checks it (it needs the type and the domain).
 			case l.Class == schema.LayoutChunked && len(l.Dims) > 0:
 				dims, err := parseDims(l.Dims, "layout dims", false)
 				if err != nil {
@@ -275,6 +280,94 @@ func applyCreationProperties(spec *hdf.DatasetSpec, cp, extra map[string]json.Ra
 			extra[k] = v
 		}
 	}
+	return nil
+}
+
+// refLayout validates a reference layout of a dataset create (creationProperties.layout of class
+// H5D_CONTIGUOUS_REF, H5D_CHUNKED_REF or H5D_CHUNKED_REF_INDIRECT) as HSDS's POST_Dataset does
+// (dset_sn.py validateChunkLayout and the layout code after it): no variable-length types;
+// CONTIGUOUS_REF needs file_uri, offset and size and no dims, and gets HSDS's contiguous
+// chunking (chunkUtil.py getContiguousLayout); CHUNKED_REF needs file_uri, dims and chunks;
+// CHUNKED_REF_INDIRECT needs dims and chunk_table, a dataset of this domain of the same rank
+// that is not H5S_NULL. The chunked ones keep their dims as the chunk shape, unadjusted. The
+// layout is stored as sent in creationProperties; the data stays where it is, and reading
+// it is subject to the store's rules for file URIs. Other layout classes are left alone.
+func (s *Server) refLayout(r *http.Request, rq *request, spec *hdf.DatasetSpec, t *h5type.Type, isNull bool, raw json.RawMessage, extra map[string]json.RawMessage) error {
+	var l schema.Layout
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return httpErr(http.StatusBadRequest, "creationProperties.layout: %v", err)
+	}
+	if !schema.IsRefLayoutClass(l.Class) {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &keys)
+	need := func(k string) error {
+		if _, ok := keys[k]; !ok {
+			return httpErr(http.StatusBadRequest, "layout %s needs the %q key", l.Class, k)
+		}
+		return nil
+	}
+	if t.IsVariable() {
+		return httpErr(http.StatusBadRequest, "datasets of variable-length types cannot use the %s layout", l.Class)
+	}
+	if isNull {
+		return httpErr(http.StatusBadRequest, "H5S_NULL datasets cannot use the %s layout", l.Class)
+	}
+	switch l.Class {
+	case schema.LayoutContiguousRef:
+		for _, k := range []string{"file_uri", "offset", "size"} {
+			if err := need(k); err != nil {
+				return err
+			}
+		}
+		if _, ok := keys["dims"]; ok {
+			return httpErr(http.StatusBadRequest, "layout %s cannot have dims (the data is contiguous)", l.Class)
+		}
+		if l.Offset < 0 || l.Size < 0 {
+			return httpErr(http.StatusBadRequest, "layout %s: offset %d and size %d must not be negative", l.Class, l.Offset, l.Size)
+		}
+		spec.ChunkDims = schema.ContiguousLayoutMax(spec.Dims, t.Size(), hdf.MaxChunkBytes)
+	case schema.LayoutChunkedRef, schema.LayoutChunkedRefIndirect:
+		keysNeeded := []string{"file_uri", "dims", "chunks"}
+		if l.Class == schema.LayoutChunkedRefIndirect {
+			keysNeeded = []string{"dims", "chunk_table"}
+		}
+		for _, k := range keysNeeded {
+			if err := need(k); err != nil {
+				return err
+			}
+		}
+		if len(l.Dims) != len(spec.Dims) {
+			return httpErr(http.StatusBadRequest, "layout %s dims %v: rank differs from shape %v", l.Class, l.Dims, spec.Dims)
+		}
+		for _, c := range l.Dims {
+			if c <= 0 {
+				return httpErr(http.StatusBadRequest, "layout %s dims %v must be positive", l.Class, l.Dims)
+			}
+		}
+		if l.Class == schema.LayoutChunkedRefIndirect {
+			if err := schema.ValidateID(l.ChunkTable); err != nil || schema.Kind(l.ChunkTable) != schema.KindDataset {
+				return httpErr(http.StatusBadRequest, "invalid chunk table id %q", l.ChunkTable)
+			}
+			if err := rq.f.CheckMember(r.Context(), l.ChunkTable); err != nil {
+				return err
+			}
+			ct, err := rq.f.DatasetObject(r.Context(), l.ChunkTable)
+			if err != nil {
+				return s.objectGone(l.ChunkTable, err)
+			}
+			if ct.Shape.Class == schema.ShapeNull {
+				return httpErr(http.StatusBadRequest, "chunk table %s is an H5S_NULL dataset", l.ChunkTable)
+			}
+			if len(ct.Shape.Dims) != len(spec.Dims) {
+				return httpErr(http.StatusBadRequest, "chunk table %s: rank %d differs from the dataset's %d", l.ChunkTable, len(ct.Shape.Dims), len(spec.Dims))
+			}
+		}
+		spec.ChunkDims = append([]int(nil), l.Dims...)
+	}
+	spec.ExactChunks = true
+	extra["layout"] = raw // kept as sent, as HSDS does
 	return nil
 }
 
@@ -359,6 +452,27 @@ func (s *Server) putShape(w http.ResponseWriter, r *http.Request) error {
 			return httpErr(http.StatusBadRequest, "shape %v: rank differs from %v", dims, d.Shape.Dims)
 		}
 		resp = obj()
+		// dset_lib.py updateShape: growing one dimension (and shrinking none) goes to the data
+		// node as an extend, whose answer names the new region.
+		grown, shrunk := -1, false
+		for i, n := range dims {
+			switch {
+			case n < d.Shape.Dims[i]:
+				shrunk = true
+			case n > d.Shape.Dims[i] && grown == -1:
+				grown = i
+			case n > d.Shape.Dims[i]:
+				shrunk = true // two grown dimensions: a plain shape update
+			}
+		}
+		if grown >= 0 && !shrunk {
+			sel := make([]string, len(dims))
+			for i := range sel {
+				sel[i] = ":"
+			}
+			sel[grown] = fmt.Sprintf("%d:%d", d.Shape.Dims[grown], dims[grown])
+			resp = obj("selection", "["+strings.Join(sel, ",")+"]")
+		}
 	} else if _, ok := body["extend"]; ok {
 		var ext, dim int
 		if _, err := field(body, "extend", &ext); err != nil {

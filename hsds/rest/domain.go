@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
@@ -88,16 +89,24 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := rq.f
 	if h5path := r.URL.Query().Get("h5path"); h5path != "" {
-		id, err := s.resolvePath(r, f, h5path)
+		of, id, err := s.resolvePath(r, rq, h5path)
 		if err != nil {
 			return err
 		}
-		o, err := s.objectJSON(r, f, id, rq.dom, true, boolParam(r, "include_attrs"))
+		o, err := s.pathObjectJSON(r, of, id)
 		if err != nil {
 			return err
 		}
-		o.set("domain", f.Path())
-		o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
+		// domain_sn.py GET_Domain: the request domain's hrefs, with home after root; the
+		// parent is that of the domain the object was found in.
+		h := []*jobj{s.href(r, "self", "/", rq.dom), s.href(r, "database", "/datasets", rq.dom),
+			s.href(r, "groupbase", "/groups", rq.dom), s.href(r, "typebase", "/datatypes", rq.dom),
+			s.href(r, "root", "/groups/"+f.Domain.Root, rq.dom), s.href(r, "home", "/", rq.dom),
+			s.href(r, "acls", "/acls", rq.dom)}
+		if p := schema.ParentDomain(of.Path()); p != "" {
+			h = append(h, s.href(r, "parent", "/", of.Bucket()+p))
+		}
+		o.set("hrefs", h)
 		return writeJSON(w, http.StatusOK, o)
 	}
 	d := f.Domain
@@ -111,15 +120,18 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	if boolParam(r, "getdnids") {
 		o.set("dn_ids", []any{"dn-001"})
 	}
-	getobjs := boolParam(r, "getobjs")
-	if getobjs || boolParam(r, "verbose") {
-		groups, dsets, types, truncated, err := f.ListObjects(ctx, 0)
+	if boolParam(r, "verbose") {
+		scan, err := f.Scan(ctx)
 		if err != nil {
 			return err
 		}
-		if boolParam(r, "verbose") {
-			o.set("num_groups", len(groups)+1).set("num_datasets", len(dsets)).
-				set("num_datatypes", len(types)).set("num_objects", len(groups)+len(dsets)+len(types)+1)
+		setScanSummary(o, &d, f.Bucket(), scan)
+	}
+	getobjs := boolParam(r, "getobjs")
+	if getobjs {
+		groups, dsets, types, truncated, err := f.ListObjects(ctx, 0)
+		if err != nil {
+			return err
 		}
 		all := append(append(append([]string{d.Root}, groups...), dsets...), types...)
 		if getobjs && !truncated && len(all) <= 500 {
@@ -138,24 +150,102 @@ func (s *Server) getDomain(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, o)
 }
 
-// resolvePath resolves h5path, relative to parent_id when the path is relative.
-func (s *Server) resolvePath(r *http.Request, f *hdf.File, h5path string) (string, error) {
+// pathObjectJSON is an object found by h5path as GET and POST / answer it (domain_sn.py
+// GET_Domain, POST_Domain: getObjectJson, respJsonAssemble): the stored object (a group's links
+// with include_links, attributes with include_attrs, a dataset's creationProperties always),
+// the domain it is in and its class.
+func (s *Server) pathObjectJSON(r *http.Request, f *hdf.File, id string) (*jobj, error) {
+	o, err := s.storedObjectJSON(r, f, id, truthyParam(r, "include_attrs"))
+	if err != nil {
+		return nil, err
+	}
+	if schema.Kind(id) == schema.KindGroup && !truthyParam(r, "include_links") {
+		o.del("links")
+	}
+	if schema.Kind(id) == schema.KindDataset && !o.has("creationProperties") {
+		o.set("creationProperties", &jobj{})
+	}
+	o.set("domain", f.Path())
+	o.set("class", strings.TrimSuffix(collectionOf(id), "s"))
+	return o, nil
+}
+
+// del removes key k.
+func (o *jobj) del(k string) {
+	for i, kk := range o.keys {
+		if kk == k {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			o.vals = append(o.vals[:i], o.vals[i+1:]...)
+			return
+		}
+	}
+}
+
+// has reports whether key k is set.
+func (o *jobj) has(k string) bool {
+	for _, kk := range o.keys {
+		if kk == k {
+			return true
+		}
+	}
+	return false
+}
+
+// resolvePath resolves h5path as HSDS's getObjectIdByPath does (servicenode_lib.py): an
+// absolute path from the root, a relative one from the parent_id (or grpid) parameter, else
+// from the route's group id, else (GET and POST / only) from the root; relative paths on the
+// object collections need a parent (400). Soft links are followed with follow_soft_links,
+// external links (GET and POST / only: the object is in another domain) with
+// follow_external_links, checking read permission on that domain. It returns the domain the
+// object is in and its id.
+func (s *Server) resolvePath(r *http.Request, rq *request, h5path string) (*hdf.File, string, error) {
+	f := rq.f
+	start := ""
 	if !strings.HasPrefix(h5path, "/") {
-		parent := r.URL.Query().Get("parent_id")
-		if parent == "" {
-			parent = r.PathValue("id")
+		start = r.URL.Query().Get("parent_id")
+		if start == "" {
+			start = r.URL.Query().Get("grpid")
 		}
-		if parent == "" || parent == f.RootID() {
-			h5path = "/" + h5path
-		} else {
-			return f.ResolveFrom(r.Context(), parent, h5path)
+		if start == "" {
+			start = r.PathValue("id")
+		}
+		if start == "" && r.URL.Path != "/" {
+			// GET /groups/, /datasets/, /datatypes/ (group_sn.py GET_Group, dset_sn.py
+			// GET_Dataset, ctype_sn.py GET_Datatype); the domain routes start at the root.
+			return nil, "", httpErr(http.StatusBadRequest, "h5path %q must be absolute when no parent id (grpid or parent_id) is given", h5path)
+		}
+		if start != "" {
+			if err := schema.ValidateID(start); err != nil || schema.Kind(start) != schema.KindGroup {
+				return nil, "", httpErr(http.StatusBadRequest, "invalid parent group id %q", start)
+			}
+			if schema.RootOf(start) != f.RootID() {
+				if err := f.CheckMember(r.Context(), start); err != nil {
+					return nil, "", err
+				}
+			}
 		}
 	}
-	id, err := f.Resolve(r.Context(), h5path)
-	if errors.Is(err, hdf.ErrUnsupported) {
-		return "", httpErr(http.StatusBadRequest, "%v", err)
+	opts := hdf.ResolveOptions{FollowSoft: truthyParam(r, "follow_soft_links"), FollowExternal: truthyParam(r, "follow_external_links")}
+	if r.URL.Path == "/" {
+		opts.OpenExternal = func(ctx context.Context, dom string) (*hdf.File, error) {
+			bucket, path, err := schema.ParseDomain(dom, f.Bucket())
+			if err != nil {
+				return nil, badRequest(err)
+			}
+			ef, err := s.openFile(ctx, bucket, path)
+			if err != nil {
+				return nil, err
+			}
+			if ef.Domain.IsFolder() {
+				return nil, httpErr(http.StatusBadRequest, "external link target %s is a folder, not a domain", dom)
+			}
+			if err := s.aclCheck(&ef.Domain, rq.user, actRead); err != nil {
+				return nil, err
+			}
+			return ef, nil
+		}
 	}
-	return id, err
+	return f.ResolveWith(r.Context(), start, h5path, opts)
 }
 
 func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
@@ -172,10 +262,12 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	var flush, rescan bool
-	_, _ = field(body, "flush", &flush)
-	_, _ = field(body, "rescan", &rescan)
-	if boolParam(r, "flush") || boolParam(r, "rescan") || flush || rescan {
+	// HSDS domain_sn.py PUT_Domain: `"flush" in params and params["flush"]`, else the body's
+	// member by Python truth ({"flush": 1, "getdnids": 1} from h5pyd's File.flush()).
+	flush := boolParam(r, "flush") || bodyTruthy(body, "flush")
+	rescan := boolParam(r, "rescan") || bodyTruthy(body, "rescan")
+	getdnids := boolParam(r, "getdnids") || bodyTruthy(body, "getdnids")
+	if flush || rescan {
 		f, err := s.openFile(ctx, bucket, dpath)
 		if err != nil {
 			return err
@@ -183,19 +275,19 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		if err := s.aclCheck(&f.Domain, user, actUpdate); err != nil {
 			return err
 		}
-		if boolParam(r, "getdnids") {
+		if flush && getdnids && !f.Domain.IsFolder() {
 			return writeJSON(w, http.StatusOK, obj("dn_ids", []any{"dn-001"}))
 		}
+		// HSDS answers flush and rescan through its JSON response helper: 204 with the JSON
+		// media type and no body.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	var folder bool
+	folder := bodyTruthy(body, "folder")
 	var owner string
 	var grp struct {
 		CreationProperties map[string]any `json:"creationProperties"`
-	}
-	if _, err := field(body, "folder", &folder); err != nil {
-		return err
 	}
 	if _, err := field(body, "owner", &owner); err != nil {
 		return err
@@ -203,8 +295,27 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 	if _, err := field(body, "group", &grp); err != nil {
 		return err
 	}
+	var linkedDomain, linkedBucket string
 	if _, ok := body["linked_domain"]; ok {
-		return httpErr(http.StatusBadRequest, "linked_domain is not supported")
+		if folder {
+			return httpErr(http.StatusBadRequest, "a folder cannot be created with linked_domain")
+		}
+		if _, err := field(body, "linked_domain", &linkedDomain); err != nil {
+			return err
+		}
+		if _, err := field(body, "linked_bucket", &linkedBucket); err != nil {
+			return err
+		}
+		if linkedBucket == "" {
+			linkedBucket = bucket
+		}
+		if err := schema.ValidateDomainPath(linkedDomain); err != nil {
+			return httpErr(http.StatusBadRequest, "linked_domain %q is not valid: %v", linkedDomain, err)
+		}
+		if linkedBucket != bucket {
+			// Object keys carry no bucket: a root is only reachable in its own bucket.
+			return httpErr(http.StatusBadRequest, "linked_bucket %q: a linked domain must be in the bucket of the new domain (%s)", linkedBucket, bucket)
+		}
 	}
 	if owner != "" && owner != user && !s.isAdmin(user) {
 		return httpErr(http.StatusForbidden, "only an admin may set the owner")
@@ -246,7 +357,25 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 			inherit[u] = a
 		}
 	}
-	f, err := hdf.Create(ctx, s.cfg.Store, bucket, dpath, hdf.CreateOptions{Owner: owner, Folder: folder})
+	var linkedRoot string
+	if linkedDomain != "" {
+		lf, err := s.openFile(ctx, bucket, linkedDomain)
+		if err != nil {
+			return err
+		}
+		if lf.Domain.IsFolder() {
+			return httpErr(http.StatusBadRequest, "linked_domain %s is a folder, not a domain", linkedDomain)
+		}
+		// HSDS domain_sn.py PUT_Domain checks read and delete on the linked domain.
+		if err := s.aclCheck(&lf.Domain, user, actRead); err != nil {
+			return err
+		}
+		if err := s.aclCheck(&lf.Domain, user, actDelete); err != nil {
+			return err
+		}
+		linkedRoot = lf.Domain.Root
+	}
+	f, err := hdf.Create(ctx, s.cfg.Store, bucket, dpath, hdf.CreateOptions{Owner: owner, Folder: folder, LinkedRoot: linkedRoot})
 	if err != nil {
 		return err
 	}
@@ -255,7 +384,7 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if len(grp.CreationProperties) > 0 && !folder {
+	if len(grp.CreationProperties) > 0 && !folder && linkedRoot == "" {
 		b, err := appendJSON(nil, grp.CreationProperties)
 		if err != nil {
 			return err
@@ -274,7 +403,61 @@ func (s *Server) putDomain(w http.ResponseWriter, r *http.Request) error {
 		set("lastModified", d.LastModified)
 	// HSDS mixes these into folders too (domain_sn.py PUT_Domain).
 	o.set("limits", s.limits()).set("compressors", compressors()).set("version", HSDSVersion)
+	if getdnids {
+		o.set("dn_ids", []any{"dn-001"})
+	}
 	return writeJSON(w, http.StatusCreated, o)
+}
+
+// setScanSummary adds the verbose domain summary to a GET / answer as HSDS's getDomainResponse
+// does (servicenode_lib.py): num_groups, num_datasets, num_datatypes, num_objects (those and the
+// chunks), total_size (the domain JSON, chunk, linked and metadata bytes), allocated_bytes,
+// metadata_bytes, linked_bytes, num_chunks, num_linked_chunks, md5_sum and the scan itself as
+// scan_info; lastModified becomes the newest object's when that is later.
+func setScanSummary(o *jobj, d *schema.Domain, bucket string, sc *hdf.ScanInfo) {
+	dj, _ := schema.Marshal(*d)
+	total := int64(len(dj)) + sc.AllocatedBytes + sc.LinkedBytes + sc.MetadataBytes
+	if sc.LastModified > d.LastModified {
+		o.set("lastModified", sc.LastModified)
+	}
+	dsets := &jobj{}
+	ids := make([]string, 0, len(sc.Datasets))
+	byID := map[string]*hdf.DatasetScan{}
+	for k, ds := range sc.Datasets {
+		id := ds.ID
+		if id == "" {
+			id = k
+		}
+		ids = append(ids, id)
+		byID[id] = ds
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ds := byID[id]
+		var logical any = ds.LogicalBytes
+		if ds.Variable {
+			logical = "variable"
+		}
+		dsets.set(id, obj("lastModified", ds.LastModified, "num_chunks", ds.NumChunks,
+			"allocated_bytes", ds.AllocatedBytes, "logical_bytes", logical, "linked_bytes", ds.LinkedBytes,
+			"num_linked_chunks", ds.NumLinkedChunks))
+	}
+	info := obj("lastModified", sc.LastModified, "num_groups", sc.NumGroups, "num_datatypes", sc.NumDatatypes,
+		"datasets", dsets, "num_chunks", sc.NumChunks, "allocated_bytes", sc.AllocatedBytes,
+		"metadata_bytes", sc.MetadataBytes, "num_linked_chunks", sc.NumLinkedChunks,
+		"linked_bytes", sc.LinkedBytes, "logical_bytes", sc.LogicalBytes, "bucket", bucket, "scan_start", sc.ScanStart)
+	if sc.MD5Sum != "" {
+		info.set("md5_sum", sc.MD5Sum)
+	}
+	info.set("scan_complete", sc.ScanComplete)
+	o.set("scan_info", info).
+		set("num_groups", sc.NumGroups).set("num_datasets", sc.NumDatasets()).
+		set("num_datatypes", sc.NumDatatypes).
+		set("num_objects", sc.NumGroups+sc.NumDatasets()+sc.NumDatatypes+sc.NumChunks).
+		set("total_size", total).set("allocated_bytes", sc.AllocatedBytes).
+		set("metadata_bytes", sc.MetadataBytes).set("linked_bytes", sc.LinkedBytes).
+		set("num_chunks", sc.NumChunks).set("num_linked_chunks", sc.NumLinkedChunks).
+		set("md5_sum", sc.MD5Sum)
 }
 
 func aclsJSON(m map[string]schema.ACL) *jobj {
@@ -308,7 +491,13 @@ func (s *Server) deleteDomain(w http.ResponseWriter, r *http.Request) error {
 	if schema.ParentDomain(f.Path()) == "" && !s.isAdmin(rq.user) {
 		return httpErr(http.StatusForbidden, "only an admin may delete top-level domain %s", f.Path())
 	}
-	if err := hdf.Delete(r.Context(), s.cfg.Store, f.Bucket(), f.Path()); err != nil {
+	// HSDS domain_sn.py DELETE_Domain reads keep_root from the body, else the query.
+	body, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	keepRoot := bodyTruthy(body, "keep_root") || boolParam(r, "keep_root")
+	if err := hdf.DeleteDomain(r.Context(), s.cfg.Store, f.Bucket(), f.Path(), keepRoot); err != nil {
 		if errors.Is(err, hdf.ErrExists) {
 			return httpErr(http.StatusConflict, "folder %s is not empty", f.Path())
 		}
@@ -336,14 +525,14 @@ func (s *Server) postDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := &jobj{}
 	for _, p := range paths {
-		id, err := s.resolvePath(r, rq.f, p)
+		of, id, err := s.resolvePath(r, rq, p)
 		if errors.Is(err, hdf.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		o, err := s.objectJSON(r, rq.f, id, rq.dom, false, boolParam(r, "include_attrs"))
+		o, err := s.pathObjectJSON(r, of, id)
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func TestDomains(t *testing.T) {
 				t.Errorf("domains = %v", m)
 			}
 			m = e.mustStatus(200, e.do("GET", "/", "", nil, nil, "")).json(t)
-			if d := m["domains"].([]any); len(d) != 1 || d[0] != "/home" {
+			if d := m["domains"].([]any); len(d) != 1 || d[0].(map[string]any)["name"] != "/home" || d[0].(map[string]any)["class"] != "folder" {
 				t.Errorf("top = %v", m)
 			}
 			// Auth and ACLs.

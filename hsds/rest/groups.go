@@ -20,7 +20,7 @@ func (s *Server) objectID(r *http.Request, rq *request, kind byte) (string, erro
 			return "", httpErr(http.StatusBadRequest, "no object id and no h5path parameter")
 		}
 		var err error
-		if id, err = s.resolvePath(r, rq.f, h5path); err != nil {
+		if _, id, err = s.resolvePath(r, rq, h5path); err != nil {
 			return "", err
 		}
 		if schema.Kind(id) != kind {
@@ -35,7 +35,11 @@ func (s *Server) objectID(r *http.Request, rq *request, kind byte) (string, erro
 		if s.isDeleted("obj:" + id) {
 			return "", httpErr(http.StatusGone, "object %s has been deleted", id)
 		}
-		return "", httpErr(http.StatusNotFound, "object %s not found in domain %s", id, rq.f.Path())
+		// 400 for a folder or an object of another domain, 404 for no such object
+		// (servicenode_lib.py validateAction, domainUtil.py verifyRoot).
+		if err := rq.f.CheckMember(r.Context(), id); err != nil {
+			return "", err
+		}
 	}
 	return id, nil
 }

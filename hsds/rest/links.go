@@ -205,9 +205,6 @@ func (s *Server) toLink(root, title string, it linkItem) (schema.Link, error) {
 	if err := l.Validate(); err != nil {
 		return l, badRequest(err)
 	}
-	if l.Class == schema.LinkHard && schema.RootOf(l.ID) != root {
-		return l, httpErr(http.StatusBadRequest, "hard link %s: target %s is not in this domain", title, l.ID)
-	}
 	return l, nil
 }
 
@@ -216,6 +213,15 @@ func (s *Server) putOneLink(r *http.Request, rq *request, g *schema.Group, title
 	l, err := s.toLink(rq.f.RootID(), title, it)
 	if err != nil {
 		return false, err
+	}
+	if l.Class == schema.LinkHard {
+		// No dangling hard links: the target must be stored, in this domain.
+		if err := rq.f.CheckObject(r.Context(), l.ID); err != nil {
+			if errors.Is(err, hdf.ErrNotFound) {
+				return false, httpErr(http.StatusNotFound, "hard link %s: no object %s in this domain", title, l.ID)
+			}
+			return false, err
+		}
 	}
 	_, existed := g.Links[title]
 	if err := rq.f.Link(r.Context(), g.ID, title, l); err != nil {
@@ -314,30 +320,185 @@ func (s *Server) putLinks(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, code, obj())
 }
 
+// postLinks answers POST /groups/{id}/links as HSDS's POST_Links (link_sn.py): the body names
+// titles (of the route's group, or of each group of a grp_ids list), grp_ids as a list (all
+// links of each, or the titles) or as an object of id -> titles. One group without
+// follow_links answers {"links": [...]}; several groups, or follow_links (every group reached
+// through hard links too), answer {"links": {id: [...]}}. Limit, CreateOrder and follow_links
+// cannot be combined with titles.
 func (s *Server) postLinks(w http.ResponseWriter, r *http.Request) error {
-	_, g, err := s.groupForLinks(r, actRead)
+	rq, g, err := s.groupForLinks(r, actRead)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	body, err := decodeBody(r)
 	if err != nil {
 		return err
 	}
 	var titles []string
-	if ok, err := field(body, "titles", &titles); err != nil {
-		return err
-	} else if !ok {
-		return httpErr(http.StatusBadRequest, "POST links needs titles in the body")
+	hasTitles, err := field(body, "titles", &titles)
+	if err != nil {
+		return httpErr(http.StatusBadRequest, "titles must be a list of link names")
+	}
+	rawIDs, hasIDs := body["grp_ids"]
+	if !hasTitles && !hasIDs {
+		return httpErr(http.StatusBadRequest, "POST links needs titles or grp_ids in the body")
+	}
+	follow := hsdsBoolParam(r, "follow_links")
+	if hasTitles {
+		switch {
+		case follow:
+			return httpErr(http.StatusBadRequest, "titles cannot be used with follow_links")
+		case r.URL.Query().Get("Limit") != "":
+			return httpErr(http.StatusBadRequest, "Limit cannot be used with titles")
+		case hsdsBoolParam(r, "CreateOrder"):
+			return httpErr(http.StatusBadRequest, "CreateOrder cannot be used with titles")
+		}
+	}
+	items := map[string][]string{} // group id -> titles (nil: every link)
+	var order []string
+	add := func(id string, t []string) {
+		if _, ok := items[id]; !ok {
+			order = append(order, id)
+		}
+		items[id] = t
+	}
+	if !hasIDs {
+		add(g.ID, titles)
+	} else {
+		var list []string
+		var byID map[string][]string
+		switch {
+		case json.Unmarshal(rawIDs, &list) == nil:
+			for _, id := range list {
+				add(id, titles)
+			}
+		case json.Unmarshal(rawIDs, &byID) == nil:
+			if hasTitles {
+				return httpErr(http.StatusBadRequest, "titles cannot be given when grp_ids is an object")
+			}
+			for _, id := range sortedNames(byID) {
+				if byID[id] == nil {
+					return httpErr(http.StatusBadRequest, "grp_ids[%q] must be a list of titles", id)
+				}
+				add(id, byID[id])
+			}
+		default:
+			return httpErr(http.StatusBadRequest, "grp_ids must be a list of group ids or an object of group id -> titles")
+		}
+	}
+	if len(items) == 0 {
+		return httpErr(http.StatusBadRequest, "no group ids given")
+	}
+	groups := map[string]*schema.Group{g.ID: g}
+	group := func(id string) (*schema.Group, error) {
+		if sg, ok := groups[id]; ok {
+			return sg, nil
+		}
+		if err := checkID(id, schema.KindGroup); err != nil {
+			return nil, err
+		}
+		if err := rq.f.CheckMember(ctx, id); err != nil {
+			return nil, err
+		}
+		sg, err := rq.f.Group(ctx, id)
+		if err != nil {
+			return nil, s.objectGone(id, err)
+		}
+		groups[id] = sg
+		return sg, nil
+	}
+	linksOf := func(sg *schema.Group, want []string) ([]*jobj, error) {
+		if want == nil {
+			return s.filterStoredLinks(r, sg)
+		}
+		out := make([]*jobj, 0, len(want))
+		for _, t := range want {
+			if err := hdf.ValidateName(t); err != nil {
+				return nil, badRequest(err)
+			}
+			l, ok := sg.Links[t]
+			if !ok {
+				return nil, s.linkMissing(sg.ID, t)
+			}
+			out = append(out, storedLinkJSON(t, l))
+		}
+		return out, nil
+	}
+	if len(items) == 1 && !follow {
+		sg, err := group(order[0])
+		if err != nil {
+			return err
+		}
+		links, err := linksOf(sg, items[order[0]])
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, obj("links", links))
+	}
+	out := &jobj{}
+	seen := map[string]bool{}
+	queue := append([]string(nil), order...)
+	for _, id := range order {
+		seen[id] = true
+	}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		sg, err := group(id)
+		if err != nil {
+			return err
+		}
+		links, err := linksOf(sg, items[id])
+		if err != nil {
+			return err
+		}
+		out.set(id, links)
+		if !follow {
+			continue
+		}
+		for _, t := range sortedNames(sg.Links) {
+			l := sg.Links[t]
+			if l.Class != schema.LinkHard || schema.Kind(l.ID) != schema.KindGroup || seen[l.ID] {
+				continue
+			}
+			seen[l.ID] = true
+			queue = append(queue, l.ID)
+		}
+	}
+	return writeJSON(w, http.StatusOK, obj("links", out))
+}
+
+// filterStoredLinks is filterLinks (pattern, CreateOrder, Limit) with the links as the data
+// node returns them.
+func (s *Server) filterStoredLinks(r *http.Request, g *schema.Group) ([]*jobj, error) {
+	titles := orderedTitles(r, g)
+	if pat := r.URL.Query().Get("pattern"); pat != "" {
+		var keep []string
+		for _, t := range titles {
+			ok, err := path.Match(pat, t)
+			if err != nil {
+				return nil, httpErr(http.StatusBadRequest, "invalid pattern %q: %v", pat, err)
+			}
+			if ok {
+				keep = append(keep, t)
+			}
+		}
+		titles = keep
+	}
+	limit, err := intParam(r, "Limit", 0)
+	if err != nil {
+		return nil, err
+	}
+	if limit > 0 && len(titles) > limit {
+		titles = titles[:limit]
 	}
 	out := make([]*jobj, 0, len(titles))
 	for _, t := range titles {
-		l, ok := g.Links[t]
-		if !ok {
-			return s.linkMissing(g.ID, t)
-		}
-		out = append(out, storedLinkJSON(t, l))
+		out = append(out, storedLinkJSON(t, g.Links[t]))
 	}
-	return writeJSON(w, http.StatusOK, obj("links", out))
+	return out, nil
 }
 
 func (s *Server) deleteLinks(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -154,6 +155,42 @@ func boolParam(r *http.Request, name string) bool {
 		return false
 	}
 	return true
+}
+
+// bodyTruthy is Python's truth value of a JSON body member, as HSDS tests body flags with
+// `key in body and body[key]` (domain_sn.py PUT_Domain flush, rescan, getdnids, folder): false
+// when absent, null, false, 0, "", [] or {}; true otherwise (1, true, "0" and "false" too).
+func bodyTruthy(body map[string]json.RawMessage, key string) bool {
+	raw, ok := body[key]
+	if !ok {
+		return false
+	}
+	return jsonTruthy(raw)
+}
+
+// jsonTruthy is Python's truth value of a JSON value (see bodyTruthy).
+func jsonTruthy(raw json.RawMessage) bool {
+	t := strings.TrimSpace(string(raw))
+	switch {
+	case t == "" || t == "null" || t == "false" || t == `""` || t == "true":
+		return t == "true"
+	case t[0] == '[' || t[0] == '{':
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			return true
+		}
+		switch x := v.(type) {
+		case []any:
+			return len(x) > 0
+		case map[string]any:
+			return len(x) > 0
+		}
+		return true
+	case t[0] == '"':
+		return true
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	return err != nil || f != 0
 }
 
 // intParam reads a non-negative integer query parameter (def when absent).

@@ -221,6 +221,12 @@ func ChooseChunk(requested []int, shape, maxdims []int, itemsize, minBytes, maxB
 // next dimension until it fits and use 1 for the slower ones. A shape with a
 // zero extent is returned as is; scalar shapes get [1].
 func ContiguousLayout(shape []int, itemsize int) []int {
+	return ContiguousLayoutMax(shape, itemsize, ContiguousChunkMax)
+}
+
+// ContiguousLayoutMax is ContiguousLayout with the byte target maxBytes (exclusive): HSDS's
+// POST_Dataset passes its max_chunk_size (dset_sn.py, chunk_max=max_chunk_size).
+func ContiguousLayoutMax(shape []int, itemsize, maxBytes int) []int {
 	if len(shape) == 0 {
 		return []int{1}
 	}
@@ -238,8 +244,8 @@ func ContiguousLayout(shape []int, itemsize int) []int {
 	for i := 0; i < rank; i++ {
 		dim := rank - i - 1
 		extent := int64(shape[dim])
-		// n*nsize < ContiguousChunkMax, without overflow
-		limit := (ContiguousChunkMax + nsize - 1) / nsize
+		// n*nsize < maxBytes, without overflow
+		limit := (int64(maxBytes) + nsize - 1) / nsize
 		if extent < limit {
 			out[dim] = shape[dim]
 			nsize *= extent

@@ -55,10 +55,13 @@ var filterDefs = []filterDef{
 }
 
 // supportedFilterNames are the filters a native dataset may be created with
-// (storUtil.getSupportedFilters on HSDS 0.9.4): bitshuffle, lzf and szip are
-// rejected.
+// (storUtil.getSupportedFilters on HSDS 0.9.4, plus bitshuffle): lzf and szip
+// are rejected. HSDS 0.9.4 comments bitshuffle out of its list, although its
+// _compress and _uncompress (storUtil.py) implement it; hsfan accepts it and
+// writes chunks as that code does (bitshuffle+lz4 blocks, then the
+// compressor's blosc frame without shuffle).
 var supportedFilterNames = map[string]bool{
-	"shuffle": true, "fletcher32": true, "nbit": true, "scaleoffset": true,
+	"shuffle": true, "bitshuffle": true, "fletcher32": true, "nbit": true, "scaleoffset": true,
 	"blosclz": true, "lz4": true, "lz4hc": true, "snappy": true, "gzip": true, "zstd": true,
 }
 
@@ -180,8 +183,8 @@ func (f *Filter) UnmarshalJSON(b []byte) error {
 }
 
 // ParseFilters decodes a stored filter list leniently: ints, names and dicts
-// are resolved through FILTER_DEFS, but unsupported filters (bitshuffle,
-// lzf, szip) are accepted since HDF5-linked datasets may carry them.
+// are resolved through FILTER_DEFS, but unsupported filters (lzf, szip)
+// are accepted since HDF5-linked datasets may carry them.
 func ParseFilters(raw json.RawMessage) ([]Filter, error) {
 	return parseFilters(raw, false)
 }
@@ -189,7 +192,7 @@ func ParseFilters(raw json.RawMessage) ([]Filter, error) {
 // NormalizeFilters applies HSDS's dataset-creation rules to a request's
 // creationProperties.filters: each item may be an int id, a name or a dict;
 // class, id and name are filled in from FILTER_DEFS, "deflate" becomes
-// "gzip", a dict's id must match its class, and lzf, szip, bitshuffle or
+// "gzip", a dict's id must match its class, and lzf, szip or
 // unknown filters are rejected ("filter X is not supported" /
 // "filter X not recognized", HSDS's 400 reasons).
 func NormalizeFilters(raw json.RawMessage) ([]Filter, error) {

@@ -19,7 +19,7 @@ func TestNormalizeFilters(t *testing.T) {
 		{"null", `null`, `null`, ""},
 		{"lzf", `["lzf"]`, "", "filter lzf is not supported"},
 		{"szip id", `[4]`, "", "filter 4 is not supported"},
-		{"bitshuffle", `[{"class":"H5Z_FILTER_BITSHUFFLE"}]`, "", "filter bitshuffle is not supported"},
+		{"bitshuffle", `[{"class":"H5Z_FILTER_BITSHUFFLE"}]`, `[{"class": "H5Z_FILTER_BITSHUFFLE", "id": 32008, "name": "bitshuffle"}]`, ""},
 		{"unknown name", `["foo"]`, "", "filter foo not recognized"},
 		{"unknown id", `[999]`, "", "filter 999 not recognized"},
 		{"no class", `[{"id":1}]`, "", "expected 'class' key"},

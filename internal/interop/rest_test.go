@@ -196,7 +196,7 @@ type scenario struct {
 // scenarios are the REST cases: one per type of a subset (each with a shape, a filter and a fill
 // value), a scalar dataset, and the domain, group, link, attribute and error cases.
 func scenarios() []scenario {
-	out := []scenario{domainScenario(), groupScenario(), fillNaNScenario()}
+	out := append([]scenario{domainScenario(), groupScenario(), fillNaNScenario()}, conformanceScenarios()...)
 	for _, c := range []matrixCase{
 		{t: tI16BE, filter: filterNamed("gzip"), shape: sh2D},
 		{t: tU64, filter: filterNamed("lz4+shuffle"), shape: sh2D},
@@ -471,6 +471,8 @@ func domainScenario() scenario {
 		{name: "put_domain_in_folder", method: "PUT", path: "/", query: []string{"domain", sub}, noDomain: true, save: map[string]string{"root": "root"}},
 		{name: "put_domain_again", method: "PUT", path: "/", query: []string{"domain", sub}, noDomain: true},
 		{name: "get_domain", method: "GET", path: "/", query: []string{"domain", sub}, noDomain: true},
+		// HSDS's summary comes from its asynchronous scan: rescan (which waits for it) first.
+		{name: "put_domain_rescan", method: "PUT", path: "/", query: []string{"domain", sub}, noDomain: true, body: map[string]any{"rescan": 1}},
 		{name: "get_domain_verbose", method: "GET", path: "/", query: []string{"domain", sub, "verbose", "1"}, noDomain: true},
 		{name: "get_domain_getdnids", method: "GET", path: "/", query: []string{"domain", sub, "getdnids", "1"}, noDomain: true},
 		{name: "get_domain_objs", method: "GET", path: "/", query: []string{"domain", sub, "getobjs", "T", "include_attrs", "T"}, noDomain: true},
