@@ -44,27 +44,32 @@ csv only), as cftime decodes them, NaN times as NaT.
 A selection may pair several coordinate lists element by element, as numpy does:
 '[:,[1,4,5],[2,8,6]]' on a (2,10,10) dataset has shape (2,3).
 
-Examples:
-  hsfan get --domain /shared/sst/mur25.h5 --dataset /lat --format csv
+`
+
+const getExamples = `  hsfan get --domain /shared/sst/mur25.h5 --dataset /lat --format csv
   hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0:10,360,720]' --format json
   hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0,[10,20],[30,40]]'
-
-Flags:
+  hsfan get --domain /shared/sst/mur25.h5 --dataset /time --decode --format csv -o time.csv
 `
+
+var getGroups = []flagGroup{
+	{"Input", []string{"domain", "dataset", "select", "decode"}},
+	storeGroup,
+	{"Output", []string{"format", "o", "header"}},
+}
 
 func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, getUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	domain := fs.String("domain", "", "domain path (required)")
 	dataset := fs.String("dataset", "", "dataset h5path, e.g. /analysed_sst (required)")
 	sel := fs.String("select", "", "selection, e.g. [0:10,5,::2] (default: everything)")
-	format := fs.String("format", "json", "bin, json or csv")
+	format := new(string)
+	choiceVar(fs, format, "format", "json", []string{"bin", "json", "csv"}, "output format")
 	out := fs.String("o", "", "output file (default stdout)")
 	decode := fs.Bool("decode", false, "CF-decode the values (packing, fill values, _Unsigned, time coordinates to ISO dates)")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommand(fs, args, helpDoc{getUsage, getGroups, getExamples}, stdout)
 	if err != nil {
 		return err
 	}
@@ -73,9 +78,6 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if *domain == "" || *dataset == "" {
 		return usagef("--domain and --dataset are required")
-	}
-	if *format != "bin" && *format != "json" && *format != "csv" {
-		return usagef("--format %q: want bin, json or csv", *format)
 	}
 	st, err := sf.open(ctx)
 	if err != nil {
@@ -98,7 +100,7 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *sel == "" {
 		s = selection.All(src.dims)
 	} else if s, err = selection.Parse(*sel, src.dims); err != nil {
-		return usagef("--select: %v", err)
+		return usagef("--select %q on %s of shape %s: %v", *sel, *dataset, selection.ShapeText(src.dims), err)
 	}
 	if *format == "json" && s.Count() > maxJSONBytes/src.elemBytes {
 		return fmt.Errorf("selection %s of %d elements is too large for --format json (limit %d bytes at %d bytes per element); use bin or csv, which stream",

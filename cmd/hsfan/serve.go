@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -19,16 +20,28 @@ const serveUsage = `Usage: hsfan serve [flags]
 
 Serves the HDF REST API (HSDS-compatible) over HTTP, for h5pyd (HS_ENDPOINT=http://ADDR) and curl.
 Users come from a password file of "user:password" lines; unauthenticated GETs run as "default"
-unless --allow-noauth=false. Stops gracefully on interrupt.
+unless --allow-noauth=false. Stops gracefully on interrupt (Ctrl-C).
 
-Flags:
+Credentials: without --password-file there are no users, and every request runs as "default":
+reads of the domains 'hsfan gen' writes work out of the box (they carry the ACL "default": read),
+writes need a user. For h5pyd set HS_ENDPOINT=http://ADDR, and for writes HS_USERNAME and
+HS_PASSWORD to a user of the password file (owner of the domain, or an --admin).
 `
+
+const serveExamples = `  hsfan serve --store file://data --addr 127.0.0.1:5101
+  printf 'hsfan:secret\n' > passwd; hsfan serve --store file://data --password-file passwd --admin hsfan
+  curl -s 'http://127.0.0.1:5101/?domain=/shared/sst/mur25.h5'
+`
+
+var serveGroups = []flagGroup{
+	{"Server", []string{"addr", "endpoint", "max-request-bytes", "quiet"}},
+	{"Users", []string{"password-file", "admin", "allow-noauth"}},
+	storeGroup,
+}
 
 // runServe runs `hsfan serve` until ctx is cancelled, then shuts the server down gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:5101", "listen address")
@@ -36,9 +49,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	admins := fs.String("admin", "admin", "admin user(s), comma separated")
 	noauth := fs.Bool("allow-noauth", true, "allow unauthenticated GETs as user \"default\"")
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
-	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
+	maxReq := new(int64)
+	int64Var(fs, maxReq, "max-request-bytes", rest.DefaultMaxRequestBytes, 1, math.MaxInt64, "HSDS max_request_size")
 	quiet := fs.Bool("quiet", false, "do not log every request")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommand(fs, args, helpDoc{serveUsage, serveGroups, serveExamples}, stdout)
 	if err != nil {
 		return err
 	}
