@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/testutil/s3test"
 )
 
@@ -147,6 +148,20 @@ func TestCLIS3(t *testing.T) {
 		if _, err := s3.Stat(context.Background(), "results", "sst/run1/"+name); err != nil {
 			t.Errorf("s3://results/sst/run1/%s: %v", name, err)
 		}
+	}
+	if err := s3.List(context.Background(), "results", "sst/run1/", "", func(e store.Entry) error {
+		if strings.Contains(e.Key, "probe") {
+			t.Errorf("the write probe %s was left in --out", e.Key)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A bucket that does not exist is found before the fan-out.
+	code, _, errs = run(t, append([]string{"run", "mean", "--domain", "/sst.h5", "--dataset", "/analysed_sst", "--reduce", "lat,lon",
+		"--out", "s3://no-such-bucket/sst"}, st...)...)
+	if code != 1 || !strings.Contains(errs, "cannot write there (checked before the run)") || strings.Contains(errs, "tasks over") {
+		t.Errorf("--out s3://no-such-bucket: exit %d\n%s", code, errs)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -190,6 +191,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// Find an unwritable --out now, not after the (on Lambda, paid) computation.
+	if err := probeSink(ctx, sink); err != nil {
+		return fmt.Errorf("--out %s: cannot write there (checked before the run): %w", spec.Out, err)
+	}
 	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
 		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
 	if *cpuProfile != "" {
@@ -249,6 +254,25 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 		},
 		Delete: func(ctx context.Context, key string) error { return s3.Delete(ctx, bucket, key) },
 	}, nil
+}
+
+// probeSink writes and removes a small probe object through sink: it proves that the output
+// location exists or can be created, and that this process may write and delete there.
+func probeSink(ctx context.Context, sink coordinator.Sink) error {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	name := fmt.Sprintf(".hsfan-write-probe-%x", b)
+	if err := sink.WriteFile(ctx, name, []byte("hsfan run checks that it can write its outputs here\n")); err != nil {
+		return err
+	}
+	if r, ok := sink.(coordinator.Remover); ok {
+		if err := r.Remove(ctx, name); err != nil {
+			return fmt.Errorf("remove the probe %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
