@@ -34,7 +34,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("ls -r: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = run(t, with("get", "--domain", "/shared/sst/t.h5", "--dataset", "/lat", "--select", "[0:3]", "--format", "csv")...)
-	if code != 0 || out != "-89.875\n-89.625\n-89.375\n" {
+	if code != 0 || out != "lat_index,lat\n0,-89.875\n1,-89.625\n2,-89.375\n" {
 		t.Fatalf("get csv: exit %d %q %s", code, out, errs)
 	}
 	code, out, errs = run(t, with("get", "--domain", "/shared/sst/t.h5", "--dataset", "/analysed_sst", "--select", "[0:2,360,700:702]", "--format", "json")...)
@@ -189,8 +189,9 @@ func TestGetPages(t *testing.T) {
 	if outputs[40] != outputs[64<<20] || outputs[1] != outputs[64<<20] || len(outputs[1][0]) != 6*3*4*4 {
 		t.Errorf("paged output differs from the one-shot read (bin lengths %d %d %d)", len(outputs[64<<20][0]), len(outputs[40][0]), len(outputs[1][0]))
 	}
-	// 3 x 4 lines per selected row: row 3 (the fourth page at 1 byte per page) starts at line 36.
-	if line := strings.Split(outputs[1][1], "\n")[36]; !strings.HasPrefix(line, "3,0,0,") {
-		t.Errorf("csv line 36 = %q, want the indices of selection row 3", line)
+	// A header, then 3 x 4 lines per selected row: row 3 (the fourth page at 1 byte per page)
+	// starts at line 37, with the dataset indices (7, 0, 1) of its first element.
+	if lines := strings.Split(outputs[1][1], "\n"); lines[0] != "dim0_index,dim1_index,dim2_index,data" || !strings.HasPrefix(lines[37], "7,0,1,") {
+		t.Errorf("csv header %q, line 37 = %q, want the dataset indices 7,0,1 of selection row 3", lines[0], lines[37])
 	}
 }
