@@ -66,6 +66,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	if *pwFile == "" {
+		if *noauth {
+			log.Info("no --password-file: every request runs as the user \"default\"; it reads the domains whose ACLs allow \"default\" (hsfan gen gives \"default\": read), others answer 403 and writes need a user: give --password-file with a line OWNER:PASSWORD (hsfan gen's owner is \"hsfan\")")
+		} else {
+			log.Warn("no --password-file and --allow-noauth=false: every request will be refused (401)")
+		}
+	}
 	st, err := sf.openMode(ctx, true)
 	if err != nil {
 		return err
