@@ -21,14 +21,14 @@ Serves the AWS Lambda Invoke API on --addr and runs each function's sandboxes as
 its bootstrap executable (build the worker with 'make worker': bin/bootstrap), each with its own
 Runtime API endpoint and Lambda's environment variables. 'hsfan run --invoker local' sends its
 tasks here. Faults can be injected. It runs until interrupted: Ctrl-C in its terminal, or
-'kill %1' / 'kill PID' when started in the background with &, stops it and its sandboxes.
+'kill PID' when started in the background with & ($! is that PID), stops it and its sandboxes.
 `
 
 const lambdaLocalExamples = `  make worker build
-  bin/hsfan lambda-local --function hsfan-worker=bin/bootstrap --concurrency 2 --timeout 120s &
+  bin/hsfan lambda-local --function hsfan-worker=bin/bootstrap --concurrency 2 --timeout 120s & LAMBDA_PID=$!
   bin/hsfan run mean --store file://$PWD/data --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
       --reduce lat,lon --invoker local --concurrency 2 --out out-local
-  kill %1
+  kill $LAMBDA_PID
 `
 
 var lambdaLocalGroups = []flagGroup{
