@@ -34,7 +34,7 @@ the ACL "default": read, as HSDS's /shared folders are), so 'hsfan serve' serves
 unauthenticated clients such as h5pyd without a password file.
 `
 
-const genExamples = `  # the year of SST that 'make run' uses (1.2 GB, about a minute on 2 cores)
+const genExamples = `  # the year of SST that 'make run' uses (280 MB on disk, a few seconds on 2 cores)
   hsfan gen sst --store file://data --domain /shared/sst/mur25.h5 --days 365 --start 2022-01-01
 
   # a small cube for benchmarks

@@ -98,6 +98,11 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if mark, err := incompleteMark(ctx, f); err != nil {
+		return err
+	} else if mark != "" {
+		fmt.Fprintf(stderr, "hsfan get: warning: %s is incomplete, its writer did not finish (%s: %s): unwritten chunks read as fill values\n", *domain, incompleteAttr, mark)
+	}
 	src, err := openSource(ctx, f, *dataset)
 	if err != nil {
 		return err
