@@ -69,8 +69,9 @@ func TestKilledGen(t *testing.T) {
 			if code, out, errs := run(t, append([]string{"ls", "/shared/sst"}, st...)...); code != 0 || !strings.Contains(out, "INCOMPLETE") {
 				t.Errorf("ls does not mark the domain incomplete: exit %d\n%s%s", code, out, errs)
 			}
-			if code, _, errs := run(t, append([]string{"get", "--domain", dom, "--dataset", "/lat", "--select", "[0:2]"}, st...)...); code != 0 || !strings.Contains(errs, "warning: "+dom+" is incomplete") {
-				t.Errorf("get on the killed gen's domain: exit %d, no warning: %s", code, errs)
+			// (The kill may come before /time is linked: only the warning is certain.)
+			if _, _, errs := run(t, append([]string{"get", "--domain", dom, "--dataset", "/time"}, st...)...); !strings.Contains(errs, "warning: "+dom+" is incomplete") {
+				t.Errorf("get on the killed gen's domain: no warning: %s", errs)
 			}
 			code, out, errs = run(t, append([]string{"gen", "sst", "--domain", dom, "--days", "3", "--keep-existing"}, st...)...)
 			if code != 0 || !strings.Contains(errs, "replacing the incomplete domain") || !strings.Contains(out, "wrote sst") {
