@@ -297,7 +297,7 @@ func flagHelp(f *flag.Flag) string {
 	if typ == "value" {
 		typ = "value"
 	}
-	head := "  --" + f.Name
+	head := "  " + dashes(f.Name) + f.Name
 	if typ != "" {
 		head += " " + typ
 	}
@@ -312,6 +312,15 @@ func flagHelp(f *flag.Flag) string {
 		usage += " (" + strings.Join(extra, "; ") + ")"
 	}
 	return head + "\n" + wrap(usage, "      ", 100)
+}
+
+// dashes is the prefix the help shows for a flag: "-" for one letter (-r, -o, -v), "--" else (the
+// flag package accepts both for every flag).
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-"
+	}
+	return "--"
 }
 
 // wrap breaks text into lines of at most width columns, each starting with indent.

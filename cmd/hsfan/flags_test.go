@@ -49,14 +49,14 @@ func TestHelpListsEveryFlag(t *testing.T) {
 				n := 0
 				fs.VisitAll(func(f *flag.Flag) {
 					n++
-					if !strings.Contains(out, "\n  --"+f.Name+" ") && !strings.Contains(out, "\n  --"+f.Name+"\n") {
+					if !strings.Contains(out, "\n  "+dashes(f.Name)+f.Name+" ") && !strings.Contains(out, "\n  "+dashes(f.Name)+f.Name+"\n") {
 						t.Errorf("help does not list --%s:\n%s", f.Name, out)
 					}
 					if f.DefValue != "" && f.DefValue != "false" && !strings.Contains(strings.Join(strings.Fields(out), " "), "default "+f.DefValue) {
 						t.Errorf("help does not give the default %q of --%s", f.DefValue, f.Name)
 					}
 				})
-				if n > 0 && strings.Count(out, ":\n  --") < 1 {
+				if n > 0 && strings.Count(out, ":\n  -") < 1 {
 					t.Errorf("no flag group titles:\n%s", out)
 				}
 			})
