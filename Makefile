@@ -97,11 +97,9 @@ lint: vet ## gofmt and go vet
 RUN_STORE := --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5
 
 run: build ## the main job: a synthetic year of SST, its daily area-weighted global mean
-	@if [ ! -f "$(DATA)/hsfan/shared/sst/mur25.h5/.domain.json" ]; then \
-	  $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01; \
-	elif $(BIN)/hsfan repack --check $(RUN_STORE) >/dev/null 2>&1; then \
-	  echo "using existing $(DATA) (rm -rf $(DATA) to regenerate)"; \
-	else \
+	@# gen keeps a complete domain, and replaces one an interrupted gen left (marked incomplete).
+	$(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01 --keep-existing
+	@if ! $(BIN)/hsfan repack --check $(RUN_STORE) >/dev/null 2>&1; then \
 	  echo "$(DATA) holds chunks written by hsfan before the chunk format fix (HSDS reads them as garbage): converting them with hsfan repack"; \
 	  $(BIN)/hsfan repack $(RUN_STORE) || { echo "repack failed: regenerating $(DATA)"; \
 	    $(BIN)/hsfan gen sst $(RUN_STORE) --days $(DAYS) --start 2022-01-01 --overwrite; } || exit 1; \

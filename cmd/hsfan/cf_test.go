@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -339,11 +340,15 @@ func checkCFDomain(t *testing.T, dir, bucket, domain, sstID string, corrupt bool
 	if s := string(doc.Value); s != "[-60.0, -20.0, 20.0, 60.0]" {
 		t.Errorf("get --decode /lat: %s, xarray %v", s, want.Lat)
 	}
-	if o := get("--dataset", "/time", "--format", "csv"); o != strings.Join(want.Time, "\n")+"\n" {
+	wantTime := "time_index,time\n"
+	for i, d := range want.Time {
+		wantTime += fmt.Sprintf("%d,%s\n", i, d)
+	}
+	if o := get("--dataset", "/time", "--format", "csv"); o != wantTime {
 		t.Errorf("get --decode /time: %q, cftime %v", o, want.Time)
 	}
 	o := get("--dataset", "/flags", "--format", "csv")
-	if o != "10.0,20.0,130.0\n200.0,NaN,236.0\n0.0,5.0,NaN\n" {
+	if o != "time_index,lon_index,flags\n0,0,10.0\n0,1,20.0\n0,2,130.0\n1,0,200.0\n1,1,NaN\n1,2,236.0\n2,0,0.0\n2,1,5.0\n2,2,NaN\n" {
 		t.Errorf("get --decode /flags: %q, xarray %v", o, want.Flags)
 	}
 	bin := []byte(get("--dataset", "/sst", "--select", "[0,:,:]", "--format", "bin"))

@@ -3,14 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,8 +31,13 @@ import (
 const getUsage = `Usage: hsfan get --domain D --dataset /path [--select S] [--format bin|json|csv] [--decode] [-o FILE]
 
 Reads a selection of a dataset: bin writes the raw C-order bytes (as HSDS's octet-stream
-responses), json writes {"shape": [...], "value": nested lists}, csv one line per row (rank <= 2)
-or per element with its indices (rank > 2), quoted as RFC 4180 requires.
+responses), json writes {"shape": [...], "value": nested lists}, csv a header line and then one
+line per element: its index in the dataset along each dimension (not relative to the selection),
+then its value, quoted as RFC 4180 requires. The header names the index columns after the
+dimensions (DIMENSION_LABELS or dimension scales, else dim0, dim1, ...) with "_index" and the
+value column after the dataset: "time_index,lat_index,lon_index,analysed_sst". --header=false
+leaves the header out. -o FILE is written atomically, with the permissions a new file gets from
+the umask (0666 &^ umask, as cp and shell redirection give), or the existing file's.
 
 Variable-length datasets (vlen strings, vlen sequences, compounds with vlen fields) are read too:
 bin writes HSDS's wire form (per element a 4-byte little-endian byte count, then the bytes), json
@@ -44,27 +54,33 @@ csv only), as cftime decodes them, NaN times as NaT.
 A selection may pair several coordinate lists element by element, as numpy does:
 '[:,[1,4,5],[2,8,6]]' on a (2,10,10) dataset has shape (2,3).
 
-Examples:
-  hsfan get --domain /shared/sst/mur25.h5 --dataset /lat --format csv
+`
+
+const getExamples = `  hsfan get --domain /shared/sst/mur25.h5 --dataset /lat --format csv
   hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0:10,360,720]' --format json
   hsfan get --domain /shared/sst/mur25.h5 --dataset /analysed_sst --select '[0,[10,20],[30,40]]'
-
-Flags:
+  hsfan get --domain /shared/sst/mur25.h5 --dataset /time --decode --format csv -o time.csv
 `
+
+var getGroups = []flagGroup{
+	{"Input", []string{"domain", "dataset", "select", "decode"}},
+	storeGroup,
+	{"Output", []string{"format", "o", "header"}},
+}
 
 func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, getUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	domain := fs.String("domain", "", "domain path (required)")
 	dataset := fs.String("dataset", "", "dataset h5path, e.g. /analysed_sst (required)")
 	sel := fs.String("select", "", "selection, e.g. [0:10,5,::2] (default: everything)")
-	format := fs.String("format", "json", "bin, json or csv")
+	format := new(string)
+	choiceVar(fs, format, "format", "json", []string{"bin", "json", "csv"}, "output format")
 	out := fs.String("o", "", "output file (default stdout)")
-	decode := fs.Bool("decode", false, "CF-decode the values (packing, fill values, _Unsigned, time coordinates to ISO dates)")
-	pos, err := parseArgs(fs, args)
+	decode := fs.Bool("decode", false, "CF-decode the values as xarray.open_dataset does (packing, fill values, _Unsigned, valid range; time to ISO dates)")
+	header := fs.Bool("header", true, "csv: write the header line of column names")
+	pos, err := parseCommand(fs, args, helpDoc{getUsage, getGroups, getExamples}, stdout)
 	if err != nil {
 		return err
 	}
@@ -74,9 +90,6 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *domain == "" || *dataset == "" {
 		return usagef("--domain and --dataset are required")
 	}
-	if *format != "bin" && *format != "json" && *format != "csv" {
-		return usagef("--format %q: want bin, json or csv", *format)
-	}
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err
@@ -84,6 +97,11 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f, err := hdf.Open(ctx, st, sf.bucket, *domain)
 	if err != nil {
 		return err
+	}
+	if mark, err := incompleteMark(ctx, f); err != nil {
+		return err
+	} else if mark != "" {
+		fmt.Fprintf(stderr, "hsfan get: warning: %s is incomplete, its writer did not finish (%s: %s): unwritten chunks read as fill values\n", *domain, incompleteAttr, mark)
 	}
 	src, err := openSource(ctx, f, *dataset)
 	if err != nil {
@@ -94,11 +112,16 @@ func runGet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
+	if *format == "csv" && *header {
+		if src.header, err = csvHeader(ctx, f, src, *dataset); err != nil {
+			return err
+		}
+	}
 	var s *selection.Selection
 	if *sel == "" {
 		s = selection.All(src.dims)
 	} else if s, err = selection.Parse(*sel, src.dims); err != nil {
-		return usagef("--select: %v", err)
+		return usagef("--select %q on %s of shape %s: %v", *sel, *dataset, selection.ShapeText(src.dims), err)
 	}
 	if *format == "json" && s.Count() > maxJSONBytes/src.elemBytes {
 		return fmt.Errorf("selection %s of %d elements is too large for --format json (limit %d bytes at %d bytes per element); use bin or csv, which stream",
@@ -136,6 +159,38 @@ type source struct {
 	cf                  *ops.CF
 	timeUnits, calendar string
 	obj                 *schema.Dataset
+	ds                  *hdf.Dataset // fixed-size datasets only
+	// header is the csv header (nil: none).
+	header []string
+}
+
+// csvHeader names the csv columns: one index column per dataset dimension, named after the
+// dimension as xarray names it (cf.Names) with "_index", and the value column after the dataset.
+func csvHeader(ctx context.Context, f *hdf.File, src *source, h5path string) ([]string, error) {
+	names := make([]string, len(src.dims))
+	for i := range names {
+		names[i] = cf.DefaultAxisName(i)
+	}
+	if src.ds != nil && len(src.dims) > 0 {
+		n, _, err := cf.Names(ctx, f, src.ds)
+		if err != nil {
+			return nil, fmt.Errorf("csv header: %w", err)
+		}
+		copy(names, n)
+		// A 1-D dimension scale (a coordinate such as /lat) is the dimension it scales.
+		if class, _ := cf.AttrString(src.obj, "CLASS"); len(names) == 1 && names[0] == cf.DefaultAxisName(0) && class == "DIMENSION_SCALE" {
+			names[0] = path.Base(h5path)
+		}
+	}
+	hdr := make([]string, 0, len(names)+1)
+	for _, n := range names {
+		hdr = append(hdr, n+"_index")
+	}
+	value := path.Base(h5path)
+	if value == "/" || value == "." || value == "" {
+		value = "value"
+	}
+	return append(hdr, value), nil
 }
 
 // decodeCF sets up --decode: numeric datasets only; time variables need a text format.
@@ -207,7 +262,7 @@ func openSource(ctx context.Context, f *hdf.File, h5path string) (*source, error
 	if err != nil {
 		return nil, err
 	}
-	return &source{typ: ds.Type, dims: ds.Dims, elemBytes: int64(ds.ItemSize), obj: obj,
+	return &source{typ: ds.Type, dims: ds.Dims, elemBytes: int64(ds.ItemSize), obj: obj, ds: ds,
 		read: func(ctx context.Context, s *selection.Selection) ([]byte, error) {
 			data, _, err := ds.Read(ctx, s, 0)
 			return data, err
@@ -221,13 +276,18 @@ func writePages(ctx context.Context, w io.Writer, format string, src *source, s 
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(w)
+		if src.header != nil {
+			if err := cw.Write(src.header); err != nil {
+				return err
+			}
+		}
 	}
 	if format == "json" || len(shape) == 0 || shape[0] == 0 {
 		data, err := src.read(ctx, s)
 		if err != nil {
 			return err
 		}
-		if err := writeValues(w, cw, format, src, shape, data, 0); err != nil {
+		if err := writeValues(w, cw, format, src, s, data); err != nil {
 			return err
 		}
 	} else {
@@ -245,7 +305,7 @@ func writePages(ctx context.Context, w io.Writer, format string, src *source, s 
 			if err != nil {
 				return err
 			}
-			if err := writeValues(w, cw, format, src, page.Shape(), data, first); err != nil {
+			if err := writeValues(w, cw, format, src, page, data); err != nil {
 				return err
 			}
 		}
@@ -258,14 +318,24 @@ func writePages(ctx context.Context, w io.Writer, format string, src *source, s 
 }
 
 // writeOutput writes to stdout, or to path atomically (a temporary file renamed into place, so a
-// failed read leaves no partial file).
+// failed read leaves no partial file). The file gets the mode os.Create would give it: an existing
+// file's mode, else 0666 &^ umask (the temporary file is created with mode 0666, which the kernel
+// masks, unlike os.CreateTemp's 0600).
 func writeOutput(path string, fn func(io.Writer) error, stdout io.Writer) error {
 	if path == "" || path == "-" {
 		return fn(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
 	if err != nil {
 		return err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		err = tmp.Chmod(fi.Mode().Perm())
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return err
+		}
 	}
 	err = fn(tmp)
 	if cerr := tmp.Close(); err == nil {
@@ -280,9 +350,27 @@ func writeOutput(path string, fn func(io.Writer) error, stdout io.Writer) error 
 	return err
 }
 
-// writeValues writes one page; first is the selection index of its first row (csv indices).
-func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape []int, data []byte, first int) error {
+// createTemp creates a new file dir/prefix<random> with mode 0666 (before the umask).
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
+}
+
+// writeValues writes the values data of the selection (or page) sel.
+func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, sel *selection.Selection, data []byte) error {
+	shape := sel.Shape()
 	var v any
+	var flat []any
 	if src.cf != nil {
 		vals, labels, err := src.decodeValues(data)
 		if err != nil {
@@ -296,7 +384,7 @@ func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape 
 			_, err := w.Write(out)
 			return err
 		}
-		flat := make([]any, len(vals))
+		flat = make([]any, len(vals))
 		for i := range vals {
 			if labels != nil {
 				flat[i] = labels[i]
@@ -324,7 +412,22 @@ func writeValues(w io.Writer, cw *csv.Writer, format string, src *source, shape 
 		_, err = fmt.Fprintf(w, "{\"shape\": %s, \"value\": %s}\n", sh, b)
 		return err
 	}
-	return writeCSV(csvRecords{cw, w}, v, shape, first)
+	if flat == nil {
+		flat = flattenRank(v, len(shape), nil)
+	}
+	return writeCSV(csvRecords{cw, w}, sel, flat)
+}
+
+// flattenRank lists the elements of the nested value v of the given rank in C order (an element
+// may itself be a list: a vlen sequence or a compound).
+func flattenRank(v any, rank int, out []any) []any {
+	if rank == 0 {
+		return append(out, v)
+	}
+	for _, x := range v.([]any) {
+		out = flattenRank(x, rank-1, out)
+	}
+	return out
 }
 
 // nest shapes a flat C-order list as nested lists (a scalar for rank 0).
@@ -379,57 +482,31 @@ func csvCell(x any) (string, error) {
 	return string(b), nil
 }
 
-// writeCSV writes rank 0/1 one value per line, rank 2 one row per line, higher ranks one element
-// per line preceded by its indices; encoding/csv quotes cells holding commas, quotes or newlines.
-func writeCSV(cw csvRecords, v any, shape []int, first int) error {
-	switch len(shape) {
-	case 0:
-		c, err := csvCell(v)
+// writeCSV writes one record per element of sel: its dataset index along each dimension, then
+// its value; encoding/csv quotes cells holding commas, quotes or newlines.
+func writeCSV(cw csvRecords, sel *selection.Selection, flat []any) error {
+	shape := sel.Shape()
+	rank := len(sel.Extents())
+	out := make([]int, len(shape)) // the output index of the current element
+	rec := make([]string, rank+1)
+	for _, x := range flat {
+		for d := range rank {
+			rec[d] = strconv.Itoa(sel.Dim(d).Index(out[sel.OutAxis(d)]))
+		}
+		c, err := csvCell(x)
 		if err != nil {
 			return err
 		}
-		return cw.Write([]string{c})
-	case 1, 2:
-		rows, _ := v.([]any)
-		for _, r := range rows {
-			cols := []any{r}
-			if len(shape) == 2 {
-				cols, _ = r.([]any)
-			}
-			rec := make([]string, len(cols))
-			for i, c := range cols {
-				var err error
-				if rec[i], err = csvCell(c); err != nil {
-					return err
-				}
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
+		rec[rank] = c
+		if err := cw.Write(rec); err != nil {
+			return err
 		}
-		return nil
+		for a := len(out) - 1; a >= 0; a-- {
+			if out[a]++; out[a] < shape[a] {
+				break
+			}
+			out[a] = 0
+		}
 	}
-	idx := make([]string, 0, len(shape)+1)
-	var walk func(x any, depth int) error
-	walk = func(x any, depth int) error {
-		if depth == len(shape) {
-			c, err := csvCell(x)
-			if err != nil {
-				return err
-			}
-			return cw.Write(append(idx, c))
-		}
-		for i, c := range x.([]any) {
-			if depth == 0 {
-				i += first
-			}
-			idx = append(idx, strconv.Itoa(i))
-			if err := walk(c, depth+1); err != nil {
-				return err
-			}
-			idx = idx[:len(idx)-1]
-		}
-		return nil
-	}
-	return walk(v, 0)
+	return nil
 }

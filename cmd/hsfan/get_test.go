@@ -90,16 +90,16 @@ func TestGetVlen(t *testing.T) {
 		dataset, sel   string
 		json, bin, csv string
 	}{
-		{"/utf8", "", `{"shape": [3], "value": ["a", "h\u00e9llo", ""]}`, "01000000" + "61" + "06000000" + "68c3a96c6c6f" + "00000000", "a\nhéllo\n\"\"\n"},
-		{"/utf8", "[[2,0,0]]", `{"shape": [3], "value": ["", "a", "a"]}`, "00000000" + "0100000061" + "0100000061", "\"\"\na\na\n"},
+		{"/utf8", "", `{"shape": [3], "value": ["a", "h\u00e9llo", ""]}`, "01000000" + "61" + "06000000" + "68c3a96c6c6f" + "00000000", "dim0_index,utf8\n0,a\n1,héllo\n2,\n"},
+		{"/utf8", "[[2,0,0]]", `{"shape": [3], "value": ["", "a", "a"]}`, "00000000" + "0100000061" + "0100000061", "dim0_index,utf8\n2,\n0,a\n0,a\n"},
 		{"/ascii", "", `{"shape": [2,3], "value": [["x,y", "", "say \"hi\""], ["multi\nline", "b", "c"]]}`, "",
-			"\"x,y\",,\"say \"\"hi\"\"\"\n\"multi\nline\",b,c\n"},
+			"dim0_index,dim1_index,ascii\n0,0,\"x,y\"\n0,1,\n0,2,\"say \"\"hi\"\"\"\n1,0,\"multi\nline\"\n1,1,b\n1,2,c\n"},
 		{"/ascii", "[[1,0],[0,2]]", `{"shape": [2], "value": ["multi\nline", "say \"hi\""]}`, "", ""},
 		{"/vint", "", `{"shape": [4], "value": [[1, 2, 3], [], [-4], [5, 6]]}`,
-			"0c000000010000000200000003000000" + "00000000" + "04000000fcffffff" + "080000000500000006000000", "\"[1, 2, 3]\"\n[]\n[-4]\n\"[5, 6]\"\n"},
+			"0c000000010000000200000003000000" + "00000000" + "04000000fcffffff" + "080000000500000006000000", "dim0_index,vint\n0,\"[1, 2, 3]\"\n1,[]\n2,[-4]\n3,\"[5, 6]\"\n"},
 		{"/cmp", "", `{"shape": [2], "value": [[1, "a", [1, 2]], [-2, "", []]]}`,
-			"0100" + "0100000061" + "080000000100000002000000" + "feff" + "00000000" + "00000000", "\"[1, \"\"a\"\", [1, 2]]\"\n\"[-2, \"\"\"\", []]\"\n"},
-		{"/scalar", "", `{"shape": [], "value": "only"}`, "040000006f6e6c79", "only\n"},
+			"0100" + "0100000061" + "080000000100000002000000" + "feff" + "00000000" + "00000000", "dim0_index,cmp\n0,\"[1, \"\"a\"\", [1, 2]]\"\n1,\"[-2, \"\"\"\", []]\"\n"},
+		{"/scalar", "", `{"shape": [], "value": "only"}`, "040000006f6e6c79", "scalar\nonly\n"},
 	} {
 		t.Run(tc.dataset+tc.sel, func(t *testing.T) {
 			args := []string{"--dataset", tc.dataset}
@@ -127,7 +127,8 @@ func TestGetVlen(t *testing.T) {
 	}
 	// csv parses back to the values
 	recs, err := csv.NewReader(strings.NewReader(get(t, "--dataset", "/ascii", "--format", "csv"))).ReadAll()
-	if err != nil || !reflect.DeepEqual(recs, [][]string{{"x,y", "", `say "hi"`}, {"multi\nline", "b", "c"}}) {
+	if err != nil || !reflect.DeepEqual(recs, [][]string{{"dim0_index", "dim1_index", "ascii"}, {"0", "0", "x,y"}, {"0", "1", ""},
+		{"0", "2", `say "hi"`}, {"1", "0", "multi\nline"}, {"1", "1", "b"}, {"1", "2", "c"}}) {
 		t.Errorf("csv records %q %v", recs, err)
 	}
 	// Paged csv and bin equal the one-shot read.

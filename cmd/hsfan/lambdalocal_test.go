@@ -35,7 +35,7 @@ func TestLambdaLocalListensOnLoopback(t *testing.T) {
 		t.Errorf("default address %s, want 127.0.0.1:9001", defaultLambdaLocalAddr)
 	}
 	var help bytes.Buffer
-	_ = runLambdaLocal(context.Background(), []string{"-h"}, io.Discard, &help)
+	_ = runLambdaLocal(context.Background(), []string{"-h"}, &help, io.Discard) // help goes to stdout
 	if !strings.Contains(help.String(), "127.0.0.1:9001") || !strings.Contains(help.String(), "loopback only") {
 		t.Errorf("-h does not say it listens on loopback only:\n%s", help.String())
 	}

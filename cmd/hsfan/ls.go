@@ -22,19 +22,20 @@ import (
 const lsUsage = `Usage: hsfan ls [-r] [PATH]
 
 Lists the folders and domains under a folder PATH (default /), or the groups and datasets (with
-type, shape and chunks) inside a domain PATH. -r recurses into sub-folders and domains.
+type, shape and chunks) inside a domain PATH. -r recurses into sub-folders and domains. A domain
+whose writer did not finish (an interrupted hsfan gen) is marked INCOMPLETE.
+`
 
-Flags:
+const lsExamples = `  hsfan ls --store file://data -r /
+  hsfan ls /shared/sst/mur25.h5
 `
 
 func runLs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, lsUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
-	recursive := fs.Bool("r", false, "recurse")
-	pos, err := parseArgs(fs, args)
+	recursive := fs.Bool("r", false, "recurse into sub-folders and domains")
+	pos, err := parseCommand(fs, args, helpDoc{lsUsage, []flagGroup{{"Listing", []string{"r"}}, storeGroup}, lsExamples}, stdout)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,14 @@ func (l *lister) folder(ctx context.Context, folder string) error {
 		if f.Domain.IsFolder() {
 			kind = "folder"
 		}
-		fmt.Fprintf(l.w, "%s\t%s\towner %s\tmodified %s\n", kind, s, f.Domain.Owner, fmtTime(f.Domain.LastModified))
+		note := ""
+		if mark, err := incompleteMark(ctx, f); err != nil {
+			note = fmt.Sprintf("\t? %v", err)
+			l.unreadable++
+		} else if mark != "" {
+			note = "\tINCOMPLETE (" + mark + ")"
+		}
+		fmt.Fprintf(l.w, "%s\t%s\towner %s\tmodified %s%s\n", kind, s, f.Domain.Owner, fmtTime(f.Domain.LastModified), note)
 		if l.recursive {
 			if f.Domain.IsFolder() {
 				if err := l.folder(ctx, s); err != nil {
@@ -165,7 +173,11 @@ func (l *lister) domain(ctx context.Context, f *hdf.File) error {
 			if err != nil {
 				return fmt.Errorf("group %s: %w", p, err)
 			}
-			fmt.Fprintf(l.w, "group\t%s\t%d links, %d attributes\n", p, len(g.Links), len(g.Attributes))
+			note := ""
+			if a, ok := g.Attributes[incompleteAttr]; ok && id == f.RootID() {
+				note = "\tINCOMPLETE domain: " + string(a.Value)
+			}
+			fmt.Fprintf(l.w, "group\t%s\t%d links, %d attributes%s\n", p, len(g.Links), len(g.Attributes), note)
 			names := make([]string, 0, len(g.Links))
 			for n := range g.Links {
 				names = append(names, n)

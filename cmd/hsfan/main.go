@@ -45,12 +45,20 @@ func main() {
 
 // mainCode runs the CLI and maps errors to exit codes: 0 ok, 2 usage, 1 anything else.
 func mainCode(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			// hsfan help COMMAND is hsfan COMMAND -h.
+			return mainCode(ctx, []string{args[1], "-h"}, stdout, stderr)
 		}
+		usage(stdout)
 		return 0
+	case "--version", "-version":
+		args = []string{"version"}
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -80,7 +88,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'hsfan COMMAND -h' for the flags of one command.\n")
+	fmt.Fprintf(w, "\nRun 'hsfan COMMAND -h' for the flags of one command, 'hsfan --version' for the version.\n")
 }
 
 // usageError marks a bad command line (exit code 2).
@@ -90,8 +98,16 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
-	_, err := fmt.Fprintln(stdout, version.Version)
+func runVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	pos, err := parseCommand(fs, args, helpDoc{usage: "Usage: hsfan version (or hsfan --version)\n\nPrints the version hsfan was built from (git describe, set by make build).\n"}, stdout)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %v", pos)
+	}
+	_, err = fmt.Fprintf(stdout, "hsfan %s\n", version.Version)
 	return err
 }
 

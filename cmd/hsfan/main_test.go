@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/testutil/s3test"
 )
 
@@ -33,7 +34,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("ls -r: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = run(t, with("get", "--domain", "/shared/sst/t.h5", "--dataset", "/lat", "--select", "[0:3]", "--format", "csv")...)
-	if code != 0 || out != "-89.875\n-89.625\n-89.375\n" {
+	if code != 0 || out != "lat_index,lat\n0,-89.875\n1,-89.625\n2,-89.375\n" {
 		t.Fatalf("get csv: exit %d %q %s", code, out, errs)
 	}
 	code, out, errs = run(t, with("get", "--domain", "/shared/sst/t.h5", "--dataset", "/analysed_sst", "--select", "[0:2,360,700:702]", "--format", "json")...)
@@ -98,10 +99,12 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"get", "--dataset", "/data"}, 2, "--domain"},
 		{[]string{"get", "--domain", "/c.h5", "--dataset", "/data", "--select", "[0:11,0]"}, 2, "Invalid selection"},
 		{[]string{"get", "--domain", "/c.h5", "--dataset", "/data", "--select", "[0:5:0,0]"}, 2, "Invalid selection"},
+		{[]string{"get", "--domain", "/c.h5", "--dataset", "/data", "--select", "[5:2,0]"}, 2, "of shape (10, 10): indices 0-9, 0-9: Invalid selection: stop value"},
+		{[]string{"run", "mean", "--domain", "/c.h5", "--dataset", "/data", "--select", "[5:2,0]", "--dry-run"}, 1, "of shape (10, 10): indices 0-9, 0-9: Invalid selection: stop value"},
 		{[]string{"get", "--domain", "/home/../../etc", "--dataset", "/data"}, 1, "domain"},
 		{[]string{"get", "--domain", "/missing.h5", "--dataset", "/data"}, 1, "not found"},
 		{[]string{"get", "--domain", "/c.h5", "--dataset", "/nope"}, 1, "not found"},
-		{[]string{"run", "median", "--domain", "/c.h5", "--dataset", "/data"}, 1, "median"},
+		{[]string{"run", "median", "--domain", "/c.h5", "--dataset", "/data"}, 2, "median"},
 		{[]string{"run", "mean", "--domain", "/c.h5", "--dataset", "/data", "--reduce", "lat"}, 1, "no axis"},
 		{[]string{"run", "mean", "--domain", "/c.h5", "--dataset", "/data", "--weights", "coslat"}, 1, "lat"},
 		{[]string{"run", "mean", "--domain", "/c.h5", "--dataset", "/data", "--invoker", "carrier-pigeon"}, 2, "invoker"},
@@ -146,6 +149,20 @@ func TestCLIS3(t *testing.T) {
 			t.Errorf("s3://results/sst/run1/%s: %v", name, err)
 		}
 	}
+	if err := s3.List(context.Background(), "results", "sst/run1/", "", func(e store.Entry) error {
+		if strings.Contains(e.Key, "probe") {
+			t.Errorf("the write probe %s was left in --out", e.Key)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A bucket that does not exist is found before the fan-out.
+	code, _, errs = run(t, append([]string{"run", "mean", "--domain", "/sst.h5", "--dataset", "/analysed_sst", "--reduce", "lat,lon",
+		"--out", "s3://no-such-bucket/sst"}, st...)...)
+	if code != 1 || !strings.Contains(errs, "cannot write there (checked before the run)") || strings.Contains(errs, "tasks over") {
+		t.Errorf("--out s3://no-such-bucket: exit %d\n%s", code, errs)
+	}
 }
 
 // TestGetPages: bin and csv output read in slabs equals a one-shot read.
@@ -172,8 +189,9 @@ func TestGetPages(t *testing.T) {
 	if outputs[40] != outputs[64<<20] || outputs[1] != outputs[64<<20] || len(outputs[1][0]) != 6*3*4*4 {
 		t.Errorf("paged output differs from the one-shot read (bin lengths %d %d %d)", len(outputs[64<<20][0]), len(outputs[40][0]), len(outputs[1][0]))
 	}
-	// 3 x 4 lines per selected row: row 3 (the fourth page at 1 byte per page) starts at line 36.
-	if line := strings.Split(outputs[1][1], "\n")[36]; !strings.HasPrefix(line, "3,0,0,") {
-		t.Errorf("csv line 36 = %q, want the indices of selection row 3", line)
+	// A header, then 3 x 4 lines per selected row: row 3 (the fourth page at 1 byte per page)
+	// starts at line 37, with the dataset indices (7, 0, 1) of its first element.
+	if lines := strings.Split(outputs[1][1], "\n"); lines[0] != "dim0_index,dim1_index,dim2_index,data" || !strings.HasPrefix(lines[37], "7,0,1,") {
+		t.Errorf("csv header %q, line 37 = %q, want the dataset indices 7,0,1 of selection row 3", lines[0], lines[37])
 	}
 }

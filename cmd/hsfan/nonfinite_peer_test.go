@@ -62,7 +62,7 @@ func TestPeerNonFiniteCLI(t *testing.T) {
 		t.Errorf("get json = %v, HSDS GET value = %v", a, b)
 	}
 	code, out, errs = run(t, with("get", "--domain", dom, "--dataset", "/f64", "--format", "csv")...)
-	if code != 0 || out != "-Infinity\n-Infinity\n" {
+	if code != 0 || out != "dim0_index,f64\n0,-Infinity\n1,-Infinity\n" {
 		t.Errorf("get csv: exit %d %q %s", code, out, errs)
 	}
 	outDir := filepath.Join(t.TempDir(), "out")

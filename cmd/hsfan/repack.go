@@ -20,8 +20,10 @@ alike. Each chunk is written with If-Match on the version read, so a concurrent 
 overwritten; running it again changes nothing.
 
 --check only lists the datasets that hold legacy chunks and exits with status 1 if any do.
+`
 
-Flags:
+const repackExamples = `  hsfan repack --store file://data --domain /shared/sst/mur25.h5 --check
+  hsfan repack --store file://data --domain /shared/sst/mur25.h5
 `
 
 // errLegacyFound makes `repack --check` exit non-zero when legacy chunks exist.
@@ -29,14 +31,12 @@ var errLegacyFound = errors.New("legacy hsfan chunks found")
 
 func runRepack(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("repack", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, repackUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	domain := fs.String("domain", "", "domain path (required)")
 	dataset := fs.String("dataset", "", "only this dataset h5path (default: every dataset of the domain)")
 	check := fs.Bool("check", false, "only list datasets holding legacy chunks; exit 1 if any")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseCommand(fs, args, helpDoc{repackUsage, []flagGroup{{"Domain", []string{"domain", "dataset", "check"}}, storeGroup}, repackExamples}, stdout)
 	if err != nil {
 		return err
 	}

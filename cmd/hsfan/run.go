@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +19,7 @@ import (
 	"github.com/hsfan/hsfan/coordinator/job"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/ops"
 	"github.com/hsfan/hsfan/worker"
 	"github.com/hsfan/hsfan/worker/inproc"
 )
@@ -61,8 +64,9 @@ points, --reduce time keeps one row per point (columns lat and lon give each poi
 coordinates); --reduce lat alone is refused. Per-axis weights (coslat, 1-D datasets) apply per
 point; N-D weights over the paired dimensions are refused.
 
-Examples:
-  # daily area-weighted global mean SST (a time series), the PO.DAAC method
+`
+
+const runExamples = `  # daily area-weighted global mean SST (a time series), the PO.DAAC method
   hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
       --reduce lat,lon --weights coslat:60 --units C --out out
 
@@ -73,52 +77,61 @@ Examples:
   # the daily mean over three (lat, lon) stations
   hsfan run mean --domain /shared/sst/mur25.h5 --dataset /analysed_sst \
       --select '[:,[300,320,410],[100,900,1200]]' --reduce lat,lon --out out
-
-Flags:
 `
 
+// Limits of the run flags: Lambda's memory sizes (128 MB to 10,240 MB) and account concurrency
+// quotas (1000 by default, raised on request; 100,000 bounds a typo).
+const (
+	maxConcurrency = 100000
+	minLambdaMB    = 128
+	maxLambdaMB    = 10240
+)
+
+var runGroups = []flagGroup{
+	{"Input", []string{"domain", "dataset", "select", "no-cf"}},
+	storeGroup,
+	{"Reduction", []string{"reduce", "weights", "units", "min-count", "ddof", "bins", "hist-min", "hist-max"}},
+	{"Output", []string{"out", "name", "no-plot"}},
+	{"Execution", []string{"invoker", "concurrency", "worker-concurrency", "target-bytes", "task-time", "max-chunks",
+		"task-timeout", "max-attempts", "speculate", "dry-run", "v", "cpuprofile"}},
+	{"Lambda (--invoker lambda or local)", []string{"function", "qualifier", "lambda-endpoint", "memory", "arch"}},
+	{"Confinement (references and spilled partials)", []string{"ref-allow", "ref-follow-symlinks", "result-bucket", "result-prefix"}},
+}
+
+var opNames = []string{"count", "sum", "mean", "min", "max", "var", "std", "histogram"}
+
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, runUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return flag.ErrHelp
-		}
-		return usagef("OP is required (count, sum, mean, min, max, var, std, histogram)")
-	}
-	op := args[0]
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	var spec job.Spec
-	var reduce string
+	var reduce, invoker string
 	fs.StringVar(&spec.Domain, "domain", "", "domain path (required)")
 	fs.StringVar(&spec.Dataset, "dataset", "", "dataset h5path (required)")
 	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
 	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
 	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
 	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded temperatures to C, K, F or another UDUNITS-2 temperature unit")
-	fs.IntVar(&spec.MinCount, "min-count", 0, "sum: NaN where fewer than N values are valid (xarray's min_count; default 0: an all-masked cell sums to 0)")
+	intVar(fs, &spec.MinCount, "min-count", 0, 0, math.MaxInt, "sum: NaN where fewer than N values are valid (xarray's min_count; 0: an all-masked cell sums to 0)")
 	fs.BoolVar(&spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
-	fs.IntVar(&spec.Bins, "bins", 50, "histogram: number of bins")
-	fs.Float64Var(&spec.HistMin, "hist-min", 0, "histogram: lower edge")
-	fs.Float64Var(&spec.HistMax, "hist-max", 0, "histogram: upper edge")
-	fs.IntVar(&spec.DDOF, "ddof", 0, "var/std: delta degrees of freedom (1 = sample variance)")
+	intVar(fs, &spec.Bins, "bins", 50, 1, 1<<20, "histogram: number of bins")
+	floatVar(fs, &spec.HistMin, "hist-min", 0, math.Inf(-1), math.Inf(1), "histogram: lower edge")
+	floatVar(fs, &spec.HistMax, "hist-max", 0, math.Inf(-1), math.Inf(1), "histogram: upper edge")
+	intVar(fs, &spec.DDOF, "ddof", 0, 0, math.MaxInt, "var/std: delta degrees of freedom (1 = sample variance)")
 	fs.StringVar(&spec.Name, "name", "", "output base name (default <dataset>_<op>)")
-	fs.StringVar(&spec.Out, "out", "out", "output directory or s3://bucket/prefix")
+	fs.StringVar(&spec.Out, "out", "out", "output directory or s3://bucket/prefix; checked for write access before the run")
 	noPlot := fs.Bool("no-plot", false, "do not write the PNG plot")
-	invoker := fs.String("invoker", "inproc", "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
-	fs.IntVar(&spec.Concurrency, "concurrency", 1000, "maximum tasks in flight (inproc default: the number of CPUs)")
-	fs.Int64Var(&spec.TargetBytes, "target-bytes", 0, "stored bytes per task (default 75 MB/s x --task-time)")
-	fs.DurationVar(&spec.TaskTime, "task-time", 10*time.Second, "target run time of one task")
-	fs.IntVar(&spec.MaxChunksPerTask, "max-chunks", 1000, "maximum chunks per task")
-	fs.DurationVar(&spec.TaskTimeout, "task-timeout", 0, "timeout of one attempt (0 = none)")
-	fs.IntVar(&spec.MaxAttempts, "max-attempts", 4, "attempts per task before the job fails")
+	choiceVar(fs, &invoker, "invoker", "inproc", []string{"inproc", "lambda", "local"}, "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
+	intVar(fs, &spec.Concurrency, "concurrency", 1000, 1, maxConcurrency, "maximum tasks in flight (inproc: the number of CPUs unless given)")
+	int64Var(fs, &spec.TargetBytes, "target-bytes", 0, 0, math.MaxInt64, "stored bytes per task (0: 75 MB/s x --task-time)")
+	durationVar(fs, &spec.TaskTime, "task-time", 10*time.Second, time.Millisecond, 15*time.Minute, "target run time of one task")
+	intVar(fs, &spec.MaxChunksPerTask, "max-chunks", 1000, 1, math.MaxInt, "maximum chunks per task")
+	durationVar(fs, &spec.TaskTimeout, "task-timeout", 0, 0, 24*time.Hour, "timeout of one attempt (0 = none)")
+	intVar(fs, &spec.MaxAttempts, "max-attempts", 4, 1, 100, "attempts per task before the job fails")
 	fs.BoolVar(&spec.Speculate, "speculate", false, "launch duplicates of straggling tasks (first result wins)")
-	fs.IntVar(&spec.WorkerConcurrency, "worker-concurrency", 0, "parallel chunk fetches inside one worker (default 8)")
-	fs.IntVar(&spec.MemoryMB, "memory", 2048, "Lambda memory size in MB, for the cost estimate")
-	fs.StringVar(&spec.Arch, "arch", "arm64", "Lambda architecture for prices: arm64 or x86_64")
+	intVar(fs, &spec.WorkerConcurrency, "worker-concurrency", 0, 0, 1024, "parallel chunk fetches inside one worker (0: 8)")
+	intVar(fs, &spec.MemoryMB, "memory", 2048, minLambdaMB, maxLambdaMB, "Lambda memory size in MB, for the cost estimate")
+	choiceVar(fs, &spec.Arch, "arch", "arm64", []string{"arm64", "x86_64"}, "Lambda architecture for prices")
 	lf := lambdaFlags{}
 	lf.register(fs)
 	refAllow := fs.String("ref-allow", "", "further locations reference layouts may read: comma-separated bucket or bucket/prefix\n"+
@@ -130,12 +143,19 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	verbose := fs.Bool("v", false, "log retries and other events")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	pos, err := parseArgs(fs, args[1:])
+	pos, err := parseCommand(fs, args, helpDoc{runUsage, runGroups, runExamples}, stdout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected arguments %v", pos)
+	if len(pos) == 0 {
+		return usagef("OP is required: one of %s (see 'hsfan run -h')", strings.Join(opNames, ", "))
+	}
+	op := pos[0]
+	if len(pos) > 1 {
+		return usagef("unexpected arguments %v", pos[1:])
+	}
+	if _, err := ops.ParseKind(op); err != nil {
+		return usagef("OP: %v", err)
 	}
 	if spec.Domain == "" || spec.Dataset == "" {
 		return usagef("--domain and --dataset are required")
@@ -144,17 +164,21 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if spec.Refs.Allow, err = hdf.ParseRefAllow(*refAllow); err != nil {
 		return usagef("--ref-allow: %v", err)
 	}
-	if *invoker == "inproc" && !flagSet(fs, "concurrency") {
+	if invoker == "inproc" && !flagSet(fs, "concurrency") {
 		// In-process tasks share this machine's cores: more in flight only adds memory.
 		spec.Concurrency = runtime.NumCPU()
 	}
-	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, *invoker
+	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, invoker
 	if reduce != "" {
 		spec.Reduce = strings.Split(reduce, ",")
 	}
 	spec.StoreForWorkers = absStoreURL(sf.url)
 	st, err := sf.open(ctx)
 	if err != nil {
+		return err
+	}
+	// A domain an interrupted hsfan gen left would give a table of nulls and exit 0: refuse it.
+	if err := checkComplete(ctx, st, sf.bucket, spec.Domain); err != nil {
 		return err
 	}
 	prep, err := job.Prepare(ctx, st, spec)
@@ -169,7 +193,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		logLevel = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
-	inv, closeInv, err := newInvoker(ctx, *invoker, lf, spec, logger)
+	inv, closeInv, err := newInvoker(ctx, invoker, lf, spec, logger)
 	if err != nil {
 		return err
 	}
@@ -178,8 +202,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// Find an unwritable --out now, not after the (on Lambda, paid) computation.
+	if err := probeSink(ctx, sink); err != nil {
+		return fmt.Errorf("--out %s: cannot write there (checked before the run): %w", spec.Out, err)
+	}
 	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
-		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), *invoker, prep.Plan.Concurrency)
+		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -237,6 +265,25 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 		},
 		Delete: func(ctx context.Context, key string) error { return s3.Delete(ctx, bucket, key) },
 	}, nil
+}
+
+// probeSink writes and removes a small probe object through sink: it proves that the output
+// location exists or can be created, and that this process may write and delete there.
+func probeSink(ctx context.Context, sink coordinator.Sink) error {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	name := fmt.Sprintf(".hsfan-write-probe-%x", b)
+	if err := sink.WriteFile(ctx, name, []byte("hsfan run checks that it can write its outputs here\n")); err != nil {
+		return err
+	}
+	if r, ok := sink.(coordinator.Remover); ok {
+		if err := r.Remove(ctx, name); err != nil {
+			return fmt.Errorf("remove the probe %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {

@@ -21,16 +21,29 @@ const serveUsage = `Usage: hsfan serve [flags]
 
 Serves the HDF REST API (HSDS-compatible) over HTTP, for h5pyd (HS_ENDPOINT=http://ADDR) and curl.
 Users come from a password file of "user:password" lines; unauthenticated GETs run as "default"
-unless --allow-noauth=false. Stops gracefully on interrupt.
+unless --allow-noauth=false. Stops gracefully on interrupt (Ctrl-C).
 
-Flags:
+Credentials: without --password-file there are no users, and every request runs as "default":
+reads of the domains 'hsfan gen' writes work out of the box (they carry the ACL "default": read),
+writes need a user. For h5pyd set HS_ENDPOINT=http://ADDR, and for writes HS_USERNAME and
+HS_PASSWORD to a user of the password file (owner of the domain, or an --admin).
 `
+
+const serveExamples = `  hsfan serve --store file://data --addr 127.0.0.1:5101
+  printf 'hsfan:secret\n' > passwd; hsfan serve --store file://data --password-file passwd --admin hsfan
+  curl -s 'http://127.0.0.1:5101/?domain=/shared/sst/mur25.h5'
+`
+
+var serveGroups = []flagGroup{
+	{"Server", []string{"addr", "endpoint", "max-request-bytes", "quiet", "sweep-temp-age"}},
+	{"Limits", []string{"max-inflight-bytes", "max-conns", "read-header-timeout", "idle-timeout", "transfer-grace", "min-transfer-rate"}},
+	{"Users", []string{"password-file", "admin", "allow-noauth"}},
+	storeGroup,
+}
 
 // runServe runs `hsfan serve` until ctx is cancelled, then shuts the server down gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:5101", "listen address")
@@ -38,20 +51,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	admins := fs.String("admin", "admin", "admin user(s), comma separated")
 	noauth := fs.Bool("allow-noauth", true, "allow unauthenticated GETs as user \"default\"")
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
-	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
+	maxReq := new(int64)
+	int64Var(fs, maxReq, "max-request-bytes", rest.DefaultMaxRequestBytes, 1, math.MaxInt64, "HSDS max_request_size")
 	quiet := fs.Bool("quiet", false, "do not log every request")
-	inflight := fs.Int64("max-inflight-bytes", rest.DefaultMaxInflightBytes,
+	inflight, minRate := new(int64), new(int64)
+	headerTimeout, idleTimeout, grace, tempAge := new(time.Duration), new(time.Duration), new(time.Duration), new(time.Duration)
+	maxConns := new(int)
+	int64Var(fs, inflight, "max-inflight-bytes", rest.DefaultMaxInflightBytes, -1, math.MaxInt64,
 		"memory all requests in flight may hold for bodies, decoded values and responses; more is answered 503 with Retry-After (-1: no bound)")
-	headerTimeout := fs.Duration("read-header-timeout", rest.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
-	idleTimeout := fs.Duration("idle-timeout", rest.DefaultIdleTimeout, "close keep-alive connections idle this long")
-	grace := fs.Duration("transfer-grace", rest.DefaultTransferGrace,
+	durationVar(fs, headerTimeout, "read-header-timeout", rest.DefaultReadHeaderTimeout, time.Millisecond, 24*time.Hour, "time a client has to send a request's headers")
+	durationVar(fs, idleTimeout, "idle-timeout", rest.DefaultIdleTimeout, time.Millisecond, 24*time.Hour, "close keep-alive connections idle this long")
+	durationVar(fs, grace, "transfer-grace", rest.DefaultTransferGrace, -time.Second, 24*time.Hour,
 		"time a request body or response write may take beyond what --min-transfer-rate allows (-1s: no body or write deadlines)")
-	minRate := fs.Int64("min-transfer-rate", rest.DefaultMinTransferRate,
+	int64Var(fs, minRate, "min-transfer-rate", rest.DefaultMinTransferRate, 0, math.MaxInt64,
 		"slowest sustained body or response rate in bytes/s; slower transfers are cut off after --transfer-grace")
-	maxConns := fs.Int("max-conns", 0,
+	intVar(fs, maxConns, "max-conns", 0, -1, 1<<20,
 		"most open connections; further clients wait until one closes (0: 3/4 of the open-file limit, at most 1024; -1: no limit)")
-	tempAge := fs.Duration("sweep-temp-age", 10*time.Minute, "at start-up, remove temporary files of interrupted writes older than this (file:// stores; 0 disables)")
-	pos, err := parseArgs(fs, args)
+	durationVar(fs, tempAge, "sweep-temp-age", 10*time.Minute, 0, 365*24*time.Hour,
+		"at start-up, remove temporary files of interrupted writes older than this (file:// stores; 0 disables)")
+	pos, err := parseCommand(fs, args, helpDoc{serveUsage, serveGroups, serveExamples}, stdout)
 	if err != nil {
 		return err
 	}
@@ -64,6 +82,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *pwFile != "" {
 		if users, err = rest.LoadPasswordFile(*pwFile); err != nil {
 			return err
+		}
+	}
+	if *pwFile == "" {
+		if *noauth {
+			log.Info("no --password-file: every request runs as the user \"default\"; it reads the domains whose ACLs allow \"default\" (hsfan gen gives \"default\": read), others answer 403 and writes need a user: give --password-file with a line OWNER:PASSWORD (hsfan gen's owner is \"hsfan\")")
+		} else {
+			log.Warn("no --password-file and --allow-noauth=false: every request will be refused (401)")
 		}
 	}
 	st, err := sf.openMode(ctx, true)

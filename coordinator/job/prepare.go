@@ -58,7 +58,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if spec.Select == "" {
 		p.Sel = selection.All(ds.Dims)
 	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("select %q on %s of shape %s: %w", spec.Select, spec.Dataset, selection.ShapeText(ds.Dims), err)
 	}
 	names, scales, err := cf.Names(ctx, f, ds)
 	if err != nil {

@@ -97,10 +97,16 @@ type CreateOptions struct {
 	// new domain shares that root and its objects (HSDS domain_sn.py PUT_Domain linked_domain)
 	// instead of getting an empty root group. Not with Folder.
 	LinkedRoot string
+	// ACLs are added to the domain's ACLs besides the owner's (e.g. "default": read).
+	ACLs map[string]schema.ACL
+	// RootAttributes are stored in the new root group, so that they exist from the moment the
+	// domain does (a domain is published by its .domain.json, written after the root group).
+	RootAttributes map[string]schema.Attribute
 }
 
 // Create creates a domain (with an empty root group) or a folder at domainPath. It fails with
-// ErrExists when the path already holds a domain or folder.
+// ErrExists when the path already holds a domain or folder, and then leaves no object behind (the
+// root group written before the .domain.json that lost the race is deleted again).
 func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts CreateOptions) (*File, error) {
 	key, err := domainKey(domainPath)
 	if err != nil {
@@ -115,9 +121,17 @@ func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts
 			return nil, err
 		}
 	}
+	if _, err := st.Stat(ctx, bucket, key); err == nil {
+		return nil, fmt.Errorf("create domain %s: %w", domainPath, ErrExists)
+	} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBucketNotFound) {
+		return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
+	}
 	now := schema.Now()
 	f := &File{st: st, bucket: bucket, path: domainPath, rand: r}
 	f.Domain = schema.Domain{Owner: opts.Owner, ACLs: map[string]schema.ACL{}, Created: now, LastModified: now}
+	for name, acl := range opts.ACLs {
+		f.Domain.ACLs[name] = acl
+	}
 	if opts.Owner != "" {
 		f.Domain.ACLs[opts.Owner] = schema.FullACL()
 	}
@@ -138,6 +152,9 @@ func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts
 		}
 		g := schema.Group{ID: root, Root: root, Created: now, LastModified: now,
 			Links: map[string]schema.Link{}, Attributes: map[string]schema.Attribute{}}
+		for name, a := range opts.RootAttributes {
+			g.Attributes[name] = a
+		}
 		if err := f.putObject(ctx, root, g, store.PutOptions{IfNoneMatch: true}); err != nil {
 			return nil, fmt.Errorf("create domain %s: root group: %w", domainPath, err)
 		}
@@ -148,6 +165,12 @@ func Create(ctx context.Context, st store.Store, bucket, domainPath string, opts
 		return nil, fmt.Errorf("create domain %s: %w", domainPath, err)
 	}
 	info, err := st.Put(ctx, bucket, key, b, store.PutOptions{IfNoneMatch: true})
+	if err != nil && f.Domain.Root != "" {
+		// The domain was not published: remove its root group rather than leave an orphan.
+		if rk, kerr := schema.ObjectKey(f.Domain.Root); kerr == nil {
+			_ = st.Delete(context.WithoutCancel(ctx), bucket, rk)
+		}
+	}
 	if errors.Is(err, store.ErrPreconditionFailed) {
 		return nil, fmt.Errorf("create domain %s: %w", domainPath, ErrExists)
 	}

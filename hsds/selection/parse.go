@@ -182,3 +182,21 @@ func parseElement(d int, el string, extent int) (Dim, error) {
 	}
 	return Dim{Start: start, Stop: stop, Step: step}, nil
 }
+
+// ShapeText describes dims for error messages, with the valid index range of each dimension:
+// "(365, 720, 1440): indices 0-364, 0-719, 0-1439" ("()" for a scalar).
+func ShapeText(dims []int) string {
+	if len(dims) == 0 {
+		return "() (scalar)"
+	}
+	sizes := make([]string, len(dims))
+	ranges := make([]string, len(dims))
+	for i, n := range dims {
+		sizes[i] = strconv.Itoa(n)
+		ranges[i] = "0-" + strconv.Itoa(n-1)
+		if n == 0 {
+			ranges[i] = "none"
+		}
+	}
+	return "(" + strings.Join(sizes, ", ") + "): indices " + strings.Join(ranges, ", ")
+}

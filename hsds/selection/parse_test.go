@@ -190,3 +190,18 @@ func TestAllEmpty(t *testing.T) {
 		t.Fatal("block in empty selection")
 	}
 }
+
+func TestShapeText(t *testing.T) {
+	for _, tc := range []struct {
+		dims []int
+		want string
+	}{
+		{nil, "() (scalar)"},
+		{[]int{365}, "(365): indices 0-364"},
+		{[]int{365, 720, 0}, "(365, 720, 0): indices 0-364, 0-719, none"},
+	} {
+		if got := ShapeText(tc.dims); got != tc.want {
+			t.Errorf("ShapeText(%v) = %q, want %q", tc.dims, got, tc.want)
+		}
+	}
+}
