@@ -20,7 +20,8 @@ type Result struct {
 	// (and a weighted mean/var/std with only zero weights). For Histogram it
 	// is the number of values inside [Min, Max].
 	Value []float64
-	// Count is the number of valid (non-NaN) values per cell.
+	// Count is the number of valid (non-NaN) values per cell; with weights,
+	// those of non-zero weight (the values the reduction saw).
 	Count []int64
 	// WeightSum is Σw over the valid values for weighted sum, mean, var and
 	// std; otherwise the count.

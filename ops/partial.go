@@ -29,6 +29,9 @@ type Partial struct {
 	cells int
 	// weighted: weights apply to this kind and the geometry has some.
 	weighted bool
+	// masked: the geometry has weights; values whose weight is 0 are excluded from every kind
+	// (see the package doc, "Weights").
+	masked bool
 	// weightsKnown: the weight arrays are present (false after a standalone
 	// UnmarshalBinary, which only carries their fingerprint).
 	weightsKnown bool
@@ -49,6 +52,7 @@ type Partial struct {
 	fwStride   []int // per axis, 0 for axes outside FullWeightsAxes
 	idx        []int
 	wrow       []float64
+	mrow       []float64 // a row with its zero-weight values set to NaN
 	tmpHi      []float64
 	tmpLo      []float64
 	histScale  float64
@@ -85,7 +89,8 @@ func (p *Partial) init(g *Geometry) error {
 		return fmt.Errorf("new partial: %w", err)
 	}
 	p.g = *g
-	p.weighted = p.kind.weighted() && g.Weighted()
+	p.masked = g.Weighted()
+	p.weighted = p.kind.weighted() && p.masked
 	if p.weighted && p.opts.DDOF != 0 {
 		return fmt.Errorf("new partial: ddof %d with weights (weighted variance is the population variance)", p.opts.DDOF)
 	}
@@ -179,7 +184,7 @@ func (p *Partial) compatible(o *Partial) error {
 		return fmt.Errorf("%w: shape %v vs %v", ErrMismatch, p.g.Shape, o.g.Shape)
 	case !equalBools(p.g.Reduce, o.g.Reduce):
 		return fmt.Errorf("%w: reduced axes %v vs %v", ErrMismatch, p.g.Reduce, o.g.Reduce)
-	case p.weighted != o.weighted || p.fp != o.fp:
+	case p.weighted != o.weighted || p.masked != o.masked || p.fp != o.fp:
 		return fmt.Errorf("%w: different weights", ErrMismatch)
 	case p.opts != o.opts:
 		return fmt.Errorf("%w: options %+v vs %+v", ErrMismatch, p.opts, o.opts)

@@ -40,6 +40,9 @@ ignores it), so masked values are NaN. Each op then follows xarray's skipna=True
              the count is <= ddof
   histogram  counts per bin of [--hist-min, --hist-max]; NaN values are not counted
 NaN results are null in the JSON and Arrow outputs.
+With --weights, sum, mean, var and std are weighted (xarray's .weighted()), and every op leaves
+out the values whose weight is 0 (coslat:60: |lat| > 60): count, min, max and histogram see
+only the values that enter the weighted mean, and the count column of every op counts them.
 
 Coordinates (dimension scales, or a 1-D dataset named like the axis) and --weights datasets are
 CF-decoded like the data; time coordinates ("days since 1800-1-1", any CF calendar: standard,

@@ -29,6 +29,13 @@ const (
 	testDomain = "/shared/sst/test.h5"
 )
 
+// sstStart is the first day of the test domain; the generator's values follow the calendar
+// date, so day index d holds synth day number sstDay0+d.
+var (
+	sstStart = time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)
+	sstDay0  = synth.SSTDayNumber(sstStart)
+)
+
 // sstStore writes a small synthetic SST domain into a memory store.
 func sstStore(t *testing.T, days int) store.Store {
 	t.Helper()
@@ -41,7 +48,7 @@ func sstStore(t *testing.T, days int) store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if err := synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: sstStart}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -59,7 +66,7 @@ func podaacMean(day int) float64 {
 			w = 0
 		}
 		for j := 0; j < synth.SSTLon; j++ {
-			p := synth.SSTPacked(day, i, j)
+			p := synth.SSTPacked(sstDay0+day, i, j)
 			if p == synth.SSTFill {
 				continue
 			}
@@ -364,7 +371,7 @@ func TestPairedListsReduce(t *testing.T) {
 	for d := 0; d < days; d++ {
 		var sw, swx float64
 		for k := range li {
-			p := synth.SSTPacked(d, li[k], lj[k])
+			p := synth.SSTPacked(sstDay0+d, li[k], lj[k])
 			if p == synth.SSTFill {
 				continue
 			}
@@ -409,7 +416,7 @@ func TestPairedListsReduce(t *testing.T) {
 		var s float64
 		n := 0
 		for d := 0; d < days; d++ {
-			if q := synth.SSTPacked(d, li[k], lj[k]); q != synth.SSTFill {
+			if q := synth.SSTPacked(sstDay0+d, li[k], lj[k]); q != synth.SSTFill {
 				s += float64(q)*synth.SSTScale + synth.SSTOffset - 273.15
 				n++
 			}
@@ -422,5 +429,69 @@ func TestPairedListsReduce(t *testing.T) {
 	spec.Reduce = []string{"time", "lat"}
 	if _, err := Prepare(context.Background(), st, spec); err == nil || !strings.Contains(err.Error(), "reduce all of them or none") {
 		t.Fatalf("reducing lat but not lon: err %v", err)
+	}
+}
+
+// TestWeightsMaskEveryOp: with --weights coslat:60, count, min, max and the count column of the
+// mean see only the ocean cells within +-60 degrees (issue 13: count gave 659,769 cells per day,
+// the ones of weight 0 included), recomputed here from the generator; the outputs' meta says what
+// the count counts.
+func TestWeightsMaskEveryOp(t *testing.T) {
+	const days = 2
+	st := sstStore(t, days)
+	lats := synth.SSTLats()
+	type ref struct {
+		n          int64
+		lo, hi     float64
+		nAll       int64
+		loAll, hiA float64
+	}
+	refs := make([]ref, days)
+	for d := range refs {
+		r := ref{lo: math.Inf(1), hi: math.Inf(-1), loAll: math.Inf(1), hiA: math.Inf(-1)}
+		for i := 0; i < synth.SSTLat; i++ {
+			inside := math.Abs(float64(lats[i])) <= 60
+			for j := 0; j < synth.SSTLon; j++ {
+				q := synth.SSTPacked(sstDay0+d, i, j)
+				if q == synth.SSTFill {
+					continue
+				}
+				x := float64(q)*synth.SSTScale + synth.SSTOffset - 273.15
+				r.nAll++
+				r.loAll, r.hiA = math.Min(r.loAll, x), math.Max(r.hiA, x)
+				if inside {
+					r.n++
+					r.lo, r.hi = math.Min(r.lo, x), math.Max(r.hi, x)
+				}
+			}
+		}
+		refs[d] = r
+	}
+	if refs[0].n != 519953 || refs[0].nAll != 659769 {
+		t.Fatalf("generator: %d ocean cells within 60 degrees of %d, want 519953 of 659769 (issue 13's numbers)", refs[0].n, refs[0].nAll)
+	}
+	for _, op := range []string{"count", "min", "max", "mean"} {
+		for _, weights := range []string{"coslat:60", ""} {
+			spec := sstSpec()
+			spec.Op, spec.Weights = op, weights
+			out := runJob(t, st, spec, nil)
+			for d, r := range refs {
+				n, lo, hi := r.n, r.lo, r.hi
+				if weights == "" {
+					n, lo, hi = r.nAll, r.loAll, r.hiA
+				}
+				if out.Result.Count[d] != n {
+					t.Errorf("%s weights %q day %d: count %d, want %d", op, weights, d, out.Result.Count[d], n)
+				}
+				want := map[string]float64{"count": float64(n), "min": lo, "max": hi}[op]
+				if op != "mean" && math.Abs(out.Result.Value[d]-want) > 1e-9 {
+					t.Errorf("%s weights %q day %d: %v, want %v", op, weights, d, out.Result.Value[d], want)
+				}
+			}
+			meta, _ := out.Table.Meta["count"].(string)
+			if !strings.Contains(meta, "valid values") || (weights != "") != strings.Contains(meta, "non-zero weight") {
+				t.Errorf("%s weights %q: meta count %q does not say what it counts", op, weights, meta)
+			}
+		}
 	}
 }

@@ -29,7 +29,7 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 	rows := cells * bins
 	t := coordinator.Table{Meta: map[string]any{
 		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
-		"units": p.valueUnits(), "weights": p.Spec.Weights,
+		"units": p.valueUnits(), "weights": p.Spec.Weights, "count": p.countMeaning(),
 		// Which run wrote this file and from what: a reader can match it with manifest.json and
 		// never take an earlier run's result for this one.
 		"run_id": p.Template.Job, "inputs": p.inputs(), "dataset_etag": p.File.ETag,
@@ -126,4 +126,17 @@ func (p *Prepared) valueUnits() string {
 		_ = json.Unmarshal(raw, &units) // a non-string units attribute means none
 	}
 	return units
+}
+
+// countMeaning says what the count column counts (the "count" entry of the outputs' meta).
+func (p *Prepared) countMeaning() string {
+	valid := "valid values (not NaN; CF fill, missing and out-of-range values are NaN)"
+	if p.Spec.NoCF {
+		valid = "values that are not NaN (CF decoding off)"
+	}
+	s := "number of " + valid + " per output cell"
+	if p.Spec.Weights != "" {
+		s += ", of non-zero weight under --weights " + p.Spec.Weights + " (values of weight 0 are left out of every op)"
+	}
+	return s
 }
