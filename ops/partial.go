@@ -11,7 +11,9 @@ type Options struct {
 	// Bins is the histogram bin count (Histogram only, 1..MaxBins).
 	Bins int
 	// Min and Max bound the histogram range [Min, Max]; Max falls in the
-	// last bin, values outside go to Result.Under / Result.Over.
+	// last bin, values outside go to Result.Under / Result.Over. The bins
+	// are numpy.histogram's (HistogramEdges); HistogramRange gives its range
+	// from the data's minimum and maximum when the caller has none.
 	Min, Max float64
 	// DDOF is the delta degrees of freedom of Var and Std without weights:
 	// var = M2/(N-DDOF). 0 (numpy's default) is the population variance,
@@ -56,6 +58,7 @@ type Partial struct {
 	tmpHi      []float64
 	tmpLo      []float64
 	histScale  float64
+	edges      []float64 // histogram bin edges, numpy.linspace(Min, Max, Bins+1)
 }
 
 // NewPartial returns an empty partial state for kind over g. The geometry is
@@ -167,6 +170,7 @@ func (p *Partial) alloc() error {
 		p.under = make([]int64, p.cells)
 		p.over = make([]int64, p.cells)
 		p.histScale = float64(p.opts.Bins) / (p.opts.Max - p.opts.Min)
+		p.edges = HistogramEdges(p.opts.Min, p.opts.Max, p.opts.Bins)
 	}
 	return nil
 }

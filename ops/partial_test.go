@@ -126,14 +126,18 @@ func checkCell(t *testing.T, kind Kind, c int, res Result, r *refStats, weighted
 		want = math.Sqrt(r.variance(opts.DDOF, weighted))
 		tol = 1e-12
 	case Histogram:
+		// By definition (numpy.histogram): bin b holds edges[b] <= x < edges[b+1], the last
+		// bin also x == Max.
+		edges := HistogramEdges(opts.Min, opts.Max, opts.Bins)
 		bins := make([]int64, opts.Bins)
 		var in int64
 		for _, x := range r.vals {
-			if x >= opts.Min && x <= opts.Max {
-				b := int((x - opts.Min) * (float64(opts.Bins) / (opts.Max - opts.Min)))
-				b = min(b, opts.Bins-1)
-				bins[b]++
-				in++
+			for b := 0; b < opts.Bins; b++ {
+				if x >= edges[b] && (x < edges[b+1] || (b == opts.Bins-1 && x == edges[b+1])) {
+					bins[b]++
+					in++
+					break
+				}
 			}
 		}
 		for b, k := range bins {

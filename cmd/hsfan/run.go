@@ -38,7 +38,9 @@ ignores it), so masked values are NaN. Each op then follows xarray's skipna=True
   min, max   NaN when no value is valid
   var, std   population (--ddof 0) or sample (--ddof 1) variance; NaN when no value is valid or
              the count is <= ddof
-  histogram  counts per bin of [--hist-min, --hist-max]; NaN values are not counted
+  histogram  counts per bin (--bins) of [--hist-min, --hist-max]; NaN values are not counted.
+             Without both flags the range is the data's [min, max] as numpy.histogram takes it
+             (a first pass of min and max reads the selection twice more), bins as numpy's
 NaN results are null in the JSON and Arrow outputs.
 With --weights, sum, mean, var and std are weighted (xarray's .weighted()), and every op leaves
 out the values whose weight is 0 (coslat:60: |lat| > 60): count, min, max and histogram see

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -493,5 +494,69 @@ func TestWeightsMaskEveryOp(t *testing.T) {
 				t.Errorf("%s weights %q: meta count %q does not say what it counts", op, weights, meta)
 			}
 		}
+	}
+}
+
+// TestHistogramRangeFromDataMatchesNumpy: `hsfan run histogram` without --hist-min/--hist-max
+// takes the range from the data in a first pass and gives numpy.histogram(values, bins)'s edges
+// and counts (raw values, --no-cf, so that both sides see the same float64 values; the fill
+// value is a value then).
+func TestHistogramRangeFromDataMatchesNumpy(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import numpy").CombinedOutput(); err != nil {
+		if os.Getenv("HSFAN_REQUIRE_PEERS") != "" {
+			t.Fatalf("%s cannot import numpy: %v: %s", python, err, out)
+		}
+		t.Skipf("SKIP: %s cannot import numpy: %v", python, err)
+	}
+	st := sstStore(t, 2)
+	spec := sstSpec()
+	spec.Op, spec.Reduce, spec.Weights, spec.Units, spec.NoCF = "histogram", nil, "", "", true
+	spec.Select, spec.Bins = "[0:2,300:420,:]", 37
+	out := runJob(t, st, spec, nil)
+	var vals []int16
+	for d := 0; d < 2; d++ {
+		for i := 300; i < 420; i++ {
+			for j := 0; j < synth.SSTLon; j++ {
+				vals = append(vals, synth.SSTPacked(sstDay0+d, i, j))
+			}
+		}
+	}
+	in := filepath.Join(t.TempDir(), "v.json")
+	b, _ := json.Marshal(vals)
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `import json, sys, numpy as np
+h, e = np.histogram(np.array(json.load(open(sys.argv[1])), dtype=np.float64), bins=37)
+json.dump({"counts": h.tolist(), "edges": e.tolist()}, sys.stdout)`
+	res, err := exec.Command(python, "-c", script, in).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var np struct {
+		Counts []int64
+		Edges  []float64
+	}
+	if err := json.Unmarshal(res, &np); err != nil {
+		t.Fatal(err)
+	}
+	r := out.Result
+	if len(r.Edges) != len(np.Edges) || len(r.Hist) != len(np.Counts) {
+		t.Fatalf("%d edges %d bins, numpy %d %d", len(r.Edges), len(r.Hist), len(np.Edges), len(np.Counts))
+	}
+	for i := range np.Edges {
+		if r.Edges[i] != np.Edges[i] {
+			t.Errorf("edge %d: %v, numpy %v", i, r.Edges[i], np.Edges[i])
+		}
+	}
+	for i := range np.Counts {
+		if r.Hist[i] != np.Counts[i] {
+			t.Errorf("bin %d: %d, numpy %d", i, r.Hist[i], np.Counts[i])
+		}
+	}
+	in2 := out.Manifest.Inputs.Params
+	if in2["hist_range_from_data"] != true || in2["hist_min"] != np.Edges[0] || in2["hist_max"] != np.Edges[len(np.Edges)-1] {
+		t.Errorf("manifest params %v: want the range from the data recorded", in2)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,11 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, errors.New("job: no invoker")
 	}
 	start := time.Now()
+	if p.HistRangeFromData {
+		if err := p.dataRange(ctx, o); err != nil {
+			return &Outcome{}, err
+		}
+	}
 	out := &Outcome{}
 	var fetchNs, decodeNs, reduceNs, decoded atomic.Int64
 	invoke := func(ctx context.Context, t coordinator.Task) (coordinator.Result, error) {
@@ -233,7 +239,8 @@ func (p *Prepared) inputs() coordinator.Inputs {
 	return coordinator.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
 		Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
 		Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF, "min_count": p.Spec.MinCount,
-			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax}}
+			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax,
+			"hist_range_from_data": p.HistRangeFromData}}
 }
 
 func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
@@ -309,6 +316,61 @@ func (p *Prepared) cleanSpills(ctx context.Context) error {
 		if err := p.st.Delete(ctx, bucket, k); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// dataRange is the first pass of a histogram without --hist-min/--hist-max: two fan-outs over
+// the same selection and weights mask, min and max with every axis reduced, give the range as
+// numpy.histogram takes it from the data (ops.HistogramRange: [min, max], widened by 0.5 when
+// constant, [0, 1] when nothing is valid). It sets Spec.HistMin/HistMax (recorded in the outputs'
+// inputs with hist_range_from_data), the task template and the reduction. Each pass reads and
+// decodes the selection again, so the run reads it three times.
+func (p *Prepared) dataRange(ctx context.Context, o Options) error {
+	var ext [2]float64
+	var n int64
+	for i, op := range []string{"min", "max"} {
+		q := *p
+		q.HistRangeFromData = false
+		q.Spec.Op, q.Spec.Plot, q.Spec.Bins, q.Spec.HistMin, q.Spec.HistMax = op, false, 0, 0, 0
+		q.Template.Op, q.Template.Bins, q.Template.HistMin, q.Template.HistMax = op, 0, 0, 0
+		q.Template.Reduce = make([]bool, len(p.Template.Reduce))
+		for a := range q.Template.Reduce {
+			q.Template.Reduce[a] = true
+		}
+		q.Axes = append([]Axis(nil), p.Axes...)
+		for a := range q.Axes {
+			q.Axes[a].Reduced = true
+		}
+		var err error
+		if q.Red, err = worker.NewReduction(ctx, p.DS, &q.Template); err != nil {
+			return fmt.Errorf("histogram range (%s pass): %w", op, err)
+		}
+		out, err := q.Run(ctx, Options{Invoker: o.Invoker, Logger: o.Logger, Faults: o.Faults})
+		if err != nil {
+			return fmt.Errorf("histogram range (%s pass): %w", op, err)
+		}
+		if len(out.Result.Value) != 1 {
+			return fmt.Errorf("histogram range (%s pass): %d cells, want 1", op, len(out.Result.Value))
+		}
+		ext[i], n = out.Result.Value[0], out.Result.Count[0]
+		if o.Report != nil {
+			fmt.Fprintf(o.Report, "histogram range, %s pass: %s over %d values (%d tasks, %.2fs)\n",
+				op, strconv.FormatFloat(ext[i], 'g', -1, 64), n, out.Stats.Tasks, out.Manifest.Timings.WallSeconds)
+		}
+	}
+	lo, hi, err := ops.HistogramRange(ext[0], ext[1], n)
+	if err != nil {
+		return err
+	}
+	p.Spec.HistMin, p.Spec.HistMax = lo, hi
+	p.Template.HistMin, p.Template.HistMax = lo, hi
+	if p.Red, err = worker.NewReduction(ctx, p.DS, &p.Template); err != nil {
+		return err
+	}
+	if o.Report != nil {
+		fmt.Fprintf(o.Report, "histogram range from the data (numpy.histogram's rule): [%s, %s], %d bins\n",
+			strconv.FormatFloat(lo, 'g', -1, 64), strconv.FormatFloat(hi, 'g', -1, 64), p.Spec.Bins)
 	}
 	return nil
 }

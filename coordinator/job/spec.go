@@ -2,10 +2,13 @@ package job
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hsfan/hsfan/ops"
 )
 
 // Spec is a reduction as the user asks for it (the flags of `hsfan run`).
@@ -74,6 +77,16 @@ func (s *Spec) Validate() error {
 	}
 	if _, err := s.cosLatLimit(); err != nil {
 		return err
+	}
+	if k, err := ops.ParseKind(s.Op); err == nil && k == ops.Histogram {
+		switch {
+		case s.Bins < 1 || s.Bins > ops.MaxBins:
+			return fmt.Errorf("--bins %d: want 1..%d", s.Bins, ops.MaxBins)
+		case s.HistMin == 0 && s.HistMax == 0:
+			// no range: taken from the data (numpy.histogram's rule)
+		case !(s.HistMin < s.HistMax) || math.IsInf(s.HistMin, 0) || math.IsInf(s.HistMax, 0):
+			return fmt.Errorf("--hist-min %v and --hist-max %v: want finite values with --hist-min < --hist-max, or neither to take the range from the data", s.HistMin, s.HistMax)
+		}
 	}
 	switch {
 	case s.MinCount < 0:

@@ -27,3 +27,26 @@ func TestSpecMinCount(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecHistogramRange: a histogram's range is both flags or neither (then the data's); the
+// errors name the flags.
+func TestSpecHistogramRange(t *testing.T) {
+	for _, tc := range []struct {
+		bins   int
+		lo, hi float64
+		want   string
+	}{
+		{50, 0, 0, ""},
+		{50, -2, 35, ""},
+		{50, 5, 0, "--hist-min 5 and --hist-max 0"},
+		{50, 3, 3, "--hist-min < --hist-max"},
+		{0, 0, 0, "--bins 0"},
+		{1 << 21, 0, 0, "--bins"},
+	} {
+		s := Spec{Domain: "/d.h5", Dataset: "/x", Op: "hist", Bins: tc.bins, HistMin: tc.lo, HistMax: tc.hi}
+		err := s.Validate()
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("bins %d range [%v, %v]: %v, want %q", tc.bins, tc.lo, tc.hi, err, tc.want)
+		}
+	}
+}
