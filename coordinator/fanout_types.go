@@ -63,14 +63,20 @@ type Stats struct {
 	Tasks     int `json:"tasks"`
 	Completed int `json:"completed"`
 	Lost      int `json:"lost"`
-	// Attempts counts invocations; Invocations those that reached the
-	// worker (not throttled), which is what Lambda bills as requests.
+	// Attempts counts the fan-out's invocations of the invoker (one per
+	// runner, plus Retries); Invocations those that reached the worker (not
+	// throttled), which is what Lambda bills as requests.
 	Attempts    int `json:"attempts"`
 	Invocations int `json:"invocations"`
-	// Retries and Throttles include those reported by the invoker itself
-	// (InvokeStats.Retries, InvokeStats.Throttles).
-	Retries           int `json:"retries"`
-	Throttles         int `json:"throttles"`
+	// Retries are the fan-out's repeated attempts (each is one of Attempts);
+	// Throttles the attempts that ended in a ThrottleError.
+	Retries   int `json:"retries"`
+	Throttles int `json:"throttles"`
+	// InvokerRetries and InvokerThrottles are the retries and throttles inside
+	// the invoker (InvokeStats.Retries, InvokeStats.Throttles: the Lambda
+	// client retrying one attempt), not counted in Attempts or Retries.
+	InvokerRetries    int `json:"invoker_retries"`
+	InvokerThrottles  int `json:"invoker_throttles"`
 	Timeouts          int `json:"timeouts"`
 	DuplicatesIgnored int `json:"duplicates_ignored"`
 	Speculative       int `json:"speculative"`
@@ -97,6 +103,8 @@ func (s *Stats) add(a attemptStats) {
 	s.Invocations += a.attempts - a.throttled
 	s.Retries += a.retries
 	s.Throttles += a.throttles
+	s.InvokerRetries += a.invRetries
+	s.InvokerThrottles += a.invThrottles
 	s.Timeouts += a.timeouts
 	s.ColdStarts += a.coldStarts
 	s.Duration += a.duration
@@ -112,6 +120,7 @@ func (s *Stats) add(a attemptStats) {
 // attemptStats accumulates the attempts of one runner.
 type attemptStats struct {
 	attempts, retries, throttles, throttled, timeouts, coldStarts int
+	invRetries, invThrottles                                      int
 	duration, billed, init, billedNoMem                           time.Duration
 	mbms                                                          int64
 	bytes, gets                                                   int64
@@ -119,8 +128,8 @@ type attemptStats struct {
 
 func (a *attemptStats) addInvoke(st InvokeStats) {
 	a.attempts++
-	a.retries += st.Retries
-	a.throttles += st.Throttles
+	a.invRetries += st.Retries
+	a.invThrottles += st.Throttles
 	if st.ColdStart {
 		a.coldStarts++
 	}

@@ -60,8 +60,10 @@ type Timings struct {
 	End           time.Time `json:"end"`
 	PlanSeconds   float64   `json:"plan_seconds"`
 	FanoutSeconds float64   `json:"fanout_seconds"`
-	WriteSeconds  float64   `json:"write_seconds"`
-	WallSeconds   float64   `json:"wall_seconds"`
+	// WriteSeconds is the time WriteOutputs spent rendering and writing the
+	// output files before the manifest; End and WallSeconds then include it.
+	WriteSeconds float64 `json:"write_seconds"`
+	WallSeconds  float64 `json:"wall_seconds"`
 	// TaskSeconds is the distribution of successful attempts' run times.
 	TaskSeconds *Quantiles `json:"task_seconds,omitempty"`
 }
@@ -75,6 +77,8 @@ type TaskCounts struct {
 	Invocations       int     `json:"invocations"`
 	Retries           int     `json:"retries"`
 	Throttles         int     `json:"throttles"`
+	InvokerRetries    int     `json:"invoker_retries"`
+	InvokerThrottles  int     `json:"invoker_throttles"`
 	Timeouts          int     `json:"timeouts"`
 	DuplicatesIgnored int     `json:"duplicates_ignored"`
 	Speculative       int     `json:"speculative"`
@@ -89,6 +93,7 @@ func CountsFromStats(s Stats) TaskCounts {
 	return TaskCounts{
 		Tasks: s.Tasks, Completed: s.Completed, Lost: s.Lost, Attempts: s.Attempts,
 		Invocations: s.Invocations, Retries: s.Retries, Throttles: s.Throttles,
+		InvokerRetries: s.InvokerRetries, InvokerThrottles: s.InvokerThrottles,
 		Timeouts: s.Timeouts, DuplicatesIgnored: s.DuplicatesIgnored,
 		Speculative: s.Speculative, ColdStarts: s.ColdStarts,
 		BilledSeconds: seconds(s.BilledDuration), BilledGBSeconds: s.BilledGBSeconds, Gets: s.Gets,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Meta keys that choose the plotted columns (string values).
@@ -28,6 +29,7 @@ const (
 // the first numeric column after the first column against the first
 // column (against the row index when the table has one column).
 func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manifest, plot bool) (err error) {
+	started := time.Now()
 	if err := checkName(name + ".arrow"); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
 	}
@@ -71,11 +73,6 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 	if m.ManifestVersion == 0 {
 		m.ManifestVersion = ManifestVersion
 	}
-	mdata, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write outputs: encode manifest: %w", err)
-	}
-	files = append(files, file{ManifestName, append(mdata, '\n')})
 
 	rm, canRemove := sink.(Remover)
 	if canRemove {
@@ -103,6 +100,21 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 			return fmt.Errorf("write outputs: %w", err)
 		}
 		written = append(written, f.name)
+	}
+	// The manifest records the time spent rendering and writing the other files (its own
+	// write comes after the measurement) and ends the run's timings there.
+	end := time.Now()
+	m.Timings.WriteSeconds = end.Sub(started).Seconds()
+	if !m.Timings.Start.IsZero() {
+		m.Timings.End = end.UTC()
+		m.Timings.WallSeconds = end.Sub(m.Timings.Start).Seconds()
+	}
+	mdata, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write outputs: encode manifest: %w", err)
+	}
+	if err := sink.WriteFile(ctx, ManifestName, append(mdata, '\n')); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
 	}
 	return nil
 }

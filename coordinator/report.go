@@ -168,6 +168,10 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("tasks", "%d (completed %d, lost %d)", s.Tasks, s.Completed, s.Lost)
 	line("attempts", "%d (retries %d, throttles %d, timeouts %d, speculative %d, duplicates ignored %d)",
 		s.Attempts, s.Retries, s.Throttles, s.Timeouts, s.Speculative, s.DuplicatesIgnored)
+	if s.InvokerRetries > 0 || s.InvokerThrottles > 0 {
+		line("invoker", "%d retries inside the invoker (%d throttled), within the attempts above, not counted as attempts",
+			s.InvokerRetries, s.InvokerThrottles)
+	}
 	if s.ColdStarts > 0 && s.InitDuration > 0 {
 		line("cold starts", "%d (init %s in all, %s mean)", s.ColdStarts, s.InitDuration.Round(time.Millisecond),
 			(s.InitDuration / time.Duration(s.ColdStarts)).Round(100*time.Microsecond))

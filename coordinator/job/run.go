@@ -173,11 +173,17 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 			fmt.Fprintf(o.Report, "task time    p50 %.3fs, p90 %.3fs, max %.3fs over %d tasks\n", q.P50, q.P90, q.Max, q.N)
 		}
 		if out.DecodedBytes > 0 {
-			fmt.Fprintf(o.Report, "worker time: fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s)\n",
-				out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes))
+			fmt.Fprint(o.Report, workerTimeLine(out, len(p.Plan.Tasks)))
 		}
 	}
 	return out, nil
+}
+
+// workerTimeLine reports the worker-side time: a sum over every task and every parallel chunk
+// fetch inside a worker, so it exceeds the wall time when work runs in parallel; it says so.
+func workerTimeLine(out *Outcome, tasks int) string {
+	return fmt.Sprintf("worker time  fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s): CPU and I/O time summed over %d tasks and the chunks each fetches in parallel, not elapsed time (wall %.2fs)\n",
+		out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes), tasks, out.Stats.Wall.Seconds())
 }
 
 // OutputNames are the files a run writes to the sink (the plot only with Spec.Plot).

@@ -3,6 +3,7 @@ package job
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSpecMinCount: --min-count is xarray's min_count of sum; it is refused elsewhere (xarray has
@@ -47,6 +48,19 @@ func TestSpecHistogramRange(t *testing.T) {
 		err := s.Validate()
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("bins %d range [%v, %v]: %v, want %q", tc.bins, tc.lo, tc.hi, err, tc.want)
+		}
+	}
+}
+
+// TestWorkerTimeLineSaysSum: the worker time is a sum over tasks and parallel fetches, larger
+// than the wall time; the line says so (issue 13: "decode 70 s" in a 7.9 s run).
+func TestWorkerTimeLineSaysSum(t *testing.T) {
+	out := &Outcome{Decode: 70 * time.Second, Fetch: 3 * time.Second, DecodedBytes: 1e9}
+	out.Stats.Wall = 7900 * time.Millisecond
+	got := workerTimeLine(out, 365)
+	for _, want := range []string{"decode 70.00s", "summed over 365 tasks", "not elapsed time (wall 7.90s)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
 		}
 	}
 }

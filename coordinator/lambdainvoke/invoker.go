@@ -183,7 +183,7 @@ func (i *Invoker) Invoke(ctx context.Context, payload []byte) (Result, error) {
 		if te != nil && te.RetryAfter > wait {
 			wait = te.RetryAfter
 		}
-		i.log.LogAttrs(ctx, slog.LevelDebug, "lambda invoke retry",
+		i.log.LogAttrs(ctx, slog.LevelInfo, "lambda invoke retry",
 			slog.String("function", i.cfg.Function), slog.Int("attempt", attempt+1),
 			slog.Duration("wait", wait), slog.String("error", cerr.Error()))
 		res.Stats.Retries++
