@@ -89,8 +89,13 @@ type Stats struct {
 	// their memory size; BilledUnknownMemory is the billed time of the others.
 	BilledGBSeconds     float64       `json:"billed_gb_seconds"`
 	BilledUnknownMemory time.Duration `json:"billed_unknown_memory_ns"`
-	BytesRead           int64         `json:"bytes_read"`
-	Gets                int64         `json:"gets"`
+	// ReportedMemoryMB is the memory size the invocations reported (the
+	// function's configured size, what Lambda bills), when they all agree;
+	// 0 when none reported one. MixedMemory: they reported different sizes.
+	ReportedMemoryMB int   `json:"reported_memory_mb,omitempty"`
+	MixedMemory      bool  `json:"mixed_memory,omitempty"`
+	BytesRead        int64 `json:"bytes_read"`
+	Gets             int64 `json:"gets"`
 	// Wall is the elapsed time of Run.
 	Wall time.Duration `json:"wall_ns"`
 
@@ -113,6 +118,16 @@ func (s *Stats) add(a attemptStats) {
 	s.billedMBms += a.mbms
 	s.BilledGBSeconds = float64(s.billedMBms) / (1024 * 1000)
 	s.BilledUnknownMemory += a.billedNoMem
+	switch {
+	case a.memMB == 0:
+	case s.ReportedMemoryMB == 0 && !s.MixedMemory:
+		s.ReportedMemoryMB = a.memMB
+	case s.ReportedMemoryMB != a.memMB:
+		s.ReportedMemoryMB, s.MixedMemory = 0, true
+	}
+	if a.memMixed {
+		s.ReportedMemoryMB, s.MixedMemory = 0, true
+	}
 	s.BytesRead += a.bytes
 	s.Gets += a.gets
 }
@@ -123,6 +138,8 @@ type attemptStats struct {
 	invRetries, invThrottles                                      int
 	duration, billed, init, billedNoMem                           time.Duration
 	mbms                                                          int64
+	memMB                                                         int // reported memory size (0: none yet)
+	memMixed                                                      bool
 	bytes, gets                                                   int64
 }
 
@@ -138,6 +155,11 @@ func (a *attemptStats) addInvoke(st InvokeStats) {
 	a.init += st.InitDuration
 	if st.MemoryMB > 0 {
 		a.mbms += st.BilledDuration.Milliseconds() * int64(st.MemoryMB)
+		if a.memMB == 0 {
+			a.memMB = st.MemoryMB
+		} else if a.memMB != st.MemoryMB {
+			a.memMixed = true
+		}
 	} else {
 		a.billedNoMem += st.BilledDuration
 	}

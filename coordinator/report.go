@@ -186,9 +186,23 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("throughput", "%s/s", FormatBytes(int64(tp)))
 	line("wall time", "%s", s.Wall.Round(time.Millisecond))
 	line("billed", "%.1f GB-s (%s billed of %s run time)", c.GBSeconds, s.BilledDuration.Round(time.Millisecond), s.Duration.Round(time.Millisecond))
-	line("est. cost", "$%.6f at %s prices, %d MB (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
-		c.TotalUSD, c.Arch, c.MemoryMB, c.ComputeUSD, c.RequestUSD, c.S3USD)
+	line("est. cost", "$%.6f at %s prices, %s (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
+		c.TotalUSD, c.Arch, memoryText(c), c.ComputeUSD, c.RequestUSD, c.S3USD)
 	return b.String()
+}
+
+// memoryText states the memory size the GB-seconds were computed with, and where it comes from.
+func memoryText(c CostEstimate) string {
+	switch c.MemorySource {
+	case "reported":
+		if c.ConfiguredMemoryMB > 0 && c.ConfiguredMemoryMB != c.MemoryMB {
+			return fmt.Sprintf("%d MB as the function reported it (not --memory %d: set the function's memory, e.g. hsfan lambda-local --memory %d)",
+				c.MemoryMB, c.ConfiguredMemoryMB, c.ConfiguredMemoryMB)
+		}
+	case "mixed":
+		return fmt.Sprintf("each invocation at the memory size it reported (sizes differ; --memory %d for those reporting none)", c.ConfiguredMemoryMB)
+	}
+	return fmt.Sprintf("%d MB", c.MemoryMB)
 }
 
 // FormatBytes renders n with decimal units (kB, MB, GB, TB).
