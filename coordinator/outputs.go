@@ -17,8 +17,9 @@ const (
 	MetaPlotY = "plot_y"
 )
 
-// WriteOutputs writes <name>.arrow, <name>.json, <name>.png when plot is
-// true, and last manifest.json (m with Outputs filled in) to sink.
+// WriteOutputs writes <name>.arrow, <name>.json, <name>.png and <name>.svg
+// when plot is true (RenderPlot: the kind from t.Meta["plot_kind"]), and last
+// manifest.json (m with Outputs filled in) to sink.
 //
 // Every file is rendered in memory before anything is written. If the sink
 // can remove files ([Remover]), a stale manifest.json is removed first and,
@@ -59,11 +60,13 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 		if err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		buf.Reset()
-		if err := WritePlot(&buf, t, x, y); err != nil {
-			return fmt.Errorf("write outputs: %w", err)
+		for _, format := range []string{"png", "svg"} {
+			b, err := RenderPlot(t, x, y, format)
+			if err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
+			files = append(files, file{name + "." + format, b})
 		}
-		files = append(files, file{name + ".png", bytes.Clone(buf.Bytes())})
 	}
 	m.Outputs = nil
 	for _, f := range files {

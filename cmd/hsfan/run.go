@@ -53,10 +53,15 @@ dates as cftime decodes them. --units converts temperatures between the UDUNITS-
 kelvin, Celsius, Fahrenheit and Rankine (K, kelvin, degK, degree_K, degC, degree_Celsius, Celsius,
 degrees_C, degF, ...; C and F are hsfan's shorthands).
 
-Every output (<name>.json meta, <name>.arrow schema metadata and <name>.png tEXt chunk
-"hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The previous outputs of
-the same name are removed from --out before the run starts, so a failed run leaves no result
-behind that could be taken for its own.
+Every output (<name>.json meta, <name>.arrow schema metadata, <name>.png tEXt chunk and
+<name>.svg metadata "hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The
+previous outputs of the same name are removed from --out before the run starts, so a failed run
+leaves no result behind that could be taken for its own.
+
+The plot (1200 x 600 PNG and SVG; the title names the op, weights, region and period) is a line
+for one kept axis (dates on month starts), a map for two kept coordinate axes (--reduce time on
+(time, lat, lon): lon/lat axes, a colour bar, cells without a valid value grey), a bar chart for a
+histogram over every axis; otherwise the run says why there is none.
 
 --select may pair coordinate lists element by element, as numpy does: on (time, lat, lon),
 '[:,[100,200],[50,700]]' selects two (lat, lon) points per time step. The paired dimensions form
@@ -190,7 +195,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
 	if spec.Plot && len(out.Table.Columns) > 0 {
 		if _, ok := out.Table.Meta[coordinator.MetaPlotY]; ok {
-			fmt.Fprintf(stdout, " %s.png", name)
+			fmt.Fprintf(stdout, " %s.png %s.svg", name, name)
 		}
 	}
 	fmt.Fprintf(stdout, " manifest.json\n")

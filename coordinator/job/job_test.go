@@ -560,3 +560,71 @@ json.dump({"counts": h.tolist(), "edges": e.tolist()}, sys.stdout)`
 		t.Errorf("manifest params %v: want the range from the data recorded", in2)
 	}
 }
+
+// TestPlotKindsAndTitle: the title names the op, dataset, reduced axes, weights, region and
+// period; --reduce time makes a map, a histogram over every axis a bar chart, and a result with no
+// plot says why in the run's report (issue 13).
+func TestPlotKindsAndTitle(t *testing.T) {
+	st := sstStore(t, 2)
+	ctx := context.Background()
+	h := worker.NewHandler(worker.Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	run := func(spec Spec) (*Outcome, string, []string) {
+		t.Helper()
+		p, err := Prepare(ctx, st, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		var rep strings.Builder
+		out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir}, Report: &rep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(dir)
+		var files []string
+		for _, e := range ents {
+			files = append(files, e.Name())
+		}
+		return out, rep.String(), files
+	}
+	for _, tc := range []struct {
+		name      string
+		edit      func(*Spec)
+		kind      string
+		title     []string
+		noPlot    string
+		wantFiles int
+	}{
+		{"daily mean", func(s *Spec) {}, coordinator.PlotLine,
+			[]string{"mean of /analysed_sst over lat, lon\n", "cos(lat)-weighted, |lat| <= 60°", "2022-12-01 to 2022-12-02"}, "", 5},
+		{"map", func(s *Spec) { s.Reduce, s.Select = []string{"time"}, "[:,300:340,0:80]" },
+			coordinator.PlotMap, []string{"mean of /analysed_sst over time\n", "lat -14.875 to -5.125; lon -179.875 to -160.125", "2022-12-01 to 2022-12-02"}, "", 5},
+		{"histogram", func(s *Spec) {
+			s.Op, s.Reduce, s.Select, s.Bins = "histogram", nil, "[0,300:340,:]", 20
+		}, coordinator.PlotHistogram, []string{"histogram of /analysed_sst over time, lat, lon\n", "2022-12-01"}, "", 5},
+		{"histogram per day", func(s *Spec) { s.Op, s.Bins = "histogram", 20 }, "", nil, "a histogram per cell of the kept axes time", 3},
+		{"one value", func(s *Spec) { s.Reduce = nil }, "", nil, "the result is a single value", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := sstSpec()
+			spec.Plot = true
+			tc.edit(&spec)
+			out, rep, files := run(spec)
+			if got, _ := out.Table.Meta[coordinator.MetaPlotKind].(string); got != tc.kind {
+				t.Errorf("plot kind %q, want %q", got, tc.kind)
+			}
+			title, _ := out.Table.Meta[coordinator.MetaTitle].(string)
+			for _, w := range tc.title {
+				if !strings.Contains(title, w) {
+					t.Errorf("title %q lacks %q", title, w)
+				}
+			}
+			if tc.noPlot != "" && !strings.Contains(rep, "plot: none: "+tc.noPlot) {
+				t.Errorf("report does not say why there is no plot (%q):\n%s", tc.noPlot, rep)
+			}
+			if len(files) != tc.wantFiles {
+				t.Errorf("files %v, want %d", files, tc.wantFiles)
+			}
+		})
+	}
+}

@@ -162,9 +162,13 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	out.Manifest = p.manifest(start, planDone, fanDone, stats, cost, out)
 	out.Manifest.Timings.TaskSeconds = coordinator.DurationQuantiles(taskTimes)
+	plotKind, noPlot := p.plotKind()
 	if o.Sink != nil {
-		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && p.plottable()); err != nil {
+		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && plotKind != ""); err != nil {
 			return out, err
+		}
+		if p.Spec.Plot && plotKind == "" && o.Report != nil {
+			fmt.Fprintf(o.Report, "plot: none: %s\n", noPlot)
 		}
 	}
 	if o.Report != nil {
@@ -189,7 +193,7 @@ func workerTimeLine(out *Outcome, tasks int) string {
 // OutputNames are the files a run writes to the sink (the plot only with Spec.Plot).
 func (p *Prepared) OutputNames() []string {
 	name := p.Spec.OutputName()
-	return []string{coordinator.ManifestName, name + ".json", name + ".arrow", name + ".png"}
+	return []string{coordinator.ManifestName, name + ".json", name + ".arrow", name + ".png", name + ".svg"}
 }
 
 // removeStale deletes the previous run's outputs of this name (manifest, JSON, Arrow, plot)
@@ -217,21 +221,6 @@ func (p *Prepared) removeStale(ctx context.Context, o Options) error {
 			p.Template.Job, strings.Join(p.OutputNames(), ", "))
 	}
 	return nil
-}
-
-// plottable reports whether the result is a series along one kept axis (not a point axis of
-// paired coordinate lists, which has no single coordinate to plot against).
-func (p *Prepared) plottable() bool {
-	kept := 0
-	for _, a := range p.Axes {
-		if !a.Reduced {
-			kept++
-			if a.Members != nil {
-				return false
-			}
-		}
-	}
-	return kept == 1 && p.Red.Kind != ops.Histogram
 }
 
 // inputs are the job's inputs as the manifest and every output record them.

@@ -37,7 +37,8 @@ type Spec struct {
 	// all-masked cell sums to 0, as xarray's sum with skipna does).
 	MinCount int
 	// Name is the base name of the outputs (default <dataset>_<op>); Out is a directory or
-	// s3://bucket/prefix; Plot writes <name>.png for one kept axis.
+	// s3://bucket/prefix; Plot writes <name>.png and <name>.svg: a line for one kept axis, a
+	// map for two kept coordinate axes (lat, lon), a bar chart for a histogram of one cell.
 	Name, Out string
 	Plot      bool
 	// Fan-out: Concurrency (default 1000), TargetBytes per task (0: from 75 MB/s x TaskTime),
