@@ -109,7 +109,7 @@ run: build ## the main job: a synthetic year of SST, its daily area-weighted glo
 	fi
 	$(BIN)/hsfan run mean $(RUN_STORE) --dataset /analysed_sst \
 	  --reduce lat,lon --weights coslat:60 --units C --name sst_mean --out $(OUT)
-	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/manifest.json"
+	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/sst_mean.svg $(OUT)/manifest.json"
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./coordinator/...
