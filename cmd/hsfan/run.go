@@ -259,6 +259,9 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 	fmt.Fprintf(w, "tasks     %d, up to %d chunks each, concurrency %d\n", len(p.Plan.Tasks), p.Plan.ChunksPerTask, p.Plan.Concurrency)
 	fmt.Fprintf(w, "estimate  %.0f GB-s, %d requests, $%.4f at %s %d MB (planned wall %.1fs)\n",
 		cost.GBSeconds, cost.Requests, cost.TotalUSD, cost.Arch, cost.MemoryMB, cost.WallSeconds)
+	if p.HistRangeFromData {
+		fmt.Fprintf(w, "histogram range from the data: a min and a max pass run first, each costing about the estimate above\n")
+	}
 	return nil
 }
 
