@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"strconv"
 	"time"
 	"unicode/utf16"
 
@@ -253,7 +252,7 @@ func buildPlot(t Table, x, y string) (*plot.Plot, plotter.XYs, error) {
 	p := newPlot(t, fmt.Sprintf("%s by %s", y, orIndex(x)))
 	p.X.Label.Text = metaString(t.Meta, MetaXLabel, orIndex(x))
 	p.Y.Label.Text = valueLabel(t, y)
-	p.Y.Tick.Marker = preciseTicks{}
+	p.Y.Tick.Marker = stepTicks{max: 10}
 	p.Add(plotter.NewGrid())
 	if dates {
 		p.X.Tick.Marker = monthTicks{}
@@ -266,7 +265,7 @@ func buildPlot(t Table, x, y string) (*plot.Plot, plotter.XYs, error) {
 			p.X.Min = float64(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Unix())
 		}
 	} else {
-		p.X.Tick.Marker = preciseTicks{}
+		p.X.Tick.Marker = stepTicks{max: 12}
 	}
 	if len(pts) > 0 {
 		line, err := plotter.NewLine(pts)
@@ -290,34 +289,4 @@ func metaString(m map[string]any, key, def string) string {
 		return s
 	}
 	return def
-}
-
-// preciseTicks are gonum's default ticks with labels printed to the precision their spacing
-// needs (the default %g labels of a narrow range such as 21.19..21.22 all read "21").
-type preciseTicks struct{}
-
-// Ticks returns the default tick positions with labels of enough decimals.
-func (preciseTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	step := math.Inf(1)
-	prev := math.NaN()
-	for _, t := range ticks {
-		if t.Label == "" {
-			continue
-		}
-		if !math.IsNaN(prev) && t.Value-prev < step {
-			step = t.Value - prev
-		}
-		prev = t.Value
-	}
-	prec := 0
-	if step > 0 && !math.IsInf(step, 1) {
-		prec = max(0, int(math.Ceil(-math.Log10(step)+1e-9)))
-	}
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', prec, 64)
-		}
-	}
-	return ticks
 }

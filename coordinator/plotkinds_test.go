@@ -174,3 +174,28 @@ func TestHistogramBarChart(t *testing.T) {
 		t.Errorf("labels %q %q", p.X.Label.Text, p.Y.Label.Text)
 	}
 }
+
+// TestStepTicks: labels at round steps, printed to the precision the step needs (a narrow range
+// such as 21.19..21.22 must not read "21" everywhere), at most max of them.
+func TestStepTicks(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		s      stepTicks
+		want   []string
+	}{
+		{21.19, 21.22, stepTicks{max: 10}, []string{"21.190", "21.195", "21.200", "21.205", "21.210", "21.215", "21.220"}},
+		{20.57, 21.45, stepTicks{max: 10}, []string{"20.6", "20.7", "20.8", "20.9", "21.0", "21.1", "21.2", "21.3", "21.4"}},
+		{-180, 180, degreeTicks, []string{"-180", "-150", "-120", "-90", "-60", "-30", "0", "30", "60", "90", "120", "150", "180"}},
+		{0, 3_000_000, stepTicks{max: 10}, []string{"0", "500000", "1000000", "1500000", "2000000", "2500000", "3000000"}},
+	} {
+		var got []string
+		for _, tk := range tc.s.Ticks(tc.lo, tc.hi) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("[%v, %v]: labels %v, want %v", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}

@@ -77,7 +77,7 @@ func (p *Prepared) plotTitle() string {
 	}
 	var parts []string
 	if w := p.Spec.Weights; w != "" {
-		parts = append(parts, weightsText(w))
+		parts = append(parts, weightsText(w, p.Red.Kind))
 	}
 	var period string
 	restricted := false
@@ -117,14 +117,27 @@ func (p *Prepared) plotTitle() string {
 	return first + "\n" + strings.Join(parts, "; ")
 }
 
-func weightsText(w string) string {
-	if !strings.HasPrefix(w, "coslat") {
+// weightsText describes --weights for the title: sum, mean, var and std are weighted; the other
+// ops only leave out the values of weight 0 (ops package doc, "Weights").
+func weightsText(w string, k ops.Kind) string {
+	weighted := k == ops.Sum || k == ops.Mean || k == ops.Var || k == ops.Std
+	lim := ""
+	if strings.HasPrefix(w, "coslat") {
+		if l := strings.TrimPrefix(strings.TrimPrefix(w, "coslat"), ":"); l != "" && l != "0" {
+			lim = "|lat| <= " + l + "°"
+		}
+	}
+	switch {
+	case weighted && strings.HasPrefix(w, "coslat") && lim != "":
+		return "cos(lat)-weighted, " + lim
+	case weighted && strings.HasPrefix(w, "coslat"):
+		return "cos(lat)-weighted"
+	case weighted:
 		return "weights " + w
+	case lim != "":
+		return lim + " (unweighted)"
 	}
-	if lim := strings.TrimPrefix(strings.TrimPrefix(w, "coslat"), ":"); lim != "" && lim != "0" {
-		return "cos(lat)-weighted, |lat| <= " + lim + "°"
-	}
-	return "cos(lat)-weighted"
+	return "values of weight 0 in " + w + " left out (unweighted)"
 }
 
 // dateOnly shortens an ISO time label to its date.

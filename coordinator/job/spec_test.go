@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hsfan/hsfan/ops"
 )
 
 // TestSpecMinCount: --min-count is xarray's min_count of sum; it is refused elsewhere (xarray has
@@ -61,6 +63,25 @@ func TestWorkerTimeLineSaysSum(t *testing.T) {
 	for _, want := range []string{"decode 70.00s", "summed over 365 tasks", "not elapsed time (wall 7.90s)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+}
+
+// TestWeightsText: the title says weighted only for the ops that weigh; the others are masked.
+func TestWeightsText(t *testing.T) {
+	for _, tc := range []struct {
+		w    string
+		k    ops.Kind
+		want string
+	}{
+		{"coslat:60", ops.Mean, "cos(lat)-weighted, |lat| <= 60°"},
+		{"coslat", ops.Std, "cos(lat)-weighted"},
+		{"coslat:60", ops.Histogram, "|lat| <= 60° (unweighted)"},
+		{"/area", ops.Sum, "weights /area"},
+		{"/area", ops.Count, "values of weight 0 in /area left out (unweighted)"},
+	} {
+		if got := weightsText(tc.w, tc.k); got != tc.want {
+			t.Errorf("weightsText(%q, %s) = %q, want %q", tc.w, tc.k, got, tc.want)
 		}
 	}
 }
