@@ -152,3 +152,23 @@ func TestRunCostOneMemorySize(t *testing.T) {
 		})
 	}
 }
+
+// TestReportMemoryUsed: the report states the peak memory the invocations reported, and when it
+// exceeds the memory the run is priced at.
+func TestReportMemoryUsed(t *testing.T) {
+	var s Stats
+	for _, used := range []int{90, 312, 200} {
+		var a attemptStats
+		a.addInvoke(InvokeStats{BilledDuration: time.Second, MemoryMB: 128, MaxMemoryUsedMB: used})
+		s.add(a)
+	}
+	s.Invocations = 3
+	c, err := RunCost(s, Cost{MemoryMB: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := FormatReport(s, c)
+	if want := "memory used  up to 312 MB in one invocation (Max Memory Used): more than the 128 MB configured"; !strings.Contains(rep, want) {
+		t.Errorf("report lacks %q:\n%s", want, rep)
+	}
+}

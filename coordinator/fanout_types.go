@@ -92,10 +92,12 @@ type Stats struct {
 	// ReportedMemoryMB is the memory size the invocations reported (the
 	// function's configured size, what Lambda bills), when they all agree;
 	// 0 when none reported one. MixedMemory: they reported different sizes.
-	ReportedMemoryMB int   `json:"reported_memory_mb,omitempty"`
-	MixedMemory      bool  `json:"mixed_memory,omitempty"`
-	BytesRead        int64 `json:"bytes_read"`
-	Gets             int64 `json:"gets"`
+	ReportedMemoryMB int  `json:"reported_memory_mb,omitempty"`
+	MixedMemory      bool `json:"mixed_memory,omitempty"`
+	// MaxMemoryUsedMB is the largest memory peak an invocation reported.
+	MaxMemoryUsedMB int   `json:"max_memory_used_mb,omitempty"`
+	BytesRead       int64 `json:"bytes_read"`
+	Gets            int64 `json:"gets"`
 	// Wall is the elapsed time of Run.
 	Wall time.Duration `json:"wall_ns"`
 
@@ -128,6 +130,7 @@ func (s *Stats) add(a attemptStats) {
 	if a.memMixed {
 		s.ReportedMemoryMB, s.MixedMemory = 0, true
 	}
+	s.MaxMemoryUsedMB = max(s.MaxMemoryUsedMB, a.maxUsedMB)
 	s.BytesRead += a.bytes
 	s.Gets += a.gets
 }
@@ -140,6 +143,7 @@ type attemptStats struct {
 	mbms                                                          int64
 	memMB                                                         int // reported memory size (0: none yet)
 	memMixed                                                      bool
+	maxUsedMB                                                     int
 	bytes, gets                                                   int64
 }
 
@@ -165,6 +169,7 @@ func (a *attemptStats) addInvoke(st InvokeStats) {
 	}
 	a.bytes += st.BytesRead
 	a.gets += st.Gets
+	a.maxUsedMB = max(a.maxUsedMB, st.MaxMemoryUsedMB)
 }
 
 // LostTask is a task that failed all its attempts.

@@ -188,6 +188,13 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("billed", "%.1f GB-s (%s billed of %s run time)", c.GBSeconds, s.BilledDuration.Round(time.Millisecond), s.Duration.Round(time.Millisecond))
 	line("est. cost", "$%.6f at %s prices, %s (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
 		c.TotalUSD, c.Arch, memoryText(c), c.ComputeUSD, c.RequestUSD, c.S3USD)
+	if s.MaxMemoryUsedMB > 0 {
+		note := ""
+		if c.MemoryMB > 0 && s.MaxMemoryUsedMB > c.MemoryMB {
+			note = fmt.Sprintf(": more than the %d MB configured (lambda-local does not enforce it; AWS Lambda would stop the function)", c.MemoryMB)
+		}
+		line("memory used", "up to %d MB in one invocation (Max Memory Used)%s", s.MaxMemoryUsedMB, note)
+	}
 	return b.String()
 }
 

@@ -30,8 +30,9 @@ type Stats struct {
 	ColdStart bool
 	// InitDuration, Duration and BilledDuration come from the REPORT line.
 	InitDuration, Duration, BilledDuration time.Duration
-	// MemoryMB is the function's memory size from the REPORT line.
-	MemoryMB int
+	// MemoryMB is the function's memory size from the REPORT line;
+	// MaxMemoryUsedMB its Max Memory Used (the peak of the sandbox).
+	MemoryMB, MaxMemoryUsedMB int
 	// Retries counts the attempts repeated inside Invoke; Throttles the
 	// 429 answers among all attempts.
 	Retries, Throttles int
@@ -204,6 +205,7 @@ func (i *Invoker) answer(out *lambda.InvokeOutput, st Stats) (Result, error) {
 				res.Stats.Duration = rep.Duration
 				res.Stats.BilledDuration = rep.BilledDuration
 				res.Stats.MemoryMB = rep.MemoryMB
+				res.Stats.MaxMemoryUsedMB = rep.MaxMemoryMB
 			}
 		}
 	}
