@@ -102,3 +102,30 @@ func TestManifestWriteSeconds(t *testing.T) {
 		t.Errorf("wall %v (end-start %v): want it to include the write time %v", got.Timings.WallSeconds, wall, got.Timings.WriteSeconds)
 	}
 }
+
+// TestStatsMerge: a first pass's stats add up with the main fan-out's (the histogram range
+// passes are billed with the run).
+func TestStatsMerge(t *testing.T) {
+	run := func(n int) Stats {
+		tasks := make([]Task, n)
+		for i := range tasks {
+			tasks[i] = Task{Index: i, First: int64(i), Count: 1}
+		}
+		st, err := Run(context.Background(), tasks, sumInvoke, FanoutOptions{}, newMerger(t).onResult)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	a, b := run(3), run(5)
+	m := a
+	m.Merge(b)
+	if m.Tasks != 8 || m.Completed != 8 || m.Attempts != 8 || m.Invocations != 8 || m.BytesRead != a.BytesRead+b.BytesRead ||
+		m.BilledDuration != 8*time.Millisecond || !near(m.BilledGBSeconds, 8*0.001) || m.ReportedMemoryMB != 1024 || m.Wall != a.Wall+b.Wall {
+		t.Errorf("merged %+v", m)
+	}
+	c, err := RunCost(m, Cost{MemoryMB: 1024})
+	if err != nil || c.Requests != 8 || !near(c.GBSeconds, 0.008) {
+		t.Errorf("cost %+v %v", c, err)
+	}
+}

@@ -104,6 +104,24 @@ type Stats struct {
 	billedMBms int64 // exact sum behind BilledGBSeconds
 }
 
+// Merge adds the stats of another fan-out of the same run (e.g. a first pass) to s: counters,
+// durations and bytes are summed, Wall too (the fan-outs ran one after the other), the memory
+// sizes combined as if all invocations were of one fan-out.
+func (s *Stats) Merge(o Stats) {
+	s.Tasks += o.Tasks
+	s.Completed += o.Completed
+	s.Lost += o.Lost
+	s.DuplicatesIgnored += o.DuplicatesIgnored
+	s.Speculative += o.Speculative
+	s.Wall += o.Wall
+	s.Invocations += o.Invocations - o.Attempts // add counts Invocations from attempts and throttled
+	s.add(attemptStats{attempts: o.Attempts, retries: o.Retries, throttles: o.Throttles, throttled: 0,
+		invRetries: o.InvokerRetries, invThrottles: o.InvokerThrottles, timeouts: o.Timeouts, coldStarts: o.ColdStarts,
+		duration: o.Duration, billed: o.BilledDuration, init: o.InitDuration, billedNoMem: o.BilledUnknownMemory,
+		mbms: o.billedMBms, memMB: o.ReportedMemoryMB, memMixed: o.MixedMemory, maxUsedMB: o.MaxMemoryUsedMB,
+		bytes: o.BytesRead, gets: o.Gets})
+}
+
 // add folds one runner's attempt stats into s.
 func (s *Stats) add(a attemptStats) {
 	s.Attempts += a.attempts

@@ -56,10 +56,12 @@ type DatasetInfo struct {
 
 // Timings are the run's phases in seconds.
 type Timings struct {
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	PlanSeconds   float64   `json:"plan_seconds"`
-	FanoutSeconds float64   `json:"fanout_seconds"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// RangeSeconds is the histogram range passes' time (histogram without a range).
+	RangeSeconds  float64 `json:"range_seconds,omitempty"`
+	PlanSeconds   float64 `json:"plan_seconds"`
+	FanoutSeconds float64 `json:"fanout_seconds"`
 	// WriteSeconds is the time WriteOutputs spent rendering and writing the
 	// output files before the manifest; End and WallSeconds then include it.
 	WriteSeconds float64 `json:"write_seconds"`

@@ -555,6 +555,11 @@ json.dump({"counts": h.tolist(), "edges": e.tolist()}, sys.stdout)`
 			t.Errorf("bin %d: %d, numpy %d", i, r.Hist[i], np.Counts[i])
 		}
 	}
+	// The two range passes are billed with the run.
+	if out.Stats.Tasks != 3*out.Manifest.Plan.Tasks || out.Manifest.Counts.Tasks != out.Stats.Tasks || out.Manifest.Timings.RangeSeconds <= 0 {
+		t.Errorf("stats %d tasks for a plan of %d, manifest %d, range seconds %v: want the range passes included",
+			out.Stats.Tasks, out.Manifest.Plan.Tasks, out.Manifest.Counts.Tasks, out.Manifest.Timings.RangeSeconds)
+	}
 	in2 := out.Manifest.Inputs.Params
 	if in2["hist_range_from_data"] != true || in2["hist_min"] != np.Edges[0] || in2["hist_max"] != np.Edges[len(np.Edges)-1] {
 		t.Errorf("manifest params %v: want the range from the data recorded", in2)

@@ -50,11 +50,14 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, errors.New("job: no invoker")
 	}
 	start := time.Now()
+	var rangeStats coordinator.Stats // the histogram range passes, billed with the run
 	if p.HistRangeFromData {
-		if err := p.dataRange(ctx, o); err != nil {
+		var err error
+		if rangeStats, err = p.dataRange(ctx, o); err != nil {
 			return &Outcome{}, err
 		}
 	}
+	rangeDone := time.Now()
 	out := &Outcome{}
 	var fetchNs, decodeNs, reduceNs, decoded atomic.Int64
 	invoke := func(ctx context.Context, t coordinator.Task) (coordinator.Result, error) {
@@ -142,6 +145,13 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	if rep != nil {
 		_ = rep.Finish()
 	}
+	if p.HistRangeFromData {
+		stats.Merge(rangeStats)
+		if o.Report != nil {
+			fmt.Fprintf(o.Report, "the counts, times and cost below include the two histogram range passes (%d of the %d tasks)\n",
+				rangeStats.Tasks, stats.Tasks)
+		}
+	}
 	out.Stats = stats
 	if err != nil {
 		return out, fmt.Errorf("job %s: %w", p.Spec.OutputName(), err)
@@ -160,7 +170,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Manifest = p.manifest(start, planDone, fanDone, stats, cost, out)
+	out.Manifest = p.manifest(start, rangeDone, planDone, fanDone, stats, cost, out)
 	out.Manifest.Timings.TaskSeconds = coordinator.DurationQuantiles(taskTimes)
 	plotKind, noPlot := p.plotKind()
 	if o.Sink != nil {
@@ -238,7 +248,7 @@ func (p *Prepared) inputs() coordinator.Inputs {
 			"hist_range_from_data": p.HistRangeFromData}}
 }
 
-func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
+func (p *Prepared) manifest(start, rangeDone, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
 	end := time.Now()
 	lm := time.Unix(0, int64(p.DS.Obj.LastModified*1e9)).UTC()
 	return coordinator.Manifest{
@@ -250,7 +260,7 @@ func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.S
 		Dataset: coordinator.DatasetInfo{ID: p.DS.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.DS.Dims,
 			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
 		Plan: p.Plan.Summary(p.GridDims),
-		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), PlanSeconds: planDone.Sub(start).Seconds(),
+		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), RangeSeconds: rangeDone.Sub(start).Seconds(), PlanSeconds: planDone.Sub(rangeDone).Seconds(),
 			FanoutSeconds: fanDone.Sub(planDone).Seconds(), WallSeconds: end.Sub(start).Seconds()},
 		Counts:    coordinator.CountsFromStats(st),
 		BytesRead: st.BytesRead,
@@ -321,9 +331,10 @@ func (p *Prepared) cleanSpills(ctx context.Context) error {
 // constant, [0, 1] when nothing is valid). It sets Spec.HistMin/HistMax (recorded in the outputs'
 // inputs with hist_range_from_data), the task template and the reduction. Each pass reads and
 // decodes the selection again, so the run reads it three times.
-func (p *Prepared) dataRange(ctx context.Context, o Options) error {
+func (p *Prepared) dataRange(ctx context.Context, o Options) (coordinator.Stats, error) {
 	var ext [2]float64
 	var n int64
+	var st coordinator.Stats
 	for i, op := range []string{"min", "max"} {
 		q := *p
 		q.HistRangeFromData = false
@@ -339,14 +350,15 @@ func (p *Prepared) dataRange(ctx context.Context, o Options) error {
 		}
 		var err error
 		if q.Red, err = worker.NewReduction(ctx, p.DS, &q.Template); err != nil {
-			return fmt.Errorf("histogram range (%s pass): %w", op, err)
+			return st, fmt.Errorf("histogram range (%s pass): %w", op, err)
 		}
 		out, err := q.Run(ctx, Options{Invoker: o.Invoker, Logger: o.Logger, Faults: o.Faults})
+		st.Merge(out.Stats)
 		if err != nil {
-			return fmt.Errorf("histogram range (%s pass): %w", op, err)
+			return st, fmt.Errorf("histogram range (%s pass): %w", op, err)
 		}
 		if len(out.Result.Value) != 1 {
-			return fmt.Errorf("histogram range (%s pass): %d cells, want 1", op, len(out.Result.Value))
+			return st, fmt.Errorf("histogram range (%s pass): %d cells, want 1", op, len(out.Result.Value))
 		}
 		ext[i], n = out.Result.Value[0], out.Result.Count[0]
 		if o.Report != nil {
@@ -356,16 +368,16 @@ func (p *Prepared) dataRange(ctx context.Context, o Options) error {
 	}
 	lo, hi, err := ops.HistogramRange(ext[0], ext[1], n)
 	if err != nil {
-		return err
+		return st, err
 	}
 	p.Spec.HistMin, p.Spec.HistMax = lo, hi
 	p.Template.HistMin, p.Template.HistMax = lo, hi
 	if p.Red, err = worker.NewReduction(ctx, p.DS, &p.Template); err != nil {
-		return err
+		return st, err
 	}
 	if o.Report != nil {
 		fmt.Fprintf(o.Report, "histogram range from the data (numpy.histogram's rule): [%s, %s], %d bins\n",
 			strconv.FormatFloat(lo, 'g', -1, 64), strconv.FormatFloat(hi, 'g', -1, 64), p.Spec.Bins)
 	}
-	return nil
+	return st, nil
 }
