@@ -55,26 +55,30 @@ PEERS ?= $(patsubst %/hsds-peer.sh,%,$(firstword $(wildcard $(CURDIR)/../shared/
   $(if $(GIT_MAIN),$(GIT_MAIN)/../shared/peers/hsds-peer.sh)) $(CURDIR)/../shared/peers/hsds-peer.sh))
 # Debian packages: the peer's (../shared/peers/README.md), h5py for HDF5 reference files, xarray,
 # netCDF4 and cftime for CF reference values, udunits-bin for the UDUNITS-2 database, bitshuffle (the
-# Python module, to decode bitshuffle chunks as HSDS's storUtil.py does); and the Python modules
-# they provide.
+# Python module, to decode bitshuffle chunks as HSDS's storUtil.py does), nbconvert, ipykernel and
+# matplotlib to execute the notebooks (notebooks/notebooks_test.go); and the Python modules they
+# provide.
 PEER_DEBS := python3-aiohttp python3-aiohttp-cors python3-aiofiles python3-numcodecs python3-psutil \
   python3-simplejson python3-yaml python3-importlib-resources python3-tz python3-requests \
   python3-requests-unixsocket python3-botocore python3-numpy python3-packaging python3-urllib3 python3-h5py \
-  python3-xarray python3-netcdf4 python3-cftime udunits-bin bitshuffle
+  python3-xarray python3-netcdf4 python3-cftime udunits-bin bitshuffle jupyter-nbconvert python3-ipykernel \
+  python3-matplotlib
 PEER_MODULES := aiohttp aiohttp_cors aiofiles numcodecs psutil simplejson yaml importlib_resources pytz \
-  requests requests_unixsocket botocore numpy packaging urllib3 h5py xarray netCDF4 cftime bitshuffle
+  requests requests_unixsocket botocore numpy packaging urllib3 h5py xarray netCDF4 cftime bitshuffle \
+  nbconvert ipykernel matplotlib
 
 pydeps: ## Python for the tests: C blosc through numcodecs, numpy, and what the HSDS peer runs on
-	@if /usr/bin/python3 -c 'import $(subst $(space),$(comma),$(PEER_MODULES))' 2>/dev/null && [ -d /usr/share/xml/udunits ]; then echo "python3 modules for the tests and the HSDS peer present"; \
+	@if /usr/bin/python3 -c 'import $(subst $(space),$(comma),$(PEER_MODULES))' 2>/dev/null && [ -d /usr/share/xml/udunits ] && command -v jupyter-nbconvert >/dev/null; then echo "python3 modules for the tests and the HSDS peer present"; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PEER_DEBS) >/dev/null) \
 	  || echo "warning: could not install $(PEER_DEBS)"; \
 	else echo "warning: python3 modules missing (apt-get install $(PEER_DEBS))"; fi
 
-# With the peers folder present, the HSDS differential suite must run and pass.
-test: tools vet cross ## the full test suite, race detector on, real S3 server, real HSDS side by side
+# With the peers folder present, the HSDS differential suite must run and pass; every notebook is
+# executed headless (notebooks/notebooks_test.go, about 10 s).
+test: tools vet cross ## the full test suite, race detector on, real S3 server, real HSDS side by side, the notebooks
 	HSFAN_PEERS=$(PEERS) $(if $(wildcard $(PEERS)/hsds-peer.sh),HSFAN_REQUIRE_PEERS=1) \
-	HSFAN_REQUIRE_S3=1 HSFAN_VERSITYGW=$(BIN)/versitygw $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	HSFAN_REQUIRE_S3=1 HSFAN_REQUIRE_NOTEBOOKS=1 HSFAN_VERSITYGW=$(BIN)/versitygw $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
 
 integ: build ## HSDS's own integration suite (15 files) against bin/hsfan serve: a table of results
 	HSFAN_PEERS=$(PEERS) HSFAN_BIN=$(BIN)/hsfan internal/interop/integ.sh hsfan
@@ -106,7 +110,7 @@ run: build ## the main job: a synthetic year of SST, its daily area-weighted glo
 	fi
 	$(BIN)/hsfan run mean $(RUN_STORE) --dataset /analysed_sst \
 	  --reduce lat,lon --weights coslat:60 --units C --name sst_mean --out $(OUT)
-	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/manifest.json"
+	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/sst_mean.svg $(OUT)/manifest.json"
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./coordinator/...

@@ -39,12 +39,20 @@ type Cost struct {
 // CostEstimate is a priced amount of work.
 type CostEstimate struct {
 	// Basis is "measured" (from run stats) or "planned" (from a plan).
-	Basis     string  `json:"basis"`
-	Arch      string  `json:"arch"`
-	MemoryMB  int     `json:"memory_mb"`
-	GBSeconds float64 `json:"gb_seconds"`
-	Requests  int64   `json:"requests"`
-	S3Gets    int64   `json:"s3_gets"`
+	Basis    string `json:"basis"`
+	Arch     string `json:"arch"`
+	MemoryMB int    `json:"memory_mb"`
+	// MemorySource says where MemoryMB comes from: "configured" (Cost.MemoryMB,
+	// --memory), "reported" (the size every invocation reported: the function's
+	// configuration, which is what is billed) or "mixed" (invocations reported
+	// different sizes; MemoryMB is 0 and GBSeconds sums each at its own size).
+	MemorySource string `json:"memory_source,omitempty"`
+	// ConfiguredMemoryMB is Cost.MemoryMB when the invocations reported
+	// another size (then unused except for invocations reporting none).
+	ConfiguredMemoryMB int     `json:"configured_memory_mb,omitempty"`
+	GBSeconds          float64 `json:"gb_seconds"`
+	Requests           int64   `json:"requests"`
+	S3Gets             int64   `json:"s3_gets"`
 	// WallSeconds is the planned wall time (planned estimates only).
 	WallSeconds float64 `json:"wall_seconds,omitempty"`
 	ComputeUSD  float64 `json:"compute_usd"`
@@ -92,8 +100,12 @@ func (c Cost) Price(gbSeconds float64, requests, gets int64) (CostEstimate, erro
 	return e, nil
 }
 
-// RunCost prices a finished fan-out from its measured billed durations.
-// Attempts that did not report their memory size are priced at c.MemoryMB.
+// RunCost prices a finished fan-out from its measured billed durations, each
+// at the memory size its invocation reported (lambda-local and AWS report
+// the function's configured size, which is what Lambda bills); attempts that
+// did not report one are priced at c.MemoryMB. The estimate's MemoryMB is the
+// one size the GB-seconds were computed with (see MemorySource), so a report
+// states one memory size.
 func RunCost(s Stats, c Cost) (CostEstimate, error) {
 	n, err := c.normalize()
 	if err != nil {
@@ -102,6 +114,16 @@ func RunCost(s Stats, c Cost) (CostEstimate, error) {
 	gbs := s.BilledGBSeconds + float64(s.BilledUnknownMemory.Milliseconds())/1000*float64(n.MemoryMB)/1024
 	e, err := n.Price(gbs, int64(s.Invocations), s.Gets)
 	e.Basis = "measured"
+	e.MemorySource = "configured"
+	switch {
+	case s.MixedMemory || (s.ReportedMemoryMB > 0 && s.BilledUnknownMemory > 0 && s.ReportedMemoryMB != n.MemoryMB):
+		e.MemorySource, e.MemoryMB, e.ConfiguredMemoryMB = "mixed", 0, n.MemoryMB
+	case s.ReportedMemoryMB > 0:
+		e.MemorySource, e.MemoryMB = "reported", s.ReportedMemoryMB
+		if s.ReportedMemoryMB != n.MemoryMB {
+			e.ConfiguredMemoryMB = n.MemoryMB
+		}
+	}
 	return e, err
 }
 

@@ -99,3 +99,76 @@ func TestEstimateCost(t *testing.T) {
 		t.Fatalf("empty plan: %+v %v", e, err)
 	}
 }
+
+// TestRunCostOneMemorySize: under lambda-local (128 MB by default) with --memory 2048 the run is
+// priced and reported at the 128 MB the function reported, the size its GB-seconds use (issue
+// 13: the summary said 2048 MB but billed 13.5 GB-s = 108 s x 0.125 GB).
+func TestRunCostOneMemorySize(t *testing.T) {
+	stats := func(mem ...int) Stats {
+		var s Stats
+		for i := 0; i < 108; i++ {
+			var a attemptStats
+			a.addInvoke(InvokeStats{BilledDuration: time.Second, MemoryMB: mem[i%len(mem)]})
+			s.add(a)
+		}
+		s.Invocations = 108
+		return s
+	}
+	for _, tc := range []struct {
+		name       string
+		s          Stats
+		configured int
+		wantMB     int
+		wantSource string
+		wantGBs    float64
+		wantText   []string
+	}{
+		{"lambda-local default", stats(128), 2048, 128, "reported", 13.5,
+			[]string{"128 MB as the function reported it (not --memory 2048", "13.5 GB-s"}},
+		{"matching", stats(2048), 2048, 2048, "reported", 216, []string{"at arm64 prices, 2048 MB (compute"}},
+		{"mixed", stats(128, 2048), 1024, 0, "mixed", 54*0.125 + 54*2, []string{"each invocation at the memory size it reported"}},
+		{"none reported", stats(0), 1024, 1024, "configured", 108, []string{"at arm64 prices, 1024 MB (compute"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "none reported" {
+				tc.s.BilledUnknownMemory = 108 * time.Second
+			}
+			e, err := RunCost(tc.s, Cost{MemoryMB: tc.configured})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.MemoryMB != tc.wantMB || e.MemorySource != tc.wantSource || !near(e.GBSeconds, tc.wantGBs) {
+				t.Errorf("memory %d MB (%s), %v GB-s; want %d MB (%s), %v GB-s", e.MemoryMB, e.MemorySource, e.GBSeconds, tc.wantMB, tc.wantSource, tc.wantGBs)
+			}
+			if e.MemoryMB > 0 && !near(e.GBSeconds, 108*float64(e.MemoryMB)/1024) {
+				t.Errorf("%v GB-s is not 108 s at the stated %d MB", e.GBSeconds, e.MemoryMB)
+			}
+			rep := FormatReport(tc.s, e)
+			for _, w := range tc.wantText {
+				if !strings.Contains(rep, w) {
+					t.Errorf("report lacks %q:\n%s", w, rep)
+				}
+			}
+		})
+	}
+}
+
+// TestReportMemoryUsed: the report states the peak memory the invocations reported, and when it
+// exceeds the memory the run is priced at.
+func TestReportMemoryUsed(t *testing.T) {
+	var s Stats
+	for _, used := range []int{90, 312, 200} {
+		var a attemptStats
+		a.addInvoke(InvokeStats{BilledDuration: time.Second, MemoryMB: 128, MaxMemoryUsedMB: used})
+		s.add(a)
+	}
+	s.Invocations = 3
+	c, err := RunCost(s, Cost{MemoryMB: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := FormatReport(s, c)
+	if want := "memory used  up to 312 MB in one invocation (Max Memory Used): more than the 128 MB configured"; !strings.Contains(rep, want) {
+		t.Errorf("report lacks %q:\n%s", want, rep)
+	}
+}

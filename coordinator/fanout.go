@@ -271,7 +271,8 @@ func (f *fanout) attempt(ctx context.Context, r *runner) outcome {
 		if te != nil && te.RetryAfter > wait {
 			wait = te.RetryAfter
 		}
-		f.log.Debug("retrying task", slog.Int("task", t.Index), slog.Int("attempt", a), slog.Duration("wait", wait), slog.Any("error", err))
+		f.log.Info("retrying task", slog.Int("task", t.Index), slog.Int("attempt", a), slog.Int("max_attempts", f.opts.MaxAttempts),
+			slog.Duration("wait", wait), slog.Any("error", err))
 	}
 }
 

@@ -63,14 +63,20 @@ type Stats struct {
 	Tasks     int `json:"tasks"`
 	Completed int `json:"completed"`
 	Lost      int `json:"lost"`
-	// Attempts counts invocations; Invocations those that reached the
-	// worker (not throttled), which is what Lambda bills as requests.
+	// Attempts counts the fan-out's invocations of the invoker (one per
+	// runner, plus Retries); Invocations those that reached the worker (not
+	// throttled), which is what Lambda bills as requests.
 	Attempts    int `json:"attempts"`
 	Invocations int `json:"invocations"`
-	// Retries and Throttles include those reported by the invoker itself
-	// (InvokeStats.Retries, InvokeStats.Throttles).
-	Retries           int `json:"retries"`
-	Throttles         int `json:"throttles"`
+	// Retries are the fan-out's repeated attempts (each is one of Attempts);
+	// Throttles the attempts that ended in a ThrottleError.
+	Retries   int `json:"retries"`
+	Throttles int `json:"throttles"`
+	// InvokerRetries and InvokerThrottles are the retries and throttles inside
+	// the invoker (InvokeStats.Retries, InvokeStats.Throttles: the Lambda
+	// client retrying one attempt), not counted in Attempts or Retries.
+	InvokerRetries    int `json:"invoker_retries"`
+	InvokerThrottles  int `json:"invoker_throttles"`
 	Timeouts          int `json:"timeouts"`
 	DuplicatesIgnored int `json:"duplicates_ignored"`
 	Speculative       int `json:"speculative"`
@@ -83,12 +89,37 @@ type Stats struct {
 	// their memory size; BilledUnknownMemory is the billed time of the others.
 	BilledGBSeconds     float64       `json:"billed_gb_seconds"`
 	BilledUnknownMemory time.Duration `json:"billed_unknown_memory_ns"`
-	BytesRead           int64         `json:"bytes_read"`
-	Gets                int64         `json:"gets"`
+	// ReportedMemoryMB is the memory size the invocations reported (the
+	// function's configured size, what Lambda bills), when they all agree;
+	// 0 when none reported one. MixedMemory: they reported different sizes.
+	ReportedMemoryMB int  `json:"reported_memory_mb,omitempty"`
+	MixedMemory      bool `json:"mixed_memory,omitempty"`
+	// MaxMemoryUsedMB is the largest memory peak an invocation reported.
+	MaxMemoryUsedMB int   `json:"max_memory_used_mb,omitempty"`
+	BytesRead       int64 `json:"bytes_read"`
+	Gets            int64 `json:"gets"`
 	// Wall is the elapsed time of Run.
 	Wall time.Duration `json:"wall_ns"`
 
 	billedMBms int64 // exact sum behind BilledGBSeconds
+}
+
+// Merge adds the stats of another fan-out of the same run (e.g. a first pass) to s: counters,
+// durations and bytes are summed, Wall too (the fan-outs ran one after the other), the memory
+// sizes combined as if all invocations were of one fan-out.
+func (s *Stats) Merge(o Stats) {
+	s.Tasks += o.Tasks
+	s.Completed += o.Completed
+	s.Lost += o.Lost
+	s.DuplicatesIgnored += o.DuplicatesIgnored
+	s.Speculative += o.Speculative
+	s.Wall += o.Wall
+	s.Invocations += o.Invocations - o.Attempts // add counts Invocations from attempts and throttled
+	s.add(attemptStats{attempts: o.Attempts, retries: o.Retries, throttles: o.Throttles, throttled: 0,
+		invRetries: o.InvokerRetries, invThrottles: o.InvokerThrottles, timeouts: o.Timeouts, coldStarts: o.ColdStarts,
+		duration: o.Duration, billed: o.BilledDuration, init: o.InitDuration, billedNoMem: o.BilledUnknownMemory,
+		mbms: o.billedMBms, memMB: o.ReportedMemoryMB, memMixed: o.MixedMemory, maxUsedMB: o.MaxMemoryUsedMB,
+		bytes: o.BytesRead, gets: o.Gets})
 }
 
 // add folds one runner's attempt stats into s.
@@ -97,6 +128,8 @@ func (s *Stats) add(a attemptStats) {
 	s.Invocations += a.attempts - a.throttled
 	s.Retries += a.retries
 	s.Throttles += a.throttles
+	s.InvokerRetries += a.invRetries
+	s.InvokerThrottles += a.invThrottles
 	s.Timeouts += a.timeouts
 	s.ColdStarts += a.coldStarts
 	s.Duration += a.duration
@@ -105,6 +138,17 @@ func (s *Stats) add(a attemptStats) {
 	s.billedMBms += a.mbms
 	s.BilledGBSeconds = float64(s.billedMBms) / (1024 * 1000)
 	s.BilledUnknownMemory += a.billedNoMem
+	switch {
+	case a.memMB == 0:
+	case s.ReportedMemoryMB == 0 && !s.MixedMemory:
+		s.ReportedMemoryMB = a.memMB
+	case s.ReportedMemoryMB != a.memMB:
+		s.ReportedMemoryMB, s.MixedMemory = 0, true
+	}
+	if a.memMixed {
+		s.ReportedMemoryMB, s.MixedMemory = 0, true
+	}
+	s.MaxMemoryUsedMB = max(s.MaxMemoryUsedMB, a.maxUsedMB)
 	s.BytesRead += a.bytes
 	s.Gets += a.gets
 }
@@ -112,15 +156,19 @@ func (s *Stats) add(a attemptStats) {
 // attemptStats accumulates the attempts of one runner.
 type attemptStats struct {
 	attempts, retries, throttles, throttled, timeouts, coldStarts int
+	invRetries, invThrottles                                      int
 	duration, billed, init, billedNoMem                           time.Duration
 	mbms                                                          int64
+	memMB                                                         int // reported memory size (0: none yet)
+	memMixed                                                      bool
+	maxUsedMB                                                     int
 	bytes, gets                                                   int64
 }
 
 func (a *attemptStats) addInvoke(st InvokeStats) {
 	a.attempts++
-	a.retries += st.Retries
-	a.throttles += st.Throttles
+	a.invRetries += st.Retries
+	a.invThrottles += st.Throttles
 	if st.ColdStart {
 		a.coldStarts++
 	}
@@ -129,11 +177,17 @@ func (a *attemptStats) addInvoke(st InvokeStats) {
 	a.init += st.InitDuration
 	if st.MemoryMB > 0 {
 		a.mbms += st.BilledDuration.Milliseconds() * int64(st.MemoryMB)
+		if a.memMB == 0 {
+			a.memMB = st.MemoryMB
+		} else if a.memMB != st.MemoryMB {
+			a.memMixed = true
+		}
 	} else {
 		a.billedNoMem += st.BilledDuration
 	}
 	a.bytes += st.BytesRead
 	a.gets += st.Gets
+	a.maxUsedMB = max(a.maxUsedMB, st.MaxMemoryUsedMB)
 }
 
 // LostTask is a task that failed all its attempts.

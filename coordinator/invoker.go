@@ -18,8 +18,10 @@ type InvokeStats struct {
 	Duration time.Duration
 	// BilledDuration is the billed time (Lambda bills per 1 ms).
 	BilledDuration time.Duration
-	// MemoryMB is the memory size of the function, 0 when unknown.
-	MemoryMB int
+	// MemoryMB is the memory size of the function, 0 when unknown;
+	// MaxMemoryUsedMB the peak memory the invocation used (Lambda's Max Memory
+	// Used), 0 when unknown.
+	MemoryMB, MaxMemoryUsedMB int
 	// Retries and Throttles count retries made inside the invoker (for
 	// example by the AWS SDK) before this result.
 	Retries, Throttles int

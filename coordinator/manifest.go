@@ -56,12 +56,16 @@ type DatasetInfo struct {
 
 // Timings are the run's phases in seconds.
 type Timings struct {
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	PlanSeconds   float64   `json:"plan_seconds"`
-	FanoutSeconds float64   `json:"fanout_seconds"`
-	WriteSeconds  float64   `json:"write_seconds"`
-	WallSeconds   float64   `json:"wall_seconds"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// RangeSeconds is the histogram range passes' time (histogram without a range).
+	RangeSeconds  float64 `json:"range_seconds,omitempty"`
+	PlanSeconds   float64 `json:"plan_seconds"`
+	FanoutSeconds float64 `json:"fanout_seconds"`
+	// WriteSeconds is the time WriteOutputs spent rendering and writing the
+	// output files before the manifest; End and WallSeconds then include it.
+	WriteSeconds float64 `json:"write_seconds"`
+	WallSeconds  float64 `json:"wall_seconds"`
 	// TaskSeconds is the distribution of successful attempts' run times.
 	TaskSeconds *Quantiles `json:"task_seconds,omitempty"`
 }
@@ -75,6 +79,8 @@ type TaskCounts struct {
 	Invocations       int     `json:"invocations"`
 	Retries           int     `json:"retries"`
 	Throttles         int     `json:"throttles"`
+	InvokerRetries    int     `json:"invoker_retries"`
+	InvokerThrottles  int     `json:"invoker_throttles"`
 	Timeouts          int     `json:"timeouts"`
 	DuplicatesIgnored int     `json:"duplicates_ignored"`
 	Speculative       int     `json:"speculative"`
@@ -89,6 +95,7 @@ func CountsFromStats(s Stats) TaskCounts {
 	return TaskCounts{
 		Tasks: s.Tasks, Completed: s.Completed, Lost: s.Lost, Attempts: s.Attempts,
 		Invocations: s.Invocations, Retries: s.Retries, Throttles: s.Throttles,
+		InvokerRetries: s.InvokerRetries, InvokerThrottles: s.InvokerThrottles,
 		Timeouts: s.Timeouts, DuplicatesIgnored: s.DuplicatesIgnored,
 		Speculative: s.Speculative, ColdStarts: s.ColdStarts,
 		BilledSeconds: seconds(s.BilledDuration), BilledGBSeconds: s.BilledGBSeconds, Gets: s.Gets,

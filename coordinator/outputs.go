@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Meta keys that choose the plotted columns (string values).
@@ -16,8 +17,9 @@ const (
 	MetaPlotY = "plot_y"
 )
 
-// WriteOutputs writes <name>.arrow, <name>.json, <name>.png when plot is
-// true, and last manifest.json (m with Outputs filled in) to sink.
+// WriteOutputs writes <name>.arrow, <name>.json, <name>.png and <name>.svg
+// when plot is true (RenderPlot: the kind from t.Meta["plot_kind"]), and last
+// manifest.json (m with Outputs filled in) to sink.
 //
 // Every file is rendered in memory before anything is written. If the sink
 // can remove files ([Remover]), a stale manifest.json is removed first and,
@@ -28,6 +30,7 @@ const (
 // the first numeric column after the first column against the first
 // column (against the row index when the table has one column).
 func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manifest, plot bool) (err error) {
+	started := time.Now()
 	if err := checkName(name + ".arrow"); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
 	}
@@ -57,11 +60,13 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 		if err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		buf.Reset()
-		if err := WritePlot(&buf, t, x, y); err != nil {
-			return fmt.Errorf("write outputs: %w", err)
+		for _, format := range []string{"png", "svg"} {
+			b, err := RenderPlot(t, x, y, format)
+			if err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
+			files = append(files, file{name + "." + format, b})
 		}
-		files = append(files, file{name + ".png", bytes.Clone(buf.Bytes())})
 	}
 	m.Outputs = nil
 	for _, f := range files {
@@ -71,11 +76,6 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 	if m.ManifestVersion == 0 {
 		m.ManifestVersion = ManifestVersion
 	}
-	mdata, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write outputs: encode manifest: %w", err)
-	}
-	files = append(files, file{ManifestName, append(mdata, '\n')})
 
 	rm, canRemove := sink.(Remover)
 	if canRemove {
@@ -103,6 +103,21 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 			return fmt.Errorf("write outputs: %w", err)
 		}
 		written = append(written, f.name)
+	}
+	// The manifest records the time spent rendering and writing the other files (its own
+	// write comes after the measurement) and ends the run's timings there.
+	end := time.Now()
+	m.Timings.WriteSeconds = end.Sub(started).Seconds()
+	if !m.Timings.Start.IsZero() {
+		m.Timings.End = end.UTC()
+		m.Timings.WallSeconds = end.Sub(m.Timings.Start).Seconds()
+	}
+	mdata, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write outputs: encode manifest: %w", err)
+	}
+	if err := sink.WriteFile(ctx, ManifestName, append(mdata, '\n')); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
 	}
 	return nil
 }

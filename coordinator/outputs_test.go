@@ -20,7 +20,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/ipc"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/google/go-cmp/cmp"
-	"gonum.org/v1/plot"
 )
 
 func sampleTable() Table {
@@ -265,9 +264,9 @@ func TestBuildPlot(t *testing.T) {
 		points                int
 		wantErr               string
 	}{
-		{name: "dates", tb: tb, x: "time", y: "mean", title: "Global mean SST", xlabel: "time", ylabel: "mean (degC)", dates: true, points: 3},
+		{name: "dates", tb: tb, x: "time", y: "mean", title: "Global mean SST", xlabel: "time", ylabel: "mean (°C)", dates: true, points: 3},
 		{name: "index", tb: Table{Columns: tb.Columns}, x: "", y: "count", title: "count by index", xlabel: "index", ylabel: "count", points: 4},
-		{name: "numeric x", tb: tb, x: "count", y: "mean", title: "Global mean SST", xlabel: "count", ylabel: "mean (degC)", points: 3},
+		{name: "numeric x", tb: tb, x: "count", y: "mean", title: "Global mean SST", xlabel: "count", ylabel: "mean (°C)", points: 3},
 		{name: "labels from meta", tb: Table{Columns: tb.Columns, Meta: map[string]any{"x_label": "day", "y_label": "SST"}}, x: "time", y: "mean",
 			title: "mean by time", xlabel: "day", ylabel: "SST", dates: true, points: 3},
 		{name: "all missing", tb: Table{Columns: []Column{{Name: "v", Float64: []float64{math.NaN()}}}}, y: "v", title: "v by index", xlabel: "index", ylabel: "v"},
@@ -294,7 +293,7 @@ func TestBuildPlot(t *testing.T) {
 			if p.Title.Text != tc.title || p.X.Label.Text != tc.xlabel || p.Y.Label.Text != tc.ylabel {
 				t.Fatalf("title %q x %q y %q", p.Title.Text, p.X.Label.Text, p.Y.Label.Text)
 			}
-			_, isTime := p.X.Tick.Marker.(plot.TimeTicks)
+			_, isTime := p.X.Tick.Marker.(monthTicks)
 			if isTime != tc.dates {
 				t.Fatalf("date axis %v, want %v", isTime, tc.dates)
 			}
@@ -422,7 +421,7 @@ func TestWriteOutputs(t *testing.T) {
 		failAt    int
 		wantFiles []string
 	}{
-		{"with plot", true, 0, []string{"manifest.json", "sst.arrow", "sst.json", "sst.png"}},
+		{"with plot", true, 0, []string{"manifest.json", "sst.arrow", "sst.json", "sst.png", "sst.svg"}},
 		{"no plot", false, 0, []string{"manifest.json", "sst.arrow", "sst.json"}},
 		{"fail on json", false, 2, nil},
 		{"fail on manifest", false, 3, nil},

@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
-	"strconv"
 	"time"
 	"unicode/utf16"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Plot metadata keys read from Table.Meta (string values).
@@ -39,35 +42,121 @@ func parseISO(s string) (time.Time, error) {
 	return time.Time{}, err
 }
 
-// WritePlot renders column y against column x as a PNG line plot. x may be
-// a numeric column, a string column of ISO-8601 dates or times (the axis
-// then shows dates), or "" for the row index. y must be numeric; missing
-// values (non-finite) are skipped. The title and axis labels come from
-// t.Meta ("title", "x_label", "y_label", "units") with column names as
-// fallback.
+// Plot size: 1200 x 600 pixels at 96 dpi, a slide's 2:1 (the SVG has the same size in points
+// scaled by 72/96).
+const (
+	PlotWidthPx  = 1200
+	PlotHeightPx = 600
+	PlotDPI      = 96
+)
+
+// Plot kinds (Table.Meta["plot_kind"]): a line of plot_y against plot_x (the default), a map of
+// plot_z over the plot_x (longitude) and plot_y (latitude) grid, or a bar chart of a histogram
+// (columns bin_low, bin_high and plot_y).
+const (
+	MetaPlotKind  = "plot_kind"
+	MetaPlotZ     = "plot_z"
+	PlotLine      = "line"
+	PlotMap       = "map"
+	PlotHistogram = "histogram"
+)
+
+// WritePlot renders column y against column x as a PNG line plot (PlotWidthPx x PlotHeightPx).
+// x may be a numeric column, a string column of ISO-8601 dates or times (the axis then shows
+// dates, ticks on month starts), or "" for the row index. y must be numeric; missing values
+// (non-finite) are skipped. The title and axis labels come from t.Meta ("title", "x_label",
+// "y_label", "units") with column names as fallback. The PNG carries t.Meta in a tEXt chunk.
 func WritePlot(w io.Writer, t Table, x, y string) error {
-	p, _, err := buildPlot(t, x, y)
+	b, err := RenderPlot(t, x, y, "png")
 	if err != nil {
-		return fmt.Errorf("write plot: %w", err)
+		return err
 	}
-	wt, err := p.WriterTo(8*vg.Inch, 4*vg.Inch, "png")
-	if err != nil {
-		return fmt.Errorf("write plot: %w", err)
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return fmt.Errorf("write plot: %w", err)
+	_, err = w.Write(b)
+	return err
+}
+
+// RenderPlot renders the plot of t chosen by t.Meta["plot_kind"] (a line of y against x when
+// unset) as "png" or "svg", with t.Meta embedded (PNG tEXt chunk, SVG metadata element).
+func RenderPlot(t Table, x, y, format string) ([]byte, error) {
+	var draws []func(draw.Canvas)
+	switch kind := metaString(t.Meta, MetaPlotKind, PlotLine); kind {
+	case PlotLine:
+		p, _, err := buildPlot(t, x, y)
+		if err != nil {
+			return nil, fmt.Errorf("write plot: %w", err)
+		}
+		draws = append(draws, p.Draw)
+	case PlotHistogram:
+		p, _, err := buildHistogramPlot(t, y)
+		if err != nil {
+			return nil, fmt.Errorf("write plot: %w", err)
+		}
+		draws = append(draws, p.Draw)
+	case PlotMap:
+		m, bar, err := buildMapPlot(t, x, y, metaString(t.Meta, MetaPlotZ, ""))
+		if err != nil {
+			return nil, fmt.Errorf("write plot: %w", err)
+		}
+		const barWidth = 1.4 * vg.Inch
+		draws = append(draws, func(c draw.Canvas) { m.Draw(draw.Crop(c, 0, -barWidth, 0, 0)) },
+			func(c draw.Canvas) {
+				bc := draw.Crop(c, c.Max.X-c.Min.X-barWidth, 0, 0.6*vg.Inch, -0.7*vg.Inch)
+				bar.Draw(bc)
+			})
+	default:
+		return nil, fmt.Errorf("write plot: unknown plot kind %q", kind)
 	}
 	meta, err := json.Marshal(t.Meta)
 	if err != nil {
-		return fmt.Errorf("write plot: meta: %w", err)
+		return nil, fmt.Errorf("write plot: meta: %w", err)
 	}
-	out, err := withPNGText(buf.Bytes(), ArrowMetaKey, asciiJSON(meta))
-	if err != nil {
-		return fmt.Errorf("write plot: %w", err)
+	w := vg.Length(PlotWidthPx) * vg.Inch / PlotDPI
+	h := vg.Length(PlotHeightPx) * vg.Inch / PlotDPI
+	var buf bytes.Buffer
+	switch format {
+	case "png":
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(PlotDPI))
+		dc := draw.New(c)
+		for _, d := range draws {
+			d(dc)
+		}
+		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("write plot: %w", err)
+		}
+		return withPNGText(buf.Bytes(), ArrowMetaKey, asciiJSON(meta))
+	case "svg":
+		c := vgsvg.New(w, h)
+		dc := draw.New(c)
+		for _, d := range draws {
+			d(dc)
+		}
+		if _, err := c.WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("write plot: %w", err)
+		}
+		return withSVGMetadata(buf.Bytes(), meta)
 	}
-	_, err = w.Write(out)
-	return err
+	return nil, fmt.Errorf("write plot: format %q: want png or svg", format)
+}
+
+// withSVGMetadata inserts <metadata id="hsfan.meta">JSON</metadata> after the opening svg tag.
+func withSVGMetadata(svg, meta []byte) ([]byte, error) {
+	i := bytes.Index(svg, []byte("<svg"))
+	if i < 0 {
+		return nil, fmt.Errorf("not an SVG document")
+	}
+	j := bytes.IndexByte(svg[i:], '>')
+	if j < 0 {
+		return nil, fmt.Errorf("not an SVG document")
+	}
+	var esc bytes.Buffer
+	esc.WriteString("\n<metadata id=\"" + ArrowMetaKey + "\">")
+	if err := xml.EscapeText(&esc, meta); err != nil {
+		return nil, err
+	}
+	esc.WriteString("</metadata>")
+	out := append([]byte(nil), svg[:i+j+1]...)
+	out = append(out, esc.Bytes()...)
+	return append(out, svg[i+j+1:]...), nil
 }
 
 // asciiJSON escapes the non-ASCII characters of a JSON text as \\uXXXX (tEXt holds Latin-1).
@@ -160,18 +249,23 @@ func buildPlot(t Table, x, y string) (*plot.Plot, plotter.XYs, error) {
 		pts = append(pts, plotter.XY{X: xs[i], Y: v})
 	}
 
-	p := plot.New()
-	p.Title.Text = metaString(t.Meta, MetaTitle, fmt.Sprintf("%s by %s", y, orIndex(x)))
+	p := newPlot(t, fmt.Sprintf("%s by %s", y, orIndex(x)))
 	p.X.Label.Text = metaString(t.Meta, MetaXLabel, orIndex(x))
-	yl := metaString(t.Meta, MetaYLabel, y)
-	if u := metaString(t.Meta, MetaUnits, ""); u != "" && t.Meta[MetaYLabel] == nil {
-		yl = fmt.Sprintf("%s (%s)", y, u)
-	}
-	p.Y.Label.Text = yl
-	p.Y.Tick.Marker = preciseTicks{}
+	p.Y.Label.Text = valueLabel(t, y)
+	p.Y.Tick.Marker = stepTicks{max: 10}
 	p.Add(plotter.NewGrid())
 	if dates {
-		p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
+		p.X.Tick.Marker = monthTicks{}
+		if len(pts) > 0 { // start the axis at the first day's midnight, a tick
+			first := math.Inf(1)
+			for _, pt := range pts {
+				first = math.Min(first, pt.X)
+			}
+			d := time.Unix(int64(math.Floor(first)), 0).UTC()
+			p.X.Min = float64(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Unix())
+		}
+	} else {
+		p.X.Tick.Marker = stepTicks{max: 12}
 	}
 	if len(pts) > 0 {
 		line, err := plotter.NewLine(pts)
@@ -195,34 +289,4 @@ func metaString(m map[string]any, key, def string) string {
 		return s
 	}
 	return def
-}
-
-// preciseTicks are gonum's default ticks with labels printed to the precision their spacing
-// needs (the default %g labels of a narrow range such as 21.19..21.22 all read "21").
-type preciseTicks struct{}
-
-// Ticks returns the default tick positions with labels of enough decimals.
-func (preciseTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	step := math.Inf(1)
-	prev := math.NaN()
-	for _, t := range ticks {
-		if t.Label == "" {
-			continue
-		}
-		if !math.IsNaN(prev) && t.Value-prev < step {
-			step = t.Value - prev
-		}
-		prev = t.Value
-	}
-	prec := 0
-	if step > 0 && !math.IsInf(step, 1) {
-		prec = max(0, int(math.Ceil(-math.Log10(step)+1e-9)))
-	}
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', prec, 64)
-		}
-	}
-	return ticks
 }

@@ -168,6 +168,10 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("tasks", "%d (completed %d, lost %d)", s.Tasks, s.Completed, s.Lost)
 	line("attempts", "%d (retries %d, throttles %d, timeouts %d, speculative %d, duplicates ignored %d)",
 		s.Attempts, s.Retries, s.Throttles, s.Timeouts, s.Speculative, s.DuplicatesIgnored)
+	if s.InvokerRetries > 0 || s.InvokerThrottles > 0 {
+		line("invoker", "%d retries inside the invoker (%d throttled), within the attempts above, not counted as attempts",
+			s.InvokerRetries, s.InvokerThrottles)
+	}
 	if s.ColdStarts > 0 && s.InitDuration > 0 {
 		line("cold starts", "%d (init %s in all, %s mean)", s.ColdStarts, s.InitDuration.Round(time.Millisecond),
 			(s.InitDuration / time.Duration(s.ColdStarts)).Round(100*time.Microsecond))
@@ -182,9 +186,30 @@ func FormatReport(s Stats, c CostEstimate) string {
 	line("throughput", "%s/s", FormatBytes(int64(tp)))
 	line("wall time", "%s", s.Wall.Round(time.Millisecond))
 	line("billed", "%.1f GB-s (%s billed of %s run time)", c.GBSeconds, s.BilledDuration.Round(time.Millisecond), s.Duration.Round(time.Millisecond))
-	line("est. cost", "$%.6f at %s prices, %d MB (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
-		c.TotalUSD, c.Arch, c.MemoryMB, c.ComputeUSD, c.RequestUSD, c.S3USD)
+	line("est. cost", "$%.6f at %s prices, %s (compute $%.6f, requests $%.6f, S3 GET $%.6f)",
+		c.TotalUSD, c.Arch, memoryText(c), c.ComputeUSD, c.RequestUSD, c.S3USD)
+	if s.MaxMemoryUsedMB > 0 {
+		note := ""
+		if c.MemoryMB > 0 && s.MaxMemoryUsedMB > c.MemoryMB {
+			note = fmt.Sprintf(": more than the %d MB configured (lambda-local does not enforce it; AWS Lambda would stop the function)", c.MemoryMB)
+		}
+		line("memory used", "up to %d MB in one invocation (Max Memory Used)%s", s.MaxMemoryUsedMB, note)
+	}
 	return b.String()
+}
+
+// memoryText states the memory size the GB-seconds were computed with, and where it comes from.
+func memoryText(c CostEstimate) string {
+	switch c.MemorySource {
+	case "reported":
+		if c.ConfiguredMemoryMB > 0 && c.ConfiguredMemoryMB != c.MemoryMB {
+			return fmt.Sprintf("%d MB as the function reported it (not --memory %d: set the function's memory, e.g. hsfan lambda-local --memory %d)",
+				c.MemoryMB, c.ConfiguredMemoryMB, c.ConfiguredMemoryMB)
+		}
+	case "mixed":
+		return fmt.Sprintf("each invocation at the memory size it reported (sizes differ; --memory %d for those reporting none)", c.ConfiguredMemoryMB)
+	}
+	return fmt.Sprintf("%d MB", c.MemoryMB)
 }
 
 // FormatBytes renders n with decimal units (kB, MB, GB, TB).

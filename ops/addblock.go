@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 )
 
 // AddBlock accumulates a C-order block of decoded values whose first
@@ -32,7 +33,7 @@ func (p *Partial) AddBlock(origin []int, shape []int, vals []float64) error {
 	if n != len(vals) {
 		return fmt.Errorf("add block: shape %v holds %d values, got %d", shape, n, len(vals))
 	}
-	if p.weighted && !p.weightsKnown {
+	if p.masked && !p.weightsKnown {
 		return fmt.Errorf("add block: partial was decoded without its weights; create it with NewPartial")
 	}
 	if n == 0 {
@@ -40,7 +41,7 @@ func (p *Partial) AddBlock(origin []int, shape []int, vals []float64) error {
 	}
 	if nd == 0 {
 		ws := 1.0
-		if p.weighted && g.FullWeights != nil {
+		if p.masked && g.FullWeights != nil {
 			ws = g.FullWeights[0]
 		}
 		p.addRow(vals, 0, ws, nil, true)
@@ -49,7 +50,7 @@ func (p *Partial) AddBlock(origin []int, shape []int, vals []float64) error {
 	last := nd - 1
 	rowLen := shape[last]
 	lastKept := !g.Reduce[last]
-	useW := p.weighted
+	useW := p.masked
 	var awLast, fwRowBase []float64
 	if useW {
 		if last < len(g.AxisWeights) && g.AxisWeights[last] != nil {
@@ -122,8 +123,19 @@ func (p *Partial) AddBlock(origin []int, shape []int, vals []float64) error {
 
 // addRow dispatches one row. reduced: the whole row goes to cell c;
 // otherwise element j goes to cell c+j. ws is the row's scalar weight, wv the
-// optional per-element weights (both only for weighted kinds).
+// optional per-element weights (set when the geometry has weights). Values
+// of weight 0 are dropped first (a mask for every kind, see the package
+// doc); weighted kinds then multiply by the weights.
 func (p *Partial) addRow(row []float64, c int, ws float64, wv []float64, reduced bool) {
+	if p.masked {
+		if ws == 0 {
+			return // the whole row has weight 0
+		}
+		row = p.maskRow(row, ws, wv)
+		if !p.weighted {
+			ws, wv = 1, nil
+		}
+	}
 	if reduced {
 		switch p.kind {
 		case Count:
@@ -170,4 +182,35 @@ func (p *Partial) addRow(row []float64, c int, ws float64, wv []float64, reduced
 	case Histogram:
 		p.histRow(row, c, 1)
 	}
+}
+
+// maskRow returns row, or a copy of it in p.mrow with NaN where the element
+// weight ws*wv[j] is 0 (also when the product underflows). ws is not 0.
+func (p *Partial) maskRow(row []float64, ws float64, wv []float64) []float64 {
+	if wv == nil {
+		return row
+	}
+	wv = wv[:len(row)]
+	zero := -1
+	for j, w := range wv {
+		if w == 0 || float64(ws*w) == 0 {
+			zero = j
+			break
+		}
+	}
+	if zero < 0 {
+		return row
+	}
+	if cap(p.mrow) < len(row) {
+		p.mrow = make([]float64, len(row))
+	}
+	m := p.mrow[:len(row)]
+	copy(m, row)
+	nan := math.NaN()
+	for j := zero; j < len(m); j++ {
+		if w := wv[j]; w == 0 || float64(ws*w) == 0 {
+			m[j] = nan
+		}
+	}
+	return m
 }

@@ -75,7 +75,15 @@
 // # Weights
 //
 // Weights (Geometry.AxisWeights, Geometry.FullWeights) multiply values for
-// sum (Σwx), mean (Σwx/Σw over valid values), var and std. Count, min, max
-// and histogram ignore weights. NaN values are skipped everywhere; ±Inf are
-// valid values (a sum containing +Inf is +Inf, a variance NaN).
+// sum (Σwx), mean (Σwx/Σw over valid values), var and std, as xarray's
+// DataArray.weighted does. They are also a mask for every kind: a value whose
+// weight is 0 is left out as if it were NaN, so count, min, max and
+// histogram (which xarray's .weighted() does not offer) see exactly the
+// values that enter the weighted mean, and Result.Count of every kind counts
+// the valid values of non-zero weight (for the SST recipe, coslat:60, the
+// ocean cells within ±60°, not the ones beyond). Histogram counts are not
+// weighted (numpy.histogram(weights=) would sum weights per bin). Weights are
+// finite and >= 0 (Geometry.Validate). NaN values are skipped everywhere;
+// ±Inf are valid values (a sum containing +Inf is +Inf, a variance NaN; an
+// Inf of weight 0 is left out, where a product 0·Inf would give NaN).
 package ops

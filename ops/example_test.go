@@ -56,7 +56,8 @@ func ExampleNewPartial() {
 	for day, v := range res.Value {
 		fmt.Printf("day %d: %s %.4f C over %d cells\n", day, res.Kind, v, res.Count[day])
 	}
+	// The count is of the valid values of non-zero weight (latitude -75 lies outside +-60).
 	// Output:
-	// day 0: mean 24.2278 C over 11 cells
-	// day 1: mean 24.7500 C over 9 cells
+	// day 0: mean 24.2278 C over 8 cells
+	// day 1: mean 24.7500 C over 6 cells
 }

@@ -20,14 +20,15 @@ type Result struct {
 	// (and a weighted mean/var/std with only zero weights). For Histogram it
 	// is the number of values inside [Min, Max].
 	Value []float64
-	// Count is the number of valid (non-NaN) values per cell.
+	// Count is the number of valid (non-NaN) values per cell; with weights,
+	// those of non-zero weight (the values the reduction saw).
 	Count []int64
 	// WeightSum is Σw over the valid values for weighted sum, mean, var and
 	// std; otherwise the count.
 	WeightSum []float64
 	// Hist holds the histogram bin counts, cells x Bins, row-major.
 	Hist []int64
-	// Edges are the Bins+1 histogram bin edges.
+	// Edges are the Bins+1 histogram bin edges (HistogramEdges: numpy's).
 	Edges []float64
 	// Under and Over count values below Min and above Max per cell.
 	Under, Over []int64
@@ -92,12 +93,7 @@ func (p *Partial) Finalize() Result {
 		r.Hist = append([]int64(nil), p.hist...)
 		r.Under = append([]int64(nil), p.under...)
 		r.Over = append([]int64(nil), p.over...)
-		r.Edges = make([]float64, p.opts.Bins+1)
-		width := p.opts.Max - p.opts.Min
-		for i := range r.Edges {
-			r.Edges[i] = p.opts.Min + width*float64(i)/float64(p.opts.Bins)
-		}
-		r.Edges[p.opts.Bins] = p.opts.Max
+		r.Edges = HistogramEdges(p.opts.Min, p.opts.Max, p.opts.Bins)
 	}
 	return r
 }

@@ -132,7 +132,8 @@ type refStats struct {
 
 func newBig() *big.Float { return new(big.Float).SetPrec(4000) }
 
-// reference computes per-cell reference stats over full data.
+// reference computes per-cell reference stats over full data: values of weight 0 are skipped
+// when g has weights; weighted multiplies by the weights.
 func reference(g *Geometry, full []float64, weighted bool) []*refStats {
 	cells := g.NumCells()
 	out := make([]*refStats, cells)
@@ -148,8 +149,14 @@ func reference(g *Geometry, full []float64, weighted bool) []*refStats {
 		}
 		r := out[g.CellIndex(coord)]
 		w := 1.0
-		if weighted {
-			w = refWeight(g, coord)
+		if g.Weighted() {
+			// Weights mask every kind: a value of weight 0 is not there (package doc, "Weights").
+			if w = refWeight(g, coord); w == 0 {
+				return
+			}
+		}
+		if !weighted {
+			w = 1
 		}
 		r.n++
 		r.sw.Add(r.sw, newBig().SetFloat64(w))

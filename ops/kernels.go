@@ -333,9 +333,16 @@ func (p *Partial) histRow(row []float64, c int, step int) {
 			case x > hi:
 				p.over[c]++
 			default:
+				// numpy.histogram's rule (numpy/lib/histograms.py histogram): the scaled index,
+				// then corrected against the edges, which it may miss by an ulp.
 				b := int(float64((x - lo) * scale))
 				if b >= bins {
 					b = bins - 1
+				}
+				if x < p.edges[b] {
+					b--
+				} else if b != bins-1 && x >= p.edges[b+1] {
+					b++
 				}
 				p.hist[c*bins+b]++
 			}

@@ -10,15 +10,16 @@ type Kind uint8
 
 // The reductions. Their String value is also the output column name.
 const (
-	// Count is the number of valid (non-NaN) values per cell.
+	// Count is the number of valid (non-NaN) values per cell; with weights,
+	// those of non-zero weight (weights mask every kind, see the package doc).
 	Count Kind = iota + 1
 	// Sum is Σx, or Σwx with weights.
 	Sum
 	// Mean is Σx/N, or the weighted mean Σwx/Σw with weights.
 	Mean
-	// Min is the smallest valid value.
+	// Min is the smallest valid value (of non-zero weight, with weights).
 	Min
-	// Max is the largest valid value.
+	// Max is the largest valid value (of non-zero weight, with weights).
 	Max
 	// Var is the variance (population, see Options.DDOF).
 	Var

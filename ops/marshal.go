@@ -11,7 +11,7 @@ import (
 
 // Wire format, version 1 (all integers little endian or uvarint):
 //
-//	"HSFP" version:u8 kind:u8 flags:u8 (bit 0: weighted)
+//	"HSFP" version:u8 kind:u8 flags:u8 (bit 0: weighted, bit 1: weights mask the values)
 //	ndim:uvarint shape:uvarint*ndim reduce:u8*ndim
 //	weightsFingerprint:u64 bins:uvarint min:f64 max:f64 ddof:uvarint
 //	count:uvarint*cells
@@ -49,6 +49,9 @@ func (p *Partial) AppendBinary(b []byte) ([]byte, error) {
 	var flags byte
 	if p.weighted {
 		flags |= 1
+	}
+	if p.masked {
+		flags |= 2
 	}
 	b = append(b, wireVersion, byte(p.kind), flags)
 	b = binary.AppendUvarint(b, uint64(len(p.g.Shape)))
@@ -231,7 +234,7 @@ func decodePartial(data []byte) (*Partial, error) {
 	if !kind.Valid() {
 		return nil, fmt.Errorf("%w: invalid kind %d", ErrCorrupt, hdr[0])
 	}
-	if flags&^1 != 0 {
+	if flags&^3 != 0 {
 		return nil, fmt.Errorf("%w: unknown flags %#x", ErrCorrupt, flags)
 	}
 	nd := r.uvarint("rank")
@@ -276,6 +279,10 @@ func decodePartial(data []byte) (*Partial, error) {
 	}
 	p.g = g
 	p.weighted = flags&1 != 0
+	p.masked = flags&2 != 0
+	if p.weighted && !p.masked {
+		return nil, fmt.Errorf("%w: weighted but not masked", ErrCorrupt)
+	}
 	if p.weighted && !kind.weighted() {
 		return nil, fmt.Errorf("%w: weights on a %s partial", ErrCorrupt, kind)
 	}

@@ -11,7 +11,9 @@ type Options struct {
 	// Bins is the histogram bin count (Histogram only, 1..MaxBins).
 	Bins int
 	// Min and Max bound the histogram range [Min, Max]; Max falls in the
-	// last bin, values outside go to Result.Under / Result.Over.
+	// last bin, values outside go to Result.Under / Result.Over. The bins
+	// are numpy.histogram's (HistogramEdges); HistogramRange gives its range
+	// from the data's minimum and maximum when the caller has none.
 	Min, Max float64
 	// DDOF is the delta degrees of freedom of Var and Std without weights:
 	// var = M2/(N-DDOF). 0 (numpy's default) is the population variance,
@@ -29,6 +31,9 @@ type Partial struct {
 	cells int
 	// weighted: weights apply to this kind and the geometry has some.
 	weighted bool
+	// masked: the geometry has weights; values whose weight is 0 are excluded from every kind
+	// (see the package doc, "Weights").
+	masked bool
 	// weightsKnown: the weight arrays are present (false after a standalone
 	// UnmarshalBinary, which only carries their fingerprint).
 	weightsKnown bool
@@ -49,9 +54,11 @@ type Partial struct {
 	fwStride   []int // per axis, 0 for axes outside FullWeightsAxes
 	idx        []int
 	wrow       []float64
+	mrow       []float64 // a row with its zero-weight values set to NaN
 	tmpHi      []float64
 	tmpLo      []float64
 	histScale  float64
+	edges      []float64 // histogram bin edges, numpy.linspace(Min, Max, Bins+1)
 }
 
 // NewPartial returns an empty partial state for kind over g. The geometry is
@@ -85,7 +92,8 @@ func (p *Partial) init(g *Geometry) error {
 		return fmt.Errorf("new partial: %w", err)
 	}
 	p.g = *g
-	p.weighted = p.kind.weighted() && g.Weighted()
+	p.masked = g.Weighted()
+	p.weighted = p.kind.weighted() && p.masked
 	if p.weighted && p.opts.DDOF != 0 {
 		return fmt.Errorf("new partial: ddof %d with weights (weighted variance is the population variance)", p.opts.DDOF)
 	}
@@ -162,6 +170,7 @@ func (p *Partial) alloc() error {
 		p.under = make([]int64, p.cells)
 		p.over = make([]int64, p.cells)
 		p.histScale = float64(p.opts.Bins) / (p.opts.Max - p.opts.Min)
+		p.edges = HistogramEdges(p.opts.Min, p.opts.Max, p.opts.Bins)
 	}
 	return nil
 }
@@ -179,7 +188,7 @@ func (p *Partial) compatible(o *Partial) error {
 		return fmt.Errorf("%w: shape %v vs %v", ErrMismatch, p.g.Shape, o.g.Shape)
 	case !equalBools(p.g.Reduce, o.g.Reduce):
 		return fmt.Errorf("%w: reduced axes %v vs %v", ErrMismatch, p.g.Reduce, o.g.Reduce)
-	case p.weighted != o.weighted || p.fp != o.fp:
+	case p.weighted != o.weighted || p.masked != o.masked || p.fp != o.fp:
 		return fmt.Errorf("%w: different weights", ErrMismatch)
 	case p.opts != o.opts:
 		return fmt.Errorf("%w: options %+v vs %+v", ErrMismatch, p.opts, o.opts)

@@ -35,6 +35,12 @@ func geomCases(rng *rand.Rand) []geomCase {
 			FullWeights: posW(20), FullWeightsAxes: []int{0, 2}}, []int{3, 2, 2}},
 		{"last-axis-weights-and-full", Geometry{Shape: []int{3, 4, 9}, Reduce: []bool{false, true, true},
 			AxisWeights: [][]float64{posW(3), nil, posW(9)}, FullWeights: posW(36), FullWeightsAxes: []int{1, 2}}, []int{2, 3, 4}},
+		{"zero-weights-last-reduced", Geometry{Shape: []int{4, 6}, Reduce: []bool{false, true},
+			AxisWeights: [][]float64{nil, {0, 1, 0, 2, 0.5, 0}}}, []int{3, 4}},
+		{"zero-weights-last-kept", Geometry{Shape: []int{4, 6}, Reduce: []bool{true, false},
+			AxisWeights: [][]float64{{1, 0, 3, 1}, {0, 1, 0, 2, 0.5, 0}}}, []int{3, 4}},
+		{"zero-full-weights", Geometry{Shape: []int{4, 3, 5}, Reduce: []bool{true, false, true},
+			FullWeights: append(make([]float64, 7), posW(13)...), FullWeightsAxes: []int{0, 2}}, []int{3, 2, 2}},
 		{"full-weights-leading-only", Geometry{Shape: []int{5, 6}, Reduce: []bool{true, true},
 			FullWeights: posW(5), FullWeightsAxes: []int{0}}, []int{2, 4}},
 		{"1d", Geometry{Shape: []int{50}, Reduce: []bool{true}}, []int{7}},
@@ -120,14 +126,18 @@ func checkCell(t *testing.T, kind Kind, c int, res Result, r *refStats, weighted
 		want = math.Sqrt(r.variance(opts.DDOF, weighted))
 		tol = 1e-12
 	case Histogram:
+		// By definition (numpy.histogram): bin b holds edges[b] <= x < edges[b+1], the last
+		// bin also x == Max.
+		edges := HistogramEdges(opts.Min, opts.Max, opts.Bins)
 		bins := make([]int64, opts.Bins)
 		var in int64
 		for _, x := range r.vals {
-			if x >= opts.Min && x <= opts.Max {
-				b := int((x - opts.Min) * (float64(opts.Bins) / (opts.Max - opts.Min)))
-				b = min(b, opts.Bins-1)
-				bins[b]++
-				in++
+			for b := 0; b < opts.Bins; b++ {
+				if x >= edges[b] && (x < edges[b+1] || (b == opts.Bins-1 && x == edges[b+1])) {
+					bins[b]++
+					in++
+					break
+				}
 			}
 		}
 		for b, k := range bins {
@@ -212,12 +222,14 @@ func TestEmptyAndZeroWeight(t *testing.T) {
 		wantValue []float64
 		wantCount []int64
 	}{
-		{Mean, []float64{math.NaN(), math.NaN()}, []int64{2, 0}}, // row 0 has weight 0
-		{Sum, []float64{0, 0}, []int64{2, 0}},                    // xarray's weighted sum of nothing is 0
-		{Var, []float64{math.NaN(), math.NaN()}, []int64{2, 0}},
-		{Count, []float64{2, 0}, []int64{2, 0}},
-		{Min, []float64{1, math.NaN()}, []int64{2, 0}},
-		{Max, []float64{2, math.NaN()}, []int64{2, 0}},
+		// Row 0 has weight 0: masked out for every kind (issue 13: count, min and max used to
+		// ignore the weights).
+		{Mean, []float64{math.NaN(), math.NaN()}, []int64{0, 0}},
+		{Sum, []float64{0, 0}, []int64{0, 0}}, // xarray's weighted sum of nothing is 0
+		{Var, []float64{math.NaN(), math.NaN()}, []int64{0, 0}},
+		{Count, []float64{0, 0}, []int64{0, 0}},
+		{Min, []float64{math.NaN(), math.NaN()}, []int64{0, 0}},
+		{Max, []float64{math.NaN(), math.NaN()}, []int64{0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {

@@ -83,7 +83,9 @@ func TestSSTFormula(t *testing.T) {
 						x := float64(r)*0.001 + 298.15 - 273.15
 						num += w * x
 						den += w
-						n++
+						if w > 0 { // the count is of the values inside the weights' mask
+							n++
+						}
 					}
 				}
 				want := num / den

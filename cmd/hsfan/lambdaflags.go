@@ -52,7 +52,7 @@ func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) (coordinator.
 	s := r.Stats
 	return coordinator.Result{Payload: r.Payload, Stats: coordinator.InvokeStats{ColdStart: s.ColdStart,
 		InitDuration: s.InitDuration, Duration: s.Duration, BilledDuration: s.BilledDuration,
-		MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}, permanentByType(err)
+		MemoryMB: s.MemoryMB, MaxMemoryUsedMB: s.MaxMemoryUsedMB, Retries: s.Retries, Throttles: s.Throttles}}, permanentByType(err)
 }
 
 // permanentByType maps the invoker's errors onto the coordinator's types: throttles are counted

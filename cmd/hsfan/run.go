@@ -42,8 +42,13 @@ ignores it), so masked values are NaN. Each op then follows xarray's skipna=True
   min, max   NaN when no value is valid
   var, std   population (--ddof 0) or sample (--ddof 1) variance; NaN when no value is valid or
              the count is <= ddof
-  histogram  counts per bin of [--hist-min, --hist-max]; NaN values are not counted
+  histogram  counts per bin (--bins) of [--hist-min, --hist-max]; NaN values are not counted.
+             Without both flags the range is the data's [min, max] as numpy.histogram takes it
+             (a first pass of min and max reads the selection twice more), bins as numpy's
 NaN results are null in the JSON and Arrow outputs.
+With --weights, sum, mean, var and std are weighted (xarray's .weighted()), and every op leaves
+out the values whose weight is 0 (coslat:60: |lat| > 60): count, min, max and histogram see
+only the values that enter the weighted mean, and the count column of every op counts them.
 
 Coordinates (dimension scales, or a 1-D dataset named like the axis) and --weights datasets are
 CF-decoded like the data; time coordinates ("days since 1800-1-1", any CF calendar: standard,
@@ -52,10 +57,15 @@ dates as cftime decodes them. --units converts temperatures between the UDUNITS-
 kelvin, Celsius, Fahrenheit and Rankine (K, kelvin, degK, degree_K, degC, degree_Celsius, Celsius,
 degrees_C, degF, ...; C and F are hsfan's shorthands).
 
-Every output (<name>.json meta, <name>.arrow schema metadata and <name>.png tEXt chunk
-"hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The previous outputs of
-the same name are removed from --out before the run starts, so a failed run leaves no result
-behind that could be taken for its own.
+Every output (<name>.json meta, <name>.arrow schema metadata, <name>.png tEXt chunk and
+<name>.svg metadata "hsfan.meta", manifest.json) carries the run's id ("run_id") and inputs. The
+previous outputs of the same name are removed from --out before the run starts, so a failed run
+leaves no result behind that could be taken for its own.
+
+The plot (1200 x 600 PNG and SVG; the title names the op, weights, region and period) is a line
+for one kept axis (dates on month starts), a map for two kept coordinate axes (--reduce time on
+(time, lat, lon): lon/lat axes, a colour bar, cells without a valid value grey), a bar chart for a
+histogram over every axis; otherwise the run says why there is none.
 
 --select may pair coordinate lists element by element, as numpy does: on (time, lat, lon),
 '[:,[100,200],[50,700]]' selects two (lat, lon) points per time step. The paired dimensions form
@@ -223,7 +233,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
 	if spec.Plot && len(out.Table.Columns) > 0 {
 		if _, ok := out.Table.Meta[coordinator.MetaPlotY]; ok {
-			fmt.Fprintf(stdout, " %s.png", name)
+			fmt.Fprintf(stdout, " %s.png %s.svg", name, name)
 		}
 	}
 	fmt.Fprintf(stdout, " manifest.json\n")
@@ -306,6 +316,9 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 	fmt.Fprintf(w, "tasks     %d, up to %d chunks each, concurrency %d\n", len(p.Plan.Tasks), p.Plan.ChunksPerTask, p.Plan.Concurrency)
 	fmt.Fprintf(w, "estimate  %.0f GB-s, %d requests, $%.4f at %s %d MB (planned wall %.1fs)\n",
 		cost.GBSeconds, cost.Requests, cost.TotalUSD, cost.Arch, cost.MemoryMB, cost.WallSeconds)
+	if p.HistRangeFromData {
+		fmt.Fprintf(w, "histogram range from the data: a min and a max pass run first, each costing about the estimate above\n")
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,6 +30,13 @@ const (
 	testDomain = "/shared/sst/test.h5"
 )
 
+// sstStart is the first day of the test domain; the generator's values follow the calendar
+// date, so day index d holds synth day number sstDay0+d.
+var (
+	sstStart = time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)
+	sstDay0  = synth.SSTDayNumber(sstStart)
+)
+
 // sstStore writes a small synthetic SST domain into a memory store.
 func sstStore(t *testing.T, days int) store.Store {
 	t.Helper()
@@ -41,7 +49,7 @@ func sstStore(t *testing.T, days int) store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: time.Date(2022, 12, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if err := synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: sstStart}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -59,7 +67,7 @@ func podaacMean(day int) float64 {
 			w = 0
 		}
 		for j := 0; j < synth.SSTLon; j++ {
-			p := synth.SSTPacked(day, i, j)
+			p := synth.SSTPacked(sstDay0+day, i, j)
 			if p == synth.SSTFill {
 				continue
 			}
@@ -364,7 +372,7 @@ func TestPairedListsReduce(t *testing.T) {
 	for d := 0; d < days; d++ {
 		var sw, swx float64
 		for k := range li {
-			p := synth.SSTPacked(d, li[k], lj[k])
+			p := synth.SSTPacked(sstDay0+d, li[k], lj[k])
 			if p == synth.SSTFill {
 				continue
 			}
@@ -409,7 +417,7 @@ func TestPairedListsReduce(t *testing.T) {
 		var s float64
 		n := 0
 		for d := 0; d < days; d++ {
-			if q := synth.SSTPacked(d, li[k], lj[k]); q != synth.SSTFill {
+			if q := synth.SSTPacked(sstDay0+d, li[k], lj[k]); q != synth.SSTFill {
 				s += float64(q)*synth.SSTScale + synth.SSTOffset - 273.15
 				n++
 			}
@@ -422,5 +430,208 @@ func TestPairedListsReduce(t *testing.T) {
 	spec.Reduce = []string{"time", "lat"}
 	if _, err := Prepare(context.Background(), st, spec); err == nil || !strings.Contains(err.Error(), "reduce all of them or none") {
 		t.Fatalf("reducing lat but not lon: err %v", err)
+	}
+}
+
+// TestWeightsMaskEveryOp: with --weights coslat:60, count, min, max and the count column of the
+// mean see only the ocean cells within +-60 degrees (issue 13: count gave 659,769 cells per day,
+// the ones of weight 0 included), recomputed here from the generator; the outputs' meta says what
+// the count counts.
+func TestWeightsMaskEveryOp(t *testing.T) {
+	const days = 2
+	st := sstStore(t, days)
+	lats := synth.SSTLats()
+	type ref struct {
+		n          int64
+		lo, hi     float64
+		nAll       int64
+		loAll, hiA float64
+	}
+	refs := make([]ref, days)
+	for d := range refs {
+		r := ref{lo: math.Inf(1), hi: math.Inf(-1), loAll: math.Inf(1), hiA: math.Inf(-1)}
+		for i := 0; i < synth.SSTLat; i++ {
+			inside := math.Abs(float64(lats[i])) <= 60
+			for j := 0; j < synth.SSTLon; j++ {
+				q := synth.SSTPacked(sstDay0+d, i, j)
+				if q == synth.SSTFill {
+					continue
+				}
+				x := float64(q)*synth.SSTScale + synth.SSTOffset - 273.15
+				r.nAll++
+				r.loAll, r.hiA = math.Min(r.loAll, x), math.Max(r.hiA, x)
+				if inside {
+					r.n++
+					r.lo, r.hi = math.Min(r.lo, x), math.Max(r.hi, x)
+				}
+			}
+		}
+		refs[d] = r
+	}
+	if refs[0].n != 519953 || refs[0].nAll != 659769 {
+		t.Fatalf("generator: %d ocean cells within 60 degrees of %d, want 519953 of 659769 (issue 13's numbers)", refs[0].n, refs[0].nAll)
+	}
+	for _, op := range []string{"count", "min", "max", "mean"} {
+		for _, weights := range []string{"coslat:60", ""} {
+			spec := sstSpec()
+			spec.Op, spec.Weights = op, weights
+			out := runJob(t, st, spec, nil)
+			for d, r := range refs {
+				n, lo, hi := r.n, r.lo, r.hi
+				if weights == "" {
+					n, lo, hi = r.nAll, r.loAll, r.hiA
+				}
+				if out.Result.Count[d] != n {
+					t.Errorf("%s weights %q day %d: count %d, want %d", op, weights, d, out.Result.Count[d], n)
+				}
+				want := map[string]float64{"count": float64(n), "min": lo, "max": hi}[op]
+				if op != "mean" && math.Abs(out.Result.Value[d]-want) > 1e-9 {
+					t.Errorf("%s weights %q day %d: %v, want %v", op, weights, d, out.Result.Value[d], want)
+				}
+			}
+			meta, _ := out.Table.Meta["count"].(string)
+			if !strings.Contains(meta, "valid values") || (weights != "") != strings.Contains(meta, "non-zero weight") {
+				t.Errorf("%s weights %q: meta count %q does not say what it counts", op, weights, meta)
+			}
+		}
+	}
+}
+
+// TestHistogramRangeFromDataMatchesNumpy: `hsfan run histogram` without --hist-min/--hist-max
+// takes the range from the data in a first pass and gives numpy.histogram(values, bins)'s edges
+// and counts (raw values, --no-cf, so that both sides see the same float64 values; the fill
+// value is a value then).
+func TestHistogramRangeFromDataMatchesNumpy(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import numpy").CombinedOutput(); err != nil {
+		if os.Getenv("HSFAN_REQUIRE_PEERS") != "" {
+			t.Fatalf("%s cannot import numpy: %v: %s", python, err, out)
+		}
+		t.Skipf("SKIP: %s cannot import numpy: %v", python, err)
+	}
+	st := sstStore(t, 2)
+	spec := sstSpec()
+	spec.Op, spec.Reduce, spec.Weights, spec.Units, spec.NoCF = "histogram", nil, "", "", true
+	spec.Select, spec.Bins = "[0:2,300:420,:]", 37
+	out := runJob(t, st, spec, nil)
+	var vals []int16
+	for d := 0; d < 2; d++ {
+		for i := 300; i < 420; i++ {
+			for j := 0; j < synth.SSTLon; j++ {
+				vals = append(vals, synth.SSTPacked(sstDay0+d, i, j))
+			}
+		}
+	}
+	in := filepath.Join(t.TempDir(), "v.json")
+	b, _ := json.Marshal(vals)
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `import json, sys, numpy as np
+h, e = np.histogram(np.array(json.load(open(sys.argv[1])), dtype=np.float64), bins=37)
+json.dump({"counts": h.tolist(), "edges": e.tolist()}, sys.stdout)`
+	res, err := exec.Command(python, "-c", script, in).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var np struct {
+		Counts []int64
+		Edges  []float64
+	}
+	if err := json.Unmarshal(res, &np); err != nil {
+		t.Fatal(err)
+	}
+	r := out.Result
+	if len(r.Edges) != len(np.Edges) || len(r.Hist) != len(np.Counts) {
+		t.Fatalf("%d edges %d bins, numpy %d %d", len(r.Edges), len(r.Hist), len(np.Edges), len(np.Counts))
+	}
+	for i := range np.Edges {
+		if r.Edges[i] != np.Edges[i] {
+			t.Errorf("edge %d: %v, numpy %v", i, r.Edges[i], np.Edges[i])
+		}
+	}
+	for i := range np.Counts {
+		if r.Hist[i] != np.Counts[i] {
+			t.Errorf("bin %d: %d, numpy %d", i, r.Hist[i], np.Counts[i])
+		}
+	}
+	// The two range passes are billed with the run.
+	if out.Stats.Tasks != 3*out.Manifest.Plan.Tasks || out.Manifest.Counts.Tasks != out.Stats.Tasks || out.Manifest.Timings.RangeSeconds <= 0 {
+		t.Errorf("stats %d tasks for a plan of %d, manifest %d, range seconds %v: want the range passes included",
+			out.Stats.Tasks, out.Manifest.Plan.Tasks, out.Manifest.Counts.Tasks, out.Manifest.Timings.RangeSeconds)
+	}
+	in2 := out.Manifest.Inputs.Params
+	if in2["hist_range_from_data"] != true || in2["hist_min"] != np.Edges[0] || in2["hist_max"] != np.Edges[len(np.Edges)-1] {
+		t.Errorf("manifest params %v: want the range from the data recorded", in2)
+	}
+}
+
+// TestPlotKindsAndTitle: the title names the op, dataset, reduced axes, weights, region and
+// period; --reduce time makes a map, a histogram over every axis a bar chart, and a result with no
+// plot says why in the run's report (issue 13).
+func TestPlotKindsAndTitle(t *testing.T) {
+	st := sstStore(t, 2)
+	ctx := context.Background()
+	base := sstSpec()
+	h := worker.NewHandler(worker.Config{DefaultStore: base.Store, DefaultBucket: base.Bucket,
+		OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	run := func(spec Spec) (*Outcome, string, []string) {
+		t.Helper()
+		p, err := Prepare(ctx, st, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		var rep strings.Builder
+		out, err := p.Run(ctx, Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: dir}, Report: &rep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(dir)
+		var files []string
+		for _, e := range ents {
+			files = append(files, e.Name())
+		}
+		return out, rep.String(), files
+	}
+	for _, tc := range []struct {
+		name      string
+		edit      func(*Spec)
+		kind      string
+		title     []string
+		noPlot    string
+		wantFiles int
+	}{
+		{"daily mean", func(s *Spec) {}, coordinator.PlotLine,
+			[]string{"mean of /analysed_sst over lat, lon\n", "cos(lat)-weighted, |lat| <= 60°", "2022-12-01 to 2022-12-02"}, "", 5},
+		{"map", func(s *Spec) { s.Reduce, s.Select = []string{"time"}, "[:,300:340,0:80]" },
+			coordinator.PlotMap, []string{"mean of /analysed_sst over time\n", "lat -14.875 to -5.125; lon -179.875 to -160.125", "2022-12-01 to 2022-12-02"}, "", 5},
+		{"histogram", func(s *Spec) {
+			s.Op, s.Reduce, s.Select, s.Bins = "histogram", nil, "[0,300:340,:]", 20
+		}, coordinator.PlotHistogram, []string{"histogram of /analysed_sst over time, lat, lon\n", "2022-12-01"}, "", 5},
+		{"histogram per day", func(s *Spec) { s.Op, s.Bins = "histogram", 20 }, "", nil, "a histogram per cell of the kept axes time", 3},
+		{"one value", func(s *Spec) { s.Reduce = nil }, "", nil, "the result is a single value", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := sstSpec()
+			spec.Plot = true
+			tc.edit(&spec)
+			out, rep, files := run(spec)
+			if got, _ := out.Table.Meta[coordinator.MetaPlotKind].(string); got != tc.kind {
+				t.Errorf("plot kind %q, want %q", got, tc.kind)
+			}
+			title, _ := out.Table.Meta[coordinator.MetaTitle].(string)
+			for _, w := range tc.title {
+				if !strings.Contains(title, w) {
+					t.Errorf("title %q lacks %q", title, w)
+				}
+			}
+			if tc.noPlot != "" && !strings.Contains(rep, "plot: none: "+tc.noPlot) {
+				t.Errorf("report does not say why there is no plot (%q):\n%s", tc.noPlot, rep)
+			}
+			if len(files) != tc.wantFiles {
+				t.Errorf("files %v, want %d", files, tc.wantFiles)
+			}
+		})
 	}
 }

@@ -36,6 +36,10 @@ type Prepared struct {
 	GridDims []int
 	Plan     coordinator.Plan
 
+	// HistRangeFromData: a histogram without --hist-min/--hist-max; Run takes the range from the
+	// data first (see dataRange).
+	HistRangeFromData bool
+
 	st       store.Store
 	dataAxes []Axis // one per dataset dimension
 }
@@ -103,6 +107,12 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	dsJSON, err := json.Marshal(ds.Obj)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", ds.ID, err)
+	}
+	if k, _ := ops.ParseKind(spec.Op); k == ops.Histogram && spec.HistMin == 0 && spec.HistMax == 0 {
+		// numpy.histogram without range: Run finds the data's minimum and maximum first. Until
+		// then the reduction is built with a placeholder range.
+		p.HistRangeFromData = true
+		spec.HistMin, spec.HistMax = 0, 1
 	}
 	p.Template = worker.Task{Version: worker.TaskVersion, Job: newJobID(), Store: storeURL, Bucket: spec.Bucket,
 		Dataset: dsJSON, Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,

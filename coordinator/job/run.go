@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,14 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return nil, errors.New("job: no invoker")
 	}
 	start := time.Now()
+	var rangeStats coordinator.Stats // the histogram range passes, billed with the run
+	if p.HistRangeFromData {
+		var err error
+		if rangeStats, err = p.dataRange(ctx, o); err != nil {
+			return &Outcome{}, err
+		}
+	}
+	rangeDone := time.Now()
 	out := &Outcome{}
 	var fetchNs, decodeNs, reduceNs, decoded atomic.Int64
 	invoke := func(ctx context.Context, t coordinator.Task) (coordinator.Result, error) {
@@ -136,6 +145,13 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	if rep != nil {
 		_ = rep.Finish()
 	}
+	if p.HistRangeFromData {
+		stats.Merge(rangeStats)
+		if o.Report != nil {
+			fmt.Fprintf(o.Report, "the counts, times and cost below include the two histogram range passes (%d of the %d tasks)\n",
+				rangeStats.Tasks, stats.Tasks)
+		}
+	}
 	out.Stats = stats
 	if err != nil {
 		return out, fmt.Errorf("job %s: %w", p.Spec.OutputName(), err)
@@ -154,11 +170,15 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	out.Manifest = p.manifest(start, planDone, fanDone, stats, cost, out)
+	out.Manifest = p.manifest(start, rangeDone, planDone, fanDone, stats, cost, out)
 	out.Manifest.Timings.TaskSeconds = coordinator.DurationQuantiles(taskTimes)
+	plotKind, noPlot := p.plotKind()
 	if o.Sink != nil {
-		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && p.plottable()); err != nil {
+		if err := coordinator.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && plotKind != ""); err != nil {
 			return out, err
+		}
+		if p.Spec.Plot && plotKind == "" && o.Report != nil {
+			fmt.Fprintf(o.Report, "plot: none: %s\n", noPlot)
 		}
 	}
 	if o.Report != nil {
@@ -167,17 +187,23 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 			fmt.Fprintf(o.Report, "task time    p50 %.3fs, p90 %.3fs, max %.3fs over %d tasks\n", q.P50, q.P90, q.Max, q.N)
 		}
 		if out.DecodedBytes > 0 {
-			fmt.Fprintf(o.Report, "worker time: fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s)\n",
-				out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes))
+			fmt.Fprint(o.Report, workerTimeLine(out, len(p.Plan.Tasks)))
 		}
 	}
 	return out, nil
 }
 
+// workerTimeLine reports the worker-side time: a sum over every task and every parallel chunk
+// fetch inside a worker, so it exceeds the wall time when work runs in parallel; it says so.
+func workerTimeLine(out *Outcome, tasks int) string {
+	return fmt.Sprintf("worker time  fetch %.2fs, decode %.2fs, reduce %.2fs (decoded %s): CPU and I/O time summed over %d tasks and the chunks each fetches in parallel, not elapsed time (wall %.2fs)\n",
+		out.Fetch.Seconds(), out.Decode.Seconds(), out.Reduce.Seconds(), coordinator.FormatBytes(out.DecodedBytes), tasks, out.Stats.Wall.Seconds())
+}
+
 // OutputNames are the files a run writes to the sink (the plot only with Spec.Plot).
 func (p *Prepared) OutputNames() []string {
 	name := p.Spec.OutputName()
-	return []string{coordinator.ManifestName, name + ".json", name + ".arrow", name + ".png"}
+	return []string{coordinator.ManifestName, name + ".json", name + ".arrow", name + ".png", name + ".svg"}
 }
 
 // removeStale deletes the previous run's outputs of this name (manifest, JSON, Arrow, plot)
@@ -207,21 +233,6 @@ func (p *Prepared) removeStale(ctx context.Context, o Options) error {
 	return nil
 }
 
-// plottable reports whether the result is a series along one kept axis (not a point axis of
-// paired coordinate lists, which has no single coordinate to plot against).
-func (p *Prepared) plottable() bool {
-	kept := 0
-	for _, a := range p.Axes {
-		if !a.Reduced {
-			kept++
-			if a.Members != nil {
-				return false
-			}
-		}
-	}
-	return kept == 1 && p.Red.Kind != ops.Histogram
-}
-
 // inputs are the job's inputs as the manifest and every output record them.
 func (p *Prepared) inputs() coordinator.Inputs {
 	reduce := []string{}
@@ -233,10 +244,11 @@ func (p *Prepared) inputs() coordinator.Inputs {
 	return coordinator.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
 		Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
 		Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF, "min_count": p.Spec.MinCount,
-			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax}}
+			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax,
+			"hist_range_from_data": p.HistRangeFromData}}
 }
 
-func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
+func (p *Prepared) manifest(start, rangeDone, planDone, fanDone time.Time, st coordinator.Stats, cost coordinator.CostEstimate, out *Outcome) coordinator.Manifest {
 	end := time.Now()
 	lm := time.Unix(0, int64(p.DS.Obj.LastModified*1e9)).UTC()
 	return coordinator.Manifest{
@@ -248,7 +260,7 @@ func (p *Prepared) manifest(start, planDone, fanDone time.Time, st coordinator.S
 		Dataset: coordinator.DatasetInfo{ID: p.DS.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.DS.Dims,
 			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
 		Plan: p.Plan.Summary(p.GridDims),
-		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), PlanSeconds: planDone.Sub(start).Seconds(),
+		Timings: coordinator.Timings{Start: start.UTC(), End: end.UTC(), RangeSeconds: rangeDone.Sub(start).Seconds(), PlanSeconds: planDone.Sub(rangeDone).Seconds(),
 			FanoutSeconds: fanDone.Sub(planDone).Seconds(), WallSeconds: end.Sub(start).Seconds()},
 		Counts:    coordinator.CountsFromStats(st),
 		BytesRead: st.BytesRead,
@@ -311,4 +323,61 @@ func (p *Prepared) cleanSpills(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dataRange is the first pass of a histogram without --hist-min/--hist-max: two fan-outs over
+// the same selection and weights mask, min and max with every axis reduced, give the range as
+// numpy.histogram takes it from the data (ops.HistogramRange: [min, max], widened by 0.5 when
+// constant, [0, 1] when nothing is valid). It sets Spec.HistMin/HistMax (recorded in the outputs'
+// inputs with hist_range_from_data), the task template and the reduction. Each pass reads and
+// decodes the selection again, so the run reads it three times.
+func (p *Prepared) dataRange(ctx context.Context, o Options) (coordinator.Stats, error) {
+	var ext [2]float64
+	var n int64
+	var st coordinator.Stats
+	for i, op := range []string{"min", "max"} {
+		q := *p
+		q.HistRangeFromData = false
+		q.Spec.Op, q.Spec.Plot, q.Spec.Bins, q.Spec.HistMin, q.Spec.HistMax = op, false, 0, 0, 0
+		q.Template.Op, q.Template.Bins, q.Template.HistMin, q.Template.HistMax = op, 0, 0, 0
+		q.Template.Reduce = make([]bool, len(p.Template.Reduce))
+		for a := range q.Template.Reduce {
+			q.Template.Reduce[a] = true
+		}
+		q.Axes = append([]Axis(nil), p.Axes...)
+		for a := range q.Axes {
+			q.Axes[a].Reduced = true
+		}
+		var err error
+		if q.Red, err = worker.NewReduction(ctx, p.DS, &q.Template); err != nil {
+			return st, fmt.Errorf("histogram range (%s pass): %w", op, err)
+		}
+		out, err := q.Run(ctx, Options{Invoker: o.Invoker, Logger: o.Logger, Faults: o.Faults})
+		st.Merge(out.Stats)
+		if err != nil {
+			return st, fmt.Errorf("histogram range (%s pass): %w", op, err)
+		}
+		if len(out.Result.Value) != 1 {
+			return st, fmt.Errorf("histogram range (%s pass): %d cells, want 1", op, len(out.Result.Value))
+		}
+		ext[i], n = out.Result.Value[0], out.Result.Count[0]
+		if o.Report != nil {
+			fmt.Fprintf(o.Report, "histogram range, %s pass: %s over %d values (%d tasks, %.2fs)\n",
+				op, strconv.FormatFloat(ext[i], 'g', -1, 64), n, out.Stats.Tasks, out.Manifest.Timings.WallSeconds)
+		}
+	}
+	lo, hi, err := ops.HistogramRange(ext[0], ext[1], n)
+	if err != nil {
+		return st, err
+	}
+	p.Spec.HistMin, p.Spec.HistMax = lo, hi
+	p.Template.HistMin, p.Template.HistMax = lo, hi
+	if p.Red, err = worker.NewReduction(ctx, p.DS, &p.Template); err != nil {
+		return st, err
+	}
+	if o.Report != nil {
+		fmt.Fprintf(o.Report, "histogram range from the data (numpy.histogram's rule): [%s, %s], %d bins\n",
+			strconv.FormatFloat(lo, 'g', -1, 64), strconv.FormatFloat(hi, 'g', -1, 64), p.Spec.Bins)
+	}
+	return st, nil
 }

@@ -2,12 +2,14 @@ package job
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/ops"
 )
 
 // Spec is a reduction as the user asks for it (the flags of `hsfan run`).
@@ -40,7 +42,8 @@ type Spec struct {
 	// all-masked cell sums to 0, as xarray's sum with skipna does).
 	MinCount int
 	// Name is the base name of the outputs (default <dataset>_<op>); Out is a directory or
-	// s3://bucket/prefix; Plot writes <name>.png for one kept axis.
+	// s3://bucket/prefix; Plot writes <name>.png and <name>.svg: a line for one kept axis, a
+	// map for two kept coordinate axes (lat, lon), a bar chart for a histogram of one cell.
 	Name, Out string
 	Plot      bool
 	// Fan-out: Concurrency (default 1000), TargetBytes per task (0: from 75 MB/s x TaskTime),
@@ -84,6 +87,16 @@ func (s *Spec) Validate() error {
 	}
 	if _, err := s.cosLatLimit(); err != nil {
 		return err
+	}
+	if k, err := ops.ParseKind(s.Op); err == nil && k == ops.Histogram {
+		switch {
+		case s.Bins < 1 || s.Bins > ops.MaxBins:
+			return fmt.Errorf("--bins %d: want 1..%d", s.Bins, ops.MaxBins)
+		case s.HistMin == 0 && s.HistMax == 0:
+			// no range: taken from the data (numpy.histogram's rule)
+		case !(s.HistMin < s.HistMax) || math.IsInf(s.HistMin, 0) || math.IsInf(s.HistMax, 0):
+			return fmt.Errorf("--hist-min %v and --hist-max %v: want finite values with --hist-min < --hist-max, or neither to take the range from the data", s.HistMin, s.HistMax)
+		}
 	}
 	switch {
 	case s.MinCount < 0:

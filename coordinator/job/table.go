@@ -29,7 +29,7 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 	rows := cells * bins
 	t := coordinator.Table{Meta: map[string]any{
 		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
-		"units": p.valueUnits(), "weights": p.Spec.Weights,
+		"units": p.valueUnits(), "weights": p.Spec.Weights, "count": p.countMeaning(),
 		// Which run wrote this file and from what: a reader can match it with manifest.json and
 		// never take an earlier run's result for this one.
 		"run_id": p.Template.Job, "inputs": p.inputs(), "dataset_etag": p.File.ETag,
@@ -87,6 +87,7 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 		}
 		t.Columns = append(t.Columns, coordinator.Column{Name: "bin_low", Float64: lo},
 			coordinator.Column{Name: "bin_high", Float64: hi}, coordinator.Column{Name: "histogram", Int64: cnt})
+		p.plotMeta(t.Meta, kept, res.Kind)
 		return t, nil
 	}
 	if res.Kind == ops.Count {
@@ -95,12 +96,27 @@ func (p *Prepared) table(res ops.Result) (coordinator.Table, error) {
 		t.Columns = append(t.Columns, coordinator.Column{Name: res.Kind.String(), Float64: res.Value},
 			coordinator.Column{Name: "count", Int64: res.Count})
 	}
-	if len(kept) == 1 && kept[0].Members == nil {
-		t.Meta[coordinator.MetaPlotX] = kept[0].Name
-		t.Meta[coordinator.MetaPlotY] = res.Kind.String()
-		t.Meta["title"] = fmt.Sprintf("%s of %s over %s", res.Kind, p.Spec.Dataset, reducedNames(p.Axes))
-	}
+	p.plotMeta(t.Meta, kept, res.Kind)
 	return t, nil
+}
+
+// plotMeta records the plot kind, its columns and title in the table's meta (see plotKind).
+func (p *Prepared) plotMeta(meta map[string]any, kept []Axis, kind ops.Kind) {
+	pk, _ := p.plotKind()
+	switch pk {
+	case coordinator.PlotLine:
+		meta[coordinator.MetaPlotX] = kept[0].Name
+		meta[coordinator.MetaPlotY] = kind.String()
+	case coordinator.PlotMap:
+		x, y := mapAxes(kept)
+		meta[coordinator.MetaPlotX], meta[coordinator.MetaPlotY], meta[coordinator.MetaPlotZ] = x.Name, y.Name, kind.String()
+	case coordinator.PlotHistogram:
+		meta[coordinator.MetaPlotY] = "histogram"
+	default:
+		return
+	}
+	meta[coordinator.MetaPlotKind] = pk
+	meta[coordinator.MetaTitle] = p.plotTitle()
 }
 
 func reducedNames(axes []Axis) string {
@@ -126,4 +142,17 @@ func (p *Prepared) valueUnits() string {
 		_ = json.Unmarshal(raw, &units) // a non-string units attribute means none
 	}
 	return units
+}
+
+// countMeaning says what the count column counts (the "count" entry of the outputs' meta).
+func (p *Prepared) countMeaning() string {
+	valid := "valid values (not NaN; CF fill, missing and out-of-range values are NaN)"
+	if p.Spec.NoCF {
+		valid = "values that are not NaN (CF decoding off)"
+	}
+	s := "number of " + valid + " per output cell"
+	if p.Spec.Weights != "" {
+		s += ", of non-zero weight under --weights " + p.Spec.Weights + " (values of weight 0 are left out of every op)"
+	}
+	return s
 }

@@ -61,7 +61,7 @@ type Config struct {
 	// Client replaces the Lambda client built from the AWS configuration
 	// (Region, Endpoint and Credentials are then ignored).
 	Client API
-	// Logger receives retry and throttle events at debug level; nil
+	// Logger receives retry and throttle events at info level; nil
 	// discards.
 	Logger *slog.Logger
 }

@@ -30,8 +30,9 @@ type Stats struct {
 	ColdStart bool
 	// InitDuration, Duration and BilledDuration come from the REPORT line.
 	InitDuration, Duration, BilledDuration time.Duration
-	// MemoryMB is the function's memory size from the REPORT line.
-	MemoryMB int
+	// MemoryMB is the function's memory size from the REPORT line;
+	// MaxMemoryUsedMB its Max Memory Used (the peak of the sandbox).
+	MemoryMB, MaxMemoryUsedMB int
 	// Retries counts the attempts repeated inside Invoke; Throttles the
 	// 429 answers among all attempts.
 	Retries, Throttles int
@@ -183,7 +184,7 @@ func (i *Invoker) Invoke(ctx context.Context, payload []byte) (Result, error) {
 		if te != nil && te.RetryAfter > wait {
 			wait = te.RetryAfter
 		}
-		i.log.LogAttrs(ctx, slog.LevelDebug, "lambda invoke retry",
+		i.log.LogAttrs(ctx, slog.LevelInfo, "lambda invoke retry",
 			slog.String("function", i.cfg.Function), slog.Int("attempt", attempt+1),
 			slog.Duration("wait", wait), slog.String("error", cerr.Error()))
 		res.Stats.Retries++
@@ -204,6 +205,7 @@ func (i *Invoker) answer(out *lambda.InvokeOutput, st Stats) (Result, error) {
 				res.Stats.Duration = rep.Duration
 				res.Stats.BilledDuration = rep.BilledDuration
 				res.Stats.MemoryMB = rep.MemoryMB
+				res.Stats.MaxMemoryUsedMB = rep.MaxMemoryMB
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -103,6 +104,9 @@ func TestInvokeEcho(t *testing.T) {
 		if st.Duration <= 0 || st.BilledDuration < st.Duration || st.BilledDuration < st.Duration+st.InitDuration ||
 			st.MemoryMB != 256 || st.Retries != 0 || st.Throttles != 0 {
 			t.Errorf("invocation %d: stats %+v", i, st)
+		}
+		if runtime.GOOS == "linux" && st.MaxMemoryUsedMB <= 0 { // lambda-local measures VmHWM on Linux
+			t.Errorf("invocation %d: no Max Memory Used in the stats %+v", i, st)
 		}
 	}
 }

@@ -39,6 +39,19 @@ func SSTLons() []float32 {
 	return lon
 }
 
+// SSTDayZero is the calendar date of day number 0 of the field (SSTKelvin, SSTPacked, SSTDay):
+// the values follow the calendar date, whatever day a generated domain starts on, and a domain
+// starting on SSTDayZero has day index == day number.
+var SSTDayZero = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// SSTDayNumber returns the day number of the calendar date of t (UTC; the time of day is
+// ignored): whole days since SSTDayZero, negative before it.
+func SSTDayNumber(t time.Time) int {
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return int(day.Sub(SSTDayZero) / (24 * time.Hour))
+}
+
 // SSTTime returns the /time value (seconds since 1981-01-01, at 09:00 UTC as MUR) of day d after start.
 func SSTTime(start time.Time, d int) int32 {
 	t := start.AddDate(0, 0, d).Add(9 * time.Hour)
@@ -77,9 +90,10 @@ func IsLand(i, j int) bool {
 	return false
 }
 
-// SSTKelvin returns the true (unpacked) temperature of cell (i, j) on day d, in kelvin, before
-// quantisation: a latitude profile, a seasonal cycle of opposite sign in each hemisphere, a
-// longitude wave and deterministic noise.
+// SSTKelvin returns the true (unpacked) temperature of cell (i, j) on day number d (see
+// SSTDayNumber: the calendar date, not the index in a domain), in kelvin, before quantisation: a
+// latitude profile, a seasonal cycle of opposite sign in each hemisphere (a 365.25-day period,
+// phase 0 on day number 80, 2022-03-22), a longitude wave and deterministic noise.
 func SSTKelvin(d, i, j int) float64 {
 	base, season := latTerms(d, i)
 	return combine(base, season, lonTerm(d, j), d, i, j)
@@ -106,7 +120,8 @@ func combine(base, season, wave float64, d, i, j int) float64 {
 	return t
 }
 
-// SSTPacked returns the stored int16 value of cell (i, j) on day d (the fill value on land).
+// SSTPacked returns the stored int16 value of cell (i, j) on day number d (see SSTDayNumber; the
+// fill value on land).
 func SSTPacked(d, i, j int) int16 {
 	if IsLand(i, j) {
 		return SSTFill
@@ -116,7 +131,8 @@ func SSTPacked(d, i, j int) int16 {
 
 func pack(k float64) int16 { return int16(math.Round((k - SSTOffset) / SSTScale)) }
 
-// SSTDay fills dst (length 720*1440, row-major lat x lon) with day d's packed values; land is
+// SSTDay fills dst (length 720*1440, row-major lat x lon) with the packed values of day number d
+// (see SSTDayNumber); land is
 // LandMask() (computed when nil). It gives exactly SSTPacked for every cell, only faster.
 func SSTDay(d int, dst []int16, land []bool) {
 	if land == nil {
@@ -152,7 +168,7 @@ func LandMask() []bool {
 }
 
 // unitNoise is a deterministic hash of the coordinates mapped to [0, 1).
-func unitNoise(a, b, c uint64) float64 {
+func unitNoise(a, b, c uint64) float64 { // a is a day number: negative days wrap, still distinct
 	x := a*0x9E3779B97F4A7C15 ^ b*0xC2B2AE3D27D4EB4F ^ c*0x165667B19E3779F9
 	x ^= x >> 30
 	x *= 0xBF58476D1CE4E5B9

@@ -45,7 +45,8 @@ type attr struct {
 }
 
 // WriteSST writes the synthetic MUR25-like domain into f (a new, empty domain): /analysed_sst
-// (time, lat, lon) int16 CF-packed with land as _FillValue, chunks of one day with the filters
+// (time, lat, lon), day index k holding SSTDay(SSTDayNumber(o.Start)+k) (the same calendar date
+// has the same values whatever o.Start is), int16 CF-packed with land as _FillValue, chunks of one day with the filters
 // shuffle + gzip (stored as codec.Pipeline.Encode writes them: blosc zlib frames shuffled by
 // blosc, which HSDS reads back as the same values), and the /time, /lat, /lon coordinates with CF
 // attributes.
@@ -117,6 +118,7 @@ func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 		return err
 	}
 	land := LandMask()
+	day0 := SSTDayNumber(o.Start) // the field follows the calendar date, not the index
 	conc := o.Concurrency
 	if conc <= 0 {
 		conc = runtime.GOMAXPROCS(0)
@@ -128,7 +130,7 @@ func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 	for d := 0; d < o.Days && gctx.Err() == nil; d++ {
 		g.Go(func() error {
 			vals := make([]int16, SSTLat*SSTLon)
-			SSTDay(d, vals, land)
+			SSTDay(day0+d, vals, land)
 			if err := ds.WriteChunk(gctx, []int{d, 0, 0}, le16(vals)); err != nil {
 				return fmt.Errorf("sst day %d: %w", d, err)
 			}
