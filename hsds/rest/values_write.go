@@ -335,8 +335,21 @@ func parseAppend(r *http.Request, d *hdf.Dataset, body map[string]json.RawMessag
 			return nil, httpErr(http.StatusBadRequest, "invalid append_dim")
 		}
 	}
+	maxdims := d.Obj.Shape.MaxDims
+	extensible := false
+	for i := range maxdims {
+		if maxdims[i] == 0 || maxdims[i] > d.Dims[i] {
+			extensible = true
+		}
+	}
+	if !extensible {
+		return nil, httpErr(http.StatusBadRequest, "Dataset shape must be extensible for packet updates")
+	}
 	if dim < 0 || dim >= len(d.Dims) {
 		return nil, httpErr(http.StatusBadRequest, "append_dim %d out of range for rank %d", dim, len(d.Dims))
+	}
+	if maxdims[dim] != 0 && d.Dims[dim]+n > maxdims[dim] {
+		return nil, httpErr(http.StatusConflict, "append of %d to extent %d exceeds maxdims %d", n, d.Dims[dim], maxdims[dim])
 	}
 	return &appendReq{n: n, dim: dim}, nil
 }
