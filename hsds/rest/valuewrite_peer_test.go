@@ -40,16 +40,18 @@ type valueStep struct {
 }
 
 const (
-	i32x10   = `{"type": "H5T_STD_I32LE", "shape": [10]}`
-	i32x2x3  = `{"type": "H5T_STD_I32LE", "shape": [2, 3]}`
-	i32x4x5  = `{"type": "H5T_STD_I32LE", "shape": [4, 5]}`
-	i32scal  = `{"type": "H5T_STD_I32LE", "shape": "H5S_SCALAR"}`
-	i32ext   = `{"type": "H5T_STD_I32LE", "shape": [4], "maxdims": [0]}`
-	cmpdx4   = `{"type": {"class": "H5T_COMPOUND", "fields": [{"name": "temp", "type": "H5T_STD_I32LE"}, {"name": "pressure", "type": "H5T_IEEE_F64LE"}]}, "shape": [4]}`
-	cmpd3x4  = `{"type": {"class": "H5T_COMPOUND", "fields": [{"name": "x1", "type": "H5T_STD_I32LE"}, {"name": "x2", "type": "H5T_STD_I32LE"}, {"name": "x3", "type": "H5T_STD_I32LE"}]}, "shape": [4]}`
-	seq10    = `{"value": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}`
-	seq2x3   = `{"value": [[0, 1, 2], [3, 4, 5]]}`
-	cmpdInit = `{"value": [[1, 1.5], [2, 2.5], [3, 3.5], [4, 4.5]]}`
+	i32x10    = `{"type": "H5T_STD_I32LE", "shape": [10]}`
+	i32x2x3   = `{"type": "H5T_STD_I32LE", "shape": [2, 3]}`
+	i32x4x5   = `{"type": "H5T_STD_I32LE", "shape": [4, 5]}`
+	i32scal   = `{"type": "H5T_STD_I32LE", "shape": "H5S_SCALAR"}`
+	i32ext    = `{"type": "H5T_STD_I32LE", "shape": [4], "maxdims": [0]}`
+	cmpdx4    = `{"type": {"class": "H5T_COMPOUND", "fields": [{"name": "temp", "type": "H5T_STD_I32LE"}, {"name": "pressure", "type": "H5T_IEEE_F64LE"}]}, "shape": [4]}`
+	cmpd3x4   = `{"type": {"class": "H5T_COMPOUND", "fields": [{"name": "x1", "type": "H5T_STD_I32LE"}, {"name": "x2", "type": "H5T_STD_I32LE"}, {"name": "x3", "type": "H5T_STD_I32LE"}]}, "shape": [4]}`
+	vlenI8x6  = `{"type": {"class": "H5T_VLEN", "base": "H5T_STD_I8LE"}, "shape": [6]}`
+	vlenStrx4 = `{"type": {"class": "H5T_STRING", "charSet": "H5T_CSET_UTF8", "length": "H5T_VARIABLE", "strPad": "H5T_STR_NULLTERM"}, "shape": [4]}`
+	seq10     = `{"value": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}`
+	seq2x3    = `{"value": [[0, 1, 2], [3, 4, 5]]}`
+	cmpdInit  = `{"value": [[1, 1.5], [2, 2.5], [3, 3.5], [4, 4.5]]}`
 )
 
 func ec(n string) url.Values { return url.Values{"element_count": {n}} }
@@ -103,6 +105,13 @@ var valueWriteCases = []struct {
 	{"post points fields", cmpdx4, []valueStep{{body: cmpdInit}, {method: "POST", body: `{"points": [1, 3], "fields": "pressure"}`}}},
 	{"select body and query", i32x10, []valueStep{{body: `{"select": "[0:2]", "value": [1, 2]}`, query: url.Values{"select": {"[0:2]"}}}}},
 	{"2x3 from list rows", i32x2x3, []valueStep{{body: seq2x3}}},
+	{"vlen points", vlenI8x6, []valueStep{{body: `{"points": [1, 4], "value": [[1, 2, 3], [4]]}`}}},
+	{"vlen points base64", vlenI8x6, []valueStep{{body: `{"points": [0, 5], "value_base64": "AgAAAAECAQAAAAk="}`}}},
+	{"vlen points repeated", vlenI8x6, []valueStep{{body: `{"points": [2, 2], "value": [[1], [7, 7]]}`}}},
+	{"vlen points out of range", vlenI8x6, []valueStep{{body: `{"points": [9], "value": [[1]]}`}}},
+	{"vlen string points", vlenStrx4, []valueStep{{body: `{"points": [3, 0], "value": ["three", "zero"]}`}}},
+	{"vlen element_count", vlenI8x6, []valueStep{{body: `{"value": [[5, 6]], "element_count": 1}`}}},
+	{"vlen start stop", vlenStrx4, []valueStep{{body: `{"start": 1, "stop": 3, "value": ["a", "bc"]}`}}},
 }
 
 // hsdsValueBugs: cases where HSDS 0.9.4 fails (500) and hsfan does what a correct server does;
