@@ -431,8 +431,3 @@ func chunkWriteBytes(d *hdf.Dataset, n, concurrency int) int64 {
 	}
 	return 2 * min(int64(n), int64(concurrency)*chunk)
 }
-
-// putQuery is a PUT value with a query: the rows matching it get the body's field values.
-func (s *Server) putQuery(w http.ResponseWriter, r *http.Request, rq *request, d *hdf.Dataset, body map[string]json.RawMessage, pyValue []byte, qs string) error {
-	return httpErr(http.StatusBadRequest, "query is not supported on writes by this server")
-}
