@@ -667,7 +667,7 @@ func (s *Server) runQuery(r *http.Request, d *hdf.Dataset, sel *selection.Select
 }
 
 // writeQueryRows answers a query: the rows (fields of sub, or all) with their index, as binary
-// (when asked for and there are rows) or JSON (HSDS chunk_sn.py arrayResponse).
+// (when asked for; empty when no row matches) or JSON (HSDS chunk_sn.py arrayResponse).
 func (s *Server) writeQueryRows(w http.ResponseWriter, r *http.Request, rq *request, d *hdf.Dataset, sub *h5type.Type, idx []uint64, rows []byte, status bool) error {
 	t := d.Type
 	if sub != nil {
@@ -686,7 +686,7 @@ func (s *Server) writeQueryRows(w http.ResponseWriter, r *http.Request, rq *requ
 		out = binary.LittleEndian.AppendUint64(out, ix)
 		out = append(out, rows[i*t.Size():(i+1)*t.Size()]...)
 	}
-	if wantsBinary(r) && len(idx) > 0 {
+	if wantsBinary(r) {
 		w.Header().Set("Content-Type", octet)
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 		w.WriteHeader(http.StatusOK)
