@@ -2,12 +2,15 @@ package hdf
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // DefaultReadConcurrency bounds the parallel chunk fetches of one Read or Write.
@@ -33,7 +36,23 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 	if n == 0 {
 		return out, st, nil
 	}
+	rr, ranged := d.st.(store.RangesReader)
+	ranged = ranged && d.ref == nil && d.Pipeline.Compressor == "" && d.Pipeline.Shuffle == 0 && len(d.Dims) > 0
 	err := d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
+		if ranged {
+			done, stored, err := d.readRanges(ctx, rr, sel, index, out)
+			if err != nil {
+				return err
+			}
+			if done {
+				atomic.AddInt64(&st.Chunks, 1)
+				if stored > 0 {
+					atomic.AddInt64(&st.Allocated, 1)
+					atomic.AddInt64(&st.StoredBytes, stored)
+				}
+				return nil
+			}
+		}
 		chunk, rd, err := d.ReadChunk(ctx, index, nil)
 		if err != nil {
 			return err
@@ -53,6 +72,68 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 		return nil, st, err
 	}
 	return out, st, nil
+}
+
+// Ranged reads of uncompressed chunks: when a selection needs at most 1/rangedFraction of a
+// stored (unfiltered) chunk in at most maxRanges pieces, only those bytes are read.
+const (
+	rangedFraction = 8
+	maxRanges      = 4096
+)
+
+// readRanges copies the elements of sel in the uncompressed chunk at index into out, reading
+// only their bytes (store.RangesReader). It reports done=false (and reads nothing) when the
+// selection needs too much of the chunk or too many pieces, or when the stored chunk is not
+// a whole raw chunk; the caller then reads the whole chunk. stored is the bytes read (0 for a
+// chunk that does not exist, which reads as the fill value).
+func (d *Dataset) readRanges(ctx context.Context, rr store.RangesReader, sel *selection.Selection, index []int, out []byte) (done bool, stored int64, err error) {
+	b, ok := sel.Block(index, d.ChunkDims)
+	if !ok {
+		return true, 0, nil
+	}
+	is := int64(d.ItemSize)
+	if b.Count()*rangedFraction > int64(d.chunkBytes)/is {
+		return false, 0, nil
+	}
+	type piece struct{ out, n int64 } // output byte offset, bytes
+	var ranges []store.Range
+	var pieces []piece
+	var total int64
+	for r := range b.Runs() {
+		if r.ChunkStride == 1 && r.OutStride == 1 {
+			n := int64(r.Count) * is
+			ranges = append(ranges, store.Range{Off: r.ChunkOffset * is, Len: n})
+			pieces = append(pieces, piece{r.OutOffset * is, n})
+			total += n
+		} else {
+			for k := range int64(r.Count) {
+				ranges = append(ranges, store.Range{Off: (r.ChunkOffset + k*r.ChunkStride) * is, Len: is})
+				pieces = append(pieces, piece{(r.OutOffset + k*r.OutStride) * is, is})
+				total += is
+			}
+		}
+		if len(ranges) > maxRanges {
+			return false, 0, nil
+		}
+	}
+	buf := make([]byte, total)
+	err = rr.ReadRanges(ctx, d.bucket, d.ChunkKey(index), ranges, buf)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		chunk := make([]byte, d.chunkBytes)
+		d.fillChunk(chunk)
+		return true, 0, selection.CopyOut(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return false, 0, nil // not a whole raw chunk: the full read reports what it is
+	case err != nil:
+		return false, 0, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
+	}
+	var o int64
+	for _, p := range pieces {
+		copy(out[p.out:p.out+p.n], buf[o:o+p.n])
+		o += p.n
+	}
+	return true, total, nil
 }
 
 // Write stores data (the values of sel in C order) with a conditional read-modify-write of every
