@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noauth := fs.Bool("allow-noauth", true, "allow unauthenticated GETs as user \"default\"")
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
 	maxReq := fs.Int64("max-request-bytes", rest.DefaultMaxRequestBytes, "HSDS max_request_size")
+	chunkCache := fs.Int64("chunk-cache-bytes", 128<<20, "bytes of decoded chunks kept for value reads, shared by all requests and checked against the store's ETag on every use (0: none)")
 	quiet := fs.Bool("quiet", false, "do not log every request")
 	inflight := fs.Int64("max-inflight-bytes", rest.DefaultMaxInflightBytes,
 		"memory all requests in flight may hold for bodies, decoded values and responses; more is answered 503 with Retry-After (-1: no bound)")
@@ -81,7 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := rest.New(rest.Config{Store: st, Bucket: sf.bucket, Users: users, Admins: adminList,
 		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet,
-		MaxInflightBytes: *inflight})
+		MaxInflightBytes: *inflight, ChunkCacheBytes: *chunkCache})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ type Dataset struct {
 	ref        *schema.Layout
 	refs       RefPolicy
 	chunkBytes int
+	cache      *ChunkCache // decoded chunks shared between readers (nil: none)
 }
 
 // Dataset opens the dataset id of this domain.

@@ -53,7 +53,7 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 				return nil
 			}
 		}
-		chunk, rd, err := d.ReadChunk(ctx, index, nil)
+		chunk, rd, err := d.readChunkCached(ctx, index)
 		if err != nil {
 			return err
 		}

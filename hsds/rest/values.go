@@ -59,6 +59,7 @@ func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Da
 	if err != nil {
 		return nil, nil, badRequestIfInvalid(err)
 	}
+	d.SetChunkCache(s.chunks)
 	return rq, d, nil
 }
 
