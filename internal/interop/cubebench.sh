@@ -8,7 +8,8 @@
 #   cubebench.sh [ROWS]        default 2000 (the issue's cube is 10000 rows; scale it with ROWS)
 #
 # Environment: HSFAN_PEERS (default ../shared/peers next to the repository), HSFAN_BIN
-# (bin/hsfan), BENCH_PORT (5472: HSDS on it with data nodes on +1000..+1003, hsfan on +1).
+# (bin/hsfan), BENCH_PORT (5472: HSDS on it with data nodes on +1000..+1003, hsfan on +1),
+# HSFAN_SERVE_ARGS (more `hsfan serve` flags, e.g. --chunk-cache-bytes 671088640).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -39,7 +40,7 @@ trap cleanup EXIT
 "$peers/hsds-peer.sh" stop "$root" >/dev/null; sleep 2
 "$peers/hsds-peer.sh" start "$root" "$port" >/dev/null
 HSFAN_STORE= HSFAN_BUCKET= "$bin" serve --store "file://$root" --bucket hsdstest --addr "127.0.0.1:$fport" \
-  --password-file "$root/passwd.txt" --admin admin --quiet > "$root/hsfan.log" 2>&1 &
+  --password-file "$root/passwd.txt" --admin admin --quiet ${HSFAN_SERVE_ARGS:-} > "$root/hsfan.log" 2>&1 &
 fpid=$!
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$fport/about" && break; sleep 0.2; done
 h=$(/usr/bin/python3 "$here/cubebench.py" time hsds "http://127.0.0.1:$port" "$rows")
