@@ -101,6 +101,9 @@ var valueWriteCases = []struct {
 	{"post select list", i32x10, []valueStep{{body: seq10}, {method: "POST", body: `{"select": [[0, 1, 3, 7]]}`}}},
 	{"post select list 2d", i32x4x5, []valueStep{{body: `{"value": [1, 2, 3, 4, 5]}`, query: ec("5")}, {method: "POST", body: `{"select": ["1:3", [0, 2, 4]]}`}}},
 	{"post select list slice and index", i32x4x5, []valueStep{{body: `{"value": [1, 2, 3, 4, 5]}`, query: ec("5")}, {method: "POST", body: `{"select": [2, ":"]}`}}},
+	{"post select two coordinate lists", i32x4x5, []valueStep{{body: `{"value": [1, 2, 3, 4, 5]}`, query: ec("5")}, {method: "POST", body: `{"select": [[0, 2, 3], [4, 1, 1]]}`}}},
+	{"put select two coordinate lists", i32x4x5, []valueStep{{body: `{"select": "[[0,2,3],[4,1,0]]", "value": [7, 8, 9]}`}}},
+	{"put fancy query select", i32x4x5, []valueStep{{body: `{"value": [[7, 8], [9, 10]]}`, query: url.Values{"select": {"[1:3,[0,4]]"}}}}},
 	{"post start stop", i32x10, []valueStep{{body: seq10}, {method: "POST", body: `{"start": 2, "stop": 6}`}}},
 	{"post points fields", cmpdx4, []valueStep{{body: cmpdInit}, {method: "POST", body: `{"points": [1, 3], "fields": "pressure"}`}}},
 	{"select body and query", i32x10, []valueStep{{body: `{"select": "[0:2]", "value": [1, 2]}`, query: url.Values{"select": {"[0:2]"}}}}},
@@ -119,6 +122,8 @@ var valueWriteCases = []struct {
 var hsdsValueBugs = map[string]struct{ why, want string }{
 	"fields points": {"chunk_crawl.py write_point_sel converts the field values with the dataset's dtype: TypeError, 500",
 		`[[-1, 1.5], [2, 2.5], [3, 3.5], [-4, 4.5]]`},
+	"put select two coordinate lists": {"a JSON write with paired coordinate lists fails in the chunk crawler: 500 (numpy: a[[0,2,3],[4,1,0]] = [7,8,9])",
+		`[[0, 0, 0, 0, 7], [0, 0, 0, 0, 0], [0, 8, 0, 0, 0], [9, 0, 0, 0, 0]]`},
 }
 
 // TestPeerValueWrites sends every case to HSDS and to hsfan (each in its own domain) and
