@@ -36,7 +36,7 @@ const serveExamples = `  hsfan serve --store file://data --addr 127.0.0.1:5101
 
 var serveGroups = []flagGroup{
 	{"Server", []string{"addr", "endpoint", "max-request-bytes", "quiet", "sweep-temp-age"}},
-	{"Limits", []string{"max-inflight-bytes", "max-conns", "read-header-timeout", "idle-timeout", "transfer-grace", "min-transfer-rate"}},
+	{"Limits", []string{"chunk-cache-bytes", "max-inflight-bytes", "max-conns", "read-header-timeout", "idle-timeout", "transfer-grace", "min-transfer-rate"}},
 	{"Users", []string{"password-file", "admin", "allow-noauth"}},
 	storeGroup,
 }
@@ -51,8 +51,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	admins := fs.String("admin", "admin", "admin user(s), comma separated")
 	noauth := fs.Bool("allow-noauth", true, "allow unauthenticated GETs as user \"default\"")
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
-	maxReq := new(int64)
+	maxReq, chunkCache := new(int64), new(int64)
 	int64Var(fs, maxReq, "max-request-bytes", rest.DefaultMaxRequestBytes, 1, math.MaxInt64, "HSDS max_request_size")
+	int64Var(fs, chunkCache, "chunk-cache-bytes", 128<<20, 0, math.MaxInt64,
+		"bytes of decoded chunks kept for value reads, shared by all requests and checked against the store's ETag on every use (0: none)")
 	quiet := fs.Bool("quiet", false, "do not log every request")
 	inflight, minRate := new(int64), new(int64)
 	headerTimeout, idleTimeout, grace, tempAge := new(time.Duration), new(time.Duration), new(time.Duration), new(time.Duration)
@@ -106,7 +108,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := rest.New(rest.Config{Store: st, Bucket: sf.bucket, Users: users, Admins: adminList,
 		DenyNoauth: !*noauth, Endpoint: *endpoint, Logger: log, MaxRequestBytes: *maxReq, AccessLog: !*quiet,
-		MaxInflightBytes: *inflight})
+		MaxInflightBytes: *inflight, ChunkCacheBytes: *chunkCache})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package h5type
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -52,6 +53,13 @@ func (t *Type) EncodeValue(v any, shape []int) ([]byte, error) {
 	if len(shape) == 0 {
 		out, err := t.appendElement(buf, v, 0)
 		if err != nil {
+			// numpy: [42] (any nesting of one element) fits a scalar selection.
+			for l, ok := v.([]any); ok && len(l) == 1; l, ok = v.([]any) {
+				v = l[0]
+				if out, err2 := t.appendElement(buf[:0], v, 0); err2 == nil {
+					return out, nil
+				}
+			}
 			return nil, fmt.Errorf("encode value: %w", err)
 		}
 		return out, nil
@@ -71,7 +79,7 @@ func (t *Type) EncodeValue(v any, shape []int) ([]byte, error) {
 	}
 	if t.isLeaf() {
 		flat := flatten(v, nil, n+1)
-		if len(flat) == n {
+		if len(flat) == n && regular(v) {
 			out := buf[:0]
 			for i, e := range flat {
 				if out, err = t.appendElement(out, e, 0); err != nil {
@@ -105,6 +113,38 @@ func unwrapSingle(v any, depth int) any {
 }
 
 // flatten appends the leaves of nested lists, stopping past limit.
+// regular reports whether v is a nesting numpy makes an array of: every list at one depth of
+// the same length and every leaf at one depth (np.array refuses ragged lists).
+func regular(v any) bool {
+	var lens []int
+	leaf := -1
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		l, ok := v.([]any)
+		if !ok {
+			if leaf < 0 {
+				leaf = depth
+			}
+			return leaf == depth
+		}
+		for len(lens) <= depth {
+			lens = append(lens, -1)
+		}
+		if lens[depth] < 0 {
+			lens[depth] = len(l)
+		} else if lens[depth] != len(l) {
+			return false
+		}
+		for _, e := range l {
+			if !walk(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(v, 0)
+}
+
 func flatten(v any, out []any, limit int) []any {
 	l, ok := v.([]any)
 	if !ok {
@@ -305,6 +345,15 @@ func (t *Type) appendCompound(buf []byte, v any, depth int) ([]byte, error) {
 				return buf, fmt.Errorf("compound value has no field %q", f.Name)
 			}
 			if buf, err = f.Type.appendElement(buf, fv, depth+1); err != nil {
+				return buf, fmt.Errorf("field %q: %w", f.Name, err)
+			}
+		}
+		return buf, nil
+	case json.Number, float64, int64, int, uint64:
+		// numpy: a number assigned to a structured element sets every field to it (HSDS
+		// jsonToArray's np.array(data, dtype) with plain numbers for a compound).
+		for _, f := range t.fields {
+			if buf, err = f.Type.appendElement(buf, v, depth+1); err != nil {
 				return buf, fmt.Errorf("field %q: %w", f.Name, err)
 			}
 		}

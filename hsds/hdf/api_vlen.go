@@ -301,3 +301,33 @@ func (d *VlenDataset) Write(ctx context.Context, sel *selection.Selection, elems
 	}
 	return nil
 }
+
+// WritePoints stores elems[i] (length-prefixed form) at pts[i] (validated coordinates, one per
+// dimension), chunk by chunk with a conditional read-modify-write; a point given twice gets
+// its last element, as in numpy (HSDS chunk_sn.py _doPointWrite).
+func (d *VlenDataset) WritePoints(ctx context.Context, pts [][]int, elems [][]byte) error {
+	if len(pts) != len(elems) {
+		return fmt.Errorf("dataset %s: %d elements for %d points", d.ID, len(elems), len(pts))
+	}
+	groups, err := selection.GroupPoints(pts, d.ChunkDims)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		key := d.chunkKey(g.Index)
+		_, err := store.Update(ctx, d.st, d.bucket, key, func(old []byte, exists bool) ([]byte, error) {
+			cur, err := d.decodeChunk(old, exists)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range g.Points {
+				cur[p.Offset] = elems[p.Point]
+			}
+			return d.pipeline.Encode(nil, h5type.JoinElements(cur))
+		})
+		if err != nil {
+			return fmt.Errorf("update chunk %s: %w", key, err)
+		}
+	}
+	return nil
+}

@@ -38,7 +38,8 @@ type Dataset struct {
 	ref        *schema.Layout
 	refs       RefPolicy
 	chunkBytes int
-	arange     *Arange // chunks never written hold arange values, not the fill value
+	arange     *Arange     // chunks never written hold arange values, not the fill value
+	cache      *ChunkCache // decoded chunks shared between readers (nil: none)
 }
 
 // Dataset opens the dataset id of this domain.

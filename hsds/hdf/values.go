@@ -2,12 +2,15 @@ package hdf
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hsfan/hsfan/hsds/selection"
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // DefaultReadConcurrency bounds the parallel chunk fetches of one Read or Write.
@@ -33,8 +36,24 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 	if n == 0 {
 		return out, st, nil
 	}
+	rr, ranged := d.st.(store.RangesReader)
+	ranged = ranged && d.ref == nil && d.Pipeline.Compressor == "" && d.Pipeline.Shuffle == 0 && len(d.Dims) > 0
 	err := d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
-		chunk, rd, err := d.ReadChunk(ctx, index, nil)
+		if ranged {
+			done, stored, err := d.readRanges(ctx, rr, sel, index, out)
+			if err != nil {
+				return err
+			}
+			if done {
+				atomic.AddInt64(&st.Chunks, 1)
+				if stored > 0 {
+					atomic.AddInt64(&st.Allocated, 1)
+					atomic.AddInt64(&st.StoredBytes, stored)
+				}
+				return nil
+			}
+		}
+		chunk, rd, err := d.readChunkCached(ctx, index)
 		if err != nil {
 			return err
 		}
@@ -53,6 +72,68 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 		return nil, st, err
 	}
 	return out, st, nil
+}
+
+// Ranged reads of uncompressed chunks: when a selection needs at most 1/rangedFraction of a
+// stored (unfiltered) chunk in at most maxRanges pieces, only those bytes are read.
+const (
+	rangedFraction = 8
+	maxRanges      = 4096
+)
+
+// readRanges copies the elements of sel in the uncompressed chunk at index into out, reading
+// only their bytes (store.RangesReader). It reports done=false (and reads nothing) when the
+// selection needs too much of the chunk or too many pieces, or when the stored chunk is not
+// a whole raw chunk; the caller then reads the whole chunk. stored is the bytes read (0 for a
+// chunk that does not exist, which reads as the fill value).
+func (d *Dataset) readRanges(ctx context.Context, rr store.RangesReader, sel *selection.Selection, index []int, out []byte) (done bool, stored int64, err error) {
+	b, ok := sel.Block(index, d.ChunkDims)
+	if !ok {
+		return true, 0, nil
+	}
+	is := int64(d.ItemSize)
+	if b.Count()*rangedFraction > int64(d.chunkBytes)/is {
+		return false, 0, nil
+	}
+	type piece struct{ out, n int64 } // output byte offset, bytes
+	var ranges []store.Range
+	var pieces []piece
+	var total int64
+	for r := range b.Runs() {
+		if r.ChunkStride == 1 && r.OutStride == 1 {
+			n := int64(r.Count) * is
+			ranges = append(ranges, store.Range{Off: r.ChunkOffset * is, Len: n})
+			pieces = append(pieces, piece{r.OutOffset * is, n})
+			total += n
+		} else {
+			for k := range int64(r.Count) {
+				ranges = append(ranges, store.Range{Off: (r.ChunkOffset + k*r.ChunkStride) * is, Len: is})
+				pieces = append(pieces, piece{(r.OutOffset + k*r.OutStride) * is, is})
+				total += is
+			}
+		}
+		if len(ranges) > maxRanges {
+			return false, 0, nil
+		}
+	}
+	buf := make([]byte, total)
+	err = rr.ReadRanges(ctx, d.bucket, d.ChunkKey(index), ranges, buf)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		chunk := make([]byte, d.chunkBytes)
+		d.fillChunk(index, chunk)
+		return true, 0, selection.CopyOut(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return false, 0, nil // not a whole raw chunk: the full read reports what it is
+	case err != nil:
+		return false, 0, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
+	}
+	var o int64
+	for _, p := range pieces {
+		copy(out[p.out:p.out+p.n], buf[o:o+p.n])
+		o += p.n
+	}
+	return true, total, nil
 }
 
 // Write stores data (the values of sel in C order) with a conditional read-modify-write of every
@@ -85,6 +166,85 @@ func (d *Dataset) Write(ctx context.Context, sel *selection.Selection, data []by
 			})
 		})
 	})
+}
+
+// ByteSpan is a byte range [Off, Off+Len) within one element.
+type ByteSpan struct{ Off, Len int }
+
+// WriteSpans is Write for a part of every element (the fields of a compound given by the REST
+// fields= parameter, HSDS chunk_dn.py PUT_Chunk with select_dtype): data holds whole elements of
+// sel in C order, of which only the bytes in spans are stored; the other bytes of each element
+// keep their stored value. Each chunk is updated in one conditional read-modify-write, so a
+// concurrent write of other fields is never lost.
+func (d *Dataset) WriteSpans(ctx context.Context, sel *selection.Selection, data []byte, spans []ByteSpan, concurrency int) error {
+	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
+		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
+	}
+	keep := keepSpans(spans, d.ItemSize)
+	touched := func() [][]int {
+		if len(d.Dims) == 0 {
+			return [][]int{{0}}
+		}
+		grid := sel.Grid(d.ChunkDims)
+		out := make([][]int, 0, grid.Count())
+		for k := range grid.Count() {
+			out = append(out, grid.ChunkIndex(k, nil))
+		}
+		return out
+	}
+	return d.guard(ctx, touched, func(ctx context.Context) error {
+		return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
+			return d.UpdateChunk(ctx, index, func(chunk []byte) error {
+				orig := append([]byte(nil), chunk...)
+				if len(d.Dims) == 0 {
+					copy(chunk, data[:d.ItemSize])
+				} else if err := selection.CopyIn(chunk, sel, data, index, d.ChunkDims, d.ItemSize); err != nil {
+					return err
+				}
+				RestoreSpans(chunk, orig, keep, d.ItemSize)
+				return nil
+			})
+		})
+	})
+}
+
+// keepSpans returns the byte ranges of an element of itemsize bytes not covered by spans.
+func keepSpans(spans []ByteSpan, itemsize int) []ByteSpan {
+	set := make([]bool, itemsize)
+	for _, s := range spans {
+		for i := s.Off; i < s.Off+s.Len && i < itemsize; i++ {
+			if i >= 0 {
+				set[i] = true
+			}
+		}
+	}
+	var out []ByteSpan
+	for i := 0; i < itemsize; {
+		if set[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < itemsize && !set[j] {
+			j++
+		}
+		out = append(out, ByteSpan{Off: i, Len: j - i})
+		i = j
+	}
+	return out
+}
+
+// RestoreSpans copies the keep ranges of every element of orig back into dst (both whole
+// elements of itemsize bytes, of equal length).
+func RestoreSpans(dst, orig []byte, keep []ByteSpan, itemsize int) {
+	if len(keep) == 0 || itemsize <= 0 {
+		return
+	}
+	for e := 0; e+itemsize <= len(dst) && e+itemsize <= len(orig); e += itemsize {
+		for _, k := range keep {
+			copy(dst[e+k.Off:e+k.Off+k.Len], orig[e+k.Off:e+k.Off+k.Len])
+		}
+	}
 }
 
 // maxReadBytes bounds a single in-memory Read (HSDS's max_request_size is 100 MiB; the CLI and

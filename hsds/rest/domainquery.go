@@ -25,37 +25,37 @@ import (
 //
 // Anything from the word "where" on is ignored, as HSDS does.
 type domainQuery struct {
-	root *qnode
+	root *dqNode
 	vars []string
 }
 
-type qtok int
+type dqTok int
 
 const (
-	qNum qtok = iota
-	qStr
-	qByte
-	qVar
-	qGT
-	qGTE
-	qLT
-	qLTE
-	qEQ
-	qNEQ
-	qLP
-	qRP
-	qAnd
-	qOr
+	dqNum dqTok = iota
+	dqStr
+	dqByte
+	dqVar
+	dqGT
+	dqGTE
+	dqLT
+	dqLTE
+	dqEQ
+	dqNEQ
+	dqLP
+	dqRP
+	dqAnd
+	dqOr
 )
 
-type qnode struct {
-	tok         qtok
+type dqNode struct {
+	tok         dqTok
 	num         float64
 	text        string
-	left, right *qnode
+	left, right *dqNode
 }
 
-var queryTokens = regexp.MustCompile(`(\bAND\b|\bOR\b|!=|==|<=|>=|<|>|\(|\)|&|\|)`)
+var dqTokens = regexp.MustCompile(`(\bAND\b|\bOR\b|!=|==|<=|>=|<|>|\(|\)|&|\|)`)
 
 // parseDomainQuery parses expr; a syntax error names the problem.
 func parseDomainQuery(expr string) (*domainQuery, error) {
@@ -68,51 +68,51 @@ func parseDomainQuery(expr string) (*domainQuery, error) {
 	// Split keeping the separators, as Python's re.split with a capturing group does.
 	var raw []string
 	last := 0
-	for _, m := range queryTokens.FindAllStringIndex(expr, -1) {
+	for _, m := range dqTokens.FindAllStringIndex(expr, -1) {
 		raw = append(raw, expr[last:m[0]], expr[m[0]:m[1]])
 		last = m[1]
 	}
 	raw = append(raw, expr[last:])
-	p := &qparser{}
+	p := &dqParser{}
 	vars := map[string]bool{}
 	for _, t := range raw {
 		t = strings.TrimSpace(t)
 		if t == "" {
 			continue
 		}
-		var k qtok
+		var k dqTok
 		switch t {
 		case "AND", "&":
-			k = qAnd
+			k = dqAnd
 		case "OR", "|":
-			k = qOr
+			k = dqOr
 		case "(":
-			k = qLP
+			k = dqLP
 		case ")":
-			k = qRP
+			k = dqRP
 		case "<":
-			k = qLT
+			k = dqLT
 		case "<=":
-			k = qLTE
+			k = dqLTE
 		case ">":
-			k = qGT
+			k = dqGT
 		case ">=":
-			k = qGTE
+			k = dqGTE
 		case "==":
-			k = qEQ
+			k = dqEQ
 		case "!=":
-			k = qNEQ
+			k = dqNEQ
 		default:
 			switch {
 			case len(t) >= 2 && (t[0] == '\'' && t[len(t)-1] == '\'' || t[0] == '"' && t[len(t)-1] == '"'):
-				k, t = qStr, t[1:len(t)-1]
+				k, t = dqStr, t[1:len(t)-1]
 			case len(t) > 3 && t[0] == 'b' && t[1] == '\'' && t[len(t)-1] == '\'':
-				k, t = qByte, t[2:len(t)-1]
+				k, t = dqByte, t[2:len(t)-1]
 			default:
 				if _, err := strconv.ParseFloat(t, 64); err == nil {
-					k = qNum
+					k = dqNum
 				} else {
-					k = qVar
+					k = dqVar
 					vars[t] = true
 				}
 			}
@@ -133,54 +133,54 @@ func parseDomainQuery(expr string) (*domainQuery, error) {
 	return q, nil
 }
 
-type qparser struct {
-	toks []qtok
+type dqParser struct {
+	toks []dqTok
 	text []string
 	i    int
 }
 
-func (p *qparser) more() bool { return p.i < len(p.toks) }
+func (p *dqParser) more() bool { return p.i < len(p.toks) }
 
-func (p *qparser) expression() (*qnode, error) {
+func (p *dqParser) expression() (*dqNode, error) {
 	l, err := p.andTerm()
 	if err != nil {
 		return nil, err
 	}
-	for p.more() && p.toks[p.i] == qOr {
+	for p.more() && p.toks[p.i] == dqOr {
 		p.i++
 		r, err := p.andTerm()
 		if err != nil {
 			return nil, err
 		}
-		l = &qnode{tok: qOr, left: l, right: r}
+		l = &dqNode{tok: dqOr, left: l, right: r}
 	}
 	return l, nil
 }
 
-func (p *qparser) andTerm() (*qnode, error) {
+func (p *dqParser) andTerm() (*dqNode, error) {
 	l, err := p.condition()
 	if err != nil {
 		return nil, err
 	}
-	for p.more() && p.toks[p.i] == qAnd {
+	for p.more() && p.toks[p.i] == dqAnd {
 		p.i++
 		r, err := p.condition()
 		if err != nil {
 			return nil, err
 		}
-		l = &qnode{tok: qAnd, left: l, right: r}
+		l = &dqNode{tok: dqAnd, left: l, right: r}
 	}
 	return l, nil
 }
 
-func (p *qparser) condition() (*qnode, error) {
-	if p.more() && p.toks[p.i] == qLP {
+func (p *dqParser) condition() (*dqNode, error) {
+	if p.more() && p.toks[p.i] == dqLP {
 		p.i++
 		e, err := p.expression()
 		if err != nil {
 			return nil, err
 		}
-		if !p.more() || p.toks[p.i] != qRP {
+		if !p.more() || p.toks[p.i] != dqRP {
 			return nil, fmt.Errorf("closing ) expected")
 		}
 		p.i++
@@ -190,7 +190,7 @@ func (p *qparser) condition() (*qnode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.more() || p.toks[p.i] < qGT || p.toks[p.i] > qNEQ {
+	if !p.more() || p.toks[p.i] < dqGT || p.toks[p.i] > dqNEQ {
 		got := "end of expression"
 		if p.more() {
 			got = p.text[p.i]
@@ -203,21 +203,21 @@ func (p *qparser) condition() (*qnode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &qnode{tok: op, left: l, right: r}, nil
+	return &dqNode{tok: op, left: l, right: r}, nil
 }
 
-func (p *qparser) terminal() (*qnode, error) {
+func (p *dqParser) terminal() (*dqNode, error) {
 	if !p.more() {
 		return nil, fmt.Errorf("number, string or attribute name expected, got end of expression")
 	}
 	k, t := p.toks[p.i], p.text[p.i]
 	p.i++
 	switch k {
-	case qNum:
+	case dqNum:
 		f, _ := strconv.ParseFloat(t, 64)
-		return &qnode{tok: k, num: f, text: t}, nil
-	case qStr, qByte, qVar:
-		return &qnode{tok: k, text: t}, nil
+		return &dqNode{tok: k, num: f, text: t}, nil
+	case dqStr, dqByte, dqVar:
+		return &dqNode{tok: k, text: t}, nil
 	}
 	return nil, fmt.Errorf("number, string or attribute name expected, got %q", t)
 }
@@ -236,15 +236,15 @@ func (q *domainQuery) eval(vars map[string]qval) bool {
 	return ok && pyTruth(v)
 }
 
-func (n *qnode) eval(vars map[string]qval) (qval, bool) {
+func (n *dqNode) eval(vars map[string]qval) (qval, bool) {
 	switch n.tok {
-	case qNum:
+	case dqNum:
 		return n.num, true
-	case qStr:
+	case dqStr:
 		return n.text, true
-	case qByte:
+	case dqByte:
 		return []byte(n.text), true
-	case qVar:
+	case dqVar:
 		return vars[n.text], true
 	}
 	l, ok := n.left.eval(vars)
@@ -256,19 +256,19 @@ func (n *qnode) eval(vars map[string]qval) (qval, bool) {
 		return nil, false
 	}
 	switch n.tok {
-	case qAnd:
+	case dqAnd:
 		if !pyTruth(l) {
 			return l, true
 		}
 		return r, true
-	case qOr:
+	case dqOr:
 		if pyTruth(l) {
 			return l, true
 		}
 		return r, true
-	case qEQ:
+	case dqEQ:
 		return pyEqual(l, r), true
-	case qNEQ:
+	case dqNEQ:
 		return !pyEqual(l, r), true
 	}
 	if a, ok := pyNumber(l); ok && math.IsNaN(a) {
@@ -282,11 +282,11 @@ func (n *qnode) eval(vars map[string]qval) (qval, bool) {
 		return nil, false
 	}
 	switch n.tok {
-	case qGT:
+	case dqGT:
 		return c > 0, true
-	case qGTE:
+	case dqGTE:
 		return c >= 0, true
-	case qLT:
+	case dqLT:
 		return c < 0, true
 	default:
 		return c <= 0, true

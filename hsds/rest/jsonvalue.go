@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
@@ -161,6 +162,9 @@ func canDecodeList(t *h5type.Type, shape []int, value []byte) bool {
 	return len(shape) > 0 && t.IsLeaf() && !t.IsVariable() && i < len(value) && value[i] == '['
 }
 
+// errRagged reports a JSON value numpy cannot make an array of (HSDS jsonToArray: 400).
+var errRagged = errors.New("the value's nesting is ragged (lists of unequal lengths or elements at unequal depths)")
+
 // valueCountError reports a JSON value whose element count is not the selection's.
 type valueCountError struct {
 	got, want int
@@ -197,6 +201,10 @@ func decodeListValue(dst []byte, t *h5type.Type, value []byte, shape []int) ([]b
 	openAt := make([]int, rank)
 	items := make([]int, rank)
 	count, depth := 0, 0
+	// numpy refuses ragged nesting (np.array of lists of unequal lengths, or of leaves at
+	// unequal depths): every list at one depth has the same length, every leaf one depth.
+	var listLen, listItems []int // by depth; listLen -1 until a list of that depth closes
+	leafDepth := -1
 	i := skipWS(b, 0)
 	for {
 		// A value position at level depth.
@@ -206,6 +214,9 @@ func decodeListValue(dst []byte, t *h5type.Type, value []byte, shape []int) ([]b
 		if depth >= 1 && depth-1 < rank {
 			items[depth-1]++
 		}
+		if depth >= 1 {
+			listItems[depth-1]++
+		}
 		closing := false // b[i] is the ']' of an empty list
 		if b[i] == '[' {
 			switch {
@@ -214,6 +225,10 @@ func decodeListValue(dst []byte, t *h5type.Type, value []byte, shape []int) ([]b
 			case depth == rank && elemListAt < 0:
 				elemListAt = i
 			}
+			for len(listItems) <= depth {
+				listItems, listLen = append(listItems, 0), append(listLen, -1)
+			}
+			listItems[depth] = 0
 			if depth++; depth > maxValueNesting {
 				return dst, fmt.Errorf("JSON value nested more than %d deep", maxValueNesting)
 			}
@@ -227,6 +242,11 @@ func decodeListValue(dst []byte, t *h5type.Type, value []byte, shape []int) ([]b
 			}
 			if depth < rank && shapeAt < 0 {
 				shapeAt = i
+			}
+			if leafDepth < 0 {
+				leafDepth = depth
+			} else if leafDepth != depth {
+				return dst, errRagged
 			}
 			if count == n {
 				return dst, &valueCountError{want: n, more: true}
@@ -267,6 +287,11 @@ func decodeListValue(dst []byte, t *h5type.Type, value []byte, shape []int) ([]b
 			}
 			closing = false
 			// b[i] is the ']' of the list at level depth-1.
+			if l := depth - 1; listLen[l] < 0 {
+				listLen[l] = listItems[l]
+			} else if listLen[l] != listItems[l] {
+				return dst, errRagged
+			}
 			if l := depth - 1; l < rank && items[l] != shape[l] && (shapeAt < 0 || openAt[l] < shapeAt) {
 				shapeAt = openAt[l]
 			}

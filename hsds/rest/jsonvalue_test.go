@@ -28,19 +28,9 @@ func genericEncode(t *h5type.Type, value []byte, shape []int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := h5type.NumElements(shape)
-	if err != nil {
-		return nil, err
-	}
-	data, err := t.EncodeValue(v, shape)
-	if err != nil {
-		one, err1 := t.EncodeValue(v, nil)
-		if err1 != nil || n <= 1 {
-			return nil, err
-		}
-		return bytes.Repeat(one, n), nil
-	}
-	return data, nil
+	// No broadcast without element_count (HSDS PUT_Value: jsonToArray needs the selection's
+	// element count).
+	return t.EncodeValue(v, shape)
 }
 
 var listTypes = []string{

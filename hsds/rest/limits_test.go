@@ -30,7 +30,7 @@ func TestHugeSelectionsAreRefused(t *testing.T) {
 		body             any
 		want             int
 	}{
-		{"broadcast one value over 80 GB", "PUT", big, nil, `{"value": 1.5}`, 413},
+		{"broadcast one value over 80 GB", "PUT", big, nil, `{"value": 1.5, "element_count": 1}`, 413},
 		{"GET JSON overflowing int64", "GET", over, []string{"select", "[:,:]"}, nil, 413},
 		{"GET binary overflowing int64 (streamed)", "GET", over, []string{"select", "[0:1,:]"}, nil, 200},
 		{"POST select overflowing int64", "POST", over, nil, `{"select": "[:,:]"}`, 413},

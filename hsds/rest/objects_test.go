@@ -189,7 +189,7 @@ func TestShapeAndTypes(t *testing.T) {
 				t.Errorf("type %v", m)
 			}
 			p := "/datasets/" + id + "/value"
-			e.mustStatus(200, e.do("PUT", p, dom, nil, `{"value": 5}`, u)) // broadcast to all 40
+			e.mustStatus(200, e.do("PUT", p, dom, nil, `{"value": 5, "element_count": 1}`, u)) // broadcast to all 40
 			m = e.mustStatus(201, e.do("PUT", "/datasets/"+id+"/shape", dom, nil, `{"extend": 5, "extend_dim": 0}`, u)).json(t)
 			if m["selection"] != "[10:15,:]" {
 				t.Errorf("extend %v", m)

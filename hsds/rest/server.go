@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	LambdaFunction string
 	// ReadConcurrency bounds the parallel chunk fetches of one request (16 when 0).
 	ReadConcurrency int
+	// ChunkCacheBytes bounds the decoded chunks kept for value reads, shared by all requests
+	// and validated against the store's ETag on every use (hdf.ChunkCache); 0 caches none.
+	ChunkCacheBytes int64
 	// AccessLog logs every request at info level (debug otherwise).
 	AccessLog bool
 	// MaxInflightBytes bounds the memory all requests in flight may hold for bodies, decoded
@@ -78,6 +82,7 @@ type Server struct {
 	reqCount  int64
 	maxReqGet int64
 	mem       *memBudget // nil: no bound
+	chunks    *hdf.ChunkCache
 }
 
 // New returns a Server for cfg.
@@ -95,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ReadConcurrency = 16
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, start: time.Now(), admins: map[string]bool{},
-		users: map[string]string{}, deleted: map[string]bool{}}
+		users: map[string]string{}, deleted: map[string]bool{}, chunks: hdf.NewChunkCache(cfg.ChunkCacheBytes)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -59,6 +59,7 @@ func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Da
 	if err != nil {
 		return nil, nil, badRequestIfInvalid(err)
 	}
+	d.SetChunkCache(s.chunks)
 	return rq, d, nil
 }
 
@@ -91,38 +92,105 @@ func (s *Server) limitFor(r *http.Request) int64 {
 }
 
 // bodySelection builds a selection from a JSON body's select or start/stop/step, else from
-// the select query parameter.
+// the select query parameter. As in HSDS (chunk_sn.py _getSelect, dsetUtil.py
+// getSelectionList, _getSelectionStringFromRequestBody): start, stop and step are each an
+// integer (rank 1) or a list of them; the body's select is a selection string or a JSON list
+// with one entry per dimension (a list of coordinates, a slice string such as "2:8:2" or ":",
+// or an index); a select in both the body and the query is refused.
 func bodySelection(r *http.Request, body map[string]json.RawMessage, dims []int) (*selection.Selection, error) {
-	var selStr string
-	if _, err := field(body, "select", &selStr); err != nil {
-		return nil, err
-	}
-	var start, stop, step []int
-	hasStart, err := field(body, "start", &start)
+	selStr, err := bodySelectString(body)
 	if err != nil {
 		return nil, err
 	}
-	hasStop, err := field(body, "stop", &stop)
+	start, hasStart, err := intsField(body, "start")
 	if err != nil {
 		return nil, err
 	}
-	hasStep, err := field(body, "step", &step)
+	stop, hasStop, err := intsField(body, "stop")
 	if err != nil {
 		return nil, err
+	}
+	step, hasStep, err := intsField(body, "step")
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query().Get("select")
+	if q != "" && (selStr != "" || hasStart || hasStop || hasStep) {
+		return nil, httpErr(http.StatusBadRequest, "select defined in both request body and query parameters")
 	}
 	var sel *selection.Selection
 	switch {
-	case hasStart || hasStop || hasStep:
-		sel, err = selection.FromStartStopStep(start, stop, step, dims)
 	case selStr != "":
 		sel, err = selection.Parse(selStr, dims)
+	case hasStart || hasStop || hasStep:
+		sel, err = selection.FromStartStopStep(start, stop, step, dims)
 	default:
-		sel, err = selection.Parse(r.URL.Query().Get("select"), dims)
+		sel, err = selection.Parse(q, dims)
 	}
 	if err != nil {
 		return nil, badRequest(err)
 	}
 	return sel, nil
+}
+
+// intsField reads body[key] given as an integer or a list of integers ("start": 0 is
+// "start": [0]).
+func intsField(body map[string]json.RawMessage, key string) ([]int, bool, error) {
+	raw, ok := body[key]
+	if !ok || string(raw) == "null" {
+		return nil, false, nil
+	}
+	var one int
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []int{one}, true, nil
+	}
+	var list []int
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, true, httpErr(http.StatusBadRequest, "invalid %q in body: want an integer or a list of integers", key)
+	}
+	return list, true, nil
+}
+
+// bodySelectString returns the body's select as a selection string: a string as given, a JSON
+// list converted entry by entry (a list of integers is a coordinate list, a string a slice or
+// index, an integer an index). Empty when absent, null, "" or [].
+func bodySelectString(body map[string]json.RawMessage) (string, error) {
+	raw, ok := body["select"]
+	if !ok || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return "", httpErr(http.StatusBadRequest, "invalid \"select\" in body: want a selection string or a list with one entry per dimension")
+	}
+	if len(list) == 0 {
+		return "", nil
+	}
+	parts := make([]string, len(list))
+	for i, e := range list {
+		var n int
+		var str string
+		var coords []int
+		switch {
+		case json.Unmarshal(e, &n) == nil:
+			parts[i] = strconv.Itoa(n)
+		case json.Unmarshal(e, &str) == nil:
+			parts[i] = str
+		case json.Unmarshal(e, &coords) == nil:
+			cs := make([]string, len(coords))
+			for j, c := range coords {
+				cs[j] = strconv.Itoa(c)
+			}
+			parts[i] = "[" + strings.Join(cs, ",") + "]"
+		default:
+			return "", httpErr(http.StatusBadRequest, "invalid \"select\" in body: entry %d must be a list of coordinates, a slice string or an index", i)
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]", nil
 }
 
 // ParseBinaryPoints decodes an octet-stream point list: little-endian uint64 coordinates, rank
@@ -167,6 +235,7 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 	limit := s.limitFor(r)
 	var data []byte
 	var shape []int
+	var body map[string]json.RawMessage
 	if isBinaryBody(r) {
 		b, err := readBody(r, limit)
 		if err != nil {
@@ -184,8 +253,7 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 		}
 		shape = []int{len(pts)}
 	} else {
-		body, err := decodeBody(r)
-		if err != nil {
+		if body, err = decodeBody(r); err != nil {
 			return err
 		}
 		if raw, ok := body["points"]; ok {
@@ -214,6 +282,16 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 			shape = sel.Shape()
 		}
 	}
+	typ := d.Type
+	if sub, _, err := writeFields(r, body, d); err != nil {
+		return err
+	} else if sub != d.Type {
+		n := len(data) / max(d.ItemSize, 1)
+		if data, err = h5type.ExtractFields(nil, data, d.Type, sub, n); err != nil {
+			return err
+		}
+		typ = sub
+	}
 	if wantsBinary(r) {
 		w.Header().Set("Content-Type", octet)
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
@@ -221,12 +299,12 @@ func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 		_, _ = w.Write(data)
 		return nil
 	}
-	b, err := jsonValueBuffer(r.Context(), d.Type, len(data)/max(d.ItemSize, 1))
+	b, err := jsonValueBuffer(r.Context(), typ, len(data)/max(typ.Size(), 1))
 	if err != nil {
 		return err
 	}
 	b = append(b, `{"value": `...)
-	if b, err = d.Type.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
+	if b, err = typ.AppendJSON(b, data, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{}); err != nil {
 		return err
 	}
 	b = append(b, `, "hrefs": `...)

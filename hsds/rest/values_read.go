@@ -18,8 +18,8 @@ func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	if q.Get("query") != "" {
-		return httpErr(http.StatusBadRequest, "query is not supported by this server")
+	if qs := q.Get("query"); qs != "" {
+		return s.getQuery(w, r, rq, d, qs)
 	}
 	sel, err := selection.Parse(q.Get("select"), d.Dims)
 	if err != nil {

@@ -1,6 +1,8 @@
 package rest
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -146,6 +148,9 @@ func pointSelection(p []int, dims []int) (*selection.Selection, error) {
 	return sel, nil
 }
 
+// putValueVlen writes variable-length elements: a hyperslab or points (HSDS chunk_sn.py
+// PUT_Value with item_size H5T_VARIABLE): binary (length-prefixed), value_base64 or JSON; with
+// element_count the value's elements repeat over the selection.
 func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *request, vd *hdf.VlenDataset) error {
 	q := r.URL.Query()
 	if q.Get("query") != "" || q.Get("fields") != "" || q.Get("append") != "" {
@@ -153,7 +158,9 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	var (
 		sel  *selection.Selection
+		pts  [][]int
 		data []byte
+		body map[string]json.RawMessage
 		err  error
 	)
 	if isBinaryBody(r) {
@@ -164,48 +171,85 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 			return badRequest(err)
 		}
 	} else {
-		body, err := decodeBodyLimit(r, s.cfg.MaxRequestBytes)
-		if err != nil {
+		if body, err = decodeBodyLimit(r, s.cfg.MaxRequestBytes); err != nil {
 			return err
 		}
-		if _, ok := body["points"]; ok {
-			return httpErr(http.StatusBadRequest, "point writes are not supported on variable-length datasets")
-		}
-		if sel, err = bodySelection(r, body, vd.Dims); err != nil {
-			return err
-		}
-		raw, ok := body["value"]
-		if !ok {
-			return httpErr(http.StatusBadRequest, "PUT value of a variable-length dataset needs value or a binary body")
-		}
-		if err := reserve(r.Context(), decodeEstimate*int64(len(raw))); err != nil {
-			return err
-		}
-		v, err := pyjson.DecodeValue(raw)
-		if err != nil {
-			return httpErr(http.StatusBadRequest, "invalid value: %v", err)
-		}
-		if data, err = vd.Type.EncodeValue(v, sel.Shape()); err != nil {
-			one, err1 := vd.Type.EncodeValue(v, nil)
-			if err1 != nil || sel.Count() <= 1 {
-				return httpErr(http.StatusBadRequest, "value does not fit the selection (shape %v): %v", sel.Shape(), err)
+		for _, k := range []string{"query", "fields", "append"} {
+			if raw, ok := body[k]; ok && string(raw) != "null" {
+				return httpErr(http.StatusBadRequest, "%s is not supported on variable-length datasets", k)
 			}
-			data = one
+		}
+		if raw, ok := body["points"]; ok && string(raw) != "null" {
+			if len(vd.Dims) == 0 {
+				return httpErr(http.StatusBadRequest, "points are not allowed on a scalar dataset")
+			}
+			if pts, err = parsePoints(r.Context(), raw, len(vd.Dims)); err != nil {
+				return err
+			}
+			if err := selection.Points(pts, vd.Dims); err != nil {
+				return badRequest(err)
+			}
+		} else if sel, err = bodySelection(r, body, vd.Dims); err != nil {
+			return err
 		}
 	}
-	n := int(sel.Count())
+	count, shape := len(pts), []int{len(pts)}
+	if sel != nil {
+		count, shape = int(sel.Count()), sel.Shape()
+	}
+	ec, hasEC, err := elementCount(r, body)
+	if err != nil {
+		return err
+	}
+	valShape := shape
+	if hasEC {
+		if valShape, err = broadcastShape(shape, count, ec); err != nil {
+			return err
+		}
+	}
+	n := 1
+	for _, e := range valShape {
+		n *= e
+	}
+	if body != nil {
+		if raw, ok := body["value_base64"]; ok && string(raw) != "null" {
+			var s64 string
+			if err := json.Unmarshal(raw, &s64); err != nil {
+				return httpErr(http.StatusBadRequest, "value_base64 must be a string")
+			}
+			if data, err = base64.StdEncoding.DecodeString(s64); err != nil {
+				return httpErr(http.StatusBadRequest, "value_base64: %v", err)
+			}
+		} else {
+			raw, ok := body["value"]
+			if !ok {
+				return httpErr(http.StatusBadRequest, "PUT value of a variable-length dataset needs value, value_base64 or a binary body")
+			}
+			if err := reserve(r.Context(), decodeEstimate*int64(len(raw))); err != nil {
+				return err
+			}
+			v, err := pyjson.DecodeValue(raw)
+			if err != nil {
+				return httpErr(http.StatusBadRequest, "invalid value: %v", err)
+			}
+			if data, err = vd.Type.EncodeValue(v, valShape); err != nil {
+				return httpErr(http.StatusBadRequest, "value does not fit the selection (shape %v): %v", valShape, err)
+			}
+		}
+	}
 	elems, err := h5type.SplitElements(data, vd.Type, n)
 	if err != nil {
-		one, err1 := h5type.SplitElements(data, vd.Type, 1)
-		if err1 != nil || n <= 1 {
-			return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
-		}
-		elems = make([][]byte, n)
-		for i := range elems {
-			elems[i] = one[0]
-		}
+		return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
 	}
-	if err := vd.Write(r.Context(), sel, elems); err != nil {
+	for len(elems) < count { // element_count: repeat the given elements
+		elems = append(elems, elems[len(elems)%n])
+	}
+	if pts != nil {
+		err = vd.WritePoints(r.Context(), pts, elems)
+	} else {
+		err = vd.Write(r.Context(), sel, elems)
+	}
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, obj())
