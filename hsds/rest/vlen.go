@@ -17,8 +17,9 @@ const vlenElemEstimate = 512
 // writeVlenValue answers a read of variable-length elements: the length-prefixed binary form,
 // or JSON (with "status": 200 first when status is set).
 func (s *Server) writeVlenValue(w http.ResponseWriter, r *http.Request, rq *request, vd *hdf.VlenDataset, elems [][]byte, shape []int, status bool) error {
-	joined := h5type.JoinElements(elems)
 	if wantsBinary(r) {
+		// HSDS's arrayToBytes body: zero padded as its getByteArraySize counts.
+		joined := h5type.JoinElementsHSDS(elems, vd.Type)
 		w.Header().Set("Content-Type", octet)
 		w.Header().Set("Content-Length", strconv.Itoa(len(joined)))
 		w.WriteHeader(http.StatusOK)
@@ -29,7 +30,7 @@ func (s *Server) writeVlenValue(w http.ResponseWriter, r *http.Request, rq *requ
 	if status {
 		b = []byte(`{"status": 200, "value": `)
 	}
-	b, err := vd.Type.AppendJSON(b, joined, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{})
+	b, err := vd.Type.AppendJSON(b, h5type.JoinElements(elems), shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{})
 	if err != nil {
 		return err
 	}
@@ -152,11 +153,12 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 		return httpErr(http.StatusBadRequest, "query, fields and append are not supported on variable-length datasets")
 	}
 	var (
-		sel  *selection.Selection
-		data []byte
-		err  error
+		sel    *selection.Selection
+		data   []byte
+		err    error
+		binary = isBinaryBody(r)
 	)
-	if isBinaryBody(r) {
+	if binary {
 		if data, err = readBody(r, s.cfg.MaxRequestBytes); err != nil {
 			return err
 		}
@@ -195,14 +197,25 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	n := int(sel.Count())
 	elems, err := h5type.SplitElements(data, vd.Type, n)
+	broadcast := false
 	if err != nil {
 		one, err1 := h5type.SplitElements(data, vd.Type, 1)
 		if err1 != nil || n <= 1 {
 			return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
 		}
+		elems, broadcast = one, true
+	}
+	if binary {
+		// Scalar fields come in the clients' little-endian order (h5type.SwapHSDSNativeFields).
+		if err := vd.Type.SwapHSDSNativeFields(elems); err != nil {
+			return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
+		}
+	}
+	if broadcast {
+		one := elems[0]
 		elems = make([][]byte, n)
 		for i := range elems {
-			elems[i] = one[0]
+			elems[i] = one
 		}
 	}
 	if err := vd.Write(r.Context(), sel, elems); err != nil {
