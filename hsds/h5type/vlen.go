@@ -1,8 +1,10 @@
 package h5type
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrVlenOfVlen is the error for values of a variable-length sequence of variable-length
@@ -98,9 +100,125 @@ func SplitElements(b []byte, t *Type, n int) ([][]byte, error) {
 		off += l
 	}
 	if off != len(b) {
-		return nil, fmt.Errorf("split elements: %d trailing bytes after %d elements", len(b)-off, n)
+		pad := n * t.HSDSPadding()
+		if pad == 0 || len(b)-off != pad || !allZero(b[off:]) {
+			if pad == 0 {
+				return nil, fmt.Errorf("split elements: %d trailing bytes: %d elements take %d bytes, got %d", len(b)-off, n, off, len(b))
+			}
+			return nil, fmt.Errorf("split elements: %d trailing bytes: %d elements take %d bytes, or %d with the %d zero bytes HSDS's arrayToBytes pads them with, got %d",
+				len(b)-off, n, off, off+pad, pad, len(b))
+		}
 	}
 	return out, nil
+}
+
+// HSDSPadding returns the bytes per element by which HSDS's arrayToBytes buffer exceeds the
+// data it holds for elements of t, filled with zeros at the end of the buffer (0 for most
+// types). hsds/util/arrayUtil.py arrayToBytes sizes its buffer with getByteArraySize, whose
+// getElementSize counts 4 bytes for the count of every numpy object array it meets, while
+// copyElement writes an object array's items with no count of their own. Such arrays are
+// the H5T_ARRAY fields of variable-length strings or sequences of a compound (numpy
+// expands a top-level H5T_ARRAY into the array's shape, so it has none): each adds 4 bytes
+// per element. getElementSize recurses only into compounds of more than one field (len(dt)
+// > 1), as does this rule. HSDS sends such padded bodies on binary reads (a 4-element
+// compound of a u8, an 8-byte string and an array of 2 variable-length strings in
+// tests/integ/vlen_test.py testPutVLenCompoundBinary: 176 bytes of data in 192) and its
+// clients (h5pyd, the test helpers) send them on binary writes; SplitElements accepts
+// them and JoinElementsHSDS produces them.
+func (t *Type) HSDSPadding() int {
+	if t.class != ClassCompound || len(t.fields) < 2 {
+		return 0
+	}
+	n := 0
+	for _, f := range t.fields {
+		ft := f.Type
+		switch {
+		case ft.class == ClassCompound:
+			n += ft.HSDSPadding()
+		case ft.class == ClassArray && ft.elem.size < 0 && (ft.elem.class == ClassString || ft.elem.class == ClassVlen):
+			n += 4
+		}
+	}
+	return n
+}
+
+// JoinElementsHSDS is JoinElements followed by len(elems)*t.HSDSPadding() zero bytes: the
+// exact body HSDS's arrayToBytes gives for these elements (see HSDSPadding).
+func JoinElementsHSDS(elems [][]byte, t *Type) []byte {
+	out := JoinElements(elems)
+	return append(out, make([]byte, len(elems)*t.HSDSPadding())...)
+}
+
+// SwapHSDSNativeFields reverses, in place, the bytes of every big-endian scalar integer,
+// float and enum field of each element of a variable-length compound in elems (elements
+// as SplitElements cuts them), turning the little-endian order HSDS's clients write these
+// fields in into the type's declared order, or back. Other types are left alone.
+//
+// hsds/util/arrayUtil.py copyElement writes a compound's scalar fields with
+// numpy-scalar.tobytes(), and numpy gives a field of a record as a native
+// (little-endian) scalar, so arrayToBytes sends 1 in an H5T_STD_U64BE field as
+// 01 00 00 00 00 00 00 00; array fields, variable-length sequences and fixed strings keep
+// their declared order. readElement reads fields back with np.frombuffer(dtype=field
+// dtype), that is in the declared order. The real HSDS 0.9.4 thus swaps such a field at
+// every bytes-to-array hop (client to service node, service to data node, data node to
+// storage and back), and what it shows depends on the number of hops: right after a
+// binary write, JSON reads give the swapped number while binary reads give the declared
+// order (01 read back as 1 by bytesToArray); after a restart JSON gives 1 while binary
+// reads give the little-endian bytes. hsfan reads binary write bodies in the order the
+// clients write them (little-endian, through this function) and keeps and answers the
+// declared order, so JSON reads give the number the client wrote and binary reads give
+// HSDS's bytes right after a write, which bytesToArray decodes to the same number.
+func (t *Type) SwapHSDSNativeFields(elems [][]byte) error {
+	if t.class != ClassCompound || t.size >= 0 || len(t.fields) < 2 {
+		return nil
+	}
+	for i, e := range elems {
+		if _, err := swapNativeFields(t, e, 0); err != nil {
+			return fmt.Errorf("swap field byte order: element %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// swapNativeFields swaps the big-endian scalar fields of the compound element of t at off
+// of b and returns the element's length.
+func swapNativeFields(t *Type, b []byte, off int) (int, error) {
+	start := off
+	for _, f := range t.fields {
+		ft := f.Type
+		if ft.class == ClassCompound && len(ft.fields) > 1 {
+			n, err := swapNativeFields(ft, b, off)
+			if err != nil {
+				return 0, fmt.Errorf("field %q: %w", f.Name, err)
+			}
+			off += n
+			continue
+		}
+		n, err := elementLen(ft, b, off)
+		if err != nil {
+			return 0, fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		if bigEndianScalar(ft) {
+			slices.Reverse(b[off : off+n])
+		}
+		off += n
+	}
+	return off - start, nil
+}
+
+// bigEndianScalar reports whether t is a big-endian integer, float or enum of more than
+// one byte: the types numpy hands out as native scalars.
+func bigEndianScalar(t *Type) bool {
+	if t.size < 2 {
+		return false
+	}
+	switch t.class {
+	case ClassInteger, ClassFloat:
+		return t.order == binary.ByteOrder(binary.BigEndian)
+	case ClassEnum:
+		return t.elem != nil && t.elem.order == binary.ByteOrder(binary.BigEndian)
+	}
+	return false
 }
 
 // JoinElements concatenates element encodings into one buffer (the inverse

@@ -19,8 +19,9 @@ const vlenElemEstimate = 512
 // writeVlenValue answers a read of variable-length elements: the length-prefixed binary form,
 // or JSON (with "status": 200 first when status is set).
 func (s *Server) writeVlenValue(w http.ResponseWriter, r *http.Request, rq *request, vd *hdf.VlenDataset, elems [][]byte, shape []int, status bool) error {
-	joined := h5type.JoinElements(elems)
 	if wantsBinary(r) {
+		// HSDS's arrayToBytes body: zero padded as its getByteArraySize counts.
+		joined := h5type.JoinElementsHSDS(elems, vd.Type)
 		w.Header().Set("Content-Type", octet)
 		w.Header().Set("Content-Length", strconv.Itoa(len(joined)))
 		w.WriteHeader(http.StatusOK)
@@ -31,7 +32,7 @@ func (s *Server) writeVlenValue(w http.ResponseWriter, r *http.Request, rq *requ
 	if status {
 		b = []byte(`{"status": 200, "value": `)
 	}
-	b, err := vd.Type.AppendJSON(b, joined, shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{})
+	b, err := vd.Type.AppendJSON(b, h5type.JoinElements(elems), shape, truthyParam(r, "ignore_nan"), h5type.DecodeOptions{})
 	if err != nil {
 		return err
 	}
@@ -157,13 +158,14 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 		return httpErr(http.StatusBadRequest, "query, fields and append are not supported on variable-length datasets")
 	}
 	var (
-		sel  *selection.Selection
-		pts  [][]int
-		data []byte
-		body map[string]json.RawMessage
-		err  error
+		sel    *selection.Selection
+		pts    [][]int
+		data   []byte
+		body   map[string]json.RawMessage
+		err    error
+		binary = isBinaryBody(r)
 	)
-	if isBinaryBody(r) {
+	if binary {
 		if data, err = readBody(r, s.cfg.MaxRequestBytes); err != nil {
 			return err
 		}
@@ -240,6 +242,13 @@ func (s *Server) putValueVlen(w http.ResponseWriter, r *http.Request, rq *reques
 	elems, err := h5type.SplitElements(data, vd.Type, n)
 	if err != nil {
 		return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
+	}
+	if binary {
+		// Scalar fields come in the clients' little-endian order (h5type.SwapHSDSNativeFields);
+		// swapped once here, before element_count repeats the elements (which share bytes).
+		if err := vd.Type.SwapHSDSNativeFields(elems); err != nil {
+			return httpErr(http.StatusBadRequest, "value for %d elements: %v", n, err)
+		}
 	}
 	for len(elems) < count { // element_count: repeat the given elements
 		elems = append(elems, elems[len(elems)%n])

@@ -419,8 +419,37 @@ func vlenTypesScenario() scenario {
 		{name: "get_attr_array", method: "GET", path: "/groups/{root}/attributes/arr"},
 		{name: "post_vlen_of_vlen", method: "POST", path: "/datasets", body: map[string]any{"type": vv, "shape": "H5S_SCALAR"}, save: map[string]string{"vv": "id"}},
 		{name: "put_vlen_of_vlen_value", method: "PUT", path: "/datasets/{vv}/value", body: map[string]any{"value": "one: \u4e00"}},
+		// Binary values of the same compound, as HSDS's arrayToBytes (h5pyd, vlen_test.py
+		// testPutVLenCompoundBinary) sends them: 176 bytes of data zero padded to 192, VALUE1 in
+		// little-endian order (h5type.HSDSPadding, h5type.SwapHSDSNativeFields).
+		{name: "post_compound_b", method: "POST", path: "/datasets", body: map[string]any{"type": cmpd, "shape": []int{4}}, save: map[string]string{"cb": "id"}},
+		{name: "put_compound_binary", method: "PUT", path: "/datasets/{cb}/value", body: vlenTestBody(), binary: true},
+		{name: "get_compound_binary_json", method: "GET", path: "/datasets/{cb}/value"},
+		{name: "get_compound_binary", method: "GET", path: "/datasets/{cb}/value", accept: true},
+		{name: "post_compound_binary_points", method: "POST", path: "/datasets/{cb}/value", body: binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, 1), 3), binary: true, accept: true},
+		{name: "get_compound_binary_selection", method: "GET", path: "/datasets/{cb}/value", query: []string{"select", "[1:3]"}, accept: true},
+		{name: "put_compound_binary_unpadded", method: "PUT", path: "/datasets/{cb}/value", body: vlenTestBody()[:176], binary: true},
+		{name: "get_compound_unpadded", method: "GET", path: "/datasets/{cb}/value", accept: true},
+		{name: "get_compound_values_binary", method: "GET", path: "/datasets/{c}/value", accept: true},
+		{name: "put_compound_binary_nonzero_padding", method: "PUT", path: "/datasets/{cb}/value", body: append(vlenTestBody()[:191], 1), binary: true},
 		{name: "get_domain_after", method: "GET", path: "/"},
 	}}
+}
+
+// vlenTestBody is the body vlen_test.py testPutVLenCompoundBinary sends (arrayUtil.py
+// arrayToBytes of its 4 rows; printed by the test's own code under /usr/bin/python3): per row
+// VALUE1 = i+1 as 8 little-endian bytes (the field is H5T_STD_U64BE), VALUE2 the 8-byte
+// string, VALUE3 two length-prefixed strings; then 16 zero bytes, getByteArraySize's count
+// of 4 per VALUE3 array.
+func vlenTestBody() []byte {
+	b, err := hex.DecodeString("0100000000000000414243444500000004000000486921200400000042796521" +
+		"02000000000000004243444546470000080000004869212048692120080000004279652142796521" +
+		"030000000000000043444546474849000c0000004869212048692120486921200c000000427965214279652142796521" +
+		"04000000000000004445464748494a4b1000000048692120486921204869212048692120100000004279652142796521427965214279652100000000000000000000000000000000")
+	if err != nil || len(b) != 192 {
+		panic(fmt.Sprintf("vlenTestBody: %d bytes, %v", len(b), err))
+	}
+	return b
 }
 
 // TestVerboseDomainSummary (class 8): GET /?verbose=1 counts what HSDS's scan counts. The same

@@ -39,6 +39,18 @@ var hsdsBugs = []knownCase{
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
 	},
 	{
+		pattern: `^TestRESTSameAnswers/c10vlen/(get_compound_binary_json|get_compound_values_binary)$`,
+		reason: "HSDS swaps a big-endian scalar field of a variable-length compound at every bytes-to-array hop: arrayUtil.py copyElement writes it as a native (little-endian) numpy scalar, readElement reads the declared order. " +
+			"Right after the binary write of VALUE1 = 1 (sent 01 00 .. 00, as arrayToBytes sends it) its JSON read gives 72057594037927936, and the binary read of the JSON-written 1 gives 01 00 .. 00, which bytesToArray reads as 72057594037927936 " +
+			"(after a restart both turn the other way). hsfan reads the clients' little-endian order on binary writes and keeps the declared order: JSON shows 1, binary reads give 00 .. 01, HSDS's bytes after a binary write (get_compound_binary is equal)",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
+		pattern:  `^TestRESTSameAnswers/c10vlen/put_compound_binary_nonzero_padding$`,
+		reason:   "HSDS ignores whatever follows the data of a binary value of a variable-length type (arrayUtil.py bytesToArray stops after the last element); hsfan accepts only the zero bytes of arrayToBytes' own padding (getByteArraySize) and answers 400 naming the expected and received sizes",
+		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
+	},
+	{
 		pattern:  `^TestRESTSameAnswers/c10vlen/put_vlen_of_vlen_value$`,
 		reason:   "HSDS answers a value for a sequence of variable-length strings with 500 (vlen_test.py testPutVlenVlenError only asks for >= 400); hsfan answers 400 naming the unsupported type",
 		waitsFor: "HSDS (not hsfan): permanent while the peer is HSDS 0.9.4",
