@@ -64,15 +64,18 @@ func (f *File) btree2Records(ctx context.Context, addr uint64, fn func(typ int, 
 		}
 		cumSize[u] = limitEncSize(cumMax[u])
 	}
-	count := 0
+	seen := map[uint64]bool{}
 	var walk func(node uint64, n, d int) error
 	walk = func(node uint64, n, d int) error {
 		if uint64(n) > maxNrec[d] {
 			return fmt.Errorf("v2 B-tree node at %d: %d records, at most %d: %w", node, n, maxNrec[d], ErrFormat)
 		}
-		count++
-		if count > int(total)+1+maxChunks/16 {
-			return fmt.Errorf("v2 B-tree at %d: too many nodes: %w", addr, ErrFormat)
+		if seen[node] {
+			return fmt.Errorf("v2 B-tree node at %d reached twice: %w", node, ErrFormat)
+		}
+		seen[node] = true
+		if err := f.spend(1 + n); err != nil {
+			return err
 		}
 		b, err := f.read(ctx, node, int64(nodeSize))
 		if err != nil {
@@ -121,9 +124,6 @@ func (f *File) btree2Records(ctx context.Context, addr uint64, fn func(typ int, 
 			return nc.err
 		}
 		for i, k := range kids {
-			if k.addr == node {
-				return fmt.Errorf("v2 B-tree node at %d: loop: %w", node, ErrFormat)
-			}
 			if err := walk(k.addr, k.n, d-1); err != nil {
 				return err
 			}

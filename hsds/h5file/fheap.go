@@ -148,6 +148,9 @@ func (f *File) indirectGet(ctx context.Context, h *fheap, addr, blockOff uint64,
 	if depth > maxDepth {
 		return nil, fmt.Errorf("fractal heap indirect blocks nested too deep: %w", ErrFormat)
 	}
+	if err := f.spend(1 + nrows*h.width/64); err != nil {
+		return nil, err
+	}
 	O := f.SizeOffsets
 	prefix := 4 + 1 + O + h.offBytes
 	dRows := min(nrows, h.maxDirectRows())

@@ -10,9 +10,12 @@ var signature = []byte("\x89HDF\r\n\x1a\n")
 
 // Limits on what one file may claim; more is a format error (never a giant allocation).
 const (
-	maxObjects      = 100000 // objects (groups + datasets) in one file
-	maxDepth        = 64     // group nesting and B-tree depth
-	maxChunks       = 1 << 24
+	maxObjects = 100000 // objects (groups + datasets) in one file
+	maxDepth   = 64     // group nesting and B-tree depth
+	maxChunks  = 1 << 21
+	// workBudget bounds the structures (nodes, entries, links, chunks, heap look-ups) one File
+	// decodes in all, so that shared or cyclic structures cannot multiply the work.
+	workBudget      = 1 << 23
 	maxRank         = 32
 	maxMessages     = 1 << 16
 	maxHeaderBlocks = 4096
@@ -30,6 +33,17 @@ type File struct {
 	c          *cache
 	rootSymTab *symTab // v0/v1: the root's cached symbol table (scratch pad), if any
 	nobjects   int
+	work       int
+	gheaps     map[uint64][]byte // global heap collections read so far
+}
+
+// spend charges n units of work and fails once the file's budget is used up.
+func (f *File) spend(n int) error {
+	f.work += n
+	if f.work > workBudget {
+		return fmt.Errorf("more than %d metadata structures decoded (loops or amplification): %w", workBudget, ErrFormat)
+	}
+	return nil
 }
 
 // Stats are the bytes and ranged reads made so far.
@@ -41,7 +55,7 @@ func (f *File) Stats() (bytesRead int64, reads int) {
 
 // Open reads the superblock of src. name is used in errors.
 func Open(ctx context.Context, src Source, name string) (*File, error) {
-	f := &File{Name: name, c: newCache(src)}
+	f := &File{Name: name, c: newCache(src), gheaps: map[uint64][]byte{}}
 	if err := f.superblock(ctx); err != nil {
 		return nil, fmt.Errorf("%s: superblock: %w", name, err)
 	}

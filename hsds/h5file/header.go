@@ -84,6 +84,9 @@ func (f *File) readHeaderV1(ctx context.Context, addr uint64, b []byte) ([]messa
 			if bc.err != nil {
 				return nil, fmt.Errorf("object header at %d: message 0x%x: %w", addr, typ, bc.err)
 			}
+			if err := f.spend(1); err != nil {
+				return nil, err
+			}
 			if len(msgs) >= maxMessages {
 				return nil, fmt.Errorf("object header at %d: more than %d messages: %w", addr, maxMessages, ErrFormat)
 			}
@@ -163,6 +166,9 @@ func (f *File) readHeaderV2(ctx context.Context, addr uint64, b []byte) ([]messa
 			data := bc.bytes(n)
 			if bc.err != nil {
 				return nil, fmt.Errorf("object header at %d: message 0x%x: %w", addr, typ, bc.err)
+			}
+			if err := f.spend(1); err != nil {
+				return nil, err
 			}
 			if len(msgs) >= maxMessages {
 				return nil, fmt.Errorf("object header at %d: more than %d messages: %w", addr, maxMessages, ErrFormat)

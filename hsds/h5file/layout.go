@@ -332,6 +332,9 @@ func (f *File) btree1Chunks(ctx context.Context, addr uint64, rank, depth int, s
 		return fmt.Errorf("B-tree node at %d: loop or depth > %d: %w", addr, maxDepth, ErrFormat)
 	}
 	seen[addr] = true
+	if err := f.spend(1); err != nil {
+		return err
+	}
 	hdrLen := 8 + 2*f.SizeOffsets
 	h, err := f.read(ctx, addr, int64(hdrLen))
 	if err != nil {
@@ -342,6 +345,9 @@ func (f *File) btree1Chunks(ctx context.Context, addr uint64, rank, depth int, s
 	}
 	level := int(h[5])
 	n := int(h[6]) | int(h[7])<<8
+	if err := f.spend(n); err != nil {
+		return err
+	}
 	keyLen := 8 + 8*(rank+1)
 	b, err := f.read(ctx, addr+uint64(hdrLen), int64(n*(keyLen+f.SizeOffsets)+keyLen))
 	if err != nil {
@@ -411,6 +417,12 @@ func (f *File) implicitChunks(d *Dataset) ([]Chunk, error) {
 		return nil, fmt.Errorf("more than %d chunks: %w", maxChunks, ErrFormat)
 	}
 	cb := d.chunkBytes()
+	if cb == 0 || n > uint64(f.c.src.Size())/cb+1 || d.Layout.Addr+n*cb > uint64(f.c.src.Size()) {
+		return nil, fmt.Errorf("%d chunks of %d bytes at %d beyond the %d-byte file: %w", n, cb, d.Layout.Addr, f.c.src.Size(), ErrFormat)
+	}
+	if err := f.spend(int(n)); err != nil {
+		return nil, err
+	}
 	var out []Chunk
 	for i := uint64(0); i < n; i++ {
 		off, in := d.unravel(i, g)
@@ -451,6 +463,9 @@ func (f *File) fixedArrayChunks(ctx context.Context, d *Dataset) ([]Chunk, error
 	}
 	if pageBits > 32 {
 		return nil, fmt.Errorf("fixed array page bits %d: %w", pageBits, ErrFormat)
+	}
+	if err := f.spend(int(nent)); err != nil {
+		return nil, err
 	}
 	prefix := 4 + 1 + 1 + f.SizeOffsets
 	var raw []byte

@@ -65,6 +65,9 @@ func (f *File) Object(ctx context.Context, addr uint64, path string) (*Object, e
 	if f.nobjects > maxObjects {
 		return nil, f.errorf("more than %d objects: %w", maxObjects, ErrFormat)
 	}
+	if err := f.spend(1); err != nil {
+		return nil, f.errorf("object %s: %w", path, err)
+	}
 	msgs, err := f.readHeader(ctx, addr)
 	if err != nil {
 		return nil, f.errorf("object %s: %w", path, err)
@@ -242,6 +245,9 @@ func (f *File) symbolTableLinks(ctx context.Context, st *symTab, o *Object) erro
 			return fmt.Errorf("group B-tree node at %d: loop or depth: %w", addr, ErrFormat)
 		}
 		seen[addr] = true
+		if err := f.spend(1); err != nil {
+			return err
+		}
 		hdrLen := 8 + 2*f.SizeOffsets
 		b, err := f.read(ctx, addr, int64(hdrLen))
 		if err != nil {
@@ -291,6 +297,9 @@ func (f *File) symbolNode(ctx context.Context, addr uint64, name func(uint64) (s
 		return fmt.Errorf("symbol node at %d: bad signature: %w", addr, ErrFormat)
 	}
 	n := int(h[6]) | int(h[7])<<8
+	if err := f.spend(1 + n); err != nil {
+		return err
+	}
 	esize := 2*f.SizeOffsets + 24
 	b, err := f.read(ctx, addr+8, int64(n*esize))
 	if err != nil {

@@ -38,7 +38,7 @@ func (b BytesSource) Size() int64 { return int64(len(b)) }
 
 // blockSize is the granularity of the metadata cache: metadata lies in small scattered
 // structures, so reads are rounded out to blocks and kept.
-const blockSize = 64 << 10
+const blockSize = 16 << 10
 
 // cache wraps a Source with a block cache so that reading many small structures costs few
 // ranged reads. Bytes counts the bytes fetched from the Source.

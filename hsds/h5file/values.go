@@ -189,21 +189,16 @@ func trimString(b []byte, padding int) string {
 
 // globalHeapObject returns object idx of the global heap collection at addr (spec III.E).
 func (f *File) globalHeapObject(ctx context.Context, addr uint64, idx uint32) ([]byte, error) {
-	h, err := f.read(ctx, addr, int64(8+f.SizeLengths))
-	if err != nil {
-		return nil, fmt.Errorf("global heap at %d: %w", addr, err)
+	if err := f.spend(1); err != nil {
+		return nil, err
 	}
-	if !bytes.Equal(h[:4], []byte("GCOL")) {
-		return nil, fmt.Errorf("global heap at %d: bad signature: %w", addr, ErrFormat)
-	}
-	hc := &cursor{b: h, p: 8}
-	size := hc.uint(f.SizeLengths)
-	if size < uint64(8+f.SizeLengths) || size > MaxMetadataRead {
-		return nil, fmt.Errorf("global heap at %d: collection size %d: %w", addr, size, ErrFormat)
-	}
-	b, err := f.readUpTo(ctx, addr, int64(size))
-	if err != nil {
-		return nil, fmt.Errorf("global heap at %d: %w", addr, err)
+	b, ok := f.gheaps[addr]
+	if !ok {
+		var err error
+		if b, err = f.readGlobalHeap(ctx, addr); err != nil {
+			return nil, err
+		}
+		f.gheaps[addr] = b
 	}
 	c := &cursor{b: b, p: 8 + f.SizeLengths}
 	for c.left() >= 8+f.SizeLengths {
@@ -226,4 +221,24 @@ func (f *File) globalHeapObject(ctx context.Context, addr uint64, idx uint32) ([
 		}
 	}
 	return nil, fmt.Errorf("global heap at %d: no object %d: %w", addr, idx, ErrFormat)
+}
+
+func (f *File) readGlobalHeap(ctx context.Context, addr uint64) ([]byte, error) {
+	h, err := f.read(ctx, addr, int64(8+f.SizeLengths))
+	if err != nil {
+		return nil, fmt.Errorf("global heap at %d: %w", addr, err)
+	}
+	if !bytes.Equal(h[:4], []byte("GCOL")) {
+		return nil, fmt.Errorf("global heap at %d: bad signature: %w", addr, ErrFormat)
+	}
+	hc := &cursor{b: h, p: 8}
+	size := hc.uint(f.SizeLengths)
+	if size < uint64(8+f.SizeLengths) || size > MaxMetadataRead {
+		return nil, fmt.Errorf("global heap at %d: collection size %d: %w", addr, size, ErrFormat)
+	}
+	b, err := f.readUpTo(ctx, addr, int64(size))
+	if err != nil {
+		return nil, fmt.Errorf("global heap at %d: %w", addr, err)
+	}
+	return b, nil
 }
