@@ -155,6 +155,9 @@ type writer struct {
 	concat string
 	ids    map[uint64]string // object header address (first file) -> HSDS id
 	r      *Report
+
+	scale       *h5file.Object  // concat: the dimension scale (first file)
+	joinedPaths map[string]bool // concat: datasets joined along it
 }
 
 func (w *writer) write(ctx context.Context) error {
@@ -214,6 +217,9 @@ func (w *writer) write(ctx context.Context) error {
 		if err := w.attributes(ctx, first.h, o, id); err != nil {
 			return err
 		}
+	}
+	if w.concat != "" {
+		return w.markConcat(ctx)
 	}
 	return nil
 }

@@ -80,3 +80,42 @@ func TestPeerServesIndexedGranule(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerServesConcatDomain: daily granules joined along time (H5D_CHUNKED_REF_INDIRECT with a
+// chunk table whose third field is each chunk's file_uri, then one more day appended) are served
+// by the real HSDS 0.9.4 with netCDF4-python's values, and by hsfan with the same bytes.
+func TestPeerServesConcatDomain(t *testing.T) {
+	p := hsdspeer.Shared(t)
+	ctx := context.Background()
+	dir, st := peerGranules(t, p, "granules3", 72, 144, 36, 72, 0, 1, 2)
+	dom := hsdspeer.Home + "/indexed3.h5"
+	f, err := hdf.Create(ctx, st, hsdspeer.Bucket, dom, hdf.CreateOptions{Owner: hsdspeer.User,
+		ACLs: map[string]schema.ACL{"default": {Read: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := func(d int) Granule { return Granule{Bucket: hsdspeer.Bucket, Key: fmt.Sprintf("granules3/day%03d.nc", d)} }
+	if _, err := Index(ctx, st, f, []Granule{g(0), g(1)}, Options{Concat: "time"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(ctx, st, f, []Granule{g(2)}, Options{Concat: "time"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"analysed_sst", "time"} {
+		var want []byte
+		for d := 0; d < 3; d++ {
+			b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("day%03d.nc.%s.bin", d, v)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, b...)
+		}
+		got := hsdsValues(t, p, f, dom, "/"+v)
+		if !bytes.Equal(got, want) {
+			t.Errorf("HSDS /%s: %d bytes differ from netCDF4-python's %d", v, len(got), len(want))
+		}
+		if mine := readAllValues(t, f, "/"+v); !bytes.Equal(mine, got) {
+			t.Errorf("hsfan /%s differs from HSDS", v)
+		}
+	}
+}
