@@ -2,9 +2,12 @@ package h5file
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -45,7 +48,27 @@ func FuzzOpen(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	progress := os.Getenv("HSFAN_FUZZ_PROGRESS") // a file that gets the exec count and slowest input (ms)
+	var execs, slowest atomic.Int64
 	f.Fuzz(func(t *testing.T, data []byte) {
-		exercise(data)
+		t0 := time.Now()
+		defer func() {
+			if ms := time.Since(t0).Milliseconds(); ms > slowest.Load() {
+				slowest.Store(ms)
+			}
+			if n := execs.Add(1); progress != "" && n%1000 == 0 {
+				_ = os.WriteFile(progress, []byte(fmt.Sprintf("%d execs, slowest %d ms\n", n, slowest.Load())), 0o644)
+			}
+		}()
+		// A hang is a failure too: the input is kept by the fuzzer like a crash.
+		done := make(chan struct{})
+		go func() { exercise(data); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			panic(fmt.Sprintf("exercise of a %d-byte input did not return in 20s:\n%s", len(data), buf[:n]))
+		}
 	})
 }

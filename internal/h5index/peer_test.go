@@ -94,7 +94,9 @@ func TestPeerServesConcatDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := func(d int) Granule { return Granule{Bucket: hsdspeer.Bucket, Key: fmt.Sprintf("granules3/day%03d.nc", d)} }
+	g := func(d int) Granule {
+		return Granule{Bucket: hsdspeer.Bucket, Key: fmt.Sprintf("granules3/day%03d.nc", d)}
+	}
 	if _, err := Index(ctx, st, f, []Granule{g(0), g(1)}, Options{Concat: "time"}); err != nil {
 		t.Fatal(err)
 	}

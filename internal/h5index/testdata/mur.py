@@ -1,10 +1,11 @@
 """Writes MUR-like netCDF-4 granules as PO.DAAC publishes them (int16 analysed_sst with
 scale_factor/add_offset/_FillValue, zlib level 4 + shuffle, time/lat/lon dimension scales) and,
 for each variable, its values as netCDF4-python reads them (raw, no mask/scale) in
-NAME.VAR.bin (little-endian) plus NAME.json with the CF-decoded mean of analysed_sst
-(xarray, degC, NaN-skipping).
+NAME.VAR.bin (little-endian) plus NAME.json with the CF-decoded mean of analysed_sst over
+lat, lon in degC, NaN-skipping: as PO.DAAC's tutorial computes it with xarray (float32) and in
+float64 with numpy.
 
-usage: mur.py DIR NY NX CHUNK_Y CHUNK_X DAY [DAY...]   (DAY: days since 2022-12-01)
+usage: mur.py DIR NY NX CHUNK_Y CHUNK_X DAY [DAY...]   (DAY: days since 2021-12-01 09:00 UTC)
 """
 import json
 import os
@@ -70,5 +71,8 @@ for day in days:
             np.ascontiguousarray(x[:]).astype(x.dtype.newbyteorder("<")).tofile(os.path.join(out, f"{name}.{var}.bin"))
     with xr.open_dataset(path) as x:
         m = float((x["analysed_sst"] - 273.15).mean(skipna=True))
+    raw = np.fromfile(os.path.join(out, f"{name}.analysed_sst.bin"), dtype="<i2")
+    good = raw[raw != -32768].astype("f8")
+    m64 = float(np.mean(good * 0.001 + 298.15 - 273.15))
     with open(os.path.join(out, f"{name}.json"), "w") as fh:
-        json.dump({"mean_degC": m}, fh)
+        json.dump({"mean_degC": m, "mean_degC_f64": m64}, fh)
