@@ -158,7 +158,7 @@ func granuleOf(sf storeFlags, p string) (h5index.Granule, error) {
 		if store.ValidateBucket(bucket) != nil || key == "" || store.ValidateKey(key) != nil {
 			return h5index.Granule{}, usagef("%s: want s3://BUCKET/KEY", p)
 		}
-		return h5index.Granule{Bucket: bucket, Key: key}, nil
+		return h5index.Granule{Bucket: bucket, Key: key, S3: true}, nil
 	}
 	dir, ok := strings.CutPrefix(sf.url, "file://")
 	if !ok {

@@ -3,9 +3,9 @@ package h5file
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync/atomic"
 	"testing"

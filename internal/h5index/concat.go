@@ -457,8 +457,9 @@ func Append(ctx context.Context, st store.Store, f *hdf.File, gs []Granule, o Op
 	if model.Dim != o.Concat {
 		return r, fmt.Errorf("append: the domain is joined along %s, not %s", model.Dim, o.Concat)
 	}
-	bucket, key, _ := cutURI(model.First)
-	all := append([]Granule{{Bucket: bucket, Key: key}}, gs...)
+	first, isS3 := strings.CutPrefix(model.First, "s3://")
+	bucket, key, _ := cutURI(first)
+	all := append([]Granule{{Bucket: bucket, Key: key, S3: isS3}}, gs...)
 	scans := make([]*scan, len(all))
 	for i, g := range all {
 		h, size, err := openGranule(ctx, st, g)

@@ -34,10 +34,18 @@ import (
 // Granule is one file to index, an object of the domain's store.
 type Granule struct {
 	Bucket, Key string
+	// S3 writes file_uri as "s3://bucket/key" (what hsload --link writes for S3 files; HSDS's
+	// S3 driver reads it) instead of "bucket/key" (the default driver's form, POSIX ROOT_DIR).
+	S3 bool
 }
 
-// URI is the file_uri written into layouts: "bucket/key" (HSDS's default-driver form).
-func (g Granule) URI() string { return g.Bucket + "/" + g.Key }
+// URI is the file_uri written into layouts.
+func (g Granule) URI() string {
+	if g.S3 {
+		return "s3://" + g.Bucket + "/" + g.Key
+	}
+	return g.Bucket + "/" + g.Key
+}
 
 // Options configure Index.
 type Options struct {
