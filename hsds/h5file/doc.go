@@ -20,9 +20,10 @@
 //   - filter pipeline versions 1 and 2: every filter is reported by id and client data;
 //     IsSupportedFilter tells which a reader can decode (deflate, shuffle, fletcher32);
 //   - data layout versions 3 and 4: compact, contiguous and chunked. Chunk indexes: v1 B-tree
-//     (type 1 nodes), single chunk, implicit, fixed array (unpaged and paged), v2 B-tree
-//     (record types 10 and 11). The extensible array index and virtual layouts are refused with
-//     an error naming them (ErrUnsupported);
+//     (type 1 nodes), single chunk, implicit, fixed array (unpaged and paged), extensible array
+//     (index block, data and super blocks; unlimited dimension anywhere; paged data blocks
+//     refused) and v2 B-tree (record types 10 and 11). Virtual layouts and external data files
+//     are refused with an error naming them (ErrUnsupported);
 //   - attributes: compact (in the header) and dense (fractal heap + v2 B-tree type 8);
 //     shared (committed) datatypes and shared messages are refused (ErrUnsupported).
 //

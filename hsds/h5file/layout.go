@@ -307,6 +307,8 @@ func (f *File) Chunks(ctx context.Context, d *Dataset) ([]Chunk, error) {
 		out, err = f.fixedArrayChunks(ctx, d)
 	case IndexBTree2:
 		out, err = f.btree2Chunks(ctx, d)
+	case IndexExtensible:
+		out, err = f.extensibleArrayChunks(ctx, d)
 	default:
 		return nil, f.errorf("dataset %s: %s chunk index: %w", d.Path, IndexName(l.Index), ErrUnsupported)
 	}
