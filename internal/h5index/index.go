@@ -202,7 +202,10 @@ func (w *writer) write(ctx context.Context) error {
 			} else {
 				id, err = w.dataset(ctx, first.h, w.gs[0], o)
 			}
-			if errors.Is(err, errSkip) {
+			// A dataset a reference layout cannot serve (scalar, compact, vlen) or that uses a
+			// feature hsfan refuses (a filter it cannot decode, ...) is left out and listed; a
+			// joined dataset of --concat is not (the series would silently lose a variable).
+			if errors.Is(err, errSkip) || (errors.Is(err, h5file.ErrUnsupported) && !joined[o.Addr]) {
 				w.r.Skipped = append(w.r.Skipped, fmt.Sprintf("%s: %v", o.Path, err))
 				continue
 			}
