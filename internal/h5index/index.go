@@ -28,6 +28,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/h5file"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/selection"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -288,8 +289,8 @@ func fillJSON(ctx context.Context, h *h5file.File, d *h5file.Dataset) (json.RawM
 func spec(ctx context.Context, h *h5file.File, o *h5file.Object) (hdf.DatasetSpec, error) {
 	d := o.Dataset
 	var s hdf.DatasetSpec
-	if d.Space.Null || len(d.Space.Dims) == 0 {
-		return s, fmt.Errorf("scalar or null dataspace: %w", errSkip)
+	if d.Space.Null {
+		return s, fmt.Errorf("null dataspace: %w", errSkip)
 	}
 	t, err := typeJSON(d.Type)
 	if err != nil {
@@ -300,6 +301,9 @@ func spec(ctx context.Context, h *h5file.File, o *h5file.Object) (hdf.DatasetSpe
 		return s, fmt.Errorf("%s: fill value: %w", o.Path, err)
 	}
 	s = hdf.DatasetSpec{Type: t, Dims: ints(d.Space.Dims), MaxDims: maxDims(d), FillValue: fill, ExactChunks: true}
+	if len(s.Dims) == 0 {
+		s.Dims, s.MaxDims = nil, nil
+	}
 	return s, nil
 }
 
@@ -309,6 +313,9 @@ func (w *writer) dataset(ctx context.Context, h *h5file.File, g Granule, o *h5fi
 	s, err := spec(ctx, h, o)
 	if err != nil {
 		return "", err
+	}
+	if len(d.Space.Dims) == 0 || d.Layout.Class == h5file.LayoutCompact {
+		return w.copied(ctx, h, g, o, s)
 	}
 	var layout map[string]any
 	switch d.Layout.Class {
@@ -432,4 +439,54 @@ func (w *writer) dimensionList(ctx context.Context, o *h5file.Object, id string,
 		return fmt.Errorf("%s: attribute DIMENSION_LIST: %w", o.Path, err)
 	}
 	return nil
+}
+
+// maxCopied bounds the values copied into the domain for datasets a reference cannot serve.
+const maxCopied = 1 << 20
+
+// copied creates a dataset holding o's values (scalars, e.g. CF grid_mapping variables, and
+// compact layouts, whose bytes live in the object header): hsload copies those too.
+func (w *writer) copied(ctx context.Context, h *h5file.File, g Granule, o *h5file.Object, s hdf.DatasetSpec) (string, error) {
+	d := o.Dataset
+	if d.Type.Class == h5file.ClassVlen {
+		return "", fmt.Errorf("variable-length values: %w", errSkip)
+	}
+	n := int64(d.Space.NumElements()) * int64(d.Type.Size)
+	if n > maxCopied {
+		return "", fmt.Errorf("%d bytes in a compact or scalar dataset: %w", n, errSkip)
+	}
+	var data []byte
+	switch d.Layout.Class {
+	case h5file.LayoutCompact:
+		data = d.Layout.Compact
+	case h5file.LayoutContiguous:
+		if d.Layout.Addr != ^uint64(0) && d.Layout.Size > 0 {
+			b, err := w.st.GetRange(ctx, g.Bucket, g.Key, h.AbsOffset(d.Layout.Addr), n)
+			if err != nil {
+				return "", fmt.Errorf("%s: dataset %s: %w", g.URI(), o.Path, err)
+			}
+			data = b
+		}
+	default:
+		return "", fmt.Errorf("scalar with layout class %d: %w", d.Layout.Class, errSkip)
+	}
+	s.ChunkDims, s.ExactChunks = nil, false
+	obj, err := w.f.CreateDatasetWith(ctx, s, nil)
+	if err != nil {
+		return "", fmt.Errorf("dataset %s: %w", o.Path, err)
+	}
+	if data == nil {
+		return obj.ID, nil // never written: fill values
+	}
+	if int64(len(data)) != n {
+		return "", fmt.Errorf("%s: dataset %s: %d bytes of values, want %d: %w", g.URI(), o.Path, len(data), n, h5file.ErrFormat)
+	}
+	ds, err := w.f.Dataset(ctx, obj.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := ds.Write(ctx, selection.All(ds.Dims), data, 1); err != nil {
+		return "", fmt.Errorf("dataset %s: write values: %w", o.Path, err)
+	}
+	return obj.ID, nil
 }

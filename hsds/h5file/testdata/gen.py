@@ -75,6 +75,8 @@ for libver in ("earliest", "latest"):
         f.create_dataset("v2btree", data=a, chunks=(8, 7), maxshape=(None, None), compression="gzip")
         f.create_dataset("be_i4", data=np.arange(100, dtype=">i4").reshape(10, 10), chunks=(5, 5))
         f.create_dataset("strs", data=np.array([b"ab", b"cde"], dtype="S4"))
+        f.create_dataset("scalar", data=np.float64(2.5))
+        f["scalar"].attrs["grid_mapping_name"] = np.bytes_("latitude_longitude")
         f.create_dataset("partial", shape=(40, 30), chunks=(8, 7), dtype="u2", fillvalue=9)
         f["partial"][0:8, 0:7] = 3
         g = f.create_group("grp/sub")
@@ -103,6 +105,13 @@ for libver in ("earliest", "latest"):
         # A paged fixed array (more than 1024 chunks).
         with h5py.File(p, "a") as f:
             f.create_dataset("paged", data=np.arange(50 * 50, dtype="u1").reshape(50, 50), chunks=(1, 2))
+        # A compact layout.
+        with h5py.File(p, "a") as f:
+            dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+            dcpl.set_layout(h5py.h5d.COMPACT)
+            sp = h5py.h5s.create_simple((12,))
+            h5py.h5d.create(f.id, b"compact_i2", h5py.h5t.STD_I16LE, sp, dcpl=dcpl)
+            f["compact_i2"][...] = np.arange(12, dtype="i2") * 3
 
 
 def describe(path):
