@@ -108,6 +108,34 @@ func (w *writer) checkConcat() (map[uint64]bool, error) {
 	return joined, w.checkFiles(first, w.scans[1:], w.gs[1:], w.gs[0].URI())
 }
 
+// maxCompared bounds the coordinate values compared across files (bytes per dataset).
+const maxCompared = 1 << 20
+
+// sameValues checks that a one-dimensional dataset that is not joined (a coordinate such as lat
+// or lon, taken from the first file) holds the same values in file i as in the first file: a
+// granule on another grid would otherwise be averaged on the first file's coordinates.
+func (w *writer) sameValues(ctx context.Context, a, b *h5file.Dataset, i int) error {
+	if len(a.Space.Dims) != 1 || int64(a.Space.Dims[0])*int64(a.Type.Size) > maxCompared {
+		return nil
+	}
+	av, err := readValues(ctx, w.st, w.gs[0], w.scans[0].h, a)
+	if err != nil {
+		return fmt.Errorf("%s: %s values: %w", w.gs[0].URI(), a.Path, err)
+	}
+	bv, err := readValues(ctx, w.st, w.gs[i], w.scans[i].h, b)
+	if err != nil {
+		return fmt.Errorf("%s: %s values: %w", w.gs[i].URI(), b.Path, err)
+	}
+	if !bytes.Equal(av, bv) {
+		k := 0
+		for k < len(av) && av[k] == bv[k] {
+			k++
+		}
+		return fmt.Errorf("%s: dataset %s: values differ from %s's (first at element %d): the files are not on one grid", w.gs[i].URI(), a.Path, w.gs[0].URI(), k/a.Type.Size)
+	}
+	return nil
+}
+
 // checkFiles compares each scan of others with ref (the first file or the domain's model).
 func (w *writer) checkFiles(ref *scan, others []*scan, gs []Granule, refName string) error {
 	for i, s := range others {
@@ -149,6 +177,11 @@ func (w *writer) checkFiles(ref *scan, others []*scan, gs []Granule, refName str
 			}
 			if filterIDs(a.Filters) != filterIDs(b.Filters) {
 				return fmt.Errorf("%s: dataset %s: filters %s differ from %s's %s", uri, o.Path, filterIDs(b.Filters), refName, filterIDs(a.Filters))
+			}
+			if !w.joinedPaths[o.Path] {
+				if err := w.sameValues(context.Background(), a, b, i+1); err != nil {
+					return err
+				}
 			}
 		}
 	}

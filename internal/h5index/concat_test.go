@@ -85,6 +85,20 @@ func TestIndexConcatRefusesDifferentFiles(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "other/day001.nc") || !strings.Contains(err.Error(), "[1 36 144]") && !strings.Contains(err.Error(), "[36]") {
 		t.Fatalf("got %v, want an error naming other/day001.nc and its shape", err)
 	}
+	// Same shapes, another grid: lat values differ (mur.py's lat for 72 rows vs 73 shifted).
+	dir2 := filepath.Join(root, testBucket, "grid2")
+	if out, err := exec.Command("/usr/bin/python3", "-c", `
+import netCDF4, shutil, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+with netCDF4.Dataset(sys.argv[2], "a") as ds:
+    ds["lat"][:] = ds["lat"][:] + 0.5
+`, filepath.Join(root, testBucket, "granules", "day000.nc"), filepath.Join(dir2+".nc")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	_, err = Index(ctx, st, f, []Granule{granule(0), {Bucket: testBucket, Key: "grid2.nc"}}, Options{Concat: "time"})
+	if err == nil || !strings.Contains(err.Error(), "grid2.nc: dataset /lat: values differ") {
+		t.Errorf("a granule on another grid: %v, want refused naming grid2.nc and /lat", err)
+	}
 	_, err = Index(ctx, st, f, []Granule{granule(0)}, Options{Concat: "nodim"})
 	if err == nil || !strings.Contains(err.Error(), "no dataset /nodim") {
 		t.Errorf("--concat nodim: %v", err)
