@@ -493,18 +493,12 @@ func Append(ctx context.Context, st store.Store, f *hdf.File, gs []Granule, o Op
 	first, isS3 := strings.CutPrefix(model.First, "s3://")
 	bucket, key, _ := cutURI(first)
 	all := append([]Granule{{Bucket: bucket, Key: key, S3: isS3}}, gs...)
-	scans := make([]*scan, len(all))
-	for i, g := range all {
-		h, size, err := openGranule(ctx, st, g)
-		if err != nil {
-			return r, err
-		}
-		if scans[i], err = readAll(ctx, h); err != nil {
-			return r, err
-		}
-		if i > 0 {
-			r.FileBytes += size
-		}
+	scans, sizes, err := scanAll(ctx, st, all)
+	if err != nil {
+		return r, err
+	}
+	for _, size := range sizes[1:] {
+		r.FileBytes += size
 	}
 	w := &writer{f: f, st: st, gs: all, scans: scans, concat: o.Concat, ids: map[uint64]string{}, r: &r}
 	if _, err := w.checkConcat(); err != nil {

@@ -24,6 +24,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hsfan/hsfan/hsds/h5file"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -128,25 +129,19 @@ func Index(ctx context.Context, st store.Store, f *hdf.File, gs []Granule, o Opt
 	if o.Concat == "" && len(gs) > 1 {
 		return r, fmt.Errorf("index: %d files need --concat DIM to become one domain", len(gs))
 	}
-	scans := make([]*scan, len(gs))
-	for i, g := range gs {
-		h, size, err := openGranule(ctx, st, g)
-		if err != nil {
-			return r, err
-		}
-		s, err := readAll(ctx, h)
-		if err != nil {
-			return r, err
-		}
-		scans[i] = s
-		r.FileBytes += size
-		if o.Log != nil {
-			b, n := h.Stats()
-			fmt.Fprintf(o.Log, "index: %s: %d objects, %d metadata bytes in %d reads of %d\n", g.URI(), len(s.objects), b, n, size)
+	scans, sizes, err := scanAll(ctx, st, gs)
+	if err != nil {
+		return r, err
+	}
+	for i, s := range scans {
+		r.FileBytes += sizes[i]
+		if o.Log != nil && len(gs) <= 10 {
+			b, n := s.h.Stats()
+			fmt.Fprintf(o.Log, "index: %s: %d objects, %d metadata bytes in %d reads of %d\n", gs[i].URI(), len(s.objects), b, n, sizes[i])
 		}
 	}
 	w := &writer{f: f, st: st, gs: gs, scans: scans, concat: o.Concat, ids: map[uint64]string{}, r: &r}
-	err := w.write(ctx)
+	err = w.write(ctx)
 	for _, s := range scans {
 		b, n := s.h.Stats()
 		r.BytesRead += b
@@ -489,4 +484,36 @@ func (w *writer) copied(ctx context.Context, h *h5file.File, g Granule, o *h5fil
 		return "", fmt.Errorf("dataset %s: write values: %w", o.Path, err)
 	}
 	return obj.ID, nil
+}
+
+// scanParallel is how many files scanAll reads at once (ranged reads are latency-bound on S3).
+const scanParallel = 8
+
+// scanAll opens and reads the metadata of every granule, scanParallel at a time; the first
+// error (in file order) is returned.
+func scanAll(ctx context.Context, st store.Store, gs []Granule) ([]*scan, []int64, error) {
+	scans := make([]*scan, len(gs))
+	sizes := make([]int64, len(gs))
+	errs := make([]error, len(gs))
+	sem := make(chan struct{}, scanParallel)
+	var wg sync.WaitGroup
+	for i, g := range gs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			h, size, err := openGranule(ctx, st, g)
+			if err == nil {
+				scans[i], err = readAll(ctx, h)
+			}
+			sizes[i], errs[i] = size, err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return scans, sizes, nil
 }
