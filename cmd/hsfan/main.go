@@ -30,6 +30,7 @@ func commands() []command {
 		{"gen", "write deterministic synthetic domains (sst, cube)", runGen},
 		{"run", "run a fan-out reduction over a dataset selection", runRun},
 		{"fsck", "find (and with --repair remove) stale temporary files, orphan chunks and objects", runFsck},
+		{"index", "index netCDF-4/HDF5 files by reference into a domain (hsload --link)", runIndex},
 		{"repack", "find and convert chunks written by hsfan before the chunk format fix", runRepack},
 		{"lambda-local", "serve the Lambda Invoke and Runtime APIs with real bootstrap processes", runLambdaLocal},
 		{"version", "print the version", runVersion},

@@ -1,11 +1,14 @@
 package hdf
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 )
@@ -121,5 +124,14 @@ func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int6
 	}
 	off := int64(binary.LittleEndian.Uint64(elem[0:8]))
 	size := int64(int32(binary.LittleEndian.Uint32(elem[8:12])))
-	return off, size, "", nil
+	// A third field is the chunk's own file_uri (HSDS dset_lib.getChunkLocations: item[2],
+	// used when the layout has none); read here when it is a fixed-length string (hsfan index
+	// --concat writes it so; variable-length tables are refused by ReadChunk above).
+	uri := ""
+	if fields := table.Type.Fields(); len(fields) >= 3 && fields[2].Type.Class() == h5type.ClassString &&
+		!fields[2].Type.IsVariable() && fields[2].Offset >= 12 && fields[2].Offset+fields[2].Type.Size() <= len(elem) {
+		b := elem[fields[2].Offset : fields[2].Offset+fields[2].Type.Size()]
+		uri = strings.TrimRight(string(bytes.TrimRight(b, "\x00")), " ")
+	}
+	return off, size, uri, nil
 }
