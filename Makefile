@@ -76,9 +76,11 @@ pydeps: ## Python for the tests: C blosc through numcodecs, numpy, and what the 
 
 # With the peers folder present, the HSDS differential suite must run and pass; every notebook is
 # executed headless (notebooks/notebooks_test.go, about 10 s).
-test: tools vet cross ## the full test suite, race detector on, real S3 server, real HSDS side by side, the notebooks
+test: tools vet cross ## the full test suite, race detector on, real S3 server, real HSDS side by side, the notebooks, HSDS's integration suite
 	HSFAN_PEERS=$(PEERS) $(if $(wildcard $(PEERS)/hsds-peer.sh),HSFAN_REQUIRE_PEERS=1) \
 	HSFAN_REQUIRE_S3=1 HSFAN_REQUIRE_NOTEBOOKS=1 HSFAN_VERSITYGW=$(BIN)/versitygw $(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	@if [ -f $(PEERS)/hsds-peer.sh ]; then $(MAKE) --no-print-directory integ; \
+	else echo "make test: no HSDS peers folder at $(PEERS): HSDS's integration suite (make integ) not run"; fi
 
 integ: build ## HSDS's own integration suite (15 files) against bin/hsfan serve: a table of results
 	HSFAN_PEERS=$(PEERS) HSFAN_BIN=$(BIN)/hsfan internal/interop/integ.sh hsfan
