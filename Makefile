@@ -113,7 +113,7 @@ run: build ## the main job: a synthetic year of SST, its daily area-weighted glo
 	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/sst_mean.svg $(OUT)/manifest.json"
 
 bench: ## Go benchmarks of the hot paths
-	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./coordinator/...
+	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./fanout/... ./output/... ./report/... ./jobs/... ./transport/...
 
 clean:
 	rm -rf $(BIN)/hsfan $(BIN)/bootstrap* $(OUT)

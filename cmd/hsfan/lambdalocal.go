@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hsfan/hsfan/worker/locallambda"
+	"github.com/hsfan/hsfan/locallambda"
 )
 
 // defaultLambdaLocalAddr is loopback: the Invoke API has no authentication.

@@ -15,13 +15,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/coordinator/job"
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/jobs/reduce"
 	"github.com/hsfan/hsfan/ops"
+	"github.com/hsfan/hsfan/output"
+	"github.com/hsfan/hsfan/report"
+	"github.com/hsfan/hsfan/transport/inproc"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 const runUsage = `Usage: hsfan run OP --domain D --dataset /path [flags]
@@ -114,12 +116,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
-	var spec job.Spec
-	var reduce, invoker string
+	var spec reduce.Spec
+	var reduceAxes, invoker string
 	fs.StringVar(&spec.Domain, "domain", "", "domain path (required)")
 	fs.StringVar(&spec.Dataset, "dataset", "", "dataset h5path (required)")
 	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
-	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
+	fs.StringVar(&reduceAxes, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
 	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
 	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded temperatures to C, K, F or another UDUNITS-2 temperature unit")
 	intVar(fs, &spec.MinCount, "min-count", 0, 0, math.MaxInt, "sum: NaN where fewer than N values are valid (xarray's min_count; 0: an all-masked cell sums to 0)")
@@ -179,8 +181,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		spec.Concurrency = runtime.NumCPU()
 	}
 	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, invoker
-	if reduce != "" {
-		spec.Reduce = strings.Split(reduce, ",")
+	if reduceAxes != "" {
+		spec.Reduce = strings.Split(reduceAxes, ",")
 	}
 	spec.StoreForWorkers = absStoreURL(sf.url)
 	st, err := sf.open(ctx)
@@ -191,7 +193,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := checkComplete(ctx, st, sf.bucket, spec.Domain); err != nil {
 		return err
 	}
-	prep, err := job.Prepare(ctx, st, spec)
+	prep, err := reduce.Prepare(ctx, st, spec)
 	if err != nil {
 		return err
 	}
@@ -217,7 +219,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("--out %s: cannot write there (checked before the run): %w", spec.Out, err)
 	}
 	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
-		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
+		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, report.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -225,14 +227,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer stop()
 	}
-	out, err := prep.Run(ctx, job.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
+	out, err := prep.Run(ctx, reduce.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
 	if err != nil {
 		return err
 	}
 	name := spec.OutputName()
 	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
 	if spec.Plot && len(out.Table.Columns) > 0 {
-		if _, ok := out.Table.Meta[coordinator.MetaPlotY]; ok {
+		if _, ok := out.Table.Meta[output.MetaPlotY]; ok {
 			fmt.Fprintf(stdout, " %s.png %s.svg", name, name)
 		}
 	}
@@ -254,9 +256,9 @@ func absStoreURL(u string) string {
 
 // outputSink maps --out to a sink: a local directory (atomic renames) or s3://bucket/prefix
 // (single PUTs, atomic by nature).
-func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Sink, error) {
+func outputSink(ctx context.Context, out string, st store.Store) (output.Sink, error) {
 	if !strings.HasPrefix(out, "s3://") {
-		return coordinator.DirSink{Dir: out}, nil
+		return output.DirSink{Dir: out}, nil
 	}
 	rest := strings.TrimPrefix(out, "s3://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
@@ -267,7 +269,7 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 	if err != nil {
 		return nil, err
 	}
-	return coordinator.PutSink{
+	return output.PutSink{
 		Prefix: strings.Trim(prefix, "/"),
 		Put: func(ctx context.Context, key string, data []byte) error {
 			_, err := s3.Put(ctx, bucket, key, data, store.PutOptions{})
@@ -279,7 +281,7 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 
 // probeSink writes and removes a small probe object through sink: it proves that the output
 // location exists or can be created, and that this process may write and delete there.
-func probeSink(ctx context.Context, sink coordinator.Sink) error {
+func probeSink(ctx context.Context, sink output.Sink) error {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
@@ -288,7 +290,7 @@ func probeSink(ctx context.Context, sink coordinator.Sink) error {
 	if err := sink.WriteFile(ctx, name, []byte("hsfan run checks that it can write its outputs here\n")); err != nil {
 		return err
 	}
-	if r, ok := sink.(coordinator.Remover); ok {
+	if r, ok := sink.(output.Remover); ok {
 		if err := r.Remove(ctx, name); err != nil {
 			return fmt.Errorf("remove the probe %s: %w", name, err)
 		}
@@ -296,8 +298,8 @@ func probeSink(ctx context.Context, sink coordinator.Sink) error {
 	return nil
 }
 
-func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
-	cost, err := coordinator.EstimateCost(p.Plan, coordinator.Cost{Arch: spec.Arch, MemoryMB: spec.MemoryMB})
+func printPlan(w io.Writer, p *reduce.Prepared, spec reduce.Spec) error {
+	cost, err := report.EstimateCost(p.Plan, report.Cost{Arch: spec.Arch, MemoryMB: spec.MemoryMB})
 	if err != nil {
 		return err
 	}
@@ -312,7 +314,7 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 		axes = append(axes, s)
 	}
 	fmt.Fprintf(w, "axes      %s\n", strings.Join(axes, ", "))
-	fmt.Fprintf(w, "chunks    %d touched (grid %v), %s decoded\n", p.Plan.TotalChunks, p.GridDims, coordinator.FormatBytes(p.Plan.TotalBytes))
+	fmt.Fprintf(w, "chunks    %d touched (grid %v), %s decoded\n", p.Plan.TotalChunks, p.GridDims, report.FormatBytes(p.Plan.TotalBytes))
 	fmt.Fprintf(w, "tasks     %d, up to %d chunks each, concurrency %d\n", len(p.Plan.Tasks), p.Plan.ChunksPerTask, p.Plan.Concurrency)
 	fmt.Fprintf(w, "estimate  %.0f GB-s, %d requests, $%.4f at %s %d MB (planned wall %.1fs)\n",
 		cost.GBSeconds, cost.Requests, cost.TotalUSD, cost.Arch, cost.MemoryMB, cost.WallSeconds)
@@ -323,7 +325,7 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 }
 
 // newInvoker builds the invoker named by --invoker.
-func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
+func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec reduce.Spec, logger *slog.Logger) (fanout.Invoker, func(), error) {
 	switch name {
 	case "inproc", "":
 		// The in-process workers use the job's store and bucket, nothing else.
