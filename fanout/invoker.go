@@ -110,6 +110,8 @@ type TaskError struct {
 	Message string
 	// Retry is true when the failure is transient.
 	Retry bool
+	// Err is the transport's own error behind it (e.g. awslambda.FunctionError), may be nil.
+	Err error
 }
 
 func (e *TaskError) Error() string {
@@ -121,6 +123,9 @@ func (e *TaskError) Error() string {
 
 // Retryable reports whether the worker marked the failure as transient.
 func (e *TaskError) Retryable() bool { return e.Retry }
+
+// Unwrap returns the transport's error, may be nil.
+func (e *TaskError) Unwrap() error { return e.Err }
 
 // TimeoutError reports that one attempt exceeded [Options.TaskTimeout]
 // while the job itself was still running. It is retryable.

@@ -4,20 +4,22 @@
 //
 // # Contract
 //
-// [Invoker.Invoke] has the shape of fanout.Invoker; [Result] and
-// [Stats] mirror fanout.Result and fanout.InvokeStats field for
-// field, so that an adapter is a plain copy. Every error it returns
-// implements Retryable() bool:
+// [*Invoker] implements fanout.Invoker: it returns fanout.Result with
+// fanout.InvokeStats (durations and memory from the REPORT line, the
+// retries and throttles inside Invoke), and the fan-out's error types, so
+// no adapter is needed. Every error it returns implements Retryable() bool:
 //
-//   - [*ThrottleError]: 429 TooManyRequestsException after the invoker's
-//     own retries are spent. Retryable.
+//   - *fanout.ThrottleError wrapping [*ThrottleError]: 429
+//     TooManyRequestsException after the invoker's own retries are spent.
+//     Retryable, counted as a throttle, with Lambda's retry hint.
 //   - [*ServiceError]: other service or transport failures. Retryable for
 //     5xx and transport errors, not for 4xx (unknown function, bad
 //     parameters, 413 request too large).
-//   - [*FunctionError]: the function failed (X-Amz-Function-Error). The
-//     worker decides with a boolean "retryable" field in its error JSON or
-//     with hsfan's worker error types (errorType "hsfan.Permanent" is not
-//     retryable, "hsfan.Retryable" is); without either,
+//   - *fanout.TaskError wrapping [*FunctionError]: the function failed
+//     (X-Amz-Function-Error). The worker decides with a boolean
+//     "retryable" field in its error JSON or with hsfan's worker error
+//     types (errorType "hsfan.Permanent" is never retried,
+//     "hsfan.Retryable" is); without either,
 //     Function.ResponseSizeTooLarge and "Handled" errors are not retryable
 //     and everything else (Unhandled errors, timeouts, Runtime.ExitError
 //     crashes) is.

@@ -22,27 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+	"github.com/hsfan/hsfan/fanout"
 )
 
-// Stats describes one invocation; it mirrors fanout.InvokeStats.
-type Stats struct {
-	// ColdStart is true when the REPORT line has an Init Duration.
-	ColdStart bool
-	// InitDuration, Duration and BilledDuration come from the REPORT line.
-	InitDuration, Duration, BilledDuration time.Duration
-	// MemoryMB is the function's memory size from the REPORT line;
-	// MaxMemoryUsedMB its Max Memory Used (the peak of the sandbox).
-	MemoryMB, MaxMemoryUsedMB int
-	// Retries counts the attempts repeated inside Invoke; Throttles the
-	// 429 answers among all attempts.
-	Retries, Throttles int
-}
-
-// Result is the answer of one invocation; it mirrors fanout.Result.
-type Result struct {
-	Payload []byte
-	Stats   Stats
-}
+var _ fanout.Invoker = (*Invoker)(nil)
 
 // Invoker invokes one Lambda function. It is safe for concurrent use.
 type Invoker struct {
@@ -141,8 +124,8 @@ func (i *Invoker) Admission() AdmissionState { return i.adm.state() }
 // on) and returns its answer and stats. Throttles and retryable service
 // errors are retried inside, up to MaxRetries; see the package doc for
 // the errors. The stats are filled in on errors too, as far as known.
-func (i *Invoker) Invoke(ctx context.Context, payload []byte) (Result, error) {
-	var res Result
+func (i *Invoker) Invoke(ctx context.Context, payload []byte) (fanout.Result, error) {
+	var res fanout.Result
 	if len(payload) > MaxPayload {
 		return res, &PayloadTooLargeError{Size: len(payload), Limit: MaxPayload}
 	}
@@ -178,7 +161,12 @@ func (i *Invoker) Invoke(ctx context.Context, payload []byte) (Result, error) {
 		}
 		var r interface{ Retryable() bool }
 		if !errors.As(cerr, &r) || !r.Retryable() || attempt >= i.cfg.MaxRetries {
-			return res, fmt.Errorf("invoke %s: %w", i.cfg.Function, cerr)
+			err := fmt.Errorf("invoke %s: %w", i.cfg.Function, cerr)
+			if te != nil {
+				// counted as a throttle by the fan-out, the retry hint kept
+				err = &fanout.ThrottleError{RetryAfter: te.RetryAfter, Err: err}
+			}
+			return res, err
 		}
 		wait := i.backoff(attempt + 1)
 		if te != nil && te.RetryAfter > wait {
@@ -195,8 +183,8 @@ func (i *Invoker) Invoke(ctx context.Context, payload []byte) (Result, error) {
 }
 
 // answer turns a successful Invoke call into a result or function error.
-func (i *Invoker) answer(out *lambda.InvokeOutput, st Stats) (Result, error) {
-	res := Result{Payload: out.Payload, Stats: st}
+func (i *Invoker) answer(out *lambda.InvokeOutput, st fanout.InvokeStats) (fanout.Result, error) {
+	res := fanout.Result{Payload: out.Payload, Stats: st}
 	if out.LogResult != nil {
 		if b, err := base64.StdEncoding.DecodeString(*out.LogResult); err == nil {
 			if rep, ok := ParseReport(string(b)); ok {
@@ -212,7 +200,10 @@ func (i *Invoker) answer(out *lambda.InvokeOutput, st Stats) (Result, error) {
 	if out.FunctionError != nil {
 		fe := parseFunctionError(*out.FunctionError, out.Payload)
 		res.Payload = nil
-		return res, fmt.Errorf("invoke %s: %w", i.cfg.Function, fe)
+		// The worker's own retry decision: a hsfan.Permanent error is never retried, whatever
+		// else the error document says.
+		return res, &fanout.TaskError{Type: fe.Type, Message: fe.Message, Retry: fe.Retry && fe.Type != ErrorTypePermanent,
+			Err: fmt.Errorf("invoke %s: %w", i.cfg.Function, fe)}
 	}
 	return res, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/locallambda"
 	"github.com/hsfan/hsfan/locallambda/locallambdatest"
 )
@@ -125,7 +126,9 @@ func TestInvokeErrors(t *testing.T) {
 	}{
 		{"function error", inv, `{"mode":"error","message":"nope"}`, func(err error) bool {
 			var fe *FunctionError
-			return errors.As(err, &fe) && fe.Type == "fnError" && fe.Message == "nope" && fe.Kind == "Unhandled"
+			var te *fanout.TaskError // the fan-out's contract, the Lambda details behind it
+			return errors.As(err, &fe) && fe.Type == "fnError" && fe.Message == "nope" && fe.Kind == "Unhandled" &&
+				errors.As(err, &te) && te.Type == "fnError" && te.Message == "nope" && te.Retry
 		}, true},
 		{"timeout", short, `{"mode":"sleep","ms":3000}`, func(err error) bool {
 			var fe *FunctionError
@@ -181,6 +184,9 @@ func TestThrottleRetries(t *testing.T) {
 		var te *ThrottleError
 		if !errors.As(err, &te) || !te.Retryable() || te.Reason != "ReservedFunctionConcurrentInvocationLimitExceeded" {
 			t.Fatalf("err = %v", err)
+		}
+		if ft := (*fanout.ThrottleError)(nil); !errors.As(err, &ft) || !fanout.IsRetryable(err) {
+			t.Fatalf("err = %v: not a fanout.ThrottleError (the fan-out counts throttles by that type)", err)
 		}
 		if res.Stats.Throttles != 3 || res.Stats.Retries != 2 {
 			t.Errorf("stats %+v, want 3 throttles and 2 retries", res.Stats)
@@ -341,7 +347,7 @@ func TestFanOutWithFaults(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				var res Result
+				var res fanout.Result
 				var err error
 				tries, th, rt := 0, 0, 0
 				for tries = 1; tries <= attempts; tries++ {

@@ -1,9 +1,14 @@
 package awslambda
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/hsfan/hsfan/fanout"
 )
 
 func TestParseReport(t *testing.T) {
@@ -96,5 +101,22 @@ func TestParseFunctionError(t *testing.T) {
 				t.Errorf("got %+v retry=%v timeout=%v", fe, fe.Retryable(), fe.Timeout())
 			}
 		})
+	}
+}
+
+// TestPermanentFunctionError: a worker error of type hsfan.Permanent reaches the fan-out as a
+// fanout.TaskError that is not retried, even when its document says retryable.
+func TestPermanentFunctionError(t *testing.T) {
+	inv := &Invoker{cfg: Config{Function: "f"}}
+	for _, doc := range []string{
+		`{"errorMessage":"task bucket \"x\" is not allowed","errorType":"hsfan.Permanent"}`,
+		`{"errorMessage":"task bucket \"x\" is not allowed","errorType":"hsfan.Permanent","retryable":true}`,
+	} {
+		_, err := inv.answer(&lambda.InvokeOutput{FunctionError: aws.String("Unhandled"), Payload: []byte(doc)}, fanout.InvokeStats{})
+		var te *fanout.TaskError
+		var fe *FunctionError
+		if !errors.As(err, &te) || te.Type != ErrorTypePermanent || te.Retryable() || fanout.IsRetryable(err) || !errors.As(err, &fe) {
+			t.Errorf("%s: err %v (%T), want a permanent fanout.TaskError wrapping the FunctionError", doc, err, err)
+		}
 	}
 }
