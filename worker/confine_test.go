@@ -227,7 +227,7 @@ func TestRESTEventsStayInTheWorkersBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := NewHandler(Config{DefaultStore: "mem://", DefaultBucket: "b", OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := NewHandler(Config{Events: restEvents, DefaultStore: "mem://", DefaultBucket: "b", OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	for _, tc := range []struct {
 		event string
 		code  int

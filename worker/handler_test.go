@@ -27,7 +27,7 @@ func cubeTask(t *testing.T) (*Handler, Task) {
 		t.Fatal(err)
 	}
 	obj, _ := json.Marshal(ds.Obj)
-	h := NewHandler(Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
+	h := NewHandler(Config{Events: restEvents, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
 	return h, Task{Version: TaskVersion, Dataset: obj, Op: "sum", Reduce: []bool{false, true, true}, First: 0, Count: 6}
 }
 
@@ -146,5 +146,16 @@ func TestRESTEvents(t *testing.T) {
 		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode+resp.StatusCode2 != tc.code {
 			t.Errorf("%s: answer %s, want status %d", tc.event, out, tc.code)
 		}
+	}
+}
+
+// TestNoEventsConfigured: without Config.Events a worker answers task events only; anything else
+// is a permanent error (no retry can help).
+func TestNoEventsConfigured(t *testing.T) {
+	h := NewHandler(Config{DefaultStore: "mem://", DefaultBucket: "b"})
+	_, err := h.Invoke(context.Background(), []byte(`{"method": "GET", "path": "/about"}`))
+	var we *Error
+	if !errors.As(err, &we) || we.Retry || we.ErrorType() != ErrorTypePermanent {
+		t.Fatalf("err %v, want a permanent worker error", err)
 	}
 }
