@@ -78,7 +78,7 @@ type Config struct {
 	// Faults configures fault injection (zero: none).
 	Faults Faults
 	// Region and AccountID appear in ARNs and the sandbox environment.
-	// Empty Region means $AWS_REGION, else DefaultRegion.
+	// Empty Region means DefaultRegion (hsfan lambda-local passes $AWS_REGION).
 	Region    string
 	AccountID string
 	// Logger receives one line per invocation; nil discards.
@@ -122,9 +122,6 @@ func (c Config) normalize() (Config, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
-	}
-	if out.Region == "" {
-		out.Region = os.Getenv("AWS_REGION")
 	}
 	if out.Region == "" {
 		out.Region = DefaultRegion

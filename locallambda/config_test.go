@@ -42,14 +42,14 @@ func TestConfigValidation(t *testing.T) {
 		})
 	}
 	t.Run("defaults", func(t *testing.T) {
-		t.Setenv("AWS_REGION", "ap-south-1")
+		t.Setenv("AWS_REGION", "ap-south-1") // not read: the library takes no environment
 		c, err := Config{Functions: map[string]FunctionConfig{"f": {Path: echoPath}}}.normalize()
 		if err != nil {
 			t.Fatal(err)
 		}
 		fc := c.Functions["f"]
 		if fc.Concurrency != DefaultConcurrency || fc.Timeout != DefaultTimeout || fc.MemoryMB != DefaultMemoryMB ||
-			fc.InitTimeout != DefaultInitTimeout || c.Region != "ap-south-1" || c.AccountID != DefaultAccountID || c.Logger == nil {
+			fc.InitTimeout != DefaultInitTimeout || c.Region != DefaultRegion || c.AccountID != DefaultAccountID || c.Logger == nil {
 			t.Errorf("defaults not applied: %+v %+v", c, fc)
 		}
 	})

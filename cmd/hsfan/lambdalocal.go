@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -111,6 +112,7 @@ func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer
 		env["HSFAN_BUCKET"] = *bucket
 	}
 	cfg := locallambda.Config{
+		Region:    os.Getenv("AWS_REGION"),
 		Functions: map[string]locallambda.FunctionConfig{},
 		Faults: locallambda.Faults{FailRate: *failRate, ThrottleRate: *throttleRate, CrashRate: *crashRate,
 			Delay: *delay, Seed: *seed},

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -114,7 +115,7 @@ func (l *lambdaInvoker) Invoke(ctx context.Context, payload []byte) (fanout.Resu
 func newLambdaInvoker(t *testing.T, endpoint string, conc int, slow bool) *lambdaInvoker {
 	t.Helper()
 	inv, err := awslambda.New(context.Background(), awslambda.Config{Function: "hsfan-worker", Endpoint: endpoint,
-		Region: "us-east-1", MaxConcurrency: conc})
+		Region: "us-east-1", MaxConcurrency: conc, Credentials: aws.AnonymousCredentials{}})
 	if err != nil {
 		t.Fatal(err)
 	}

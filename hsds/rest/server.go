@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -52,7 +51,8 @@ type Config struct {
 	// password "lambda", value responses are never streamed and GET values are limited to
 	// (MaxRequestBytes-1000)/2 to leave room for hex encoding.
 	Lambda bool
-	// LambdaFunction is the function name (AWS_LAMBDA_FUNCTION_NAME when empty and Lambda set).
+	// LambdaFunction is the function name (the caller reads AWS_LAMBDA_FUNCTION_NAME: cmd/worker
+	// through worker.ConfigFromEnv); "" adds no Lambda user.
 	LambdaFunction string
 	// ReadConcurrency bounds the parallel chunk fetches of one request (16 when 0).
 	ReadConcurrency int
@@ -106,15 +106,10 @@ func New(cfg Config) (*Server, error) {
 		s.admins[a] = true
 	}
 	if cfg.Lambda {
-		fn := cfg.LambdaFunction
-		if fn == "" {
-			fn = os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
-		}
-		if fn != "" {
+		if fn := cfg.LambdaFunction; fn != "" {
 			s.users[fn] = "lambda"
 			s.admins[fn] = true
 		}
-		s.cfg.LambdaFunction = fn
 	}
 	s.maxReqGet = cfg.MaxRequestBytes
 	switch {

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"time"
 
@@ -82,12 +81,8 @@ func newClient(ctx context.Context, cfg Config) (*lambda.Client, error) {
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
-	switch {
-	case cfg.Credentials != nil:
+	if cfg.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	case isLoopback(cfg.Endpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "":
-		// hsfan lambda-local ignores signatures: do not require credentials.
-		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -103,8 +98,8 @@ func newClient(ctx context.Context, cfg Config) (*lambda.Client, error) {
 	}), nil
 }
 
-// isLoopback reports whether endpoint is an http(s) URL on a loopback host.
-func isLoopback(endpoint string) bool {
+// IsLoopback reports whether endpoint is an http(s) URL on a loopback host.
+func IsLoopback(endpoint string) bool {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false

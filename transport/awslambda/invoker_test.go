@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/hsfan/hsfan/fanout"
@@ -269,6 +270,8 @@ func TestStandardConfigChain(t *testing.T) {
 	})
 }
 
+// TestLoopbackWithoutCredentials: with anonymous credentials (what hsfan run passes for a loopback
+// endpoint when the environment has none) lambda-local is reached without any AWS configuration.
 func TestLoopbackWithoutCredentials(t *testing.T) {
 	_, url := startService(t, locallambda.FunctionConfig{}, locallambda.Faults{}, nil)
 	dir := t.TempDir()
@@ -278,7 +281,8 @@ func TestLoopbackWithoutCredentials(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	inv, err := New(context.Background(), Config{Function: "echo", Region: "us-east-1", Endpoint: url})
+	inv, err := New(context.Background(), Config{Function: "echo", Region: "us-east-1", Endpoint: url,
+		Credentials: aws.AnonymousCredentials{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,8 +294,8 @@ func TestLoopbackWithoutCredentials(t *testing.T) {
 		want bool
 	}{{"http://127.0.0.1:9001", true}, {"http://localhost:1", true}, {"http://[::1]:2", true},
 		{"https://lambda.us-east-1.amazonaws.com", false}, {"", false}, {"ftp://127.0.0.1", false}} {
-		if got := isLoopback(tt.url); got != tt.want {
-			t.Errorf("isLoopback(%q) = %v", tt.url, got)
+		if got := IsLoopback(tt.url); got != tt.want {
+			t.Errorf("IsLoopback(%q) = %v", tt.url, got)
 		}
 	}
 }
