@@ -86,6 +86,10 @@ type Config struct {
 	// FunctionOutput, if set, also receives the stdout and stderr of every
 	// sandbox process (they always go to the invocation log tail).
 	FunctionOutput io.Writer
+	// Environ is the parent environment ("KEY=value" entries; hsfan
+	// lambda-local passes os.Environ()) whose AWS_*, HSFAN_*, PATH, HOME,
+	// TMPDIR and SSL_CERT_* variables the sandboxes inherit; nil: none.
+	Environ []string
 }
 
 // normalize validates c and returns a copy with defaults filled in.

@@ -99,7 +99,7 @@ func TestSandboxEnv(t *testing.T) {
 	f := &function{name: "fn", cfg: FunctionConfig{Path: "/opt/fn/bootstrap", MemoryMB: 512,
 		Env: map[string]string{"MY_VAR": "1", "AWS_REGION": "overridden-by-lambda"}}}
 	env := map[string]string{}
-	for _, kv := range sandboxEnv(f, "eu-central-1", "127.0.0.1:1234", "abc") {
+	for _, kv := range sandboxEnv(f, os.Environ(), "eu-central-1", "127.0.0.1:1234", "abc") {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}

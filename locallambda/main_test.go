@@ -53,6 +53,9 @@ func newEnv(t testing.TB, cfg Config) *env {
 	if cfg.Functions == nil {
 		cfg.Functions = map[string]FunctionConfig{"echo": fnConfig(t, nil)}
 	}
+	if cfg.Environ == nil {
+		cfg.Environ = os.Environ() // what hsfan lambda-local passes
+	}
 	svc, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -84,12 +84,12 @@ type sandbox struct {
 	used      bool
 }
 
-// sandboxEnv builds the process environment: the parent's AWS_* and
+// sandboxEnv builds the process environment: the parent's (Config.Environ) AWS_* and
 // HSFAN_* variables and PATH, HOME, TMPDIR, then the function's Env, then
 // Lambda's reserved variables.
-func sandboxEnv(f *function, region, runtimeAddr, streamID string) []string {
+func sandboxEnv(f *function, parent []string, region, runtimeAddr, streamID string) []string {
 	env := map[string]string{}
-	for _, kv := range os.Environ() {
+	for _, kv := range parent {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
 			continue
@@ -162,7 +162,7 @@ func (s *Service) startSandbox(f *function) (*sandbox, error) {
 	sb.out = pr
 	cmd := exec.Command(f.cfg.Path)
 	cmd.Dir = filepath.Dir(f.cfg.Path)
-	cmd.Env = sandboxEnv(f, s.cfg.Region, sb.addr, strings.ReplaceAll(id, "-", ""))
+	cmd.Env = sandboxEnv(f, s.cfg.Environ, s.cfg.Region, sb.addr, strings.ReplaceAll(id, "-", ""))
 	cmd.Stdout = pw
 	cmd.Stderr = pw
 	setProcAttr(cmd)

@@ -113,6 +113,7 @@ func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	cfg := locallambda.Config{
 		Region:    os.Getenv("AWS_REGION"),
+		Environ:   os.Environ(),
 		Functions: map[string]locallambda.FunctionConfig{},
 		Faults: locallambda.Faults{FailRate: *failRate, ThrottleRate: *throttleRate, CrashRate: *crashRate,
 			Delay: *delay, Seed: *seed},

@@ -68,6 +68,7 @@ func localLambda(t *testing.T, bootstrap string, conc int, timeout time.Duration
 	svc, err := locallambda.New(locallambda.Config{
 		Functions: map[string]locallambda.FunctionConfig{"hsfan-worker": {Path: bootstrap, Concurrency: conc, Timeout: timeout, MemoryMB: 1024, Env: env}},
 		Faults:    faults,
+		Environ:   os.Environ(), // what hsfan lambda-local passes
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func startService(t testing.TB, fc locallambda.FunctionConfig, faults locallambd
 	if fc.MemoryMB == 0 {
 		fc.MemoryMB = 256
 	}
-	svc, err := locallambda.New(locallambda.Config{Functions: map[string]locallambda.FunctionConfig{"echo": fc}, Faults: faults})
+	svc, err := locallambda.New(locallambda.Config{Functions: map[string]locallambda.FunctionConfig{"echo": fc}, Faults: faults, Environ: os.Environ()})
 	if err != nil {
 		t.Fatal(err)
 	}
