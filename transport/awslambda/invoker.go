@@ -14,14 +14,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 	"github.com/hsfan/hsfan/fanout"
+	"github.com/hsfan/hsfan/internal/awsconf"
 )
 
 var _ fanout.Invoker = (*Invoker)(nil)
@@ -61,30 +59,9 @@ func New(ctx context.Context, cfg Config) (*Invoker, error) {
 // newClient builds the Lambda client from the standard configuration.
 func newClient(ctx context.Context, cfg Config) (*lambda.Client, error) {
 	n := cfg.MaxConcurrency
-	hc := awshttp.NewBuildableClient().
-		WithTimeout(0). // invocations run up to 900 s; ctx bounds them
-		WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConns = n + n/4
-			t.MaxIdleConnsPerHost = n + n/4
-			t.MaxConnsPerHost = 0
-			t.IdleConnTimeout = 90 * time.Second
-		})
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(hc),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 1
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-	}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	// One attempt inside the SDK: Invoke retries throttles and 5xx itself (admission control).
+	awsCfg, err := awsconf.Load(ctx, awsconf.Options{IdleConns: n + n/4, MaxAttempts: 1,
+		Region: cfg.Region, Credentials: cfg.Credentials})
 	if err != nil {
 		return nil, fmt.Errorf("awslambda: load AWS configuration: %w", err)
 	}
