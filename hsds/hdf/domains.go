@@ -53,13 +53,32 @@ type DomainEntry struct {
 }
 
 // ListDomains returns the domains and folders directly inside folder ("/" for the top level),
-// in key order: every sub-directory that holds a .domain.json.
+// in key order: every sub-directory that holds a .domain.json. The first domain that cannot be
+// read fails the listing (EachDomain lets the caller go on).
 func ListDomains(ctx context.Context, st store.Store, bucket, folder string) ([]DomainEntry, error) {
+	var out []DomainEntry
+	err := EachDomain(ctx, st, bucket, folder, func(path string, f *File, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, DomainEntry{Path: path, Domain: f.Domain})
+		return nil
+	})
+	return out, err
+}
+
+// EachDomain calls fn, in key order, for every domain and folder directly inside folder ("/"
+// for the top level) with the opened domain, or with the error that opening it gave (f nil);
+// an error fn returns stops the walk and is returned. Sub-directories without a .domain.json,
+// with a name that is no valid domain path, and the top-level db/ (HSDS's object folder) are
+// not domains and are skipped. This is the one domain lister (the REST API's GET /domains and
+// `hsfan ls`).
+func EachDomain(ctx context.Context, st store.Store, bucket, folder string, fn func(path string, f *File, err error) error) error {
 	prefix := ""
 	if folder != "/" && folder != "" {
 		key, err := domainKey(strings.TrimSuffix(folder, "/"))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		prefix = strings.TrimSuffix(key, ".domain.json")
 	}
@@ -70,9 +89,8 @@ func ListDomains(ctx context.Context, st store.Store, bucket, folder string) ([]
 		}
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("list domains in %s: %w", folder, err)
+		return fmt.Errorf("list domains in %s: %w", folder, err)
 	}
-	var out []DomainEntry
 	for _, s := range subs {
 		if s == "db/" && prefix == "" {
 			continue
@@ -85,10 +103,9 @@ func ListDomains(ctx context.Context, st store.Store, bucket, folder string) ([]
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if err := fn(p, f, err); err != nil {
+			return err
 		}
-		out = append(out, DomainEntry{Path: p, Domain: f.Domain})
 	}
-	return out, nil
+	return nil
 }
