@@ -39,7 +39,7 @@ func TestTaskSumMatchesDirectSum(t *testing.T) {
 			task.Select = sel
 			// The task covers all chunks of the selection.
 			red := mustReduction(t, h, &task)
-			task.Count = red.Sel.Grid(red.DS.ChunkDims).Count()
+			task.Count = red.Selection.Grid(red.Dataset.ChunkDims).Count()
 			payload, _ := json.Marshal(TaskEvent{Task: &task})
 			out, err := h.Invoke(context.Background(), payload)
 			if err != nil {
@@ -55,12 +55,12 @@ func TestTaskSumMatchesDirectSum(t *testing.T) {
 			}
 			res := p.Finalize()
 			// Direct: sum over the selection of float32(CubeValue) per kept time index.
-			shape := red.Sel.Shape()
+			shape := red.Selection.Shape()
 			want := make([]float64, shape[0])
 			for a := 0; a < shape[0]; a++ {
 				for b := 0; b < shape[1]; b++ {
 					for c := 0; c < shape[2]; c++ {
-						idx := []int{red.Sel.Dim(0).Index(a), red.Sel.Dim(1).Index(b), red.Sel.Dim(2).Index(c)}
+						idx := []int{red.Selection.Dim(0).Index(a), red.Selection.Dim(1).Index(b), red.Selection.Dim(2).Index(c)}
 						want[a] += float64(float32(synth.CubeValue(idx)))
 					}
 				}

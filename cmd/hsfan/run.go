@@ -303,8 +303,8 @@ func printPlan(w io.Writer, p *reduce.Prepared, spec reduce.Spec) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "dataset   %s %s shape %v chunks %v\n", spec.Domain, spec.Dataset, p.DS.Dims, p.DS.ChunkDims)
-	fmt.Fprintf(w, "selection %s -> %v\n", p.Sel, p.Sel.Shape())
+	fmt.Fprintf(w, "dataset   %s %s shape %v chunks %v\n", spec.Domain, spec.Dataset, p.Dataset.Dims, p.Dataset.ChunkDims)
+	fmt.Fprintf(w, "selection %s -> %v\n", p.Selection, p.Selection.Shape())
 	axes := []string{}
 	for _, a := range p.Axes {
 		s := a.Name

@@ -24,7 +24,7 @@ func (p *Prepared) plotKind() (kind, reason string) {
 			return "", fmt.Sprintf("the kept axis %s pairs coordinate lists into points, which have no single coordinate to plot against", a.Name)
 		}
 	}
-	if p.Red.Kind == ops.Histogram {
+	if p.Reduction.Kind == ops.Histogram {
 		if len(kept) > 0 {
 			return "", fmt.Sprintf("a histogram per cell of the kept axes %s has no single bar chart (reduce every axis for one)", axisNames(kept))
 		}
@@ -71,18 +71,18 @@ func axisNames(axes []Axis) string {
 // plotTitle names the op, dataset and reduced axes on the first line; the weights, the region
 // the selection restricts (coordinate ranges) and the period (the time labels) on the second.
 func (p *Prepared) plotTitle() string {
-	first := fmt.Sprintf("%s of %s", p.Red.Kind, p.Spec.Dataset)
+	first := fmt.Sprintf("%s of %s", p.Reduction.Kind, p.Spec.Dataset)
 	if r := reducedNames(p.Axes); r != "" {
 		first += " over " + r
 	}
 	var parts []string
 	if w := p.Spec.Weights; w != "" {
-		parts = append(parts, weightsText(w, p.Red.Kind))
+		parts = append(parts, weightsText(w, p.Reduction.Kind))
 	}
 	var period string
 	restricted := false
 	for i, a := range p.dataAxes {
-		dim := p.Sel.Dim(i)
+		dim := p.Selection.Dim(i)
 		if len(a.Labels) > 0 {
 			period = dateOnly(a.Labels[0])
 			if last := dateOnly(a.Labels[len(a.Labels)-1]); last != period {
@@ -90,7 +90,7 @@ func (p *Prepared) plotTitle() string {
 			}
 			continue
 		}
-		if dim.Count() == p.DS.Dims[i] && !dim.IsList() {
+		if dim.Count() == p.Dataset.Dims[i] && !dim.IsList() {
 			continue
 		}
 		restricted = true
@@ -106,7 +106,7 @@ func (p *Prepared) plotTitle() string {
 		}
 	}
 	if p.Spec.Select != "" && !restricted && period == "" {
-		parts = append(parts, "select "+p.Sel.String())
+		parts = append(parts, "select "+p.Selection.String())
 	}
 	if period != "" {
 		parts = append(parts, period)

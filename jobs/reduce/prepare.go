@@ -23,13 +23,14 @@ import (
 type Prepared struct {
 	Spec Spec
 	File *hdf.File
-	DS   *hdf.Dataset
-	Sel  *selection.Selection
+	// Dataset is the reduced dataset and Selection the part of it the run reads.
+	Dataset   *hdf.Dataset
+	Selection *selection.Selection
 	// Axes are the output axes of the selection: one per dataset dimension, except that
 	// coordinate lists paired element by element share one point axis (Axis.Members).
 	Axes []Axis
-	// Red is the reduction the coordinator merges into (the same one every worker builds).
-	Red *worker.Reduction
+	// Reduction is the reduction the coordinator merges into (the same one every worker builds).
+	Reduction *worker.Reduction
 	// Template is the task every worker gets, without its index and chunk range.
 	Template worker.Task
 	// GridDims are the touched chunks per dimension and Plan the tasks.
@@ -58,10 +59,10 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Prepared{Spec: spec, File: f, DS: ds, st: st}
+	p := &Prepared{Spec: spec, File: f, Dataset: ds, st: st}
 	if spec.Select == "" {
-		p.Sel = selection.All(ds.Dims)
-	} else if p.Sel, err = selection.Parse(spec.Select, ds.Dims); err != nil {
+		p.Selection = selection.All(ds.Dims)
+	} else if p.Selection, err = selection.Parse(spec.Select, ds.Dims); err != nil {
 		return nil, fmt.Errorf("select %q on %s of shape %s: %w", spec.Select, spec.Dataset, selection.ShapeText(ds.Dims), err)
 	}
 	names, scales, err := cf.Names(ctx, f, ds)
@@ -76,10 +77,10 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	p.dataAxes = make([]Axis, len(names))
 	for i, n := range names {
 		p.dataAxes[i] = Axis{Name: n, Reduced: reduce[i]}
-		if dim := p.Sel.Dim(i); dim.IsList() {
+		if dim := p.Selection.Dim(i); dim.IsList() {
 			p.dataAxes[i].Indices = dim.Coords
 		}
-		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].ID, ds.Dims[i], p.Sel.Dim(i))
+		cd, vals, err := coordinate(ctx, f, spec.Dataset, n, scales[i].ID, ds.Dims[i], p.Selection.Dim(i))
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +98,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if err := p.weights(ctx, axisWeights); err != nil {
 		return nil, err
 	}
-	if p.Axes, reduce, axisWeights, err = outputAxes(p.Sel, p.dataAxes, axisWeights); err != nil {
+	if p.Axes, reduce, axisWeights, err = outputAxes(p.Selection, p.dataAxes, axisWeights); err != nil {
 		return nil, err
 	}
 	storeURL := spec.StoreForWorkers
@@ -115,7 +116,7 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 		spec.HistMin, spec.HistMax = 0, 1
 	}
 	p.Template = worker.Task{Version: worker.TaskVersion, Job: newJobID(), Store: storeURL, Bucket: spec.Bucket,
-		Dataset: dsJSON, Select: p.Sel.String(), Op: spec.Op, Reduce: reduce,
+		Dataset: dsJSON, Select: p.Selection.String(), Op: spec.Op, Reduce: reduce,
 		NoCF: spec.NoCF, Units: spec.Units, Bins: spec.Bins, HistMin: spec.HistMin, HistMax: spec.HistMax,
 		DDOF: spec.DDOF, Concurrency: spec.WorkerConcurrency, MaxInlineBytes: spec.MaxInlineBytes,
 		ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix}
@@ -128,10 +129,10 @@ func Prepare(ctx context.Context, st store.Store, spec Spec) (*Prepared, error) 
 	if p.Template.WeightsDataset, p.Template.WeightsSelect, p.Template.WeightsAxes, err = p.fullWeights(ctx); err != nil {
 		return nil, err
 	}
-	if p.Red, err = worker.NewReduction(ctx, ds, &p.Template); err != nil {
+	if p.Reduction, err = worker.NewReduction(ctx, ds, &p.Template); err != nil {
 		return nil, err
 	}
-	grid := p.Sel.Grid(ds.ChunkDims)
+	grid := p.Selection.Grid(ds.ChunkDims)
 	if err := grid.Err(); err != nil {
 		return nil, err
 	}
@@ -196,14 +197,14 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 		}
 		label := labels[0]
 		for i, a := range p.dataAxes {
-			if a.Reduced && a.Name == label && p.DS.Dims[i] == len(vals) {
+			if a.Reduced && a.Name == label && p.Dataset.Dims[i] == len(vals) {
 				axis = i
 			}
 		}
 	}
 	if axis < 0 {
 		for i, a := range p.dataAxes {
-			if a.Reduced && p.DS.Dims[i] == len(vals) {
+			if a.Reduced && p.Dataset.Dims[i] == len(vals) {
 				if axis >= 0 {
 					return fmt.Errorf("weights %s: length %d matches several axes; label it with DIMENSION_LABELS", w, len(vals))
 				}
@@ -212,9 +213,9 @@ func (p *Prepared) weights(ctx context.Context, axisWeights [][]float64) error {
 		}
 	}
 	if axis < 0 {
-		return fmt.Errorf("weights %s: length %d matches no axis of %s (shape %v)", w, len(vals), p.Spec.Dataset, p.DS.Dims)
+		return fmt.Errorf("weights %s: length %d matches no axis of %s (shape %v)", w, len(vals), p.Spec.Dataset, p.Dataset.Dims)
 	}
-	dim := p.Sel.Dim(axis)
+	dim := p.Selection.Dim(axis)
 	sel := make([]float64, dim.Count())
 	for k := range sel {
 		sel[k] = vals[dim.Index(k)]
@@ -275,7 +276,7 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		}
 	}
 	if len(axes) != len(wd.Dims) {
-		return nil, "", nil, fmt.Errorf("weights %s: shape %v does not match the reduced axes of %s (shape %v)", w, wd.Dims, p.Spec.Dataset, p.DS.Dims)
+		return nil, "", nil, fmt.Errorf("weights %s: shape %v does not match the reduced axes of %s (shape %v)", w, wd.Dims, p.Spec.Dataset, p.Dataset.Dims)
 	}
 	parts := make([]string, len(axes))
 	out := make([]int, len(axes)) // the output axes of the selection the weights span
@@ -283,17 +284,17 @@ func (p *Prepared) fullWeights(ctx context.Context) (json.RawMessage, string, []
 		if k > 0 && a <= axes[k-1] {
 			return nil, "", nil, fmt.Errorf("weights %s: its axes must follow the data's axis order", w)
 		}
-		if wd.Dims[k] != p.DS.Dims[a] {
-			return nil, "", nil, fmt.Errorf("weights %s: extent %d of its axis %d differs from %d of axis %s", w, wd.Dims[k], k, p.DS.Dims[a], p.dataAxes[a].Name)
+		if wd.Dims[k] != p.Dataset.Dims[a] {
+			return nil, "", nil, fmt.Errorf("weights %s: extent %d of its axis %d differs from %d of axis %s", w, wd.Dims[k], k, p.Dataset.Dims[a], p.dataAxes[a].Name)
 		}
-		if p.Sel.Paired() && p.Sel.Dim(a).IsList() {
+		if p.Selection.Paired() && p.Selection.Dim(a).IsList() {
 			return nil, "", nil, fmt.Errorf("weights %s: axis %s is one of the paired coordinate lists of select %s; N-D weights over paired lists are not supported (use 1-D weights per axis)",
-				w, p.dataAxes[a].Name, p.Sel)
+				w, p.dataAxes[a].Name, p.Selection)
 		}
-		parts[k] = dimString(p.Sel.Dim(a))
-		out[k] = p.Sel.OutAxis(a)
+		parts[k] = dimString(p.Selection.Dim(a))
+		out[k] = p.Selection.OutAxis(a)
 		if k > 0 && out[k] <= out[k-1] {
-			return nil, "", nil, fmt.Errorf("weights %s: select %s moves its axes out of the data's order (paired lists come first); N-D weights are not supported there", w, p.Sel)
+			return nil, "", nil, fmt.Errorf("weights %s: select %s moves its axes out of the data's order (paired lists come first); N-D weights are not supported there", w, p.Selection)
 		}
 	}
 	obj, err := json.Marshal(wd.Obj)

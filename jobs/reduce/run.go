@@ -107,7 +107,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 		invokeFn = fi.Invoke
 	}
-	merged := p.Red.NewPartial()
+	merged := p.Reduction.NewPartial()
 	taskTimes := make([]time.Duration, len(p.Plan.Tasks))
 	onResult := func(t fanout.Task, r fanout.Result) error {
 		taskTimes[t.Index] = r.Stats.Duration
@@ -116,7 +116,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 			return fmt.Errorf("task %d: %w", t.Index, err)
 		}
 		data := ev.Result.Partial
-		part := p.Red.NewPartial()
+		part := p.Reduction.NewPartial()
 		if err := part.UnmarshalBinary(data); err != nil {
 			return fmt.Errorf("task %d partial: %w", t.Index, err)
 		}
@@ -244,7 +244,7 @@ func (p *Prepared) inputs() output.Inputs {
 		}
 	}
 	return output.Inputs{Store: p.Spec.Store, Bucket: p.Spec.Bucket, Domain: p.Spec.Domain, Dataset: p.Spec.Dataset,
-		Select: p.Sel.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
+		Select: p.Selection.String(), Reduce: reduce, Weights: p.Spec.Weights, Invoker: p.Spec.Invoker,
 		Concurrency: p.Plan.Concurrency, Params: map[string]any{"units": p.Spec.Units, "no_cf": p.Spec.NoCF, "min_count": p.Spec.MinCount,
 			"ddof": p.Spec.DDOF, "bins": p.Spec.Bins, "hist_min": p.Spec.HistMin, "hist_max": p.Spec.HistMax,
 			"hist_range_from_data": p.HistRangeFromData}}
@@ -252,15 +252,15 @@ func (p *Prepared) inputs() output.Inputs {
 
 func (p *Prepared) manifest(start, rangeDone, planDone, fanDone time.Time, st fanout.Stats, cost report.CostEstimate, out *Outcome) output.Manifest {
 	end := time.Now()
-	lm := time.Unix(0, int64(p.DS.Obj.LastModified*1e9)).UTC()
+	lm := time.Unix(0, int64(p.Dataset.Obj.LastModified*1e9)).UTC()
 	return output.Manifest{
 		RunID:           p.Template.Job,
 		ManifestVersion: output.ManifestVersion,
 		HsfanVersion:    version.Version,
 		Op:              p.Spec.Op,
 		Inputs:          p.inputs(),
-		Dataset: output.DatasetInfo{ID: p.DS.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.DS.Dims,
-			Chunks: p.DS.ChunkDims, Type: string(p.DS.Obj.Type)},
+		Dataset: output.DatasetInfo{ID: p.Dataset.ID, ETag: p.File.ETag, LastModified: &lm, Shape: p.Dataset.Dims,
+			Chunks: p.Dataset.ChunkDims, Type: string(p.Dataset.Obj.Type)},
 		Plan: p.Plan.Summary(p.GridDims),
 		Timings: output.Timings{Start: start.UTC(), End: end.UTC(), RangeSeconds: rangeDone.Sub(start).Seconds(), PlanSeconds: planDone.Sub(rangeDone).Seconds(),
 			FanoutSeconds: fanDone.Sub(planDone).Seconds(), WallSeconds: end.Sub(start).Seconds()},
@@ -351,7 +351,7 @@ func (p *Prepared) dataRange(ctx context.Context, o Options) (fanout.Stats, erro
 			q.Axes[a].Reduced = true
 		}
 		var err error
-		if q.Red, err = worker.NewReduction(ctx, p.DS, &q.Template); err != nil {
+		if q.Reduction, err = worker.NewReduction(ctx, p.Dataset, &q.Template); err != nil {
 			return st, fmt.Errorf("histogram range (%s pass): %w", op, err)
 		}
 		out, err := q.Run(ctx, Options{Invoker: o.Invoker, Logger: o.Logger, Faults: o.Faults})
@@ -374,7 +374,7 @@ func (p *Prepared) dataRange(ctx context.Context, o Options) (fanout.Stats, erro
 	}
 	p.Spec.HistMin, p.Spec.HistMax = lo, hi
 	p.Template.HistMin, p.Template.HistMax = lo, hi
-	if p.Red, err = worker.NewReduction(ctx, p.DS, &p.Template); err != nil {
+	if p.Reduction, err = worker.NewReduction(ctx, p.Dataset, &p.Template); err != nil {
 		return st, err
 	}
 	if o.Report != nil {

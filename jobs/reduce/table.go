@@ -28,7 +28,7 @@ func (p *Prepared) table(res ops.Result) (output.Table, error) {
 	}
 	rows := cells * bins
 	t := output.Table{Meta: map[string]any{
-		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Sel.String(),
+		"op": p.Spec.Op, "dataset": p.Spec.Dataset, "domain": p.Spec.Domain, "select": p.Selection.String(),
 		"units": p.valueUnits(), "weights": p.Spec.Weights, "count": p.countMeaning(),
 		// Which run wrote this file and from what: a reader can match it with manifest.json and
 		// never take an earlier run's result for this one.
@@ -138,7 +138,7 @@ func (p *Prepared) valueUnits() string {
 		return p.Spec.Units
 	}
 	var units string
-	if raw, ok := p.DS.Attribute("units"); ok {
+	if raw, ok := p.Dataset.Attribute("units"); ok {
 		_ = json.Unmarshal(raw, &units) // a non-string units attribute means none
 	}
 	return units
