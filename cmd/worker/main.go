@@ -40,7 +40,7 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg, err := worker.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		log.Error("configuration", "err", err)
+		log.Error("configuration", "error", err)
 		os.Exit(1)
 	}
 	cfg.Logger = log

@@ -211,9 +211,9 @@ func (s *Server) wrap(fn handlerFunc) http.HandlerFunc {
 			switch {
 			case ae.code == http.StatusServiceUnavailable:
 				// Load shed or cancelled: the client retries; not a server fault.
-				s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "error", err)
 			case ae.code >= 500:
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 			}
 			writeError(w, ae)
 		}

@@ -142,7 +142,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	planDone := time.Now()
 	stats, err := fanout.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
 	if cerr := p.cleanSpills(ctx); cerr != nil && o.Logger != nil {
-		o.Logger.Warn("clean up spilled partials", "err", cerr)
+		o.Logger.Warn("clean up spilled partials", "error", cerr)
 	}
 	if rep != nil {
 		_ = rep.Finish()
