@@ -35,6 +35,9 @@ type InvokeStats struct {
 type Result struct {
 	Payload []byte
 	Stats   InvokeStats
+	// Value is what a job's invoke function decoded from Payload, handed unchanged to the
+	// result callback of [Run], so that a reply is decoded once; transports leave it nil.
+	Value any
 }
 
 // Invoker runs one worker invocation with a JSON payload. Implementations

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hsfan/hsfan/fanout"
@@ -61,74 +60,16 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	rangeDone := time.Now()
 	out := &Outcome{}
-	var fetchNs, decodeNs, reduceNs, decoded atomic.Int64
-	invoke := func(ctx context.Context, t fanout.Task) (fanout.Result, error) {
-		task := p.Template
-		task.Index, task.First, task.Count = t.Index, t.First, t.Count
-		payload, err := json.Marshal(worker.TaskEvent{Task: &task})
-		if err != nil {
-			return fanout.Result{}, err
-		}
-		res, err := o.Invoker.Invoke(ctx, payload)
-		if err != nil {
-			return res, err
-		}
-		var ev worker.ResultEvent
-		if err := json.Unmarshal(res.Payload, &ev); err != nil || ev.Result == nil {
-			return res, &fanout.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d: undecodable worker answer (%d bytes)", t.Index, len(res.Payload)), Retry: true}
-		}
-		if ev.Result.Index != t.Index {
-			return res, &fanout.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d answered as task %d", t.Index, ev.Result.Index), Retry: true}
-		}
-		if ref := ev.Result.PartialRef; ref != nil {
-			// Collect a partial the worker passed through the store; a failed read is a failed
-			// attempt (retried), not a failed job.
-			data, err := p.fetchPartial(ctx, ref)
-			if err != nil {
-				return res, &fanout.TaskError{Type: "PartialRef", Message: fmt.Sprintf("task %d: %v", t.Index, err), Retry: true}
-			}
-			ev.Result.Partial, ev.Result.PartialRef = data, nil
-			if res.Payload, err = json.Marshal(ev); err != nil {
-				return res, err
-			}
-		}
-		res.Stats.BytesRead += ev.Result.StoredBytes
-		res.Stats.Gets += ev.Result.Allocated
-		if ev.Result.ColdStart {
-			res.Stats.ColdStart = true
-		}
-		return res, nil
-	}
-	var invokeFn fanout.InvokeFunc = invoke
+	invokeFn := p.invokeTask(o.Invoker)
 	if o.Faults != nil {
-		fi, err := fanout.NewFaultInjector(invoke, *o.Faults)
+		fi, err := fanout.NewFaultInjector(invokeFn, *o.Faults)
 		if err != nil {
 			return nil, err
 		}
 		invokeFn = fi.Invoke
 	}
-	merged := p.Reduction.NewPartial()
-	taskTimes := make([]time.Duration, len(p.Plan.Tasks))
-	onResult := func(t fanout.Task, r fanout.Result) error {
-		taskTimes[t.Index] = r.Stats.Duration
-		var ev worker.ResultEvent
-		if err := json.Unmarshal(r.Payload, &ev); err != nil {
-			return fmt.Errorf("task %d: %w", t.Index, err)
-		}
-		data := ev.Result.Partial
-		part := p.Reduction.NewPartial()
-		if err := part.UnmarshalBinary(data); err != nil {
-			return fmt.Errorf("task %d partial: %w", t.Index, err)
-		}
-		if err := merged.Merge(part); err != nil {
-			return fmt.Errorf("task %d merge: %w", t.Index, err)
-		}
-		fetchNs.Add(ev.Result.FetchNanos)
-		decodeNs.Add(ev.Result.DecodeNanos)
-		reduceNs.Add(ev.Result.ReduceNanos)
-		decoded.Add(ev.Result.DecodedBytes)
-		return nil
-	}
+	m := &merger{merged: p.Reduction.NewPartial(), newPartial: p.Reduction.NewPartial,
+		taskTimes: make([]time.Duration, len(p.Plan.Tasks))}
 	var rep *report.Reporter
 	fo := fanout.Options{Concurrency: p.Spec.Concurrency, TaskTimeout: p.Spec.TaskTimeout,
 		MaxAttempts: p.Spec.MaxAttempts, Speculate: p.Spec.Speculate, Logger: o.Logger}
@@ -140,7 +81,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, err
 	}
 	planDone := time.Now()
-	stats, err := fanout.Run(ctx, p.Plan.Tasks, invokeFn, fo, onResult)
+	stats, err := fanout.Run(ctx, p.Plan.Tasks, invokeFn, fo, m.onResult)
 	if cerr := p.cleanSpills(ctx); cerr != nil && o.Logger != nil {
 		o.Logger.Warn("clean up spilled partials", "error", cerr)
 	}
@@ -159,12 +100,12 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, fmt.Errorf("job %s: %w", p.Spec.OutputName(), err)
 	}
 	fanDone := time.Now()
-	out.Result = merged.Finalize()
+	out.Result = m.merged.Finalize()
 	if err := out.Result.ApplyMinCount(p.Spec.MinCount); err != nil {
 		return out, err
 	}
-	out.Fetch, out.Decode, out.Reduce = time.Duration(fetchNs.Load()), time.Duration(decodeNs.Load()), time.Duration(reduceNs.Load())
-	out.DecodedBytes = decoded.Load()
+	out.Fetch, out.Decode, out.Reduce = m.fetch, m.decode, m.reduce
+	out.DecodedBytes = m.decoded
 	if out.Table, err = p.table(out.Result); err != nil {
 		return out, err
 	}
@@ -173,11 +114,88 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 		return out, err
 	}
 	out.Manifest = p.manifest(start, rangeDone, planDone, fanDone, stats, cost, out)
-	out.Manifest.Timings.TaskSeconds = fanout.DurationQuantiles(taskTimes)
+	out.Manifest.Timings.TaskSeconds = fanout.DurationQuantiles(m.taskTimes)
+	return out, p.writeAndReport(ctx, o, out, stats, cost)
+}
+
+// invokeTask returns the fan-out's invoke function: it sends the task event, decodes the
+// worker's answer once (handed to the merge as fanout.Result.Value, a *worker.TaskResult),
+// collects a partial the worker passed through the store, and adds the worker's bytes and GETs
+// to the attempt's stats. An undecodable or mismatched answer is a retryable task error.
+func (p *Prepared) invokeTask(inv fanout.Invoker) fanout.InvokeFunc {
+	return func(ctx context.Context, t fanout.Task) (fanout.Result, error) {
+		task := p.Template
+		task.Index, task.First, task.Count = t.Index, t.First, t.Count
+		payload, err := json.Marshal(worker.TaskEvent{Task: &task})
+		if err != nil {
+			return fanout.Result{}, err
+		}
+		res, err := inv.Invoke(ctx, payload)
+		if err != nil {
+			return res, err
+		}
+		var ev worker.ResultEvent
+		if err := json.Unmarshal(res.Payload, &ev); err != nil || ev.Result == nil {
+			return res, &fanout.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d: undecodable worker answer (%d bytes)", t.Index, len(res.Payload)), Retry: true}
+		}
+		if ev.Result.Index != t.Index {
+			return res, &fanout.TaskError{Type: "BadResult", Message: fmt.Sprintf("task %d answered as task %d", t.Index, ev.Result.Index), Retry: true}
+		}
+		if ref := ev.Result.PartialRef; ref != nil {
+			// Collect a partial the worker passed through the store; a failed read is a failed
+			// attempt (retried), not a failed job.
+			data, err := p.fetchPartial(ctx, ref)
+			if err != nil {
+				return res, &fanout.TaskError{Type: "PartialRef", Message: fmt.Sprintf("task %d: %v", t.Index, err), Retry: true}
+			}
+			ev.Result.Partial, ev.Result.PartialRef = data, nil
+		}
+		res.Value = ev.Result
+		res.Stats.BytesRead += ev.Result.StoredBytes
+		res.Stats.Gets += ev.Result.Allocated
+		if ev.Result.ColdStart {
+			res.Stats.ColdStart = true
+		}
+		return res, nil
+	}
+}
+
+// merger merges the partial of each task exactly once (fanout.Run calls onResult serially) and
+// sums the worker-side times of the merged answers.
+type merger struct {
+	merged                *ops.Partial
+	newPartial            func() *ops.Partial
+	taskTimes             []time.Duration
+	fetch, decode, reduce time.Duration
+	decoded               int64
+}
+
+func (m *merger) onResult(t fanout.Task, r fanout.Result) error {
+	m.taskTimes[t.Index] = r.Stats.Duration
+	res, ok := r.Value.(*worker.TaskResult)
+	if !ok {
+		return fmt.Errorf("task %d: no decoded worker answer", t.Index)
+	}
+	part := m.newPartial()
+	if err := part.UnmarshalBinary(res.Partial); err != nil {
+		return fmt.Errorf("task %d partial: %w", t.Index, err)
+	}
+	if err := m.merged.Merge(part); err != nil {
+		return fmt.Errorf("task %d merge: %w", t.Index, err)
+	}
+	m.fetch += time.Duration(res.FetchNanos)
+	m.decode += time.Duration(res.DecodeNanos)
+	m.reduce += time.Duration(res.ReduceNanos)
+	m.decoded += res.DecodedBytes
+	return nil
+}
+
+// writeAndReport writes the outputs to o.Sink and the run report to o.Report.
+func (p *Prepared) writeAndReport(ctx context.Context, o Options, out *Outcome, stats fanout.Stats, cost report.CostEstimate) error {
 	plotKind, noPlot := p.plotKind()
 	if o.Sink != nil {
 		if err := output.WriteOutputs(ctx, o.Sink, p.Spec.OutputName(), out.Table, out.Manifest, p.Spec.Plot && plotKind != ""); err != nil {
-			return out, err
+			return err
 		}
 		if p.Spec.Plot && plotKind == "" && o.Report != nil {
 			fmt.Fprintf(o.Report, "plot: none: %s\n", noPlot)
@@ -192,7 +210,7 @@ func (p *Prepared) Run(ctx context.Context, o Options) (*Outcome, error) {
 			fmt.Fprint(o.Report, workerTimeLine(out, len(p.Plan.Tasks)))
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // workerTimeLine reports the worker-side time: a sum over every task and every parallel chunk
