@@ -2,6 +2,7 @@ package h5type
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -134,8 +135,8 @@ func appendValue(b []byte, v any, ignoreNaN bool, depth int) ([]byte, error) {
 }
 
 func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+	var ne *strconv.NumError
+	return errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange)
 }
 
 // AppendPyFloat appends f formatted like Python's repr(float) (pyjson.AppendFloat, the one
