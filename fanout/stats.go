@@ -57,9 +57,9 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// Stats summarises a fan-out. Durations and bytes are summed over every
-// attempt, failed and duplicate ones included, since all of them are billed.
-type Stats struct {
+// Counts are the task and attempt counters of a fan-out, the one definition of them: [Stats]
+// embeds them and the run manifest records them as they are (output.TaskCounts).
+type Counts struct {
 	Tasks     int `json:"tasks"`
 	Completed int `json:"completed"`
 	Lost      int `json:"lost"`
@@ -81,6 +81,12 @@ type Stats struct {
 	DuplicatesIgnored int `json:"duplicates_ignored"`
 	Speculative       int `json:"speculative"`
 	ColdStarts        int `json:"cold_starts"`
+}
+
+// Stats summarises a fan-out. Durations and bytes are summed over every
+// attempt, failed and duplicate ones included, since all of them are billed.
+type Stats struct {
+	Counts
 	// Duration, BilledDuration and InitDuration are summed over attempts.
 	Duration       time.Duration `json:"duration_ns"`
 	BilledDuration time.Duration `json:"billed_duration_ns"`

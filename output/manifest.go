@@ -73,36 +73,18 @@ type Timings struct {
 	TaskSeconds *fanout.Quantiles `json:"task_seconds,omitempty"`
 }
 
-// TaskCounts are the fan-out counters recorded in the manifest.
+// TaskCounts are the fan-out counters recorded in the manifest: fanout.Counts and the billed
+// time, GB-seconds and GETs.
 type TaskCounts struct {
-	Tasks             int     `json:"tasks"`
-	Completed         int     `json:"completed"`
-	Lost              int     `json:"lost"`
-	Attempts          int     `json:"attempts"`
-	Invocations       int     `json:"invocations"`
-	Retries           int     `json:"retries"`
-	Throttles         int     `json:"throttles"`
-	InvokerRetries    int     `json:"invoker_retries"`
-	InvokerThrottles  int     `json:"invoker_throttles"`
-	Timeouts          int     `json:"timeouts"`
-	DuplicatesIgnored int     `json:"duplicates_ignored"`
-	Speculative       int     `json:"speculative"`
-	ColdStarts        int     `json:"cold_starts"`
-	BilledSeconds     float64 `json:"billed_seconds"`
-	BilledGBSeconds   float64 `json:"billed_gb_seconds"`
-	Gets              int64   `json:"gets"`
+	fanout.Counts
+	BilledSeconds   float64 `json:"billed_seconds"`
+	BilledGBSeconds float64 `json:"billed_gb_seconds"`
+	Gets            int64   `json:"gets"`
 }
 
 // CountsFromStats converts fan-out stats to manifest counters.
 func CountsFromStats(s fanout.Stats) TaskCounts {
-	return TaskCounts{
-		Tasks: s.Tasks, Completed: s.Completed, Lost: s.Lost, Attempts: s.Attempts,
-		Invocations: s.Invocations, Retries: s.Retries, Throttles: s.Throttles,
-		InvokerRetries: s.InvokerRetries, InvokerThrottles: s.InvokerThrottles,
-		Timeouts: s.Timeouts, DuplicatesIgnored: s.DuplicatesIgnored,
-		Speculative: s.Speculative, ColdStarts: s.ColdStarts,
-		BilledSeconds: s.BilledDuration.Seconds(), BilledGBSeconds: s.BilledGBSeconds, Gets: s.Gets,
-	}
+	return TaskCounts{Counts: s.Counts, BilledSeconds: s.BilledDuration.Seconds(), BilledGBSeconds: s.BilledGBSeconds, Gets: s.Gets}
 }
 
 // OutputFile describes one written output file.

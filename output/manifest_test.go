@@ -11,7 +11,7 @@ import (
 )
 
 func TestManifestJSON(t *testing.T) {
-	s := fanout.Stats{Tasks: 3, Completed: 3, Attempts: 4, Invocations: 4, Retries: 1, Throttles: 1,
+	s := fanout.Stats{Counts: fanout.Counts{Tasks: 3, Completed: 3, Attempts: 4, Invocations: 4, Retries: 1, Throttles: 1},
 		BytesRead: 1234, Gets: 3, BilledDuration: 1500 * time.Millisecond}
 	c, err := report.RunCost(s, report.Cost{MemoryMB: 2048})
 	if err != nil {

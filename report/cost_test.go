@@ -55,7 +55,7 @@ func TestCostPrice(t *testing.T) {
 func TestRunCost(t *testing.T) {
 	// 1000 invocations: 500 at 2048 MB x 1 s (1000 GB-s) reported, plus 500 s
 	// without memory priced at 1024 MB (500 GB-s).
-	s := fanout.Stats{Invocations: 1000, BilledUnknownMemory: 500 * time.Second, Gets: 2000,
+	s := fanout.Stats{Counts: fanout.Counts{Invocations: 1000}, BilledUnknownMemory: 500 * time.Second, Gets: 2000,
 		BilledGBSeconds: 1000, ReportedMemoryMB: 2048}
 	e, err := RunCost(s, Cost{MemoryMB: 1024})
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 )
 
 func TestFormatReport(t *testing.T) {
-	s := fanout.Stats{Tasks: 365, Completed: 365, Attempts: 370, Invocations: 368, Retries: 5, Throttles: 2,
-		Timeouts: 1, Speculative: 1, DuplicatesIgnored: 1, ColdStarts: 40, BytesRead: 1_500_000_000,
+	s := fanout.Stats{Counts: fanout.Counts{Tasks: 365, Completed: 365, Attempts: 370, Invocations: 368, Retries: 5, Throttles: 2,
+		Timeouts: 1, Speculative: 1, DuplicatesIgnored: 1, ColdStarts: 40}, BytesRead: 1_500_000_000,
 		Gets: 365, Wall: 3 * time.Second, BilledDuration: 12 * time.Second, BilledUnknownMemory: 12 * time.Second}
 	c, err := RunCost(s, Cost{MemoryMB: 1024})
 	if err != nil {
