@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := $(CURDIR)/bin
 VERSITYGW_VERSION := v1.8.0
+GOLANGCI_LINT_VERSION := v2.15.0
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/hsfan/hsfan/internal/version.Version=$(VERSION)
 DATA ?= $(CURDIR)/data
@@ -46,6 +47,11 @@ tools: $(BIN)/versitygw pydeps ## install what the tests need (pinned)
 
 $(BIN)/versitygw:
 	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+# golangci-lint, pinned, for make lint (.golangci.yml); about 3 minutes to build once.
+$(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION):
+	GOBIN=$(BIN)/.golangci-$(GOLANGCI_LINT_VERSION) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/.golangci-$(GOLANGCI_LINT_VERSION)/golangci-lint $@ && rmdir $(BIN)/.golangci-$(GOLANGCI_LINT_VERSION)
 
 # The real HSDS 0.9.4 for the side-by-side tests (internal/testutil/hsdspeer, internal/interop) and
 # HSDS's integration suite: ../shared/peers next to the repository, else (in a linked git worktree)
@@ -97,8 +103,9 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-lint: vet ## gofmt and go vet
+lint: vet $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION) ## gofmt, go vet and golangci-lint (.golangci.yml)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION) run ./...
 
 RUN_STORE := --store file://$(DATA) --bucket hsfan --domain /shared/sst/mur25.h5
 
@@ -115,7 +122,7 @@ run: build ## the main job: a synthetic year of SST, its daily area-weighted glo
 	@echo "results: $(OUT)/sst_mean.arrow $(OUT)/sst_mean.json $(OUT)/sst_mean.png $(OUT)/sst_mean.svg $(OUT)/manifest.json"
 
 bench: ## Go benchmarks of the hot paths
-	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./coordinator/...
+	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./fanout/... ./output/... ./report/... ./jobs/... ./transport/...
 
 clean:
 	rm -rf $(BIN)/hsfan $(BIN)/bootstrap* $(OUT)

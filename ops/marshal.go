@@ -212,6 +212,23 @@ func (r *reader) need(n int, what string) bool {
 }
 
 func decodePartial(data []byte) (*Partial, error) {
+	r, err := openFrame(data)
+	if err != nil {
+		return nil, err
+	}
+	p, err := readHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.readBody(r); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// openFrame checks the frame of a marshalled partial (magic, version, CRC-32C) and returns a
+// reader of what lies between the version and the checksum.
+func openFrame(data []byte) (*reader, error) {
 	if len(data) < len(wireMagic)+3+4 {
 		return nil, fmt.Errorf("%w: %d bytes is too short", ErrCorrupt, len(data))
 	}
@@ -225,7 +242,12 @@ func decodePartial(data []byte) (*Partial, error) {
 	if crc32.Checksum(body, crcTable) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	r := &reader{b: body[5:]}
+	return &reader{b: body[5:]}, nil
+}
+
+// readHeader reads the kind, flags, geometry, options and fingerprint of a partial and checks
+// that they go together; the partial's cells are not allocated yet.
+func readHeader(r *reader) (*Partial, error) {
 	hdr := r.bytes(2, "header")
 	if r.err != nil {
 		return nil, r.err
@@ -290,16 +312,24 @@ func decodePartial(data []byte) (*Partial, error) {
 		return nil, fmt.Errorf("%w: ddof with weights", ErrCorrupt)
 	}
 	p.fp = binary.LittleEndian.Uint64(fpb)
+	return p, nil
+}
+
+// readBody allocates p's cells and reads their counts, sums, extrema and histogram bins,
+// checking what must hold between them (no NaN extremum, an empty cell keeps its initial
+// extremum, a histogram holds the cell's count) and that nothing trails.
+func (p *Partial) readBody(r *reader) error {
+	kind, g := p.kind, p.g
 	cells := g.NumCells()
 	// Every cell costs at least one byte on the wire; check before allocating.
 	if !r.need(cells, "counts") {
-		return nil, r.err
+		return r.err
 	}
-	if kind == Histogram && !r.need(cells*int(bins), "histogram") {
-		return nil, r.err
+	if kind == Histogram && !r.need(cells*p.opts.Bins, "histogram") {
+		return r.err
 	}
 	if err := p.alloc(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	for c := range p.cnt {
 		p.cnt[c] = r.count("count")
@@ -344,9 +374,9 @@ func decodePartial(data []byte) (*Partial, error) {
 		r.fail("%d trailing bytes", len(r.b))
 	}
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
-	return p, nil
+	return nil
 }
 
 func (s *exactStore) read(r *reader) {

@@ -8,11 +8,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
+	"github.com/hsfan/hsfan/transport/awslambda"
 )
 
 // confinedHandler is a worker configured with store mem:// (and file:///data/other as an
@@ -227,7 +227,7 @@ func TestRESTEventsStayInTheWorkersBuckets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := NewHandler(Config{DefaultStore: "mem://", DefaultBucket: "b", OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
+	h := NewHandler(Config{Events: restEvents, DefaultStore: "mem://", DefaultBucket: "b", OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
 	for _, tc := range []struct {
 		event string
 		code  int
@@ -254,7 +254,7 @@ func TestRESTEventsStayInTheWorkersBuckets(t *testing.T) {
 
 // TestErrorTypesMatchTheInvoker: the Lambda invoker recognises the worker's error types.
 func TestErrorTypesMatchTheInvoker(t *testing.T) {
-	if ErrorTypePermanent != lambdainvoke.ErrorTypePermanent || ErrorTypeRetryable != lambdainvoke.ErrorTypeRetryable {
-		t.Errorf("worker %s/%s, lambdainvoke %s/%s", ErrorTypePermanent, ErrorTypeRetryable, lambdainvoke.ErrorTypePermanent, lambdainvoke.ErrorTypeRetryable)
+	if ErrorTypePermanent != awslambda.ErrorTypePermanent || ErrorTypeRetryable != awslambda.ErrorTypeRetryable {
+		t.Errorf("worker %s/%s, lambdainvoke %s/%s", ErrorTypePermanent, ErrorTypeRetryable, awslambda.ErrorTypePermanent, awslambda.ErrorTypeRetryable)
 	}
 }

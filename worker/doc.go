@@ -6,7 +6,8 @@
 //   - Task events {"hsfan_task": {...}} from the coordinator: reduce a range of the chunks of a
 //     selection into a partial state (package ops) and answer {"hsfan_result": {...}}.
 //   - HSDS REST events {"method","path","params","headers","body"} and API Gateway HTTP API v2
-//     events, answered as HSDS's Lambda function does (when a REST handler is configured).
+//     events, answered by Config.Events (cmd/worker wires the HDF REST API of hsds/rest, which
+//     answers them as HSDS's Lambda function does); package worker does not import hsds/rest.
 //
 // # Errors
 //

@@ -59,7 +59,7 @@ func TestFancyReductionMatchesNumpy(t *testing.T) {
 	}
 	h, base := cubeTask(t) // float32 (6,10,8), chunks (2,5,8)
 	red := mustReduction(t, h, &base)
-	all, _, err := red.DS.Read(context.Background(), selection.All(red.DS.Dims), 0)
+	all, _, err := red.Dataset.Read(context.Background(), selection.All(red.Dataset.Dims), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestFancyReductionMatchesNumpy(t *testing.T) {
 		{"[2,[3,8],[0,7]]", "mean", []int{0, 1}},
 		{"[0:6:5,[9,1,1],1:8:3]", "sum", []int{0, 2}}, // one list
 	}
-	in, _ := json.Marshal(map[string]any{"data": data, "dims": red.DS.Dims, "cases": cases})
+	in, _ := json.Marshal(map[string]any{"data": data, "dims": red.Dataset.Dims, "cases": cases})
 	cmd := exec.Command(python, "-c", numpyReduce)
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
@@ -103,7 +103,7 @@ func TestFancyReductionMatchesNumpy(t *testing.T) {
 		t.Run(fmt.Sprintf("%s_%s_%v", c.Select, c.Op, c.Axes), func(t *testing.T) {
 			task := base
 			task.Select, task.Op = c.Select, c.Op
-			sel, err := selection.Parse(c.Select, red.DS.Dims)
+			sel, err := selection.Parse(c.Select, red.Dataset.Dims)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestFancyReductionMatchesNumpy(t *testing.T) {
 func runWholeTask(t *testing.T, h *Handler, task Task) ops.Result {
 	t.Helper()
 	red := mustReduction(t, h, &task)
-	task.First, task.Count = 0, red.Sel.Grid(red.DS.ChunkDims).Count()
+	task.First, task.Count = 0, red.Selection.Grid(red.Dataset.ChunkDims).Count()
 	payload, _ := json.Marshal(TaskEvent{Task: &task})
 	out, err := h.Invoke(context.Background(), payload)
 	if err != nil {

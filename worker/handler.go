@@ -15,7 +15,6 @@ import (
 
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/pyjson"
-	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/hsds/store"
 )
 
@@ -43,10 +42,29 @@ type Config struct {
 	OpenStore func(ctx context.Context, url string) (store.Store, error)
 	// Logger receives one line per event; nil discards.
 	Logger *slog.Logger
-	// Lambda serves REST events with HSDS's Lambda rules (set automatically under AWS Lambda).
+	// Lambda serves REST events with HSDS's Lambda rules (set automatically under AWS Lambda);
+	// passed on to Events in EventConfig.
 	Lambda bool
 	// LambdaFunction is the function's name under AWS Lambda (AWS_LAMBDA_FUNCTION_NAME), "" elsewhere:
 	// it implies Lambda, and partials above 4 MiB are spilled (Lambda's 6 MB response limit).
+	LambdaFunction string
+	// Events builds the answerer of every event that is not a task (HSDS Lambda events and API
+	// Gateway v2 events: cmd/worker wires hsds/rest here), on the first such event, over the
+	// worker's own store confined to its buckets. Nil: such events fail with a permanent error.
+	Events func(ctx context.Context, ec EventConfig) (EventFunc, error)
+}
+
+// EventFunc answers one raw event that is not a task.
+type EventFunc func(ctx context.Context, payload []byte) ([]byte, error)
+
+// EventConfig is what Config.Events gets: the default store confined to DefaultBucket and
+// AllowedBuckets (any other bucket fails with an error wrapping store.ErrBucketNotFound), the
+// default bucket, the handler's logger and the Lambda settings of the Config.
+type EventConfig struct {
+	Store          store.Store
+	Bucket         string
+	Logger         *slog.Logger
+	Lambda         bool
 	LambdaFunction string
 }
 
@@ -126,8 +144,8 @@ type Handler struct {
 	verified map[verifiedKey][]byte // dataset JSON checked against the store
 	warm     atomic.Bool
 
-	restMu sync.Mutex
-	rest   *rest.Server
+	eventsMu sync.Mutex
+	events   EventFunc
 }
 
 // NewHandler returns a handler; it does no I/O.
@@ -167,21 +185,25 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return json.Marshal(ResultEvent{Result: res})
 	}
-	// Everything else is an HDF REST request: an HSDS Lambda event or an API Gateway v2 event.
-	srv, err := h.restServer(ctx)
+	// Everything else (an HDF REST request: an HSDS Lambda event or an API Gateway v2 event)
+	// goes to the configured event answerer.
+	answer, err := h.eventFunc(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return rest.HandleLambdaEvent(ctx, srv, payload)
+	return answer(ctx, payload)
 }
 
-// restServer builds the REST server on first use (not at start-up: cold starts stay short). A
-// failure is not remembered: the next event tries again.
-func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
-	h.restMu.Lock()
-	defer h.restMu.Unlock()
-	if h.rest != nil {
-		return h.rest, nil
+// eventFunc builds the answerer of non-task events on first use (not at start-up: cold starts
+// stay short). A failure is not remembered: the next event tries again.
+func (h *Handler) eventFunc(ctx context.Context) (EventFunc, error) {
+	h.eventsMu.Lock()
+	defer h.eventsMu.Unlock()
+	if h.events != nil {
+		return h.events, nil
+	}
+	if h.cfg.Events == nil {
+		return nil, permanent(errors.New("event is not a task event ({\"hsfan_task\": ...}) and this worker answers no other events"))
 	}
 	url, err := h.taskStore("")
 	if err != nil {
@@ -198,13 +220,13 @@ func (h *Handler) restServer(ctx context.Context) (*rest.Server, error) {
 			buckets = append(buckets, b)
 		}
 	}
-	srv, err := rest.New(rest.Config{Store: newBucketStore(st, buckets), Bucket: h.cfg.DefaultBucket, Logger: h.log,
+	fn, err := h.cfg.Events(ctx, EventConfig{Store: newBucketStore(st, buckets), Bucket: h.cfg.DefaultBucket, Logger: h.log,
 		Lambda: h.cfg.Lambda, LambdaFunction: h.cfg.LambdaFunction})
 	if err != nil {
-		return nil, permanent(fmt.Errorf("rest server: %w", err))
+		return nil, permanent(fmt.Errorf("event server: %w", err))
 	}
-	h.rest = srv
-	return srv, nil
+	h.events = fn
+	return fn, nil
 }
 
 // store returns the (cached) store for url, a URL taskStore allowed.

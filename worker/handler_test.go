@@ -27,7 +27,7 @@ func cubeTask(t *testing.T) (*Handler, Task) {
 		t.Fatal(err)
 	}
 	obj, _ := json.Marshal(ds.Obj)
-	h := NewHandler(Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
+	h := NewHandler(Config{Events: restEvents, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
 	return h, Task{Version: TaskVersion, Dataset: obj, Op: "sum", Reduce: []bool{false, true, true}, First: 0, Count: 6}
 }
 
@@ -39,7 +39,7 @@ func TestTaskSumMatchesDirectSum(t *testing.T) {
 			task.Select = sel
 			// The task covers all chunks of the selection.
 			red := mustReduction(t, h, &task)
-			task.Count = red.Sel.Grid(red.DS.ChunkDims).Count()
+			task.Count = red.Selection.Grid(red.Dataset.ChunkDims).Count()
 			payload, _ := json.Marshal(TaskEvent{Task: &task})
 			out, err := h.Invoke(context.Background(), payload)
 			if err != nil {
@@ -55,12 +55,12 @@ func TestTaskSumMatchesDirectSum(t *testing.T) {
 			}
 			res := p.Finalize()
 			// Direct: sum over the selection of float32(CubeValue) per kept time index.
-			shape := red.Sel.Shape()
+			shape := red.Selection.Shape()
 			want := make([]float64, shape[0])
 			for a := 0; a < shape[0]; a++ {
 				for b := 0; b < shape[1]; b++ {
 					for c := 0; c < shape[2]; c++ {
-						idx := []int{red.Sel.Dim(0).Index(a), red.Sel.Dim(1).Index(b), red.Sel.Dim(2).Index(c)}
+						idx := []int{red.Selection.Dim(0).Index(a), red.Selection.Dim(1).Index(b), red.Selection.Dim(2).Index(c)}
 						want[a] += float64(float32(synth.CubeValue(idx)))
 					}
 				}
@@ -146,5 +146,16 @@ func TestRESTEvents(t *testing.T) {
 		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode+resp.StatusCode2 != tc.code {
 			t.Errorf("%s: answer %s, want status %d", tc.event, out, tc.code)
 		}
+	}
+}
+
+// TestNoEventsConfigured: without Config.Events a worker answers task events only; anything else
+// is a permanent error (no retry can help).
+func TestNoEventsConfigured(t *testing.T) {
+	h := NewHandler(Config{DefaultStore: "mem://", DefaultBucket: "b"})
+	_, err := h.Invoke(context.Background(), []byte(`{"method": "GET", "path": "/about"}`))
+	var we *Error
+	if !errors.As(err, &we) || we.Retry || we.ErrorType() != ErrorTypePermanent {
+		t.Fatalf("err %v, want a permanent worker error", err)
 	}
 }

@@ -54,7 +54,7 @@ func TestNonFiniteEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := NewHandler(Config{OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
+	h := NewHandler(Config{Events: restEvents, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }, DefaultStore: "mem://", DefaultBucket: "b"})
 
 	task := Task{Version: TaskVersion, Dataset: obj, Op: "mean", Reduce: []bool{true, true}, First: 0, Count: 2}
 	payload, _ := json.Marshal(TaskEvent{Task: &task})

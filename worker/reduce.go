@@ -28,23 +28,23 @@ const (
 // Reduction is what every chunk of a task shares: the dataset, the selection, the geometry and
 // the CF decoding.
 type Reduction struct {
-	DS    *hdf.Dataset
-	Sel   *selection.Selection
-	Kind  ops.Kind
-	Geom  *ops.Geometry
-	CF    ops.CF
-	Opts  ops.Options
-	Units string
+	Dataset   *hdf.Dataset
+	Selection *selection.Selection
+	Kind      ops.Kind
+	Geom      *ops.Geometry
+	CF        ops.CF
+	Opts      ops.Options
+	Units     string
 }
 
 // NewReduction validates a task's parameters against the dataset and prepares the reduction.
 // It reads the task's N-D weights dataset, if any, from the dataset's store.
 func NewReduction(ctx context.Context, ds *hdf.Dataset, t *Task) (*Reduction, error) {
-	r := &Reduction{DS: ds}
+	r := &Reduction{Dataset: ds}
 	var err error
 	if t.Select == "" {
-		r.Sel = selection.All(ds.Dims)
-	} else if r.Sel, err = selection.Parse(t.Select, ds.Dims); err != nil {
+		r.Selection = selection.All(ds.Dims)
+	} else if r.Selection, err = selection.Parse(t.Select, ds.Dims); err != nil {
 		return nil, err
 	}
 	if r.Kind, err = ops.ParseKind(t.Op); err != nil {
@@ -53,10 +53,10 @@ func NewReduction(ctx context.Context, ds *hdf.Dataset, t *Task) (*Reduction, er
 	if !ds.Type.IsNumeric() {
 		return nil, fmt.Errorf("dataset %s: %s values cannot be reduced", ds.ID, ds.Type.Class())
 	}
-	if err := checkRank(r.Sel, t.Reduce); err != nil {
+	if err := checkRank(r.Selection, t.Reduce); err != nil {
 		return nil, err
 	}
-	r.Geom = &ops.Geometry{Shape: r.Sel.Shape(), Reduce: t.Reduce, AxisWeights: t.AxisWeights}
+	r.Geom = &ops.Geometry{Shape: r.Selection.Shape(), Reduce: t.Reduce, AxisWeights: t.AxisWeights}
 	if len(t.WeightsDataset) > 0 {
 		w, err := readWeights(ctx, ds, t)
 		if err != nil {
@@ -101,7 +101,7 @@ type chunkWorker struct {
 // goroutines and returns the merged partial and the counters.
 func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int) (*ops.Partial, TaskResult, error) {
 	var res TaskResult
-	grid := r.Sel.Grid(r.DS.ChunkDims)
+	grid := r.Selection.Grid(r.Dataset.ChunkDims)
 	if err := grid.Err(); err != nil {
 		return nil, res, err
 	}
@@ -138,12 +138,12 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 				}
 				index := grid.ChunkIndex(k, nil)
 				t0 := time.Now()
-				raw, rd, err := r.DS.FetchChunk(gctx, index)
+				raw, rd, err := r.Dataset.FetchChunk(gctx, index)
 				if err != nil {
 					return err
 				}
 				t1 := time.Now()
-				cw.decoded, err = r.DS.DecodeChunk(index, raw, rd.Exists, cw.decoded)
+				cw.decoded, err = r.Dataset.DecodeChunk(index, raw, rd.Exists, cw.decoded)
 				if err != nil {
 					return err
 				}
@@ -182,7 +182,7 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 
 // reduceChunk folds the selected part of one decoded chunk into cw's partial.
 func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
-	ds := r.DS
+	ds := r.Dataset
 	if len(ds.Dims) == 0 { // scalar
 		cw.vals = growFloats(cw.vals, 1)
 		if err := decodeValues(cw.vals, cw.decoded[:ds.ItemSize], ds.Type, &r.CF); err != nil {
@@ -190,7 +190,7 @@ func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
 		}
 		return cw.p.AddBlock(nil, nil, cw.vals)
 	}
-	b, ok := r.Sel.Block(index, ds.ChunkDims)
+	b, ok := r.Selection.Block(index, ds.ChunkDims)
 	if !ok {
 		return nil
 	}

@@ -2,14 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"log/slog"
+	"os"
 
-	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/coordinator/job"
-	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
-	"github.com/hsfan/hsfan/worker"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hsfan/hsfan/fanout"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/transport/awslambda"
 )
 
 // lambdaFlags select the Lambda function for --invoker lambda|local.
@@ -26,8 +26,8 @@ func (l *lambdaFlags) register(fs *flag.FlagSet) {
 }
 
 // invoker builds the AWS Lambda invoker (for "local", pointed at hsfan lambda-local).
-func (l *lambdaFlags) invoker(ctx context.Context, name string, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
-	cfg := lambdainvoke.Config{Function: l.function, Qualifier: l.qualifier, MaxConcurrency: spec.Concurrency,
+func (l *lambdaFlags) invoker(ctx context.Context, name string, spec reduce.Spec, logger *slog.Logger) (fanout.Invoker, func(), error) {
+	cfg := awslambda.Config{Function: l.function, Qualifier: l.qualifier, MaxConcurrency: spec.Concurrency,
 		Endpoint: l.endpoint, Logger: logger}
 	if name == "local" {
 		if cfg.Endpoint == "" {
@@ -37,40 +37,13 @@ func (l *lambdaFlags) invoker(ctx context.Context, name string, spec job.Spec, l
 			cfg.Region = "us-east-1"
 		}
 	}
-	inv, err := lambdainvoke.New(ctx, cfg)
+	if awslambda.IsLoopback(cfg.Endpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		// hsfan lambda-local ignores signatures: do not require credentials.
+		cfg.Credentials = aws.AnonymousCredentials{}
+	}
+	inv, err := awslambda.New(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return lambdaAdapter{inv}, func() {}, nil
-}
-
-// lambdaAdapter maps lambdainvoke results onto the coordinator's Invoker contract.
-type lambdaAdapter struct{ inv *lambdainvoke.Invoker }
-
-func (a lambdaAdapter) Invoke(ctx context.Context, payload []byte) (coordinator.Result, error) {
-	r, err := a.inv.Invoke(ctx, payload)
-	s := r.Stats
-	return coordinator.Result{Payload: r.Payload, Stats: coordinator.InvokeStats{ColdStart: s.ColdStart,
-		InitDuration: s.InitDuration, Duration: s.Duration, BilledDuration: s.BilledDuration,
-		MemoryMB: s.MemoryMB, MaxMemoryUsedMB: s.MaxMemoryUsedMB, Retries: s.Retries, Throttles: s.Throttles}}, permanentByType(err)
-}
-
-// permanentByType maps the invoker's errors onto the coordinator's types: throttles are counted
-// as throttles, and a function error keeps the worker's own retry decision (its errorType).
-func permanentByType(err error) error {
-	var fe *lambdainvoke.FunctionError
-	var te *lambdainvoke.ThrottleError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &te):
-		return &coordinator.ThrottleError{RetryAfter: te.RetryAfter, Err: err}
-	case errors.As(err, &fe):
-		retry := fe.Retryable()
-		if fe.Type == worker.ErrorTypePermanent {
-			retry = false
-		}
-		return &coordinator.TaskError{Type: fe.Type, Message: fe.Message, Retry: retry}
-	}
-	return err
+	return inv, func() {}, nil
 }

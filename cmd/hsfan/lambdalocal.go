@@ -9,10 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
-	"github.com/hsfan/hsfan/worker/locallambda"
+	"github.com/hsfan/hsfan/locallambda"
 )
 
 // defaultLambdaLocalAddr is loopback: the Invoke API has no authentication.
@@ -111,6 +112,8 @@ func runLambdaLocal(ctx context.Context, args []string, stdout, stderr io.Writer
 		env["HSFAN_BUCKET"] = *bucket
 	}
 	cfg := locallambda.Config{
+		Region:    os.Getenv("AWS_REGION"),
+		Environ:   os.Environ(),
 		Functions: map[string]locallambda.FunctionConfig{},
 		Faults: locallambda.Faults{FailRate: *failRate, ThrottleRate: *throttleRate, CrashRate: *crashRate,
 			Delay: *delay, Seed: *seed},

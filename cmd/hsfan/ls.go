@@ -106,31 +106,12 @@ var errStop = errors.New("stop")
 
 // folder lists the domains and folders directly under folder (recursively with -r).
 func (l *lister) folder(ctx context.Context, folder string) error {
-	prefix := strings.TrimPrefix(folder, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	var subs []string
-	err := l.st.List(ctx, l.bucket, prefix, "/", func(e store.Entry) error {
-		if e.IsPrefix && e.Key != "db/" { // db/ holds the objects of every domain
-			subs = append(subs, "/"+strings.TrimSuffix(e.Key, "/"))
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("list %s: %w", folder, err)
-	}
-	sort.Strings(subs)
-	for _, s := range subs {
-		f, err := hdf.Open(ctx, l.st, l.bucket, s)
-		switch {
-		case errors.Is(err, hdf.ErrNotFound):
-			continue // a directory without .domain.json (e.g. db/ at the top)
-		case err != nil:
+	return hdf.EachDomain(ctx, l.st, l.bucket, folder, func(s string, f *hdf.File, err error) error {
+		if err != nil {
 			// Keep listing the others; runLs fails at the end.
 			fmt.Fprintf(l.w, "?\t%s\t%v\n", s, err)
 			l.unreadable++
-			continue
+			return nil
 		}
 		kind := "domain"
 		if f.Domain.IsFolder() {
@@ -146,15 +127,12 @@ func (l *lister) folder(ctx context.Context, folder string) error {
 		fmt.Fprintf(l.w, "%s\t%s\towner %s\tmodified %s%s\n", kind, s, f.Domain.Owner, fmtTime(f.Domain.LastModified), note)
 		if l.recursive {
 			if f.Domain.IsFolder() {
-				if err := l.folder(ctx, s); err != nil {
-					return err
-				}
-			} else if err := l.domain(ctx, f); err != nil {
-				return err
+				return l.folder(ctx, s)
 			}
+			return l.domain(ctx, f)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // domain walks the domain's groups from the root and prints every object once.

@@ -15,13 +15,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/coordinator/job"
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/jobs/reduce"
 	"github.com/hsfan/hsfan/ops"
+	"github.com/hsfan/hsfan/output"
+	"github.com/hsfan/hsfan/report"
+	"github.com/hsfan/hsfan/transport/inproc"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 const runUsage = `Usage: hsfan run OP --domain D --dataset /path [flags]
@@ -110,53 +112,67 @@ var runGroups = []flagGroup{
 
 var opNames = []string{"count", "sum", "mean", "min", "max", "var", "std", "histogram"}
 
+// runOptions are the flags of hsfan run: the reduction's Spec and the run's own.
+type runOptions struct {
+	sf                  storeFlags
+	spec                reduce.Spec
+	reduceAxes, invoker string
+	lf                  lambdaFlags
+	noPlot, dryRun      *bool
+	verbose             *bool
+	refAllow            *string
+	cpuProfile          *string
+}
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	o.sf.register(fs)
+	fs.StringVar(&o.spec.Domain, "domain", "", "domain path (required)")
+	fs.StringVar(&o.spec.Dataset, "dataset", "", "dataset h5path (required)")
+	fs.StringVar(&o.spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
+	fs.StringVar(&o.reduceAxes, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
+	fs.StringVar(&o.spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
+	fs.StringVar(&o.spec.Units, "units", "", "convert CF-decoded temperatures to C, K, F or another UDUNITS-2 temperature unit")
+	intVar(fs, &o.spec.MinCount, "min-count", 0, 0, math.MaxInt, "sum: NaN where fewer than N values are valid (xarray's min_count; 0: an all-masked cell sums to 0)")
+	fs.BoolVar(&o.spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
+	intVar(fs, &o.spec.Bins, "bins", 50, 1, 1<<20, "histogram: number of bins")
+	floatVar(fs, &o.spec.HistMin, "hist-min", 0, math.Inf(-1), math.Inf(1), "histogram: lower edge")
+	floatVar(fs, &o.spec.HistMax, "hist-max", 0, math.Inf(-1), math.Inf(1), "histogram: upper edge")
+	intVar(fs, &o.spec.DDOF, "ddof", 0, 0, math.MaxInt, "var/std: delta degrees of freedom (1 = sample variance)")
+	fs.StringVar(&o.spec.Name, "name", "", "output base name (default <dataset>_<op>)")
+	fs.StringVar(&o.spec.Out, "out", "out", "output directory or s3://bucket/prefix; checked for write access before the run")
+	o.noPlot = fs.Bool("no-plot", false, "do not write the PNG plot")
+	choiceVar(fs, &o.invoker, "invoker", "inproc", []string{"inproc", "lambda", "local"}, "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
+	intVar(fs, &o.spec.Concurrency, "concurrency", 1000, 1, maxConcurrency, "maximum tasks in flight (inproc: the number of CPUs unless given)")
+	int64Var(fs, &o.spec.TargetBytes, "target-bytes", 0, 0, math.MaxInt64, "stored bytes per task (0: 75 MB/s x --task-time)")
+	durationVar(fs, &o.spec.TaskTime, "task-time", 10*time.Second, time.Millisecond, 15*time.Minute, "target run time of one task")
+	intVar(fs, &o.spec.MaxChunksPerTask, "max-chunks", 1000, 1, math.MaxInt, "maximum chunks per task")
+	durationVar(fs, &o.spec.TaskTimeout, "task-timeout", 0, 0, 24*time.Hour, "timeout of one attempt (0 = none)")
+	intVar(fs, &o.spec.MaxAttempts, "max-attempts", 4, 1, 100, "attempts per task before the job fails")
+	fs.BoolVar(&o.spec.Speculate, "speculate", false, "launch duplicates of straggling tasks (first result wins)")
+	intVar(fs, &o.spec.WorkerConcurrency, "worker-concurrency", 0, 0, 1024, "parallel chunk fetches inside one worker (0: 8)")
+	intVar(fs, &o.spec.MemoryMB, "memory", 2048, minLambdaMB, maxLambdaMB, "Lambda memory size in MB, for the cost estimate")
+	choiceVar(fs, &o.spec.Arch, "arch", "arm64", []string{"arm64", "x86_64"}, "Lambda architecture for prices")
+	o.lf.register(fs)
+	o.refAllow = fs.String("ref-allow", "", "further locations reference layouts may read: comma-separated bucket or bucket/prefix\n"+
+		"(default: the dataset's own bucket; the coordinator and --invoker inproc; Lambda workers use HSFAN_REF_ALLOW)")
+	fs.BoolVar(&o.spec.Refs.FollowSymlinks, "ref-follow-symlinks", false, "let reference layouts on a file:// store pass through symbolic links")
+	fs.StringVar(&o.spec.ResultBucket, "result-bucket", "", "bucket where workers spill partials above the response limit\n"+
+		"(default --bucket; must be the workers' HSFAN_RESULT_BUCKET)")
+	fs.StringVar(&o.spec.ResultPrefix, "result-prefix", "", "key prefix of spilled partials (default hsfan-results; the workers' HSFAN_RESULT_PREFIX or below)")
+	o.dryRun = fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
+	o.verbose = fs.Bool("v", false, "log retries and other events")
+	o.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+}
+
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	var spec job.Spec
-	var reduce, invoker string
-	fs.StringVar(&spec.Domain, "domain", "", "domain path (required)")
-	fs.StringVar(&spec.Dataset, "dataset", "", "dataset h5path (required)")
-	fs.StringVar(&spec.Select, "select", "", "selection, e.g. [0:31,:,:] (default everything)")
-	fs.StringVar(&reduce, "reduce", "", "axes to reduce, by dimension name or index, e.g. lat,lon (default all)")
-	fs.StringVar(&spec.Weights, "weights", "", "coslat, coslat:LIMIT, or /path/to/weights (1-D along one axis, or N-D over the reduced axes)")
-	fs.StringVar(&spec.Units, "units", "", "convert CF-decoded temperatures to C, K, F or another UDUNITS-2 temperature unit")
-	intVar(fs, &spec.MinCount, "min-count", 0, 0, math.MaxInt, "sum: NaN where fewer than N values are valid (xarray's min_count; 0: an all-masked cell sums to 0)")
-	fs.BoolVar(&spec.NoCF, "no-cf", false, "do not apply scale_factor/add_offset/_FillValue/valid range")
-	intVar(fs, &spec.Bins, "bins", 50, 1, 1<<20, "histogram: number of bins")
-	floatVar(fs, &spec.HistMin, "hist-min", 0, math.Inf(-1), math.Inf(1), "histogram: lower edge")
-	floatVar(fs, &spec.HistMax, "hist-max", 0, math.Inf(-1), math.Inf(1), "histogram: upper edge")
-	intVar(fs, &spec.DDOF, "ddof", 0, 0, math.MaxInt, "var/std: delta degrees of freedom (1 = sample variance)")
-	fs.StringVar(&spec.Name, "name", "", "output base name (default <dataset>_<op>)")
-	fs.StringVar(&spec.Out, "out", "out", "output directory or s3://bucket/prefix; checked for write access before the run")
-	noPlot := fs.Bool("no-plot", false, "do not write the PNG plot")
-	choiceVar(fs, &invoker, "invoker", "inproc", []string{"inproc", "lambda", "local"}, "inproc (embedded), lambda (AWS) or local (hsfan lambda-local)")
-	intVar(fs, &spec.Concurrency, "concurrency", 1000, 1, maxConcurrency, "maximum tasks in flight (inproc: the number of CPUs unless given)")
-	int64Var(fs, &spec.TargetBytes, "target-bytes", 0, 0, math.MaxInt64, "stored bytes per task (0: 75 MB/s x --task-time)")
-	durationVar(fs, &spec.TaskTime, "task-time", 10*time.Second, time.Millisecond, 15*time.Minute, "target run time of one task")
-	intVar(fs, &spec.MaxChunksPerTask, "max-chunks", 1000, 1, math.MaxInt, "maximum chunks per task")
-	durationVar(fs, &spec.TaskTimeout, "task-timeout", 0, 0, 24*time.Hour, "timeout of one attempt (0 = none)")
-	intVar(fs, &spec.MaxAttempts, "max-attempts", 4, 1, 100, "attempts per task before the job fails")
-	fs.BoolVar(&spec.Speculate, "speculate", false, "launch duplicates of straggling tasks (first result wins)")
-	intVar(fs, &spec.WorkerConcurrency, "worker-concurrency", 0, 0, 1024, "parallel chunk fetches inside one worker (0: 8)")
-	intVar(fs, &spec.MemoryMB, "memory", 2048, minLambdaMB, maxLambdaMB, "Lambda memory size in MB, for the cost estimate")
-	choiceVar(fs, &spec.Arch, "arch", "arm64", []string{"arm64", "x86_64"}, "Lambda architecture for prices")
-	lf := lambdaFlags{}
-	lf.register(fs)
-	refAllow := fs.String("ref-allow", "", "further locations reference layouts may read: comma-separated bucket or bucket/prefix\n"+
-		"(default: the dataset's own bucket; the coordinator and --invoker inproc; Lambda workers use HSFAN_REF_ALLOW)")
-	fs.BoolVar(&spec.Refs.FollowSymlinks, "ref-follow-symlinks", false, "let reference layouts on a file:// store pass through symbolic links")
-	fs.StringVar(&spec.ResultBucket, "result-bucket", "", "bucket where workers spill partials above the response limit\n"+
-		"(default --bucket; must be the workers' HSFAN_RESULT_BUCKET)")
-	fs.StringVar(&spec.ResultPrefix, "result-prefix", "", "key prefix of spilled partials (default hsfan-results; the workers' HSFAN_RESULT_PREFIX or below)")
-	dryRun := fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
-	verbose := fs.Bool("v", false, "log retries and other events")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	var o runOptions
+	o.register(fs)
 	pos, err := parseCommand(fs, args, helpDoc{runUsage, runGroups, runExamples}, stdout)
 	if err != nil {
 		return err
 	}
+	sf, spec, invoker, lf := o.sf, o.spec, o.invoker, o.lf
 	if len(pos) == 0 {
 		return usagef("OP is required: one of %s (see 'hsfan run -h')", strings.Join(opNames, ", "))
 	}
@@ -171,16 +187,16 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usagef("--domain and --dataset are required")
 	}
 	spec.Op = op
-	if spec.Refs.Allow, err = hdf.ParseRefAllow(*refAllow); err != nil {
+	if spec.Refs.Allow, err = hdf.ParseRefAllow(*o.refAllow); err != nil {
 		return usagef("--ref-allow: %v", err)
 	}
 	if invoker == "inproc" && !flagSet(fs, "concurrency") {
 		// In-process tasks share this machine's cores: more in flight only adds memory.
 		spec.Concurrency = runtime.NumCPU()
 	}
-	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*noPlot, invoker
-	if reduce != "" {
-		spec.Reduce = strings.Split(reduce, ",")
+	spec.Store, spec.Bucket, spec.Plot, spec.Invoker = sf.url, sf.bucket, !*o.noPlot, invoker
+	if o.reduceAxes != "" {
+		spec.Reduce = strings.Split(o.reduceAxes, ",")
 	}
 	spec.StoreForWorkers = absStoreURL(sf.url)
 	st, err := sf.open(ctx)
@@ -191,15 +207,15 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := checkComplete(ctx, st, sf.bucket, spec.Domain); err != nil {
 		return err
 	}
-	prep, err := job.Prepare(ctx, st, spec)
+	prep, err := reduce.Prepare(ctx, st, spec)
 	if err != nil {
 		return err
 	}
-	if *dryRun {
+	if *o.dryRun {
 		return printPlan(stdout, prep, spec)
 	}
 	logLevel := slog.LevelWarn
-	if *verbose {
+	if *o.verbose {
 		logLevel = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
@@ -217,22 +233,22 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("--out %s: cannot write there (checked before the run): %w", spec.Out, err)
 	}
 	fmt.Fprintf(stderr, "hsfan run %s: %d tasks over %d chunks (%s decoded), invoker %s, concurrency %d\n",
-		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, coordinator.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
+		op, len(prep.Plan.Tasks), prep.Plan.TotalChunks, report.FormatBytes(prep.Plan.TotalBytes), invoker, prep.Plan.Concurrency)
+	if *o.cpuProfile != "" {
+		stop, err := startCPUProfile(*o.cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer stop()
 	}
-	out, err := prep.Run(ctx, job.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
+	out, err := prep.Run(ctx, reduce.Options{Invoker: inv, Sink: sink, Logger: logger, Report: stderr})
 	if err != nil {
 		return err
 	}
 	name := spec.OutputName()
 	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
 	if spec.Plot && len(out.Table.Columns) > 0 {
-		if _, ok := out.Table.Meta[coordinator.MetaPlotY]; ok {
+		if _, ok := out.Table.Meta[output.MetaPlotY]; ok {
 			fmt.Fprintf(stdout, " %s.png %s.svg", name, name)
 		}
 	}
@@ -254,9 +270,9 @@ func absStoreURL(u string) string {
 
 // outputSink maps --out to a sink: a local directory (atomic renames) or s3://bucket/prefix
 // (single PUTs, atomic by nature).
-func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Sink, error) {
+func outputSink(ctx context.Context, out string, st store.Store) (output.Sink, error) {
 	if !strings.HasPrefix(out, "s3://") {
-		return coordinator.DirSink{Dir: out}, nil
+		return output.DirSink{Dir: out}, nil
 	}
 	rest := strings.TrimPrefix(out, "s3://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
@@ -267,7 +283,7 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 	if err != nil {
 		return nil, err
 	}
-	return coordinator.PutSink{
+	return output.PutSink{
 		Prefix: strings.Trim(prefix, "/"),
 		Put: func(ctx context.Context, key string, data []byte) error {
 			_, err := s3.Put(ctx, bucket, key, data, store.PutOptions{})
@@ -279,7 +295,7 @@ func outputSink(ctx context.Context, out string, st store.Store) (coordinator.Si
 
 // probeSink writes and removes a small probe object through sink: it proves that the output
 // location exists or can be created, and that this process may write and delete there.
-func probeSink(ctx context.Context, sink coordinator.Sink) error {
+func probeSink(ctx context.Context, sink output.Sink) error {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
@@ -288,7 +304,7 @@ func probeSink(ctx context.Context, sink coordinator.Sink) error {
 	if err := sink.WriteFile(ctx, name, []byte("hsfan run checks that it can write its outputs here\n")); err != nil {
 		return err
 	}
-	if r, ok := sink.(coordinator.Remover); ok {
+	if r, ok := sink.(output.Remover); ok {
 		if err := r.Remove(ctx, name); err != nil {
 			return fmt.Errorf("remove the probe %s: %w", name, err)
 		}
@@ -296,13 +312,13 @@ func probeSink(ctx context.Context, sink coordinator.Sink) error {
 	return nil
 }
 
-func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
-	cost, err := coordinator.EstimateCost(p.Plan, coordinator.Cost{Arch: spec.Arch, MemoryMB: spec.MemoryMB})
+func printPlan(w io.Writer, p *reduce.Prepared, spec reduce.Spec) error {
+	cost, err := report.EstimateCost(p.Plan, report.Cost{Arch: spec.Arch, MemoryMB: spec.MemoryMB})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "dataset   %s %s shape %v chunks %v\n", spec.Domain, spec.Dataset, p.DS.Dims, p.DS.ChunkDims)
-	fmt.Fprintf(w, "selection %s -> %v\n", p.Sel, p.Sel.Shape())
+	fmt.Fprintf(w, "dataset   %s %s shape %v chunks %v\n", spec.Domain, spec.Dataset, p.Dataset.Dims, p.Dataset.ChunkDims)
+	fmt.Fprintf(w, "selection %s -> %v\n", p.Selection, p.Selection.Shape())
 	axes := []string{}
 	for _, a := range p.Axes {
 		s := a.Name
@@ -312,7 +328,7 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 		axes = append(axes, s)
 	}
 	fmt.Fprintf(w, "axes      %s\n", strings.Join(axes, ", "))
-	fmt.Fprintf(w, "chunks    %d touched (grid %v), %s decoded\n", p.Plan.TotalChunks, p.GridDims, coordinator.FormatBytes(p.Plan.TotalBytes))
+	fmt.Fprintf(w, "chunks    %d touched (grid %v), %s decoded\n", p.Plan.TotalChunks, p.GridDims, report.FormatBytes(p.Plan.TotalBytes))
 	fmt.Fprintf(w, "tasks     %d, up to %d chunks each, concurrency %d\n", len(p.Plan.Tasks), p.Plan.ChunksPerTask, p.Plan.Concurrency)
 	fmt.Fprintf(w, "estimate  %.0f GB-s, %d requests, $%.4f at %s %d MB (planned wall %.1fs)\n",
 		cost.GBSeconds, cost.Requests, cost.TotalUSD, cost.Arch, cost.MemoryMB, cost.WallSeconds)
@@ -323,7 +339,7 @@ func printPlan(w io.Writer, p *job.Prepared, spec job.Spec) error {
 }
 
 // newInvoker builds the invoker named by --invoker.
-func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec job.Spec, logger *slog.Logger) (coordinator.Invoker, func(), error) {
+func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec reduce.Spec, logger *slog.Logger) (fanout.Invoker, func(), error) {
 	switch name {
 	case "inproc", "":
 		// The in-process workers use the job's store and bucket, nothing else.

@@ -19,9 +19,9 @@ import (
 	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
+	"github.com/hsfan/hsfan/locallambda"
 	"github.com/hsfan/hsfan/ops"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/locallambda"
 )
 
 // refDatasetJSON is the JSON of a 1-D uint8 dataset of n elements whose values are the first n

@@ -15,16 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/coordinator/job"
-	"github.com/hsfan/hsfan/coordinator/lambdainvoke"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/internal/testutil/s3test"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/locallambda"
+	"github.com/hsfan/hsfan/transport/awslambda"
+	"github.com/hsfan/hsfan/transport/inproc"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/inproc"
-	"github.com/hsfan/hsfan/worker/locallambda"
 )
 
 var (
@@ -67,6 +68,7 @@ func localLambda(t *testing.T, bootstrap string, conc int, timeout time.Duration
 	svc, err := locallambda.New(locallambda.Config{
 		Functions: map[string]locallambda.FunctionConfig{"hsfan-worker": {Path: bootstrap, Concurrency: conc, Timeout: timeout, MemoryMB: 1024, Env: env}},
 		Faults:    faults,
+		Environ:   os.Environ(), // what hsfan lambda-local passes
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -79,14 +81,14 @@ func localLambda(t *testing.T, bootstrap string, conc int, timeout time.Duration
 // lambdaInvoker is the real aws-sdk-go-v2 Lambda client pointed at the local service, adapted to
 // the coordinator's contract like the CLI's.
 type lambdaInvoker struct {
-	inv *lambdainvoke.Invoker
+	inv *awslambda.Invoker
 	// slow makes the first attempt of every task with index%7 == 3 exceed the function timeout.
 	slow     bool
 	mu       sync.Mutex
 	attempts map[int]int
 }
 
-func (l *lambdaInvoker) Invoke(ctx context.Context, payload []byte) (coordinator.Result, error) {
+func (l *lambdaInvoker) Invoke(ctx context.Context, payload []byte) (fanout.Result, error) {
 	if l.slow {
 		var ev worker.TaskEvent
 		if err := json.Unmarshal(payload, &ev); err == nil && ev.Task != nil {
@@ -102,19 +104,19 @@ func (l *lambdaInvoker) Invoke(ctx context.Context, payload []byte) (coordinator
 	}
 	r, err := l.inv.Invoke(ctx, payload)
 	s := r.Stats
-	res := coordinator.Result{Payload: r.Payload, Stats: coordinator.InvokeStats{ColdStart: s.ColdStart, InitDuration: s.InitDuration,
+	res := fanout.Result{Payload: r.Payload, Stats: fanout.InvokeStats{ColdStart: s.ColdStart, InitDuration: s.InitDuration,
 		Duration: s.Duration, BilledDuration: s.BilledDuration, MemoryMB: s.MemoryMB, Retries: s.Retries, Throttles: s.Throttles}}
-	var fe *lambdainvoke.FunctionError
+	var fe *awslambda.FunctionError
 	if errors.As(err, &fe) {
-		return res, &coordinator.TaskError{Type: fe.Type, Message: fe.Message, Retry: fe.Type != worker.ErrorTypePermanent}
+		return res, &fanout.TaskError{Type: fe.Type, Message: fe.Message, Retry: fe.Type != worker.ErrorTypePermanent}
 	}
 	return res, err
 }
 
 func newLambdaInvoker(t *testing.T, endpoint string, conc int, slow bool) *lambdaInvoker {
 	t.Helper()
-	inv, err := lambdainvoke.New(context.Background(), lambdainvoke.Config{Function: "hsfan-worker", Endpoint: endpoint,
-		Region: "us-east-1", MaxConcurrency: conc})
+	inv, err := awslambda.New(context.Background(), awslambda.Config{Function: "hsfan-worker", Endpoint: endpoint,
+		Region: "us-east-1", MaxConcurrency: conc, Credentials: aws.AnonymousCredentials{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +135,8 @@ func writeSST(t *testing.T, st store.Store, bucket string, days int) {
 	}
 }
 
-func sstSpec(storeURL, bucket string) job.Spec {
-	return job.Spec{Store: storeURL, Bucket: bucket, Domain: "/shared/sst/e2e.h5", Dataset: "/analysed_sst", Op: "mean",
+func sstSpec(storeURL, bucket string) reduce.Spec {
+	return reduce.Spec{Store: storeURL, Bucket: bucket, Domain: "/shared/sst/e2e.h5", Dataset: "/analysed_sst", Op: "mean",
 		Reduce: []string{"lat", "lon"}, Weights: "coslat:60", Units: "C", Concurrency: 32, TargetBytes: 1, MaxAttempts: 10}
 }
 
@@ -172,12 +174,12 @@ func TestSSTThroughLocalLambda(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			writeSST(t, tc.st, "hsfan", days)
 			spec := sstSpec(tc.url, "hsfan")
-			prep, err := job.Prepare(ctx, tc.st, spec)
+			prep, err := reduce.Prepare(ctx, tc.st, spec)
 			if err != nil {
 				t.Fatal(err)
 			}
 			h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return tc.st, nil }})
-			want, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}})
+			want, err := prep.Run(ctx, reduce.Options{Invoker: &inproc.Invoker{Handler: h}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +187,7 @@ func TestSSTThroughLocalLambda(t *testing.T) {
 			endpoint := localLambda(t, bootstrap, 32, 2*time.Second,
 				locallambda.Faults{ThrottleRate: 0.1, FailRate: 0.1, CrashRate: 0.05, Seed: 7}, tc.env)
 			inv := newLambdaInvoker(t, endpoint, 32, true)
-			got, err := prep.Run(ctx, job.Options{Invoker: inv})
+			got, err := prep.Run(ctx, reduce.Options{Invoker: inv})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,9 +241,9 @@ func TestTenThousandTasks(t *testing.T) {
 	if err := synth.WriteCube(ctx, f, synth.CubeOptions{Shape: []int{10000, 3}, Chunks: []int{1, 3}, Type: "int16"}); err != nil {
 		t.Fatal(err)
 	}
-	spec := job.Spec{Store: "file://" + dir, Bucket: "hsfan", Domain: "/many.h5", Dataset: "/data", Op: "count",
+	spec := reduce.Spec{Store: "file://" + dir, Bucket: "hsfan", Domain: "/many.h5", Dataset: "/data", Op: "count",
 		Concurrency: 256, TargetBytes: 1, MaxAttempts: 6}
-	prep, err := job.Prepare(ctx, st, spec)
+	prep, err := reduce.Prepare(ctx, st, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +256,7 @@ func TestTenThousandTasks(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	out, err := prep.Run(ctx, job.Options{Invoker: newLambdaInvoker(t, endpoint, 256, false)})
+	out, err := prep.Run(ctx, reduce.Options{Invoker: newLambdaInvoker(t, endpoint, 256, false)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/worker"
 )
 
@@ -39,11 +40,25 @@ func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg, err := worker.ConfigFromEnv(os.Getenv)
 	if err != nil {
-		log.Error("configuration", "err", err)
+		log.Error("configuration", "error", err)
 		os.Exit(1)
 	}
 	cfg.Logger = log
+	cfg.Events = restEvents
 	lambda.Start(lambdaHandler{worker.NewHandler(cfg)})
+}
+
+// restEvents answers the events that are not tasks (HSDS Lambda events, API Gateway v2 events)
+// with the HDF REST API over the worker's confined store.
+func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
+	srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
+		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return rest.HandleLambdaEvent(ctx, srv, payload)
+	}, nil
 }
 
 // lambdaHandler reports worker errors with their retry decision as the Lambda errorType.

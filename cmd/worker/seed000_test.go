@@ -20,7 +20,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/internal/testutil/s3test"
-	"github.com/hsfan/hsfan/worker/locallambda"
+	"github.com/hsfan/hsfan/locallambda"
 )
 
 // TestSeed000Event sends the example event of HSDS's Lambda documentation (a GET of

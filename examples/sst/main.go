@@ -16,13 +16,13 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/hsfan/hsfan/coordinator"
-	"github.com/hsfan/hsfan/coordinator/job"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/internal/synth"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/output"
+	"github.com/hsfan/hsfan/transport/inproc"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 func main() {
@@ -55,16 +55,16 @@ func run(ctx context.Context, storeURL, bucket, domain, out string, gen int) err
 		}
 	}
 	// The job: PO.DAAC's method for every day at once.
-	spec := job.Spec{Store: storeURL, Bucket: bucket, Domain: domain, Dataset: "/analysed_sst", Op: "mean",
+	spec := reduce.Spec{Store: storeURL, Bucket: bucket, Domain: domain, Dataset: "/analysed_sst", Op: "mean",
 		Reduce: []string{"lat", "lon"}, Weights: "coslat:60", Units: "C", Name: "sst_mean", Plot: true, Invoker: "inproc",
 		Concurrency: runtime.NumCPU()}
-	prep, err := job.Prepare(ctx, st, spec)
+	prep, err := reduce.Prepare(ctx, st, spec)
 	if err != nil {
 		return err
 	}
 	// The embedded invoker runs the same worker handler Lambda runs, in this process.
 	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return st, nil }})
-	res, err := prep.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}, Sink: coordinator.DirSink{Dir: out}, Report: os.Stderr})
+	res, err := prep.Run(ctx, reduce.Options{Invoker: &inproc.Invoker{Handler: h}, Sink: output.DirSink{Dir: out}, Report: os.Stderr})
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func zlibDecodeExact(dst, src []byte) (int, error) {
 	if m > 0 {
 		return n + m, nil // longer than expected
 	}
-	if err != io.EOF {
+	if !errors.Is(err, io.EOF) {
 		if err == nil {
 			err = errors.New("zlib stream does not end after the expected size")
 		}

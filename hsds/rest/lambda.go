@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strconv"
@@ -130,14 +129,14 @@ func HandleLambdaEvent(ctx context.Context, srv http.Handler, payload []byte) ([
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("User-Agent", "AWSLambda")
-	rec := httptest.NewRecorder()
+	rec := newEventResponse()
 	srv.ServeHTTP(rec, req)
 	out, err := lambdaResponse(rec, gateway)
 	if err != nil {
 		return nil, err
 	}
 	if len(out) > MaxLambdaResponse {
-		rec = httptest.NewRecorder()
+		rec = newEventResponse()
 		rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		rec.WriteHeader(http.StatusRequestEntityTooLarge)
 		fmt.Fprintf(rec, "413: response of %d bytes exceeds the Lambda limit of %d bytes", len(out), MaxLambdaResponse)
@@ -152,37 +151,36 @@ func lambdaFail(code int, msg string) ([]byte, error) {
 }
 
 // lambdaResponse builds HSDS's invoke() result from a recorded response.
-func lambdaResponse(rec *httptest.ResponseRecorder, gateway bool) ([]byte, error) {
-	res := rec.Result()
+func lambdaResponse(rec *eventResponse, gateway bool) ([]byte, error) {
+	code, header := rec.result()
 	hdrs := obj()
-	keys := make([]string, 0, len(res.Header))
-	for k := range res.Header {
+	keys := make([]string, 0, len(header))
+	for k := range header {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		hdrs.set(k, res.Header.Get(k))
+		hdrs.set(k, header.Get(k))
 	}
-	if res.Header.Get("Content-Length") == "" {
-		hdrs.set("Content-Length", strconv.Itoa(rec.Body.Len()))
+	if header.Get("Content-Length") == "" {
+		hdrs.set("Content-Length", strconv.Itoa(rec.body.Len()))
 	}
 	hb, err := appendJSON(nil, hdrs)
 	if err != nil {
 		return nil, err
 	}
-	code := rec.Code
 	o := obj("isBase64Encoded", false, "statusCode", code, "headers", string(hb))
 	var bodyVal any
 	hasBody := false
 	if code == http.StatusOK || code == http.StatusCreated {
-		ct := res.Header.Get("Content-Type")
+		ct := header.Get("Content-Type")
 		switch {
-		case rec.Body.Len() == 0:
+		case rec.body.Len() == 0:
 		case strings.HasPrefix(ct, octet):
 			o.set("isBase64Encoded", true)
-			bodyVal, hasBody = hex.EncodeToString(rec.Body.Bytes()), true
+			bodyVal, hasBody = hex.EncodeToString(rec.body.Bytes()), true
 		default:
-			bodyVal, hasBody = pyJSON(rec.Body.Bytes()), true
+			bodyVal, hasBody = pyJSON(rec.body.Bytes()), true
 		}
 	} else {
 		bodyVal, hasBody = fmt.Sprintf(`{"statusCode": %d}`, code), true

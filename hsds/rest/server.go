@@ -3,10 +3,8 @@ package rest
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -53,7 +51,8 @@ type Config struct {
 	// password "lambda", value responses are never streamed and GET values are limited to
 	// (MaxRequestBytes-1000)/2 to leave room for hex encoding.
 	Lambda bool
-	// LambdaFunction is the function name (AWS_LAMBDA_FUNCTION_NAME when empty and Lambda set).
+	// LambdaFunction is the function name (the caller reads AWS_LAMBDA_FUNCTION_NAME: cmd/worker
+	// through worker.ConfigFromEnv); "" adds no Lambda user.
 	LambdaFunction string
 	// ReadConcurrency bounds the parallel chunk fetches of one request (16 when 0).
 	ReadConcurrency int
@@ -102,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, start: time.Now(), admins: map[string]bool{},
 		users: map[string]string{}, deleted: map[string]bool{}, chunks: hdf.NewChunkCache(cfg.ChunkCacheBytes)}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	for u, p := range cfg.Users {
 		s.users[u] = p
@@ -111,15 +110,10 @@ func New(cfg Config) (*Server, error) {
 		s.admins[a] = true
 	}
 	if cfg.Lambda {
-		fn := cfg.LambdaFunction
-		if fn == "" {
-			fn = os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
-		}
-		if fn != "" {
+		if fn := cfg.LambdaFunction; fn != "" {
 			s.users[fn] = "lambda"
 			s.admins[fn] = true
 		}
-		s.cfg.LambdaFunction = fn
 	}
 	s.maxReqGet = cfg.MaxRequestBytes
 	switch {
@@ -221,9 +215,9 @@ func (s *Server) wrap(fn handlerFunc) http.HandlerFunc {
 			switch {
 			case ae.code == http.StatusServiceUnavailable:
 				// Load shed or cancelled: the client retries; not a server fault.
-				s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "error", err)
 			case ae.code >= 500:
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 			}
 			writeError(w, ae)
 		}

@@ -59,7 +59,7 @@ func pythonize(src []byte) []byte {
 				inStr = false
 			case c >= 0x80:
 				r, n := utf8.DecodeRune(src[i:])
-				out = appendUEscape(out, r)
+				out = pyjson.AppendRuneEscape(out, r)
 				i += n
 				continue
 			}
@@ -77,19 +77,6 @@ func pythonize(src []byte) []byte {
 		i++
 	}
 	return out
-}
-
-func appendUEscape(out []byte, r rune) []byte {
-	const hexd = "0123456789abcdef"
-	one := func(out []byte, v rune) []byte {
-		return append(out, '\\', 'u', hexd[v>>12&0xf], hexd[v>>8&0xf], hexd[v>>4&0xf], hexd[v&0xf])
-	}
-	if r > 0xffff {
-		r -= 0x10000
-		out = one(out, 0xd800+(r>>10))
-		return one(out, 0xdc00+(r&0x3ff))
-	}
-	return one(out, r)
 }
 
 // object is a decoded JSON object that remembers its key order.
@@ -240,7 +227,7 @@ func (w *writer) float(k string, f float64) {
 		return
 	}
 	w.key(k)
-	w.buf.Write(pyFloat(f))
+	w.buf.Write(pyjson.AppendFloat(nil, f, false))
 }
 
 func (w *writer) extras(fs []Field) {
@@ -255,22 +242,6 @@ func (w *writer) bytes() ([]byte, error) {
 	}
 	w.buf.WriteByte('}')
 	return w.buf.Bytes(), nil
-}
-
-// pyFloat formats a float the way Python's repr does for ordinary values:
-// shortest round-trip digits, with ".0" on integral values.
-func pyFloat(f float64) []byte {
-	abs := math.Abs(f)
-	var b []byte
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		b = strconv.AppendFloat(nil, f, 'e', -1, 64)
-	} else {
-		b = strconv.AppendFloat(nil, f, 'f', -1, 64)
-	}
-	if !bytes.ContainsAny(b, ".eE") {
-		b = append(b, '.', '0')
-	}
-	return b
 }
 
 // Decoding helpers with field-named errors.

@@ -295,7 +295,7 @@ func (p *Posix) writeTemp(dir string, data []byte, etag string) (string, os.File
 		return fail(fmt.Errorf("stat %s: %w", name, err))
 	}
 	if err := setETagAttrs(f, fi, etag, true); err != nil {
-		p.log.Debug("etag xattr not set", "path", name, "err", err)
+		p.log.Debug("etag xattr not set", "path", name, "error", err)
 	}
 	if err := f.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))

@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/hsfan/hsfan/internal/awsconf"
 )
 
 // S3 is a Store over Amazon S3 or an S3-compatible server. Every write is a
@@ -43,30 +42,11 @@ func NewS3(ctx context.Context, opts Options) (*S3, error) {
 	if attempts <= 0 {
 		attempts = defaultMaxAttempts
 	}
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = maxConns
-		t.MaxIdleConnsPerHost = maxConns
-		t.MaxConnsPerHost = maxConns
-		t.IdleConnTimeout = 90 * time.Second
-	})
-	loadOpts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = attempts
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-		config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-		config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
-	}
-	if opts.Region != "" {
-		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
-	}
-	if opts.Credentials != nil {
-		loadOpts = append(loadOpts, config.WithCredentialsProvider(opts.Credentials))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	cfg, err := awsconf.Load(ctx, awsconf.Options{IdleConns: maxConns, MaxConnsPerHost: maxConns, MaxAttempts: attempts,
+		Region: opts.Region, Credentials: opts.Credentials, More: []func(*config.LoadOptions) error{
+			config.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
+			config.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired),
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("s3 store: load aws config: %w", err)
 	}

@@ -44,8 +44,9 @@ func TestS3ErrorMapping(t *testing.T) {
 				t.Errorf("%v does not wrap the SDK error", got)
 			}
 			for _, s := range sentinels {
-				if errors.Is(got, s) != (s == tc.want) {
-					t.Errorf("errors.Is(%v, %v) = %v", got, s, !(s == tc.want))
+				want := s == tc.want //nolint:errorlint // which sentinel this is, not what err matches
+				if errors.Is(got, s) != want {
+					t.Errorf("errors.Is(%v, %v) = %v", got, s, !want)
 				}
 			}
 		})

@@ -13,17 +13,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hsfan/hsfan/coordinator/job"
 	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/transport/inproc"
 	"github.com/hsfan/hsfan/worker"
-	"github.com/hsfan/hsfan/worker/inproc"
 )
 
 // The reference case of the design (a daily area-weighted mean of MUR-like SST) on data the
 // real HSDS wrote: a (time, lat, lon) dataset with CF attributes and dimension scales attached
 // as h5pyd attaches them (DIMENSION_LIST of object references, CLASS and NAME on the scales).
 // `hsfan get` (the CLI) must give HSDS's bytes, and `hsfan run mean --reduce lat,lon --weights
-// coslat:60` (coordinator/job in process) numpy's means to 1e-9 relative.
+// coslat:60` (jobs/reduce in process) numpy's means to 1e-9 relative.
 
 const (
 	sstDays = 5
@@ -269,16 +269,16 @@ func hsfanGet(ck checker, domain, dataset, sel string) ([]byte, error) {
 
 // sstMeanCheck runs the reduction in process and compares it with numpy's.
 func sstMeanCheck(ctx context.Context, ck checker, t *testing.T, w *sstWritten) {
-	spec := job.Spec{Store: "file://" + env.root, Bucket: bucket, Domain: w.domain, Dataset: "/analysed_sst", Op: "mean",
+	spec := reduce.Spec{Store: "file://" + env.root, Bucket: bucket, Domain: w.domain, Dataset: "/analysed_sst", Op: "mean",
 		Reduce: []string{"lat", "lon"}, Weights: "coslat:60", Name: "sst_mean", Concurrency: 4, MaxChunksPerTask: 2}
-	p, err := job.Prepare(ctx, env.store, spec)
+	p, err := reduce.Prepare(ctx, env.store, spec)
 	if err != nil {
-		ck.Fatalf("job.Prepare: %v", err)
+		ck.Fatalf("reduce.Prepare: %v", err)
 	}
 	h := worker.NewHandler(worker.Config{DefaultStore: spec.Store, DefaultBucket: spec.Bucket, OpenStore: func(context.Context, string) (store.Store, error) { return env.store, nil }})
-	out, err := p.Run(ctx, job.Options{Invoker: &inproc.Invoker{Handler: h}})
+	out, err := p.Run(ctx, reduce.Options{Invoker: &inproc.Invoker{Handler: h}})
 	if err != nil {
-		ck.Fatalf("job.Run: %v", err)
+		ck.Fatalf("reduce.Run: %v", err)
 	}
 	got := out.Result.Value
 	want, err := numpyMeans(t, w)
