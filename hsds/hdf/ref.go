@@ -17,6 +17,16 @@ import (
 // file (creationProperties.layout of class H5D_CONTIGUOUS_REF, H5D_CHUNKED_REF or
 // H5D_CHUNKED_REF_INDIRECT). It returns store.ErrNotFound for unallocated chunks.
 func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error) {
+	uri, off, n, err := d.refLocation(ctx, index)
+	if err != nil {
+		return nil, err
+	}
+	return d.readRange(ctx, uri, off, n)
+}
+
+// refLocation returns the file and byte range holding the chunk at index of a reference layout;
+// store.ErrNotFound for an unallocated chunk.
+func (d *Dataset) refLocation(ctx context.Context, index []int) (string, int64, int64, error) {
 	l := d.ref
 	switch l.Class {
 	case schema.LayoutContiguousRef:
@@ -28,36 +38,36 @@ func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error)
 		}
 		end := l.Offset + l.Size
 		if l.Size > 0 && off >= end {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
 		n := int64(d.chunkBytes)
 		if l.Size > 0 && off+n > end {
 			n = end - off
 		}
-		return d.readRange(ctx, l.FileURI, off, n)
+		return l.FileURI, off, n, nil
 	case schema.LayoutChunkedRef:
 		loc, ok := l.Chunks[schema.IndexString(index)]
 		if !ok || loc[1] <= 0 {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
-		return d.readRange(ctx, l.FileURI, loc[0], loc[1])
+		return l.FileURI, loc[0], loc[1], nil
 	case schema.LayoutChunkedRefIndirect:
 		if len(l.HyperDims) > 0 {
-			return nil, fmt.Errorf("dataset %s: hyper_dims in H5D_CHUNKED_REF_INDIRECT: %w", d.ID, ErrUnsupported)
+			return "", 0, 0, fmt.Errorf("dataset %s: hyper_dims in H5D_CHUNKED_REF_INDIRECT: %w", d.ID, ErrUnsupported)
 		}
 		off, size, uri, err := d.chunkTableEntry(ctx, index)
 		if err != nil {
-			return nil, err
+			return "", 0, 0, err
 		}
 		if size <= 0 {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
 		if uri == "" {
 			uri = l.FileURI
 		}
-		return d.readRange(ctx, uri, off, size)
+		return uri, off, size, nil
 	}
-	return nil, fmt.Errorf("dataset %s: layout class %q: %w", d.ID, l.Class, ErrUnsupported)
+	return "", 0, 0, fmt.Errorf("dataset %s: layout class %q: %w", d.ID, l.Class, ErrUnsupported)
 }
 
 func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]byte, error) {
