@@ -183,6 +183,19 @@ func TestContractWrongPassword(t *testing.T) {
 	}
 }
 
+// TestContractLoginPage: a login that answers a page (an application to authorize, a EULA) instead
+// of redirecting back is an error saying so, not a JSON parse failure.
+func TestContractLoginPage(t *testing.T) {
+	f := newFakeEDL(t, "alice", "s3cret", time.Hour)
+	f.urs.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>Authorize application</html>"))
+	})
+	_, err := f.provider(earthdata.Login{User: "alice", Password: "s3cret", Source: "netrc X machine Y"}).Retrieve(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "instead of redirecting back") || !strings.Contains(err.Error(), "netrc X machine Y") {
+		t.Fatalf("err %v", err)
+	}
+}
+
 func TestCredentialsOnlyToLoginHost(t *testing.T) {
 	// The endpoint must never see the password: basic auth goes to the login host only.
 	f := newFakeEDL(t, "alice", "s3cret", time.Hour)

@@ -172,14 +172,19 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("s3 credentials from %s: read body: %w", p.URL, err)
 	}
-	atLogin := strings.EqualFold(resp.Request.URL.Host, p.loginHost())
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || (atLogin && resp.StatusCode/100 == 2) {
-		src := p.Login.Source
-		if src == "" {
-			src = "the given user and password"
-		}
+	src := p.Login.Source
+	if src == "" {
+		src = "the given user and password"
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return aws.Credentials{}, fmt.Errorf("s3 credentials from %s: %w at %s (HTTP %d from %s): check the login and password of %s",
 			p.URL, ErrLoginRefused, p.loginHost(), resp.StatusCode, resp.Request.URL.Redacted(), src)
+	}
+	if strings.EqualFold(resp.Request.URL.Host, p.loginHost()) {
+		// The login answered a page instead of redirecting back: a login form (basic auth not
+		// taken) or a step only a browser can do (authorize the application, accept a EULA).
+		return aws.Credentials{}, fmt.Errorf("s3 credentials from %s: %s answered HTTP %d at %s instead of redirecting back: log in once in a browser to authorize the application or accept its EULA, and check the login and password of %s",
+			p.URL, p.loginHost(), resp.StatusCode, resp.Request.URL.Redacted(), src)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return aws.Credentials{}, fmt.Errorf("s3 credentials from %s: HTTP %d from %s: %s", p.URL, resp.StatusCode, resp.Request.URL.Redacted(), snippet(body))
