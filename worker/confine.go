@@ -171,7 +171,8 @@ func (h *Handler) openTaskDataset(ctx context.Context, st store.Store, storeURL,
 	if err != nil {
 		return nil, err
 	}
-	ds, err := hdf.OpenDatasetWith(st, bucket, obj, hdf.DatasetOptions{Refs: h.cfg.Refs})
+	// A task reads one snapshot: its chunk table (reference layouts) is read once.
+	ds, err := hdf.OpenDatasetWith(st, bucket, obj, hdf.DatasetOptions{Refs: h.cfg.Refs, TableMemo: true})
 	if err != nil {
 		return nil, permanent(err)
 	}

@@ -122,6 +122,7 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 		allocated, decoded atomic.Int64
 	)
 	next.Store(first)
+	batch := fetchBatch(count, concurrency)
 	workers := make([]*chunkWorker, concurrency)
 	g, gctx := errgroup.WithContext(ctx)
 	for w := range workers {
@@ -129,36 +130,43 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 		workers[w] = cw
 		g.Go(func() error {
 			for {
-				k := next.Add(1) - 1
+				// Claim a run of consecutive chunks: their byte ranges in a referenced file are
+				// often adjacent, and FetchChunks joins those into one ranged GET.
+				k := next.Add(batch) - batch
 				if k >= first+count {
 					return nil
 				}
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				index := grid.ChunkIndex(k, nil)
+				indexes := make([][]int, 0, batch)
+				for j := k; j < min(k+batch, first+count); j++ {
+					indexes = append(indexes, grid.ChunkIndex(j, nil))
+				}
 				t0 := time.Now()
-				raw, rd, err := r.Dataset.FetchChunk(gctx, index)
+				raws, rds, err := r.Dataset.FetchChunks(gctx, indexes, hdf.CoalesceOptions{})
 				if err != nil {
 					return err
 				}
-				t1 := time.Now()
-				cw.decoded, err = r.Dataset.DecodeChunk(index, raw, rd.Exists, cw.decoded)
-				if err != nil {
-					return err
-				}
-				t2 := time.Now()
-				if err := r.reduceChunk(cw, index); err != nil {
-					return err
-				}
-				t3 := time.Now()
-				fetchNs.Add(int64(t1.Sub(t0)))
-				decodeNs.Add(int64(t2.Sub(t1)))
-				reduceNs.Add(int64(t3.Sub(t2)))
-				stored.Add(rd.StoredBytes)
-				decoded.Add(int64(len(cw.decoded)))
-				if rd.Exists {
-					allocated.Add(1)
+				fetchNs.Add(int64(time.Since(t0)))
+				for i, index := range indexes {
+					t1 := time.Now()
+					cw.decoded, err = r.Dataset.DecodeChunk(index, raws[i], rds[i].Exists, cw.decoded)
+					if err != nil {
+						return err
+					}
+					t2 := time.Now()
+					if err := r.reduceChunk(cw, index); err != nil {
+						return err
+					}
+					t3 := time.Now()
+					decodeNs.Add(int64(t2.Sub(t1)))
+					reduceNs.Add(int64(t3.Sub(t2)))
+					stored.Add(rds[i].StoredBytes)
+					decoded.Add(int64(len(cw.decoded)))
+					if rds[i].Exists {
+						allocated.Add(1)
+					}
 				}
 			}
 		})
@@ -178,6 +186,15 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 	res.DecodedBytes = decoded.Load()
 	res.FetchNanos, res.DecodeNanos, res.ReduceNanos = fetchNs.Load(), decodeNs.Load(), reduceNs.Load()
 	return p, res, nil
+}
+
+// maxFetchBatch bounds the consecutive chunks one goroutine claims and fetches together.
+const maxFetchBatch = 16
+
+// fetchBatch is the run of chunks each goroutine claims: count/concurrency, within
+// [1, maxFetchBatch], so every goroutine still gets work.
+func fetchBatch(count int64, concurrency int) int64 {
+	return min(max(count/int64(concurrency), 1), maxFetchBatch)
 }
 
 // reduceChunk folds the selected part of one decoded chunk into cw's partial.

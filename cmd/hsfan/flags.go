@@ -213,7 +213,7 @@ type helpDoc struct {
 }
 
 // storeGroup is the help group of the storeFlags every command shares.
-var storeGroup = flagGroup{"Store", []string{"store", "bucket"}}
+var storeGroup = flagGroup{"Store", []string{"store", "bucket", "s3-region", "s3-requester-pays", "s3-credentials-url", "netrc"}}
 
 // flagSetHook, when set (tests), sees every command's flag set before it parses.
 var flagSetHook func(*flag.FlagSet)

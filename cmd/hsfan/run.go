@@ -219,7 +219,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		logLevel = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
-	inv, closeInv, err := newInvoker(ctx, invoker, lf, spec, logger)
+	inv, closeInv, err := newInvoker(ctx, invoker, lf, spec, sf.opened, logger)
 	if err != nil {
 		return err
 	}
@@ -339,16 +339,17 @@ func printPlan(w io.Writer, p *reduce.Prepared, spec reduce.Spec) error {
 }
 
 // newInvoker builds the invoker named by --invoker.
-func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec reduce.Spec, logger *slog.Logger) (fanout.Invoker, func(), error) {
+func newInvoker(ctx context.Context, name string, lf lambdaFlags, spec reduce.Spec, storeOpts store.Options, logger *slog.Logger) (fanout.Invoker, func(), error) {
 	switch name {
 	case "inproc", "":
-		// The in-process workers use the job's store and bucket, nothing else.
+		// The in-process workers use the job's store and bucket, nothing else, with the store
+		// options of the command (S3 region, requester pays, Earthdata credentials).
 		url := spec.StoreForWorkers
 		if url == "" {
 			url = spec.Store
 		}
 		h := worker.NewHandler(worker.Config{DefaultStore: url, DefaultBucket: spec.Bucket, Refs: spec.Refs,
-			ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix, Logger: logger})
+			ResultBucket: spec.ResultBucket, ResultPrefix: spec.ResultPrefix, StoreOptions: storeOpts, Logger: logger})
 		return &inproc.Invoker{Handler: h, MemoryMB: spec.MemoryMB}, func() {}, nil
 	case "lambda", "local":
 		return lf.invoker(ctx, name, spec, logger)

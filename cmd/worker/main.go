@@ -12,7 +12,12 @@
 //   - HSFAN_REF_ALLOW (comma-separated "bucket" or "bucket/prefix"): further locations reference
 //     layouts may read (default: the dataset's own bucket), HSFAN_REF_FOLLOW_SYMLINKS=1 to let
 //     them through symbolic links of a POSIX store;
-//   - the standard AWS variables for S3 (AWS_REGION, AWS_ENDPOINT_URL_S3, credentials), and
+//   - the standard AWS variables for S3 (AWS_REGION, AWS_ENDPOINT_URL_S3, credentials), with
+//     HSFAN_S3_REGION overriding the region, HSFAN_S3_REQUESTER_PAYS=1 for requester-pays buckets,
+//     and HSFAN_S3_CREDENTIALS_URL for temporary credentials from an Earthdata endpoint (e.g.
+//     https://archive.podaac.earthdata.nasa.gov/s3credentials; login from EARTHDATA_USERNAME and
+//     EARTHDATA_PASSWORD, else machine urs.earthdata.nasa.gov of $NETRC or ~/.netrc; fetched at
+//     the first S3 request and renewed before expiry), and
 //     HSFAN_LOG_LEVEL (debug, info, warn, error).
 //
 // An invalid value stops the process before it serves. Nothing is read or dialled at start-up,
@@ -22,13 +27,18 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/hsfan/hsfan/hsds/rest"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/hsds/store/earthdata"
 	"github.com/hsfan/hsfan/worker"
 )
 
@@ -45,6 +55,10 @@ func main() {
 	}
 	cfg.Logger = log
 	cfg.Events = restEvents
+	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
+		log.Error("configuration", "error", err)
+		os.Exit(1)
+	}
 	lambda.Start(lambdaHandler{worker.NewHandler(cfg)})
 }
 
@@ -74,4 +88,34 @@ func (l lambdaHandler) Invoke(ctx context.Context, payload []byte) ([]byte, erro
 		return nil, messages.InvokeResponse_Error{Message: we.Error(), Type: we.ErrorType()}
 	}
 	return nil, messages.InvokeResponse_Error{Message: err.Error(), Type: worker.ErrorTypeRetryable}
+}
+
+// s3OptionsFromEnv reads the S3 store options: HSFAN_S3_REGION, HSFAN_S3_REQUESTER_PAYS and
+// HSFAN_S3_CREDENTIALS_URL (see the package doc).
+func s3OptionsFromEnv(getenv func(string) string) (store.Options, error) {
+	opts := store.Options{Region: getenv("HSFAN_S3_REGION")}
+	switch v := strings.ToLower(getenv("HSFAN_S3_REQUESTER_PAYS")); v {
+	case "", "0", "false":
+	case "1", "true":
+		opts.RequesterPays = true
+	default:
+		return opts, fmt.Errorf("HSFAN_S3_REQUESTER_PAYS %q: want 1, true, 0 or false", v)
+	}
+	u := getenv("HSFAN_S3_CREDENTIALS_URL")
+	if u == "" {
+		return opts, nil
+	}
+	netrc := getenv("NETRC")
+	if netrc == "" {
+		if home := getenv("HOME"); home != "" {
+			netrc = filepath.Join(home, ".netrc")
+		}
+	}
+	creds, err := earthdata.Config{URL: u, User: getenv("EARTHDATA_USERNAME"), Password: getenv("EARTHDATA_PASSWORD"),
+		UserSource: "EARTHDATA_USERNAME/EARTHDATA_PASSWORD", NetrcPath: netrc}.Provider()
+	if err != nil {
+		return opts, fmt.Errorf("HSFAN_S3_CREDENTIALS_URL: %w", err)
+	}
+	opts.Credentials = creds
+	return opts, nil
 }

@@ -40,6 +40,7 @@ type Dataset struct {
 	chunkBytes int
 	arange     *Arange     // chunks never written hold arange values, not the fill value
 	cache      *ChunkCache // decoded chunks shared between readers (nil: none)
+	tables     *tableMemo  // the chunk table of a reference layout, kept (DatasetOptions.TableMemo)
 }
 
 // Dataset opens the dataset id of this domain.
@@ -105,6 +106,12 @@ func (f *File) datasetObjectPath(ctx context.Context, h5path string, hops int) (
 type DatasetOptions struct {
 	// Refs confines the objects a reference layout may read (zero: the dataset's own bucket).
 	Refs RefPolicy
+	// TableMemo keeps, for the Dataset's life, the chunk table of an H5D_CHUNKED_REF_INDIRECT
+	// layout (its object and the table chunks read, up to maxTableMemo bytes), so reading N
+	// chunks costs N ranged GETs instead of 3N requests. For readers of one snapshot (a worker's
+	// task); off by default, since a long-lived Dataset would not see a table rewritten later
+	// (hsfan index --append).
+	TableMemo bool
 }
 
 // OpenDataset builds a Dataset from its stored JSON with the default options (references
@@ -117,6 +124,9 @@ func OpenDataset(st store.Store, bucket string, obj *schema.Dataset) (*Dataset, 
 // OpenDatasetWith is OpenDataset with options.
 func OpenDatasetWith(st store.Store, bucket string, obj *schema.Dataset, opts DatasetOptions) (*Dataset, error) {
 	d := &Dataset{st: st, bucket: bucket, ID: obj.ID, Obj: *obj, refs: opts.Refs}
+	if opts.TableMemo {
+		d.tables = &tableMemo{chunks: map[string][]byte{}}
+	}
 	fail := func(err error) (*Dataset, error) { return nil, fmt.Errorf("dataset %s: %w", obj.ID, err) }
 	t, err := h5type.Parse(obj.Type)
 	if err != nil {

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
 	"github.com/hsfan/hsfan/hsds/schema"
@@ -17,6 +20,16 @@ import (
 // file (creationProperties.layout of class H5D_CONTIGUOUS_REF, H5D_CHUNKED_REF or
 // H5D_CHUNKED_REF_INDIRECT). It returns store.ErrNotFound for unallocated chunks.
 func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error) {
+	uri, off, n, err := d.refLocation(ctx, index)
+	if err != nil {
+		return nil, err
+	}
+	return d.readRange(ctx, uri, off, n)
+}
+
+// refLocation returns the file and byte range holding the chunk at index of a reference layout;
+// store.ErrNotFound for an unallocated chunk.
+func (d *Dataset) refLocation(ctx context.Context, index []int) (string, int64, int64, error) {
 	l := d.ref
 	switch l.Class {
 	case schema.LayoutContiguousRef:
@@ -28,36 +41,36 @@ func (d *Dataset) readRefChunk(ctx context.Context, index []int) ([]byte, error)
 		}
 		end := l.Offset + l.Size
 		if l.Size > 0 && off >= end {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
 		n := int64(d.chunkBytes)
 		if l.Size > 0 && off+n > end {
 			n = end - off
 		}
-		return d.readRange(ctx, l.FileURI, off, n)
+		return l.FileURI, off, n, nil
 	case schema.LayoutChunkedRef:
 		loc, ok := l.Chunks[schema.IndexString(index)]
 		if !ok || loc[1] <= 0 {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
-		return d.readRange(ctx, l.FileURI, loc[0], loc[1])
+		return l.FileURI, loc[0], loc[1], nil
 	case schema.LayoutChunkedRefIndirect:
 		if len(l.HyperDims) > 0 {
-			return nil, fmt.Errorf("dataset %s: hyper_dims in H5D_CHUNKED_REF_INDIRECT: %w", d.ID, ErrUnsupported)
+			return "", 0, 0, fmt.Errorf("dataset %s: hyper_dims in H5D_CHUNKED_REF_INDIRECT: %w", d.ID, ErrUnsupported)
 		}
 		off, size, uri, err := d.chunkTableEntry(ctx, index)
 		if err != nil {
-			return nil, err
+			return "", 0, 0, err
 		}
 		if size <= 0 {
-			return nil, store.ErrNotFound
+			return "", 0, 0, store.ErrNotFound
 		}
 		if uri == "" {
 			uri = l.FileURI
 		}
-		return d.readRange(ctx, uri, off, size)
+		return uri, off, size, nil
 	}
-	return nil, fmt.Errorf("dataset %s: layout class %q: %w", d.ID, l.Class, ErrUnsupported)
+	return "", 0, 0, fmt.Errorf("dataset %s: layout class %q: %w", d.ID, l.Class, ErrUnsupported)
 }
 
 func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]byte, error) {
@@ -85,21 +98,9 @@ func (d *Dataset) readRange(ctx context.Context, uri string, off, n int64) ([]by
 // chunkTableEntry reads (offset, size[, file_uri]) of chunk index from the chunk table dataset,
 // positionally as HSDS does: field 0 is the int64 offset, field 1 the int32 size.
 func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int64, string, error) {
-	key, err := schema.ObjectKey(d.ref.ChunkTable)
+	table, err := d.chunkTable(ctx)
 	if err != nil {
-		return 0, 0, "", fmt.Errorf("dataset %s: chunk_table: %w", d.ID, err)
-	}
-	b, _, err := d.st.Get(ctx, d.bucket, key)
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("dataset %s: chunk table %s: %w", d.ID, d.ref.ChunkTable, err)
-	}
-	var obj schema.Dataset
-	if err := decodeStored(d.ref.ChunkTable, key, b, &obj); err != nil {
-		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
-	}
-	table, err := d.Sibling(&obj)
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
+		return 0, 0, "", err
 	}
 	if len(table.Dims) != len(index) {
 		return 0, 0, "", fmt.Errorf("dataset %s: chunk table rank %d != %d", d.ID, len(table.Dims), len(index))
@@ -114,7 +115,7 @@ func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int6
 		cidx[i] = index[i] / table.ChunkDims[i]
 		within = within*table.ChunkDims[i] + index[i]%table.ChunkDims[i]
 	}
-	chunk, _, err := table.ReadChunk(ctx, cidx, nil)
+	chunk, err := d.tableChunk(ctx, table, cidx)
 	if err != nil {
 		return 0, 0, "", err
 	}
@@ -134,4 +135,98 @@ func (d *Dataset) chunkTableEntry(ctx context.Context, index []int) (int64, int6
 		uri = strings.TrimRight(string(bytes.TrimRight(b, "\x00")), " ")
 	}
 	return off, size, uri, nil
+}
+
+// maxTableMemo bounds the decoded table chunks a tableMemo keeps: 64 MiB holds the offsets and
+// sizes of over five million chunks; beyond it chunks are read each time.
+const maxTableMemo = 64 << 20
+
+// tableMemo is the chunk table of a reference layout kept by a Dataset (DatasetOptions.TableMemo).
+type tableMemo struct {
+	load   singleflight.Group // one read of the table object and of each table chunk at a time
+	mu     sync.Mutex
+	table  *Dataset
+	chunks map[string][]byte // decoded table chunks by chunk index string; never modified
+	bytes  int64
+}
+
+// chunkTable opens the chunk table dataset of an H5D_CHUNKED_REF_INDIRECT layout, once per
+// Dataset with a memo.
+func (d *Dataset) chunkTable(ctx context.Context) (*Dataset, error) {
+	m := d.tables
+	if m == nil {
+		return d.openChunkTable(ctx)
+	}
+	m.mu.Lock()
+	t := m.table
+	m.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	v, err, _ := m.load.Do("\x00table", func() (any, error) {
+		t, err := d.openChunkTable(ctx)
+		if err == nil {
+			m.mu.Lock()
+			m.table = t
+			m.mu.Unlock()
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Dataset), nil
+}
+
+func (d *Dataset) openChunkTable(ctx context.Context) (*Dataset, error) {
+	key, err := schema.ObjectKey(d.ref.ChunkTable)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: chunk_table: %w", d.ID, err)
+	}
+	b, _, err := d.st.Get(ctx, d.bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: chunk table %s: %w", d.ID, d.ref.ChunkTable, err)
+	}
+	var obj schema.Dataset
+	if err := decodeStored(d.ref.ChunkTable, key, b, &obj); err != nil {
+		return nil, fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
+	}
+	table, err := d.Sibling(&obj)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: chunk table: %w", d.ID, err)
+	}
+	return table, nil
+}
+
+// tableChunk reads the decoded chunk cidx of the chunk table, through d's memo when it has one.
+func (d *Dataset) tableChunk(ctx context.Context, table *Dataset, cidx []int) ([]byte, error) {
+	m := d.tables
+	if m == nil {
+		chunk, _, err := table.ReadChunk(ctx, cidx, nil)
+		return chunk, err
+	}
+	key := schema.IndexString(cidx)
+	m.mu.Lock()
+	chunk, ok := m.chunks[key]
+	m.mu.Unlock()
+	if ok {
+		return chunk, nil
+	}
+	v, err, _ := m.load.Do(key, func() (any, error) {
+		chunk, _, err := table.ReadChunk(ctx, cidx, nil)
+		if err != nil {
+			return nil, err
+		}
+		m.mu.Lock()
+		if _, ok := m.chunks[key]; !ok && m.bytes+int64(len(chunk)) <= maxTableMemo {
+			m.chunks[key] = chunk
+			m.bytes += int64(len(chunk))
+		}
+		m.mu.Unlock()
+		return chunk, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
 }

@@ -16,7 +16,7 @@ import (
 
 // putRefDataset stores a dataset object whose creationProperties.layout references bytes of an
 // HDF5 file, the way hsload --link writes it.
-func putRefDataset(t *testing.T, f *File, name string, dims, chunks []int, cpLayout map[string]any, filters string) *Dataset {
+func putRefDataset(t testing.TB, f *File, name string, dims, chunks []int, cpLayout map[string]any, filters string) *Dataset {
 	t.Helper()
 	ctx := context.Background()
 	id, err := schema.NewObjID(f.RootID(), schema.KindDataset, crand.Reader)

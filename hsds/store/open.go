@@ -36,6 +36,9 @@ type Options struct {
 	PathStyle bool
 	// Credentials (S3) overrides the credentials from the configuration chain.
 	Credentials aws.CredentialsProvider
+	// RequesterPays (S3) sends x-amz-request-payer: requester on GetObject and HeadObject, which
+	// reads of a requester-pays bucket need (the reader's account is billed).
+	RequesterPays bool
 	// MaxConns (S3) bounds the HTTP connections per host and sizes the idle
 	// pool. Default 512.
 	MaxConns int

@@ -14,6 +14,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/hsfan/hsfan/internal/awsconf"
 )
@@ -23,6 +24,8 @@ import (
 type S3 struct {
 	client *s3.Client
 	log    *slog.Logger
+	// payer is the RequestPayer of reads: "requester" with Options.RequesterPays, else empty.
+	payer s3types.RequestPayer
 }
 
 var _ Store = (*S3)(nil)
@@ -62,7 +65,11 @@ func NewS3(ctx context.Context, opts Options) (*S3, error) {
 			o.UsePathStyle = true
 		}
 	})
-	return &S3{client: client, log: opts.logger()}, nil
+	st := &S3{client: client, log: opts.logger()}
+	if opts.RequesterPays {
+		st.payer = s3types.RequestPayerRequester
+	}
+	return st, nil
 }
 
 // NewS3FromClient wraps an existing client.
@@ -113,7 +120,7 @@ func (s *S3) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo, e
 	if err := begin(ctx, "get", bucket, key); err != nil {
 		return nil, ObjectInfo{}, err
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, RequestPayer: s.payer})
 	if err != nil {
 		return nil, ObjectInfo{}, s3Error("get", bucket, key, err)
 	}
@@ -170,7 +177,7 @@ func (s *S3) GetRange(ctx context.Context, bucket, key string, offset, length in
 	if length > 0 {
 		rng = fmt.Sprintf("bytes=%d-%d", offset, offset+length-1)
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, Range: &rng})
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key, Range: &rng, RequestPayer: s.payer})
 	if err != nil {
 		err = s3Error("get range", bucket, key, err)
 		if errors.Is(err, ErrInvalidRange) {
@@ -199,7 +206,7 @@ func (s *S3) Stat(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 	if err := begin(ctx, "stat", bucket, key); err != nil {
 		return ObjectInfo{}, err
 	}
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key, RequestPayer: s.payer})
 	if err != nil {
 		return ObjectInfo{}, s3Error("stat", bucket, key, err)
 	}
