@@ -237,6 +237,17 @@ func (s *S3) Put(ctx context.Context, bucket, key string, data []byte, opts PutO
 	}
 	out, err := s.client.PutObject(ctx, in)
 	if err != nil {
+		var apiErr smithy.APIError
+		if (opts.IfMatch != "" || opts.IfNoneMatch) && !errors.As(err, &apiErr) && ctx.Err() == nil {
+			// No answer came back (e.g. "connection reset by peer": versitygw answers a failed
+			// condition with 412 and closes the connection while the body is still being sent).
+			// The object itself says what happened.
+			if info, ok, cerr := s.settleConditionalPut(ctx, bucket, key, data, opts); cerr == nil && ok {
+				return info, nil
+			} else if cerr != nil {
+				return ObjectInfo{}, fmt.Errorf("put %s/%s: %w (after %v)", bucket, key, cerr, err)
+			}
+		}
 		err = s3Error("put", bucket, key, err)
 		if opts.IfMatch != "" && errors.Is(err, ErrNotFound) {
 			return ObjectInfo{}, fmt.Errorf("%w: %w", ErrPreconditionFailed, err)
@@ -248,6 +259,24 @@ func (s *S3) Put(ctx context.Context, bucket, key string, data []byte, opts PutO
 		etag = ETagOf(data)
 	}
 	return ObjectInfo{Key: key, Size: int64(len(data)), ETag: etag, LastModified: time.Now()}, nil
+}
+
+// settleConditionalPut finds out what became of a conditional put that got no answer: when the
+// object now holds data (its ETag is data's MD5, as S3 gives single-part uploads), the put
+// landed (ok); when the object contradicts the condition (another ETag than IfMatch, or any
+// object under IfNoneMatch), it returns ErrPreconditionFailed, so a read-modify-write loop
+// (Update) reads again; otherwise neither (the caller reports the transport error).
+func (s *S3) settleConditionalPut(ctx context.Context, bucket, key string, data []byte, opts PutOptions) (ObjectInfo, bool, error) {
+	info, err := s.Stat(ctx, bucket, key)
+	switch {
+	case err == nil && NormalizeETag(info.ETag) == ETagOf(data):
+		return info, true, nil
+	case errors.Is(err, ErrNotFound) && opts.IfMatch != "":
+		return ObjectInfo{}, false, ErrPreconditionFailed
+	case err == nil && (opts.IfNoneMatch || NormalizeETag(info.ETag) != NormalizeETag(opts.IfMatch)):
+		return ObjectInfo{}, false, ErrPreconditionFailed
+	}
+	return ObjectInfo{}, false, nil
 }
 
 // Delete implements Store.
