@@ -2,11 +2,7 @@ package rest
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hsfan/hsfan/hsds/h5type"
@@ -15,49 +11,16 @@ import (
 
 // domainQuery is a parsed query= expression of GET /domains: conditions on the scalar integer,
 // float and string attributes of each domain's root group, joined by AND (&) and OR (|), with
-// parentheses. The grammar and its evaluation are HSDS's BooleanParser
-// (hsds/util/boolparser.py):
+// parentheses. The grammar (parsed by parseBoolExpr, boolparser.go) and this evaluation on Python
+// values are HSDS's BooleanParser (hsds/util/boolparser.py); names are root attribute names.
 //
-//	Expression --> AndTerm { OR AndTerm }
-//	AndTerm    --> Condition { AND Condition }
-//	Condition  --> Terminal (> < >= <= == !=) Terminal | ( Expression )
-//	Terminal   --> number | 'string' | "string" | b'bytes' | attribute name
-//
-// Anything from the word "where" on is ignored, as HSDS does.
+// Anything from the word "where" on is ignored, as HSDS's get_domains (hsds/domain_sn.py) does.
 type domainQuery struct {
-	root *dqNode
-	vars []string
+	expr *boolExpr // nil for a query that is only a where clause
 }
 
-type dqTok int
-
-const (
-	dqNum dqTok = iota
-	dqStr
-	dqByte
-	dqVar
-	dqGT
-	dqGTE
-	dqLT
-	dqLTE
-	dqEQ
-	dqNEQ
-	dqLP
-	dqRP
-	dqAnd
-	dqOr
-)
-
-type dqNode struct {
-	tok         dqTok
-	num         float64
-	text        string
-	left, right *dqNode
-}
-
-var dqTokens = regexp.MustCompile(`(\bAND\b|\bOR\b|!=|==|<=|>=|<|>|\(|\)|&|\|)`)
-
-// parseDomainQuery parses expr; a syntax error names the problem.
+// parseDomainQuery parses expr with the shared grammar (boolparser.go); a syntax error names the
+// problem.
 func parseDomainQuery(expr string) (*domainQuery, error) {
 	if strings.HasPrefix(expr, "where") {
 		return &domainQuery{}, nil
@@ -65,161 +28,19 @@ func parseDomainQuery(expr string) (*domainQuery, error) {
 	if n := strings.Index(expr, "where"); n > 0 {
 		expr = expr[:n]
 	}
-	// Split keeping the separators, as Python's re.split with a capturing group does.
-	var raw []string
-	last := 0
-	for _, m := range dqTokens.FindAllStringIndex(expr, -1) {
-		raw = append(raw, expr[last:m[0]], expr[m[0]:m[1]])
-		last = m[1]
-	}
-	raw = append(raw, expr[last:])
-	p := &dqParser{}
-	vars := map[string]bool{}
-	for _, t := range raw {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		var k dqTok
-		switch t {
-		case "AND", "&":
-			k = dqAnd
-		case "OR", "|":
-			k = dqOr
-		case "(":
-			k = dqLP
-		case ")":
-			k = dqRP
-		case "<":
-			k = dqLT
-		case "<=":
-			k = dqLTE
-		case ">":
-			k = dqGT
-		case ">=":
-			k = dqGTE
-		case "==":
-			k = dqEQ
-		case "!=":
-			k = dqNEQ
-		default:
-			switch {
-			case len(t) >= 2 && (t[0] == '\'' && t[len(t)-1] == '\'' || t[0] == '"' && t[len(t)-1] == '"'):
-				k, t = dqStr, t[1:len(t)-1]
-			case len(t) > 3 && t[0] == 'b' && t[1] == '\'' && t[len(t)-1] == '\'':
-				k, t = dqByte, t[2:len(t)-1]
-			default:
-				if _, err := strconv.ParseFloat(t, 64); err == nil {
-					k = dqNum
-				} else {
-					k = dqVar
-					vars[t] = true
-				}
-			}
-		}
-		p.toks = append(p.toks, k)
-		p.text = append(p.text, t)
-	}
-	// Tokens after a complete expression are ignored, as HSDS's parser does.
-	root, err := p.expression()
+	e, err := parseBoolExpr(expr)
 	if err != nil {
 		return nil, err
 	}
-	q := &domainQuery{root: root}
-	for v := range vars {
-		q.vars = append(q.vars, v)
-	}
-	sort.Strings(q.vars)
-	return q, nil
+	return &domainQuery{expr: e}, nil
 }
 
-type dqParser struct {
-	toks []dqTok
-	text []string
-	i    int
-}
-
-func (p *dqParser) more() bool { return p.i < len(p.toks) }
-
-func (p *dqParser) expression() (*dqNode, error) {
-	l, err := p.andTerm()
-	if err != nil {
-		return nil, err
+// vars returns the attribute names the query reads.
+func (q *domainQuery) vars() []string {
+	if q.expr == nil {
+		return nil
 	}
-	for p.more() && p.toks[p.i] == dqOr {
-		p.i++
-		r, err := p.andTerm()
-		if err != nil {
-			return nil, err
-		}
-		l = &dqNode{tok: dqOr, left: l, right: r}
-	}
-	return l, nil
-}
-
-func (p *dqParser) andTerm() (*dqNode, error) {
-	l, err := p.condition()
-	if err != nil {
-		return nil, err
-	}
-	for p.more() && p.toks[p.i] == dqAnd {
-		p.i++
-		r, err := p.condition()
-		if err != nil {
-			return nil, err
-		}
-		l = &dqNode{tok: dqAnd, left: l, right: r}
-	}
-	return l, nil
-}
-
-func (p *dqParser) condition() (*dqNode, error) {
-	if p.more() && p.toks[p.i] == dqLP {
-		p.i++
-		e, err := p.expression()
-		if err != nil {
-			return nil, err
-		}
-		if !p.more() || p.toks[p.i] != dqRP {
-			return nil, fmt.Errorf("closing ) expected")
-		}
-		p.i++
-		return e, nil
-	}
-	l, err := p.terminal()
-	if err != nil {
-		return nil, err
-	}
-	if !p.more() || p.toks[p.i] < dqGT || p.toks[p.i] > dqNEQ {
-		got := "end of expression"
-		if p.more() {
-			got = p.text[p.i]
-		}
-		return nil, fmt.Errorf("comparison operator expected after %q, got %s", l.text, got)
-	}
-	op := p.toks[p.i]
-	p.i++
-	r, err := p.terminal()
-	if err != nil {
-		return nil, err
-	}
-	return &dqNode{tok: op, left: l, right: r}, nil
-}
-
-func (p *dqParser) terminal() (*dqNode, error) {
-	if !p.more() {
-		return nil, fmt.Errorf("number, string or attribute name expected, got end of expression")
-	}
-	k, t := p.toks[p.i], p.text[p.i]
-	p.i++
-	switch k {
-	case dqNum:
-		f, _ := strconv.ParseFloat(t, 64)
-		return &dqNode{tok: k, num: f, text: t}, nil
-	case dqStr, dqByte, dqVar:
-		return &dqNode{tok: k, text: t}, nil
-	}
-	return nil, fmt.Errorf("number, string or attribute name expected, got %q", t)
+	return q.expr.names
 }
 
 // qval is a Python value of the evaluation: nil (None), float64, string, []byte (bytes) or bool.
@@ -229,46 +50,47 @@ type qval any
 // refuses (str < float: TypeError) makes the whole query false, as HSDS's get_domains catches
 // the TypeError and drops the domain.
 func (q *domainQuery) eval(vars map[string]qval) bool {
-	if q.root == nil {
+	if q.expr == nil {
 		return false
 	}
-	v, ok := q.root.eval(vars)
+	v, ok := evalDomainNode(q.expr.root, vars)
 	return ok && pyTruth(v)
 }
 
-func (n *dqNode) eval(vars map[string]qval) (qval, bool) {
-	switch n.tok {
-	case dqNum:
+// evalDomainNode evaluates n on Python values; false when Python raises TypeError.
+func evalDomainNode(n *boolNode, vars map[string]qval) (qval, bool) {
+	switch n.op {
+	case boolNum:
 		return n.num, true
-	case dqStr:
+	case boolStr:
 		return n.text, true
-	case dqByte:
+	case boolBytes:
 		return []byte(n.text), true
-	case dqVar:
+	case boolName:
 		return vars[n.text], true
 	}
-	l, ok := n.left.eval(vars)
+	l, ok := evalDomainNode(n.left, vars)
 	if !ok {
 		return nil, false
 	}
-	r, ok := n.right.eval(vars)
+	r, ok := evalDomainNode(n.right, vars)
 	if !ok {
 		return nil, false
 	}
-	switch n.tok {
-	case dqAnd:
+	switch n.op {
+	case boolAnd:
 		if !pyTruth(l) {
 			return l, true
 		}
 		return r, true
-	case dqOr:
+	case boolOr:
 		if pyTruth(l) {
 			return l, true
 		}
 		return r, true
-	case dqEQ:
+	case boolEQ:
 		return pyEqual(l, r), true
-	case dqNEQ:
+	case boolNEQ:
 		return !pyEqual(l, r), true
 	}
 	if a, ok := pyNumber(l); ok && math.IsNaN(a) {
@@ -281,12 +103,12 @@ func (n *dqNode) eval(vars map[string]qval) (qval, bool) {
 	if !ok {
 		return nil, false
 	}
-	switch n.tok {
-	case dqGT:
+	switch n.op {
+	case boolGT:
 		return c > 0, true
-	case dqGTE:
+	case boolGTE:
 		return c >= 0, true
-	case dqLT:
+	case boolLT:
 		return c < 0, true
 	default:
 		return c <= 0, true
@@ -373,7 +195,7 @@ func pyCompare(l, r qval) (int, bool) {
 // such a domain).
 func queryVars(q *domainQuery, attrs map[string]schema.Attribute) (map[string]qval, bool) {
 	out := map[string]qval{}
-	for _, name := range q.vars {
+	for _, name := range q.vars() {
 		a, ok := attrs[name]
 		if !ok || a.Shape.Class != "H5S_SCALAR" {
 			return nil, false

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -23,195 +22,18 @@ import (
 // (hsds/util/chunkUtil.py _getWhereFieldName, _getWhereElements); rows match when the
 // expression is true and (with where) the field is one of the values (chunkQuery).
 //
-//	Expression --> AndTerm { (OR | '|') AndTerm }
-//	AndTerm    --> Condition { (AND | '&') Condition }
-//	Condition  --> Terminal (> < >= <= == !=) Terminal | '(' Expression ')'
-//	Terminal   --> number | 'string' | "string" | b'bytes' | field name
-//
-// The grammar is HSDS's own (a port of its parser, not a general expression language, so that
+// The grammar (parsed by parseBoolExpr, boolparser.go; names are field names) is HSDS's own (a port of its parser, not a general expression language, so that
 // exactly the queries HSDS accepts are accepted). HSDS then evaluates the query text with numpy;
 // the parse tree gives the same rows for every query the grammar accepts when the conditions
 // are parenthesised or joined with AND/OR. Numbers compare as float64 (integers beyond 2^53
 // lose precision); fixed-length strings compare as bytes with trailing NULs stripped (numpy's
 // S dtype).
 
-type qTok int
-
-const (
-	qNum qTok = iota
-	qStr
-	qVar
-	qGT
-	qGTE
-	qLT
-	qLTE
-	qEQ
-	qNEQ
-	qLP
-	qRP
-	qAnd
-	qOr
-)
-
-var queryTokenRE = regexp.MustCompile(`(\bAND\b|\bOR\b|!=|==|<=|>=|<|>|\(|\)|&|\|)`)
-
-type qNode struct {
-	op    qTok
-	num   float64
-	str   []byte
-	field string
-	l, r  *qNode
-}
-
 // tableQuery is a parsed query= parameter.
 type tableQuery struct {
-	expr        *qNode // nil for a where clause only
+	expr        *boolNode // nil for a where clause only
 	whereField  string
 	whereValues [][]byte // the where values as text (bytes literals without b'')
-}
-
-// splitRE splits like Python's re.split with one capturing group: the separators are kept.
-func splitKeep(s string) []string {
-	var out []string
-	last := 0
-	for _, m := range queryTokenRE.FindAllStringIndex(s, -1) {
-		out = append(out, s[last:m[0]], s[m[0]:m[1]])
-		last = m[1]
-	}
-	return append(out, s[last:])
-}
-
-type qParser struct {
-	toks  []string
-	types []qTok
-	i     int
-}
-
-func tokenizeQuery(exp string) *qParser {
-	p := &qParser{}
-	for _, t := range splitKeep(exp) {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		var tt qTok
-		switch t {
-		case "AND", "&":
-			tt = qAnd
-		case "OR", "|":
-			tt = qOr
-		case "(":
-			tt = qLP
-		case ")":
-			tt = qRP
-		case "<":
-			tt = qLT
-		case "<=":
-			tt = qLTE
-		case ">":
-			tt = qGT
-		case ">=":
-			tt = qGTE
-		case "==":
-			tt = qEQ
-		case "!=":
-			tt = qNEQ
-		default:
-			switch {
-			case len(t) >= 2 && (t[0] == '\'' && t[len(t)-1] == '\'' || t[0] == '"' && t[len(t)-1] == '"'):
-				tt, t = qStr, t[1:len(t)-1]
-			case len(t) > 3 && t[0] == 'b' && t[1] == '\'' && t[len(t)-1] == '\'':
-				tt, t = qStr, t[2:len(t)-1]
-			default:
-				if _, err := strconv.ParseFloat(t, 64); err == nil {
-					tt = qNum
-				} else {
-					tt = qVar
-				}
-			}
-		}
-		p.toks = append(p.toks, t)
-		p.types = append(p.types, tt)
-	}
-	return p
-}
-
-func (p *qParser) has() bool { return p.i < len(p.toks) }
-
-func (p *qParser) next() (string, qTok, error) {
-	if !p.has() {
-		return "", 0, fmt.Errorf("unexpected end of query")
-	}
-	p.i++
-	return p.toks[p.i-1], p.types[p.i-1], nil
-}
-
-func (p *qParser) expression() (*qNode, error) {
-	n, err := p.andTerm()
-	for err == nil && p.has() && p.types[p.i] == qOr {
-		p.i++
-		var r *qNode
-		if r, err = p.andTerm(); err == nil {
-			n = &qNode{op: qOr, l: n, r: r}
-		}
-	}
-	return n, err
-}
-
-func (p *qParser) andTerm() (*qNode, error) {
-	n, err := p.condition()
-	for err == nil && p.has() && p.types[p.i] == qAnd {
-		p.i++
-		var r *qNode
-		if r, err = p.condition(); err == nil {
-			n = &qNode{op: qAnd, l: n, r: r}
-		}
-	}
-	return n, err
-}
-
-func (p *qParser) condition() (*qNode, error) {
-	if p.has() && p.types[p.i] == qLP {
-		p.i++
-		n, err := p.expression()
-		if err != nil {
-			return nil, err
-		}
-		if t, tt, err := p.next(); err != nil || tt != qRP {
-			return nil, fmt.Errorf("closing ) expected, but got %q", t)
-		}
-		return n, nil
-	}
-	l, err := p.terminal()
-	if err != nil {
-		return nil, err
-	}
-	t, op, err := p.next()
-	if err != nil || op < qGT || op > qNEQ {
-		return nil, fmt.Errorf("operator expected, but got %q", t)
-	}
-	r, err := p.terminal()
-	if err != nil {
-		return nil, err
-	}
-	return &qNode{op: op, l: l, r: r}, nil
-}
-
-func (p *qParser) terminal() (*qNode, error) {
-	t, tt, err := p.next()
-	if err != nil {
-		return nil, fmt.Errorf("NUM, STR, or VAR expected: %w", err)
-	}
-	switch tt {
-	case qNum:
-		f, _ := strconv.ParseFloat(t, 64)
-		return &qNode{op: qNum, num: f}, nil
-	case qStr:
-		return &qNode{op: qStr, str: []byte(t)}, nil
-	case qVar:
-		return &qNode{op: qVar, field: t}, nil
-	}
-	return nil, fmt.Errorf("NUM, STR, or VAR expected, but got %q", t)
 }
 
 // parseTableQuery parses q for a dataset of type t (HSDS dset_lib.py getParser and chunkUtil.py
@@ -228,13 +50,12 @@ func parseTableQuery(q string, t *h5type.Type) (*tableQuery, error) {
 		expr, where = q[:n], q[n+1:]
 	}
 	if expr != "" {
-		p := tokenizeQuery(expr)
-		n, err := p.expression()
+		e, err := parseBoolExpr(expr)
 		if err != nil {
 			return nil, fmt.Errorf("query: %s is not valid: %v", expr, err)
 		}
-		tq.expr = n
-		if err := checkVars(n, t); err != nil {
+		tq.expr = e.root
+		if err := checkVars(e.root, t); err != nil {
 			return nil, err
 		}
 	}
@@ -261,26 +82,26 @@ func parseTableQuery(q string, t *h5type.Type) (*tableQuery, error) {
 	return tq, nil
 }
 
-func checkVars(n *qNode, t *h5type.Type) error {
+func checkVars(n *boolNode, t *h5type.Type) error {
 	if n == nil {
 		return nil
 	}
-	if n.op == qVar {
-		f, ok := t.Field(n.field)
+	if n.op == boolName {
+		f, ok := t.Field(n.text)
 		if !ok {
-			return fmt.Errorf("query variable %s not valid", n.field)
+			return fmt.Errorf("query variable %s not valid", n.text)
 		}
 		if c := f.Type.Class(); c != h5type.ClassInteger && c != h5type.ClassFloat && c != h5type.ClassString {
-			return fmt.Errorf("query variable %s: fields of class %s can not be compared", n.field, c)
+			return fmt.Errorf("query variable %s: fields of class %s can not be compared", n.text, c)
 		}
 		if f.Type.IsVariable() {
-			return fmt.Errorf("query variable %s: variable-length fields can not be compared", n.field)
+			return fmt.Errorf("query variable %s: variable-length fields can not be compared", n.text)
 		}
 	}
-	if err := checkVars(n.l, t); err != nil {
+	if err := checkVars(n.left, t); err != nil {
 		return err
 	}
-	return checkVars(n.r, t)
+	return checkVars(n.right, t)
 }
 
 // whereFieldName is chunkUtil.py _getWhereFieldName.
@@ -470,19 +291,19 @@ type qValue struct {
 	isS bool
 }
 
-func evalNode(nd *qNode, get func(string) (*qColumn, error), n int) ([]bool, error) {
+func evalNode(nd *boolNode, get func(string) (*qColumn, error), n int) ([]bool, error) {
 	switch nd.op {
-	case qAnd, qOr:
-		l, err := evalNode(nd.l, get, n)
+	case boolAnd, boolOr:
+		l, err := evalNode(nd.left, get, n)
 		if err != nil {
 			return nil, err
 		}
-		r, err := evalNode(nd.r, get, n)
+		r, err := evalNode(nd.right, get, n)
 		if err != nil {
 			return nil, err
 		}
 		for i := range l {
-			if nd.op == qAnd {
+			if nd.op == boolAnd {
 				l[i] = l[i] && r[i]
 			} else {
 				l[i] = l[i] || r[i]
@@ -490,23 +311,23 @@ func evalNode(nd *qNode, get func(string) (*qColumn, error), n int) ([]bool, err
 		}
 		return l, nil
 	}
-	term := func(t *qNode) (qValue, error) {
+	term := func(t *boolNode) (qValue, error) {
 		switch t.op {
-		case qNum:
+		case boolNum:
 			return qValue{num: t.num}, nil
-		case qStr:
-			return qValue{str: t.str, isS: true}, nil
-		case qVar:
-			c, err := get(t.field)
+		case boolStr, boolBytes: // numpy compares both with the S columns
+			return qValue{str: []byte(t.text), isS: true}, nil
+		case boolName:
+			c, err := get(t.text)
 			return qValue{col: c, isS: c != nil && c.strs != nil}, err
 		}
 		return qValue{}, fmt.Errorf("query: a condition is expected where a terminal is")
 	}
-	l, err := term(nd.l)
+	l, err := term(nd.left)
 	if err != nil {
 		return nil, err
 	}
-	r, err := term(nd.r)
+	r, err := term(nd.right)
 	if err != nil {
 		return nil, err
 	}
@@ -541,22 +362,22 @@ func evalNode(nd *qNode, get func(string) (*qColumn, error), n int) ([]bool, err
 			case a == b:
 				c = 0
 			default: // NaN: every comparison but != is false
-				out[i] = nd.op == qNEQ
+				out[i] = nd.op == boolNEQ
 				continue
 			}
 		}
 		switch nd.op {
-		case qGT:
+		case boolGT:
 			out[i] = c > 0
-		case qGTE:
+		case boolGTE:
 			out[i] = c >= 0
-		case qLT:
+		case boolLT:
 			out[i] = c < 0
-		case qLTE:
+		case boolLTE:
 			out[i] = c <= 0
-		case qEQ:
+		case boolEQ:
 			out[i] = c == 0
-		case qNEQ:
+		case boolNEQ:
 			out[i] = c != 0
 		}
 	}

@@ -30,16 +30,18 @@ func isLambda(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("User-Agent"), "AWSLambda")
 }
 
-// errVlen carries an opened variable-length dataset out of valueDataset.
-type errVlen struct {
+// openedVlen is not a failure: it is how valueDataset hands back a variable-length dataset it
+// opened (through its error result), so that the caller takes the variable-length path
+// (getValueVlen, putValueVlen, postValueVlen) with the request and the VlenDataset.
+type openedVlen struct {
 	rq *request
 	vd *hdf.VlenDataset
 }
 
-func (e *errVlen) Error() string { return "variable-length dataset" }
+func (e *openedVlen) Error() string { return "variable-length dataset" }
 
 // valueDataset opens the dataset of a value route for I/O. Datasets of variable-length types
-// come back as an *errVlen error holding a VlenDataset.
+// come back as an *openedVlen (in the error result) holding a VlenDataset.
 func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Dataset, error) {
 	rq, obj, err := s.datasetFor(r, act)
 	if err != nil {
@@ -53,7 +55,7 @@ func (s *Server) valueDataset(r *http.Request, act aclAction) (*request, *hdf.Da
 		if err != nil {
 			return nil, nil, badRequestIfInvalid(err)
 		}
-		return nil, nil, &errVlen{rq: rq, vd: vd}
+		return nil, nil, &openedVlen{rq: rq, vd: vd}
 	}
 	d, err := hdf.OpenDataset(rq.f.Store(), rq.f.Bucket(), obj)
 	if err != nil {
@@ -223,8 +225,8 @@ func ParseBinaryPoints(b []byte, rank int) ([][]int, error) {
 
 func (s *Server) postValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actRead)
-	if ev, ok := err.(*errVlen); ok {
-		return s.postValueVlen(w, r, ev.rq, ev.vd)
+	if ov, ok := err.(*openedVlen); ok {
+		return s.postValueVlen(w, r, ov.rq, ov.vd)
 	}
 	if err != nil {
 		return err

@@ -11,8 +11,8 @@ import (
 
 func (s *Server) getValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actRead)
-	if ev, ok := err.(*errVlen); ok {
-		return s.getValueVlen(w, r, ev.rq, ev.vd)
+	if ov, ok := err.(*openedVlen); ok {
+		return s.getValueVlen(w, r, ov.rq, ov.vd)
 	}
 	if err != nil {
 		return err

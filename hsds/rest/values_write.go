@@ -17,8 +17,8 @@ import (
 
 func (s *Server) putValue(w http.ResponseWriter, r *http.Request) error {
 	rq, d, err := s.valueDataset(r, actUpdate)
-	if ev, ok := err.(*errVlen); ok {
-		return s.putValueVlen(w, r, ev.rq, ev.vd)
+	if ov, ok := err.(*openedVlen); ok {
+		return s.putValueVlen(w, r, ov.rq, ov.vd)
 	}
 	if err != nil {
 		return err

@@ -22,14 +22,6 @@ func NormalizeETag(etag string) string {
 	return strings.ToLower(etag)
 }
 
-// checkPutOptions rejects contradictory preconditions.
-func checkPutOptions(opts PutOptions) error {
-	if opts.IfMatch != "" && opts.IfNoneMatch {
-		return fmt.Errorf("put options: IfMatch and IfNoneMatch are exclusive")
-	}
-	return nil
-}
-
 // checkPrecondition evaluates opts against the current state of an object.
 func checkPrecondition(opts PutOptions, exists bool, currentETag string) error {
 	if opts.IfNoneMatch && exists {

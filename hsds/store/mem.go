@@ -58,11 +58,8 @@ func (m *Memory) Stat(ctx context.Context, bucket, key string) (ObjectInfo, erro
 }
 
 func (m *Memory) lookup(ctx context.Context, op, bucket, key string) (memObject, error) {
-	if err := ctx.Err(); err != nil {
-		return memObject{}, fmt.Errorf("%s %s/%s: %w", op, bucket, key, err)
-	}
-	if err := validate(bucket, key); err != nil {
-		return memObject{}, fmt.Errorf("%s: %w", op, err)
+	if err := begin(ctx, op, bucket, key); err != nil {
+		return memObject{}, err
 	}
 	m.mu.RLock()
 	o, ok := m.buckets[bucket][key]
@@ -75,14 +72,8 @@ func (m *Memory) lookup(ctx context.Context, op, bucket, key string) (memObject,
 
 // Put implements Store.
 func (m *Memory) Put(ctx context.Context, bucket, key string, data []byte, opts PutOptions) (ObjectInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
-	}
-	if err := validate(bucket, key); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put: %w", err)
-	}
-	if err := checkPutOptions(opts); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
+	if err := beginPut(ctx, bucket, key, opts); err != nil {
+		return ObjectInfo{}, err
 	}
 	o := memObject{data: append([]byte(nil), data...)}
 	o.info = ObjectInfo{Key: key, Size: int64(len(data)), ETag: ETagOf(data)}
@@ -104,11 +95,8 @@ func (m *Memory) Put(ctx context.Context, bucket, key string, data []byte, opts 
 
 // Delete implements Store.
 func (m *Memory) Delete(ctx context.Context, bucket, key string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("delete %s/%s: %w", bucket, key, err)
-	}
-	if err := validate(bucket, key); err != nil {
-		return fmt.Errorf("delete: %w", err)
+	if err := begin(ctx, "delete", bucket, key); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	delete(m.buckets[bucket], key)
@@ -119,14 +107,8 @@ func (m *Memory) Delete(ctx context.Context, bucket, key string) error {
 // List implements Store. It lists a snapshot taken when it starts, so fn may
 // call back into the store.
 func (m *Memory) List(ctx context.Context, bucket, prefix, delimiter string, fn func(Entry) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("list %s/%s: %w", bucket, prefix, err)
-	}
-	if err := ValidateBucket(bucket); err != nil {
-		return fmt.Errorf("list: %w", err)
-	}
-	if err := validatePrefix(prefix); err != nil {
-		return fmt.Errorf("list %s: %w", bucket, err)
+	if err := beginList(ctx, bucket, prefix); err != nil {
+		return err
 	}
 	m.mu.RLock()
 	var infos []ObjectInfo

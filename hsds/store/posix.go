@@ -75,17 +75,6 @@ func (p *Posix) path(bucket, key string) string {
 	return filepath.Join(bucket, filepath.FromSlash(key))
 }
 
-// begin checks ctx and names for an operation on one key.
-func begin(ctx context.Context, op, bucket, key string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s %s/%s: %w", op, bucket, key, err)
-	}
-	if err := validate(bucket, key); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return nil
-}
-
 // notFound turns a missing path into ErrNotFound or ErrBucketNotFound.
 func (p *Posix) notFound(op, bucket, key string, err error) error {
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
@@ -210,11 +199,8 @@ func (p *Posix) currentETag(bucket, key string, needETag bool) (bool, string, er
 
 // Put implements Store.
 func (p *Posix) Put(ctx context.Context, bucket, key string, data []byte, opts PutOptions) (ObjectInfo, error) {
-	if err := begin(ctx, "put", bucket, key); err != nil {
+	if err := beginPut(ctx, bucket, key, opts); err != nil {
 		return ObjectInfo{}, err
-	}
-	if err := checkPutOptions(opts); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
 	}
 	path := p.path(bucket, key)
 	etag := ETagOf(data)

@@ -20,14 +20,8 @@ import (
 // holding no objects produce no prefix (as on S3). Object ETags come from the
 // xattr cache or are computed by reading the file.
 func (p *Posix) List(ctx context.Context, bucket, prefix, delimiter string, fn func(Entry) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("list %s/%s: %w", bucket, prefix, err)
-	}
-	if err := ValidateBucket(bucket); err != nil {
-		return fmt.Errorf("list: %w", err)
-	}
-	if err := validatePrefix(prefix); err != nil {
-		return fmt.Errorf("list %s: %w", bucket, err)
+	if err := beginList(ctx, bucket, prefix); err != nil {
+		return err
 	}
 	if fi, err := p.fs.Stat(p.bucketDir(bucket)); err != nil || !fi.IsDir() {
 		return fmt.Errorf("list %s: %w", bucket, ErrBucketNotFound)

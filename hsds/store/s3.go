@@ -221,11 +221,8 @@ func (s *S3) Stat(ctx context.Context, bucket, key string) (ObjectInfo, error) {
 // A conditional put retried by the SDK after a transport error may find its
 // own first attempt applied and fail with ErrPreconditionFailed.
 func (s *S3) Put(ctx context.Context, bucket, key string, data []byte, opts PutOptions) (ObjectInfo, error) {
-	if err := begin(ctx, "put", bucket, key); err != nil {
+	if err := beginPut(ctx, bucket, key, opts); err != nil {
 		return ObjectInfo{}, err
-	}
-	if err := checkPutOptions(opts); err != nil {
-		return ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
 	}
 	in := &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data)))}

@@ -12,14 +12,8 @@ import (
 // objects and common prefixes into one key-ordered stream. Keys that
 // ValidateKey rejects (e.g. "dir/" markers) are skipped.
 func (s *S3) List(ctx context.Context, bucket, prefix, delimiter string, fn func(Entry) error) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("list %s/%s: %w", bucket, prefix, err)
-	}
-	if err := ValidateBucket(bucket); err != nil {
-		return fmt.Errorf("list: %w", err)
-	}
-	if err := validatePrefix(prefix); err != nil {
-		return fmt.Errorf("list %s: %w", bucket, err)
+	if err := beginList(ctx, bucket, prefix); err != nil {
+		return err
 	}
 	in := &s3.ListObjectsV2Input{Bucket: &bucket}
 	if prefix != "" {
