@@ -82,17 +82,8 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	kind := pos[0]
 	// Validate every flag before anything is written.
-	if *domain == "" {
-		return usagef("--domain is required")
-	}
-	if err := schema.ValidateDomainPath(*domain); err != nil {
-		return usagef("--domain %q: %v", *domain, err)
-	}
-	if *overwrite && *keep {
-		return usagef("--overwrite and --keep-existing exclude each other")
-	}
-	if *owner == "" {
-		return usagef("--owner must not be empty")
+	if err := checkNewDomainFlags(*domain, *owner, *overwrite, *keep); err != nil {
+		return err
 	}
 	var write func(context.Context, *hdf.File) error
 	switch kind {
@@ -167,4 +158,23 @@ func parseInts(name, s string, rank int) ([]int, error) {
 		return nil, usagef("%s %q: want %d integers, one per dimension of --shape", name, s, rank)
 	}
 	return out, nil
+}
+
+// checkNewDomainFlags checks the flags of the commands that write a new domain (gen, index):
+// --domain given and a valid domain path, a non-empty --owner, and at most one of --overwrite and
+// --keep-existing. Errors are usage errors naming the flag.
+func checkNewDomainFlags(domain, owner string, overwrite, keep bool) error {
+	if domain == "" {
+		return usagef("--domain is required")
+	}
+	if err := schema.ValidateDomainPath(domain); err != nil {
+		return usagef("--domain %q: %v", domain, err)
+	}
+	if overwrite && keep {
+		return usagef("--overwrite and --keep-existing exclude each other")
+	}
+	if owner == "" {
+		return usagef("--owner must not be empty")
+	}
+	return nil
 }

@@ -74,17 +74,8 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) == 0 {
 		return usagef("want at least one FILE or URL to index (see 'hsfan index -h')")
 	}
-	if *domain == "" {
-		return usagef("--domain is required")
-	}
-	if err := schema.ValidateDomainPath(*domain); err != nil {
-		return usagef("--domain %q: %v", *domain, err)
-	}
-	if *overwrite && *keep {
-		return usagef("--overwrite and --keep-existing exclude each other")
-	}
-	if *owner == "" {
-		return usagef("--owner must not be empty")
+	if err := checkNewDomainFlags(*domain, *owner, *overwrite, *keep); err != nil {
+		return err
 	}
 	if len(pos) > 1 && *concat == "" {
 		return usagef("%d files: --concat DIM joins them into one domain (one domain per file: run hsfan index once per file)", len(pos))

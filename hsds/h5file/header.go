@@ -84,21 +84,9 @@ func (f *File) readHeaderV1(ctx context.Context, addr uint64, b []byte) ([]messa
 			if bc.err != nil {
 				return nil, fmt.Errorf("object header at %d: message 0x%x: %w", addr, typ, bc.err)
 			}
-			if err := f.spend(1); err != nil {
+			if err := f.addMessage(addr, message{typ: typ, flags: flags, data: data}, &msgs, &todo); err != nil {
 				return nil, err
 			}
-			if len(msgs) >= maxMessages {
-				return nil, fmt.Errorf("object header at %d: more than %d messages: %w", addr, maxMessages, ErrFormat)
-			}
-			if typ == msgContinuation {
-				cc := &cursor{b: data}
-				ca, cn := cc.uint(f.SizeOffsets), cc.uint(f.SizeLengths)
-				if cc.err != nil {
-					return nil, fmt.Errorf("object header at %d: continuation: %w", addr, cc.err)
-				}
-				todo = append(todo, span{ca, cn})
-			}
-			msgs = append(msgs, message{typ: typ, flags: flags, data: data})
 		}
 	}
 	_ = nmsg // counts may include NIL messages; the blocks are authoritative
@@ -167,22 +155,31 @@ func (f *File) readHeaderV2(ctx context.Context, addr uint64, b []byte) ([]messa
 			if bc.err != nil {
 				return nil, fmt.Errorf("object header at %d: message 0x%x: %w", addr, typ, bc.err)
 			}
-			if err := f.spend(1); err != nil {
+			if err := f.addMessage(addr, message{typ: typ, flags: mflags, data: data}, &msgs, &todo); err != nil {
 				return nil, err
 			}
-			if len(msgs) >= maxMessages {
-				return nil, fmt.Errorf("object header at %d: more than %d messages: %w", addr, maxMessages, ErrFormat)
-			}
-			if typ == msgContinuation {
-				cc := &cursor{b: data}
-				ca, cn := cc.uint(f.SizeOffsets), cc.uint(f.SizeLengths)
-				if cc.err != nil {
-					return nil, fmt.Errorf("object header at %d: continuation: %w", addr, cc.err)
-				}
-				todo = append(todo, span{ca, cn})
-			}
-			msgs = append(msgs, message{typ: typ, flags: mflags, data: data})
 		}
 	}
 	return msgs, nil
+}
+
+// addMessage appends one header message (v1 or v2 framing alike), charging the work budget,
+// bounding the count and queueing the block a continuation message points at.
+func (f *File) addMessage(addr uint64, m message, msgs *[]message, todo *[]span) error {
+	if err := f.spend(1); err != nil {
+		return err
+	}
+	if len(*msgs) >= maxMessages {
+		return fmt.Errorf("object header at %d: more than %d messages: %w", addr, maxMessages, ErrFormat)
+	}
+	if m.typ == msgContinuation {
+		cc := &cursor{b: m.data}
+		ca, cn := cc.uint(f.SizeOffsets), cc.uint(f.SizeLengths)
+		if cc.err != nil {
+			return fmt.Errorf("object header at %d: continuation: %w", addr, cc.err)
+		}
+		*todo = append(*todo, span{ca, cn})
+	}
+	*msgs = append(*msgs, m)
+	return nil
 }
