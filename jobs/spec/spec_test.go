@@ -1,0 +1,139 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const good = `name: sst-monthly
+kind: reduce
+schedule:
+  cron: "0 6 1 * *"
+  time_zone: UTC
+window:
+  range: last 3 months
+  time_zone: UTC
+reduce:
+  op: mean
+  domain: /shared/sst/mur25.h5
+  dataset: /analysed_sst
+  reduce: lat,lon
+  weights: coslat:60
+  concurrency: 8
+  hist-min: -2.5
+  task-time: 5s
+`
+
+func TestParseGood(t *testing.T) {
+	s, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "sst-monthly" || s.Kind != KindReduce || s.Schedule.Cron != "0 6 1 * *" || s.Schedule.TimeZone != "UTC" {
+		t.Fatalf("parsed %+v", s)
+	}
+	want := []string{"mean", "--concurrency=8", "--dataset=/analysed_sst", "--domain=/shared/sst/mur25.h5",
+		"--hist-min=-2.5", "--reduce=lat,lon", "--task-time=5s", "--weights=coslat:60"}
+	if got := s.Reduce.Args(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("Args = %v, want %v", got, want)
+	}
+	if s.Line("reduce.concurrency") != 15 {
+		t.Fatalf("line of reduce.concurrency = %d, want 15", s.Line("reduce.concurrency"))
+	}
+	// Marshal and parse again: the same spec.
+	b, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Parse("again", b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if strings.Join(s2.Reduce.Args(), " ") != strings.Join(want, " ") || *s2.Window != *s.Window || *s2.Schedule != *s.Schedule {
+		t.Fatalf("round trip changed the spec:\n%s", b)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	base := strings.Split(good, "\n")
+	edit := func(line int, text string) string {
+		l := append([]string(nil), base...)
+		l[line-1] = text
+		return strings.Join(l, "\n")
+	}
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"unknown top key", edit(2, "kind: reduce\nfoo: 1"), "good.yaml:3: unknown key foo"},
+		{"unknown reduce key", edit(13, "  reduec: lat"), "good.yaml:13: unknown key reduec"},
+		{"wrong type", edit(15, "  concurrency: many"), "good.yaml:15: cannot unmarshal !!str `many` into int"},
+		{"bad kind", edit(2, "kind: reduction"), `good.yaml:2: kind: "reduction": want reduce or mapreduce`},
+		{"no kind", edit(2, ""), "kind: missing"},
+		{"bad name", edit(1, "name: a b"), `good.yaml:1: name: "a b"`},
+		{"bad op", edit(10, "  op: median"), "good.yaml:10: reduce.op"},
+		{"bad cron", edit(4, `  cron: "61 * * * *"`), "good.yaml:4: schedule.cron"},
+		{"no zone", edit(5, ""), "time_zone is required"},
+		{"bad zone", edit(5, "  time_zone: Mars/Olympus"), "good.yaml:5: schedule.time_zone"},
+		{"zones disagree", edit(4, `  cron: "CRON_TZ=Europe/Paris 0 6 1 * *"`), "disagree"},
+		{"bad window", edit(7, "  range: last 3 fortnights"), "good.yaml:7: window.range"},
+		{"bad date", edit(7, "  range: 2022-04-31..2022-05-01"), "not a day of any CF calendar"},
+		{"reversed", edit(7, "  range: 2022-05-01..2022-04-01"), "after the last"},
+		{"no window zone", edit(8, ""), "time_zone is required"},
+		{"duplicate key", edit(15, "  concurrency: 8\n  concurrency: 9"), "already defined"},
+		{"two documents", good + "---\nname: x\n", "more than one YAML document"},
+		{"mapreduce section in reduce", good + "mapreduce:\n  job: wc\n", "mapreduce section in a spec of kind reduce"},
+		{"no domain", edit(11, ""), "domain is missing"},
+		{"empty", "", "empty document"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("good.yaml", []byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if !errors.Is(err, ErrSpec) {
+				t.Fatalf("err %v is not ErrSpec", err)
+			}
+		})
+	}
+}
+
+func TestMapReduceKind(t *testing.T) {
+	doc := `name: wc
+kind: mapreduce
+mapreduce:
+  job: wordcount
+  input: [s3://b/a.txt, s3://b/b.txt]
+  out: out/wc
+  reducers: 4
+  split-size: 1048576
+  invoker: local
+  concurrency: 16
+`
+	s, err := Parse("wc.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MapReduce.Reducers != 4 || len(s.MapReduce.Input) != 2 || s.MapReduce.SplitSize != 1<<20 {
+		t.Fatalf("parsed %+v", s.MapReduce)
+	}
+	_, err = Parse("wc.yaml", []byte(strings.Replace(doc, "invoker: local", "invoker: ec2", 1)))
+	if err == nil || !strings.Contains(err.Error(), "wc.yaml:9: mapreduce.invoker") {
+		t.Fatalf("bad invoker: %v", err)
+	}
+}
+
+func TestSetFlag(t *testing.T) {
+	var r Reduce
+	for _, name := range FlagNames() {
+		if err := r.SetFlag(name, "1"); err != nil && !strings.Contains(err.Error(), "not a boolean") {
+			t.Fatalf("SetFlag(%s): %v", name, err)
+		}
+	}
+	if err := r.SetFlag("no-such-flag", "1"); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+	if err := r.SetFlag("concurrency", "x"); err == nil {
+		t.Fatal("non-integer accepted")
+	}
+}
