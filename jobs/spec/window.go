@@ -242,10 +242,17 @@ func nextDay(d date) date {
 	return date{d.y, d.m, d.d + 1}
 }
 
-// midnightUTC is the UTC date-time of d's midnight in loc.
+// midnightUTC is the UTC date-time of d's midnight in loc. A day only other calendars have (29
+// February of a common year, 30 February) takes the zone offset of the month's last Gregorian
+// day and keeps its own day number, so that 30 February 00:00 UTC is that day in 360_day.
 func midnightUTC(d date, loc *time.Location) *cf.DateTime {
-	t := time.Date(d.y, time.Month(d.m), d.d, 0, 0, 0, 0, loc).UTC()
-	return &cf.DateTime{Year: int64(t.Year()), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(), Minute: t.Minute(), Second: t.Second()}
+	last := time.Date(d.y, time.Month(d.m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	extra := 0
+	if d.d > last {
+		extra = d.d - last
+	}
+	t := time.Date(d.y, time.Month(d.m), d.d-extra, 0, 0, 0, 0, loc).UTC()
+	return &cf.DateTime{Year: int64(t.Year()), Month: int(t.Month()), Day: t.Day() + extra, Hour: t.Hour(), Minute: t.Minute(), Second: t.Second()}
 }
 
 // Steps returns the half-open index range [first, end) of the times inside b. The axis must be
