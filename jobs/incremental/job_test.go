@@ -1,0 +1,312 @@
+package incremental
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hsfan/hsfan/fanout"
+	"github.com/hsfan/hsfan/hsds/hdf"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/jobs/spec"
+	"github.com/hsfan/hsfan/output"
+	"github.com/hsfan/hsfan/transport/inproc"
+	"github.com/hsfan/hsfan/worker"
+)
+
+const (
+	bucket = "hsfan"
+	domain = "/daily.h5"
+	nLat   = 3
+	nLon   = 4
+)
+
+var (
+	f32 = json.RawMessage(`"H5T_IEEE_F32LE"`)
+	f64 = json.RawMessage(`"H5T_IEEE_F64LE"`)
+	str = json.RawMessage(`{"class":"H5T_STRING","charSet":"H5T_CSET_ASCII","strPad":"H5T_STR_NULLTERM","length":"H5T_VARIABLE"}`)
+)
+
+// value is the test field: day d, cell (i, j); NaN (the fill value) on a few cells.
+func value(d, i, j int) float32 {
+	if (d+i+j)%7 == 0 {
+		return float32(math.NaN())
+	}
+	return float32(273.15 + 10*math.Sin(float64(d)/9) + float64(i) - 0.25*float64(j) + 0.001*float64(d*d%13))
+}
+
+// daily is a small CF domain: /sst (time, lat, lon) float32 with one chunk per day, /time in
+// "days since <start>" of calendar cal, extensible, one value per chunk.
+type daily struct {
+	st        store.Store
+	f         *hdf.File
+	sst, time *hdf.Dataset
+	days      int
+}
+
+func newDaily(t *testing.T, days int, units, cal string) *daily {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "mem://", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := hdf.Create(ctx, st, bucket, domain, hdf.CreateOptions{Owner: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tm, err := f.CreateDataset(ctx, f.RootID(), "time", hdf.DatasetSpec{Type: f64, Dims: []int{days}, MaxDims: []int{0}, ChunkDims: []int{1}, ExactChunks: true})
+	must(err)
+	must(f.SetAttribute(ctx, tm.ID, "units", str, nil, units))
+	must(f.SetAttribute(ctx, tm.ID, "calendar", str, nil, cal))
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"lat", nLat}, {"lon", nLon}} {
+		d, err := f.CreateDataset(ctx, f.RootID(), c.name, hdf.DatasetSpec{Type: f32, Dims: []int{c.n}, ChunkDims: []int{c.n}, ExactChunks: true})
+		must(err)
+		b := make([]byte, 4*c.n)
+		for i := 0; i < c.n; i++ {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(10*i-10)))
+		}
+		must(d.WriteChunk(ctx, []int{0}, b))
+	}
+	sst, err := f.CreateDataset(ctx, f.RootID(), "sst", hdf.DatasetSpec{Type: f32, Dims: []int{days, nLat, nLon}, MaxDims: []int{0, nLat, nLon},
+		ChunkDims: []int{1, nLat, nLon}, ExactChunks: true, FillValue: json.RawMessage(`"NaN"`)})
+	must(err)
+	must(f.SetAttribute(ctx, sst.ID, "DIMENSION_LABELS", str, []int{3}, []string{"time", "lat", "lon"}))
+	must(f.SetAttribute(ctx, sst.ID, "units", str, nil, "K"))
+	d := &daily{st: st, f: f, sst: sst, time: tm}
+	for k := 0; k < days; k++ {
+		d.writeDay(t, k)
+	}
+	d.days = days
+	return d
+}
+
+func (d *daily) writeDay(t *testing.T, k int) {
+	t.Helper()
+	ctx := context.Background()
+	b := make([]byte, 4*nLat*nLon)
+	for i := 0; i < nLat; i++ {
+		for j := 0; j < nLon; j++ {
+			binary.LittleEndian.PutUint32(b[4*(i*nLon+j):], math.Float32bits(value(k, i, j)))
+		}
+	}
+	if err := d.sst.WriteChunk(ctx, []int{k, 0, 0}, b); err != nil {
+		t.Fatal(err)
+	}
+	var tb [8]byte
+	binary.LittleEndian.PutUint64(tb[:], math.Float64bits(float64(k)))
+	if err := d.time.WriteChunk(ctx, []int{k}, tb[:]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// appendDay extends the time axis by one day (HSDS: PUT shape, then write the new chunks).
+func (d *daily) appendDay(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	for _, id := range []string{d.time.ID, d.sst.ID} {
+		if _, _, err := d.f.Extend(ctx, id, 0, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var err error
+	if d.sst, err = d.f.OpenDatasetPath(ctx, "/sst"); err != nil {
+		t.Fatal(err)
+	}
+	if d.time, err = d.f.OpenDatasetPath(ctx, "/time"); err != nil {
+		t.Fatal(err)
+	}
+	d.writeDay(t, d.days)
+	d.days++
+}
+
+// countingInvoker counts the task invocations (each task is one or more steps' chunks).
+type countingInvoker struct {
+	inner fanout.Invoker
+	calls atomic.Int64
+	fail  func() error
+}
+
+func (c *countingInvoker) Invoke(ctx context.Context, payload []byte) (fanout.Result, error) {
+	c.calls.Add(1)
+	if c.fail != nil {
+		if err := c.fail(); err != nil {
+			return fanout.Result{}, err
+		}
+	}
+	return c.inner.Invoke(ctx, payload)
+}
+
+func (d *daily) job(name, window string, now time.Time) (*Job, *countingInvoker) {
+	h := worker.NewHandler(worker.Config{DefaultStore: "mem://", DefaultBucket: bucket,
+		OpenStore: func(context.Context, string) (store.Store, error) { return d.st, nil }})
+	inv := &countingInvoker{inner: &inproc.Invoker{Handler: h}}
+	j := &Job{Name: name, Store: d.st, Now: now, Invoker: inv,
+		Spec: reduce.Spec{Store: "mem://", Bucket: bucket, Domain: domain, Dataset: "/sst", Op: "mean",
+			Reduce: []string{"lat", "lon"}, Weights: "coslat", Concurrency: 4, MaxAttempts: 1, MaxChunksPerTask: 1}}
+	if window != "" {
+		j.Window = &spec.Window{Range: window, TimeZone: "UTC"}
+	}
+	return j, inv
+}
+
+func run(t *testing.T, j *Job) *Result {
+	t.Helper()
+	r, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// sameBits compares two tables column by column, float64 values bit for bit.
+func sameBits(t *testing.T, a, b output.Table) {
+	t.Helper()
+	if len(a.Columns) != len(b.Columns) || a.Rows() != b.Rows() {
+		t.Fatalf("tables differ in shape: %d columns %d rows vs %d columns %d rows", len(a.Columns), a.Rows(), len(b.Columns), b.Rows())
+	}
+	for i := range a.Columns {
+		x, y := a.Columns[i], b.Columns[i]
+		if x.Name != y.Name || x.Kind() != y.Kind() {
+			t.Fatalf("column %d: %s %v vs %s %v", i, x.Name, x.Kind(), y.Name, y.Kind())
+		}
+		for r := range x.Float64 {
+			if math.Float64bits(x.Float64[r]) != math.Float64bits(y.Float64[r]) {
+				t.Fatalf("column %s row %d: %v vs %v", x.Name, r, x.Float64[r], y.Float64[r])
+			}
+		}
+		if !reflect.DeepEqual(x.Int64, y.Int64) || !reflect.DeepEqual(x.String, y.String) {
+			t.Fatalf("column %s differs:\n%v %v\n%v %v", x.Name, x.Int64, x.String, y.Int64, y.String)
+		}
+	}
+}
+
+// TestGrowingAxisLastThreeMonths is issue 15's "done when": a spec with "last 3 months" run
+// against a domain whose time axis grows by a day between runs computes only the new day, its
+// table equals a from-scratch run bit for bit, re-running is a no-op that says so, and a run
+// cancelled mid-way leaves the previous table intact.
+func TestGrowingAxisLastThreeMonths(t *testing.T) {
+	// 2022-01-01 + 120 days; the run day is the day after the last step.
+	d := newDaily(t, 120, "days since 2022-01-01 00:00:00", "standard")
+	now := func() time.Time { return time.Date(2022, 1, 1, 6, 0, 0, 0, time.UTC).AddDate(0, 0, d.days) }
+	var rep strings.Builder
+	j, inv := d.job("sst-3m", "last 3 months", now())
+	j.Report = &rep
+	r1 := run(t, j)
+	// 2022-05-01 06:00: last 3 months is [2022-02-01, 2022-05-01): 89 days
+	if len(r1.Computed) != 89 || r1.Reused != 0 || !r1.Complete || r1.Table.Rows() != 89 {
+		t.Fatalf("first run: computed %d reused %d complete %v rows %d", len(r1.Computed), r1.Reused, r1.Complete, r1.Table.Rows())
+	}
+	if r1.Computed[0] != "2022-02-01T00:00:00" || inv.calls.Load() != 89 {
+		t.Fatalf("first step %s, %d tasks", r1.Computed[0], inv.calls.Load())
+	}
+	// The same spec again: nothing computed, nothing written, and it says so.
+	j2, inv2 := d.job("sst-3m", "last 3 months", now())
+	rep.Reset()
+	j2.Report = &rep
+	r2 := run(t, j2)
+	if !r2.NoOp || len(r2.Computed) != 0 || inv2.calls.Load() != 0 || !strings.Contains(rep.String(), "up to date") {
+		t.Fatalf("second run: noop %v computed %d calls %d report %q", r2.NoOp, len(r2.Computed), inv2.calls.Load(), rep.String())
+	}
+	// A day is appended and the run is a day later: one step computed, the window slides.
+	d.appendDay(t)
+	j3, inv3 := d.job("sst-3m", "last 3 months", now())
+	r3 := run(t, j3)
+	if len(r3.Computed) != 1 || r3.Computed[0] != "2022-05-01T00:00:00" || inv3.calls.Load() != 1 {
+		t.Fatalf("after the append: computed %v (%d tasks)", r3.Computed, inv3.calls.Load())
+	}
+	// 2022-05-02: [2022-02-02, 2022-05-02): 2022-02-01 dropped
+	if r3.Dropped != 1 || r3.Reused != 88 || r3.Table.Rows() != 89 {
+		t.Fatalf("after the append: dropped %d reused %d rows %d", r3.Dropped, r3.Reused, r3.Table.Rows())
+	}
+	// From scratch (a new catalog) gives the same table bit for bit.
+	fresh, _ := d.job("sst-3m-fresh", "last 3 months", now())
+	rf := run(t, fresh)
+	sameBits(t, r3.Table, rf.Table)
+	cat, table, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/sst-3m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, table, rf.Table)
+	if cat.Version != 2 {
+		t.Fatalf("catalog version %d, want 2 (the no-op run wrote nothing)", cat.Version)
+	}
+	// Every row names its input version, and it is the version the catalog recorded.
+	in, _ := table.Column(InputColumn)
+	for i, s := range cat.Steps {
+		if in.String[i] != s.Input || len(s.Input) != 32 {
+			t.Fatalf("row %d input %q, catalog %q", i, in.String[i], s.Input)
+		}
+	}
+	// A changed input (a chunk rewritten) recomputes that step only.
+	d.writeDayValue(t, 100, 5)
+	j4, _ := d.job("sst-3m", "last 3 months", now())
+	r4 := run(t, j4)
+	if len(r4.Computed) != 1 || r4.Computed[0] != "2022-04-11T00:00:00" {
+		t.Fatalf("after a rewrite: computed %v", r4.Computed)
+	}
+	// A run killed mid-way (its context cancelled during the fan-out) leaves the table as it was.
+	d.appendDay(t)
+	before, beforeTable, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/sst-3m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	j5, inv5 := d.job("sst-3m", "2022-01-01..2022-12-31", now())
+	inv5.fail = func() error {
+		if inv5.calls.Load() == 20 {
+			cancel()
+		}
+		return nil
+	}
+	if _, err := j5.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	after, afterTable, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/sst-3m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version != before.Version || after.Table != before.Table {
+		t.Fatalf("the cancelled run moved the catalog: %d %s -> %d %s", before.Version, before.Table, after.Version, after.Table)
+	}
+	sameBits(t, beforeTable, afterTable)
+	// No table object of the cancelled run is left behind.
+	var objs []string
+	_ = d.st.List(context.Background(), bucket, "hsfan-catalog/sst-3m/tables/", "", func(e store.Entry) error {
+		objs = append(objs, e.Key)
+		return nil
+	})
+	if len(objs) > 2 {
+		t.Fatalf("table objects left: %v", objs)
+	}
+}
+
+func (d *daily) writeDayValue(t *testing.T, k int, add float32) {
+	t.Helper()
+	b := make([]byte, 4*nLat*nLon)
+	for i := 0; i < nLat; i++ {
+		for j := 0; j < nLon; j++ {
+			binary.LittleEndian.PutUint32(b[4*(i*nLon+j):], math.Float32bits(value(k, i, j)+add))
+		}
+	}
+	if err := d.sst.WriteChunk(context.Background(), []int{k, 0, 0}, b); err != nil {
+		t.Fatal(err)
+	}
+}
