@@ -104,6 +104,7 @@ var runGroups = []flagGroup{
 	storeGroup,
 	{"Reduction", []string{"reduce", "weights", "units", "min-count", "ddof", "bins", "hist-min", "hist-max"}},
 	{"Output", []string{"out", "name", "no-plot"}},
+	{"Job spec", []string{"spec", "print-spec"}},
 	{"Execution", []string{"invoker", "concurrency", "worker-concurrency", "target-bytes", "task-time", "max-chunks",
 		"task-timeout", "max-attempts", "speculate", "dry-run", "v", "cpuprofile"}},
 	{"Lambda (--invoker lambda or local)", []string{"function", "qualifier", "lambda-endpoint", "memory", "arch"}},
@@ -122,6 +123,8 @@ type runOptions struct {
 	verbose             *bool
 	refAllow            *string
 	cpuProfile          *string
+	specFile            string
+	printSpec           bool
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
@@ -162,13 +165,19 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.dryRun = fs.Bool("dry-run", false, "print the plan and its estimated cost, run nothing")
 	o.verbose = fs.Bool("v", false, "log retries and other events")
 	o.cpuProfile = fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	fs.StringVar(&o.specFile, "spec", "", "job spec file (YAML; its reduce keys are these flags, see 'Scheduled analyses' in the README);\n"+
+		"flags given as well override the spec's values; a window makes the run incremental")
+	fs.BoolVar(&o.printSpec, "print-spec", false, "print the job spec of this command line (YAML) and exit")
 }
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var o runOptions
-	o.register(fs)
-	pos, err := parseCommand(fs, args, helpDoc{runUsage, runGroups, runExamples}, stdout)
+	return runRunAt(ctx, time.Now(), args, stdout, stderr)
+}
+
+// runRunAt is hsfan run with the run time now (a windowed spec's relative window is resolved
+// at it; hsfan schedule passes the scheduled time).
+func runRunAt(ctx context.Context, now time.Time, args []string, stdout, stderr io.Writer) error {
+	fs, o, pos, js, err := parseRun(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -182,6 +191,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if _, err := ops.ParseKind(op); err != nil {
 		return usagef("OP: %v", err)
+	}
+	if o.printSpec {
+		return printSpec(stdout, fs, op, js)
 	}
 	if spec.Domain == "" || spec.Dataset == "" {
 		return usagef("--domain and --dataset are required")
@@ -207,6 +219,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := checkComplete(ctx, st, sf.bucket, spec.Domain); err != nil {
 		return err
 	}
+	logLevel := slog.LevelWarn
+	if *o.verbose {
+		logLevel = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+	if js != nil && js.Window != nil {
+		return runWindowed(ctx, now, js, spec, st, o, stdout, stderr, logger)
+	}
 	prep, err := reduce.Prepare(ctx, st, spec)
 	if err != nil {
 		return err
@@ -214,11 +234,6 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *o.dryRun {
 		return printPlan(stdout, prep, spec)
 	}
-	logLevel := slog.LevelWarn
-	if *o.verbose {
-		logLevel = slog.LevelInfo
-	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
 	inv, closeInv, err := newInvoker(ctx, invoker, lf, spec, sf.opened, logger)
 	if err != nil {
 		return err

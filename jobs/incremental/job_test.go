@@ -2,8 +2,6 @@ package incremental
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -15,6 +13,7 @@ import (
 	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
 	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/internal/synth"
 	"github.com/hsfan/hsfan/jobs/reduce"
 	"github.com/hsfan/hsfan/jobs/spec"
 	"github.com/hsfan/hsfan/output"
@@ -25,31 +24,12 @@ import (
 const (
 	bucket = "hsfan"
 	domain = "/daily.h5"
-	nLat   = 3
-	nLon   = 4
 )
 
-var (
-	f32 = json.RawMessage(`"H5T_IEEE_F32LE"`)
-	f64 = json.RawMessage(`"H5T_IEEE_F64LE"`)
-	str = json.RawMessage(`{"class":"H5T_STRING","charSet":"H5T_CSET_ASCII","strPad":"H5T_STR_NULLTERM","length":"H5T_VARIABLE"}`)
-)
-
-// value is the test field: day d, cell (i, j); NaN (the fill value) on a few cells.
-func value(d, i, j int) float32 {
-	if (d+i+j)%7 == 0 {
-		return float32(math.NaN())
-	}
-	return float32(273.15 + 10*math.Sin(float64(d)/9) + float64(i) - 0.25*float64(j) + 0.001*float64(d*d%13))
-}
-
-// daily is a small CF domain: /sst (time, lat, lon) float32 with one chunk per day, /time in
-// "days since <start>" of calendar cal, extensible, one value per chunk.
+// daily is a synth.Daily domain in a memory store.
 type daily struct {
-	st        store.Store
-	f         *hdf.File
-	sst, time *hdf.Dataset
-	days      int
+	st store.Store
+	*synth.Daily
 }
 
 func newDaily(t *testing.T, days int, units, cal string) *daily {
@@ -63,78 +43,25 @@ func newDaily(t *testing.T, days int, units, cal string) *daily {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	tm, err := f.CreateDataset(ctx, f.RootID(), "time", hdf.DatasetSpec{Type: f64, Dims: []int{days}, MaxDims: []int{0}, ChunkDims: []int{1}, ExactChunks: true})
-	must(err)
-	must(f.SetAttribute(ctx, tm.ID, "units", str, nil, units))
-	must(f.SetAttribute(ctx, tm.ID, "calendar", str, nil, cal))
-	for _, c := range []struct {
-		name string
-		n    int
-	}{{"lat", nLat}, {"lon", nLon}} {
-		d, err := f.CreateDataset(ctx, f.RootID(), c.name, hdf.DatasetSpec{Type: f32, Dims: []int{c.n}, ChunkDims: []int{c.n}, ExactChunks: true})
-		must(err)
-		b := make([]byte, 4*c.n)
-		for i := 0; i < c.n; i++ {
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(10*i-10)))
-		}
-		must(d.WriteChunk(ctx, []int{0}, b))
-	}
-	sst, err := f.CreateDataset(ctx, f.RootID(), "sst", hdf.DatasetSpec{Type: f32, Dims: []int{days, nLat, nLon}, MaxDims: []int{0, nLat, nLon},
-		ChunkDims: []int{1, nLat, nLon}, ExactChunks: true, FillValue: json.RawMessage(`"NaN"`)})
-	must(err)
-	must(f.SetAttribute(ctx, sst.ID, "DIMENSION_LABELS", str, []int{3}, []string{"time", "lat", "lon"}))
-	must(f.SetAttribute(ctx, sst.ID, "units", str, nil, "K"))
-	d := &daily{st: st, f: f, sst: sst, time: tm}
-	for k := 0; k < days; k++ {
-		d.writeDay(t, k)
-	}
-	d.days = days
-	return d
-}
-
-func (d *daily) writeDay(t *testing.T, k int) {
-	t.Helper()
-	ctx := context.Background()
-	b := make([]byte, 4*nLat*nLon)
-	for i := 0; i < nLat; i++ {
-		for j := 0; j < nLon; j++ {
-			binary.LittleEndian.PutUint32(b[4*(i*nLon+j):], math.Float32bits(value(k, i, j)))
-		}
-	}
-	if err := d.sst.WriteChunk(ctx, []int{k, 0, 0}, b); err != nil {
+	d, err := synth.WriteDaily(ctx, f, days, units, cal)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var tb [8]byte
-	binary.LittleEndian.PutUint64(tb[:], math.Float64bits(float64(k)))
-	if err := d.time.WriteChunk(ctx, []int{k}, tb[:]); err != nil {
-		t.Fatal(err)
-	}
+	return &daily{st: st, Daily: d}
 }
 
-// appendDay extends the time axis by one day (HSDS: PUT shape, then write the new chunks).
 func (d *daily) appendDay(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	for _, id := range []string{d.time.ID, d.sst.ID} {
-		if _, _, err := d.f.Extend(ctx, id, 0, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var err error
-	if d.sst, err = d.f.OpenDatasetPath(ctx, "/sst"); err != nil {
+	if err := d.AppendDay(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if d.time, err = d.f.OpenDatasetPath(ctx, "/time"); err != nil {
+}
+
+func (d *daily) writeDayValue(t *testing.T, k int, add float32) {
+	t.Helper()
+	if err := d.WriteDay(context.Background(), k, add); err != nil {
 		t.Fatal(err)
 	}
-	d.writeDay(t, d.days)
-	d.days++
 }
 
 // countingInvoker counts the task invocations (each task is one or more steps' chunks).
@@ -205,7 +132,7 @@ func sameBits(t *testing.T, a, b output.Table) {
 func TestGrowingAxisLastThreeMonths(t *testing.T) {
 	// 2022-01-01 + 120 days; the run day is the day after the last step.
 	d := newDaily(t, 120, "days since 2022-01-01 00:00:00", "standard")
-	now := func() time.Time { return time.Date(2022, 1, 1, 6, 0, 0, 0, time.UTC).AddDate(0, 0, d.days) }
+	now := func() time.Time { return time.Date(2022, 1, 1, 6, 0, 0, 0, time.UTC).AddDate(0, 0, d.Days) }
 	var rep strings.Builder
 	j, inv := d.job("sst-3m", "last 3 months", now())
 	j.Report = &rep
@@ -298,15 +225,3 @@ func TestGrowingAxisLastThreeMonths(t *testing.T) {
 	}
 }
 
-func (d *daily) writeDayValue(t *testing.T, k int, add float32) {
-	t.Helper()
-	b := make([]byte, 4*nLat*nLon)
-	for i := 0; i < nLat; i++ {
-		for j := 0; j < nLon; j++ {
-			binary.LittleEndian.PutUint32(b[4*(i*nLon+j):], math.Float32bits(value(k, i, j)+add))
-		}
-	}
-	if err := d.sst.WriteChunk(context.Background(), []int{k, 0, 0}, b); err != nil {
-		t.Fatal(err)
-	}
-}
