@@ -225,3 +225,157 @@ func TestGrowingAxisLastThreeMonths(t *testing.T) {
 	}
 }
 
+// TestDeadlineContinuation: a run whose context deadline leaves time for a few batches stops
+// fanning out in time, commits what it computed (pending steps in the catalog), and the next run
+// computes the rest: every step is computed exactly once, and the final table equals a
+// from-scratch run.
+func TestDeadlineContinuation(t *testing.T) {
+	d := newDaily(t, 40, "days since 2022-01-01", "standard")
+	now := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
+	seen := map[string]int{}
+	total := 0
+	for i := 0; i < 20; i++ {
+		j, inv := d.job("dl", "2022-01-01..2022-12-31", now)
+		j.BatchSteps = 4
+		j.Reserve = 50 * time.Millisecond
+		inv.fail = func() error { time.Sleep(15 * time.Millisecond); return nil }
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		r, err := j.Run(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("invocation %d: %v", i, err)
+		}
+		for _, s := range r.Computed {
+			seen[s]++
+		}
+		total++
+		if r.Complete {
+			break
+		}
+		if r.Pending == 0 || len(r.Computed) == 0 {
+			t.Fatalf("invocation %d: incomplete without progress: %+v", i, r)
+		}
+	}
+	if total < 2 {
+		t.Fatalf("the deadline never stopped a run (%d invocation): the test proves nothing", total)
+	}
+	if len(seen) != 40 {
+		t.Fatalf("%d distinct steps computed, want 40", len(seen))
+	}
+	for s, n := range seen {
+		if n != 1 {
+			t.Fatalf("step %s computed %d times", s, n)
+		}
+	}
+	_, table, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/dl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := d.job("dl-fresh", "2022-01-01..2022-12-31", now)
+	sameBits(t, table, run(t, fresh).Table)
+	t.Logf("%d invocations", total)
+}
+
+// TestNotYetComputed: the window "not yet computed" keeps the steps computed before and adds
+// the steps after the catalog's last one, whatever the run time.
+func TestNotYetComputed(t *testing.T) {
+	d := newDaily(t, 10, "days since 2022-01-01", "standard")
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	j, _ := d.job("nyc", "not yet computed", now)
+	if r := run(t, j); len(r.Computed) != 10 {
+		t.Fatalf("first run computed %d", len(r.Computed))
+	}
+	d.appendDay(t)
+	d.appendDay(t)
+	j, inv := d.job("nyc", "not yet computed", now)
+	r := run(t, j)
+	if len(r.Computed) != 2 || r.Computed[0] != "2022-01-11T00:00:00" || inv.calls.Load() != 2 || r.Table.Rows() != 12 {
+		t.Fatalf("second run computed %v (%d tasks), %d rows", r.Computed, inv.calls.Load(), r.Table.Rows())
+	}
+	j, _ = d.job("nyc", "not yet computed", now)
+	if r := run(t, j); !r.NoOp {
+		t.Fatalf("third run: %s", r.Summary())
+	}
+}
+
+// TestNonStandardCalendar: a 360_day axis: "previous calendar month" at 2022-03-10 holds 30
+// February steps, and the table's time labels are the calendar's own dates.
+func TestNonStandardCalendar(t *testing.T) {
+	d := newDaily(t, 75, "days since 2022-01-01", "360_day")
+	j, _ := d.job("c360", "previous calendar month", time.Date(2022, 3, 10, 0, 0, 0, 0, time.UTC))
+	r := run(t, j)
+	tc, _ := r.Table.Column("time")
+	if r.Table.Rows() != 30 || tc.String[0] != "2022-02-01" || tc.String[29] != "2022-02-30" {
+		t.Fatalf("%d rows, %v", r.Table.Rows(), tc.String)
+	}
+}
+
+// TestConflict: two runs that read the same catalog: the second swap fails (IfMatch), its table
+// version is deleted, and the catalog is the first run's.
+func TestConflict(t *testing.T) {
+	d := newDaily(t, 5, "days since 2022-01-01", "standard")
+	j1, _ := d.job("cf", "", time.Now())
+	run(t, j1)
+	d.writeDayValue(t, 2, 1)
+	j2, inv := d.job("cf", "", time.Now())
+	// While j2 computes, another run commits.
+	inv.fail = func() error {
+		if inv.calls.Load() == 1 {
+			j3, _ := d.job("cf", "", time.Now())
+			run(t, j3)
+		}
+		return nil
+	}
+	_, err := j2.Run(context.Background())
+	if !errors.Is(err, ErrConflict) {
+		t.Fatalf("err = %v, want ErrConflict", err)
+	}
+	c, _, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/cf"})
+	if err != nil || c.Version != 2 {
+		t.Fatalf("catalog %+v %v", c, err)
+	}
+}
+
+// TestRefusals: specs an incremental run cannot honour are clear errors.
+func TestRefusals(t *testing.T) {
+	d := newDaily(t, 5, "days since 2022-01-01", "standard")
+	for _, tc := range []struct {
+		name string
+		edit func(*Job)
+		want string
+	}{
+		{"time reduced", func(j *Job) { j.Spec.Reduce = []string{"time", "lat"} }, "time axis time is reduced"},
+		{"select", func(j *Job) { j.Spec.Select = "[0:2,:,:]" }, "remove select"},
+		{"histogram range", func(j *Job) { j.Spec.Op = "histogram"; j.Spec.Bins = 4 }, "hist-min and hist-max"},
+		{"bad axis", func(j *Job) { j.Window.Axis = "depth" }, "window axis depth"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j, _ := d.job("r", "2022-01-01..2022-01-03", time.Now())
+			tc.edit(j)
+			_, err := j.Run(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestSeveralRowsPerStep: with lon kept as well, each step has a row per lon; an appended day
+// adds its rows and the table equals a from-scratch run.
+func TestSeveralRowsPerStep(t *testing.T) {
+	d := newDaily(t, 6, "days since 2022-01-01", "noleap")
+	now := time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC)
+	j, _ := d.job("rows", "last 30 days", now)
+	j.Spec.Reduce = []string{"lat"}
+	run(t, j)
+	d.appendDay(t)
+	j, inv := d.job("rows", "last 30 days", now)
+	j.Spec.Reduce = []string{"lat"}
+	r := run(t, j)
+	if len(r.Computed) != 1 || inv.calls.Load() != 1 || r.Table.Rows() != 7*synth.DailyLon {
+		t.Fatalf("computed %v, %d rows", r.Computed, r.Table.Rows())
+	}
+	f, _ := d.job("rows-fresh", "last 30 days", now)
+	f.Spec.Reduce = []string{"lat"}
+	sameBits(t, r.Table, run(t, f).Table)
+}
