@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/jobs/incremental"
 	"github.com/hsfan/hsfan/jobs/reduce"
@@ -112,6 +113,9 @@ func printSpec(w io.Writer, fs *flag.FlagSet, op string, base *spec.Spec) error 
 	return err
 }
 
+// invokerHook, when set (tests), wraps the invoker of a windowed run.
+var invokerHook func(fanout.Invoker) fanout.Invoker
+
 // runWindowed runs a spec with a window incrementally (package incremental): only new or
 // changed steps are computed, the table is published by swapping the catalog, and the merged
 // table is written to --out when the window is complete.
@@ -124,6 +128,9 @@ func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Sp
 		return err
 	}
 	defer closeInv()
+	if invokerHook != nil {
+		inv = invokerHook(inv)
+	}
 	sink, err := outputSink(ctx, rs.Out, st)
 	if err != nil {
 		return err
