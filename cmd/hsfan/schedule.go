@@ -227,4 +227,3 @@ func printScheduleStatus(ctx context.Context, w io.Writer, entries []*schedule.E
 	}
 	return nil
 }
-
