@@ -34,11 +34,17 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/hsds/store/earthdata"
+	"github.com/hsfan/hsfan/jobs/coordinator"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/jobs/spec"
+	"github.com/hsfan/hsfan/transport/awslambda"
 	"github.com/hsfan/hsfan/worker"
 )
 
@@ -62,15 +68,37 @@ func main() {
 	lambda.Start(lambdaHandler{worker.NewHandler(cfg)})
 }
 
-// restEvents answers the events that are not tasks (HSDS Lambda events, API Gateway v2 events)
-// with the HDF REST API over the worker's confined store.
+// restEvents answers the events that are not tasks: a job spec event ({"hsfan_spec": ...},
+// package coordinator: the coordinator of a scheduled analysis, fanning out to this same
+// function) and otherwise HSDS Lambda events and API Gateway v2 events with the HDF REST API
+// over the worker's confined store.
 func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
 	srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
 		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction})
 	if err != nil {
 		return nil, err
 	}
+	coord := coordinator.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
+		Invoker: func(ctx context.Context, rs reduce.Spec, r *spec.Reduce) (fanout.Invoker, error) {
+			fn := spec.Str(r.Function)
+			if fn == "" {
+				fn = ec.LambdaFunction
+			}
+			if fn == "" {
+				return nil, errors.New("coordinator: no worker function (spec key function, or run under Lambda)")
+			}
+			cfg := awslambda.Config{Function: fn, Qualifier: spec.Str(r.Qualifier), Endpoint: spec.Str(r.LambdaEndpoint),
+				MaxConcurrency: rs.Concurrency, Logger: ec.Logger}
+			if awslambda.IsLoopback(cfg.Endpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+				// hsfan lambda-local ignores signatures: do not look for credentials.
+				cfg.Credentials = aws.AnonymousCredentials{}
+			}
+			return awslambda.New(ctx, cfg)
+		}}
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		if coordinator.IsEvent(payload) {
+			return coordinator.Handle(ctx, coord, payload)
+		}
 		return rest.HandleLambdaEvent(ctx, srv, payload)
 	}, nil
 }

@@ -1,0 +1,166 @@
+// Package coordinator runs a job spec from an event: the coordinator of a scheduled analysis
+// inside AWS Lambda (EventBridge Scheduler sends {"hsfan_spec": {...}} to the worker function,
+// cmd/worker routes it here). It fans the spec's reduction out to the worker function and
+// respects its own deadline (Lambda's 15-minute limit): no batch of steps starts when less than
+// the reserve plus the longest batch so far remains, every finished batch is committed to the
+// catalog, and the answer says whether the window is complete; the next invocation (the next
+// schedule tick, or the caller invoking again while "complete" is false) continues where the
+// catalog stands, so each step is computed once.
+package coordinator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hsfan/hsfan/fanout"
+	"github.com/hsfan/hsfan/hsds/store"
+	"github.com/hsfan/hsfan/jobs/incremental"
+	"github.com/hsfan/hsfan/jobs/reduce"
+	"github.com/hsfan/hsfan/jobs/spec"
+	"github.com/hsfan/hsfan/output"
+)
+
+// Event is the payload {"hsfan_spec": Request}.
+type Event struct {
+	Spec *Request `json:"hsfan_spec"`
+}
+
+// Request carries the spec (its YAML text) and the run's parameters.
+type Request struct {
+	// YAML is the job spec file's text (kind reduce with a window).
+	YAML string `json:"yaml"`
+	// Now is the run time (RFC 3339) relative windows are resolved at (default: the time the
+	// event arrives; EventBridge Scheduler can pass <aws.scheduler.scheduled-time>).
+	Now string `json:"now,omitempty"`
+	// ReserveSeconds is kept free before the deadline (default 60 s: the commit and the answer).
+	ReserveSeconds float64 `json:"reserve_seconds,omitempty"`
+	// BatchSteps bounds the steps of one fan-out (default 32): the unit of progress kept when
+	// the deadline stops the run.
+	BatchSteps int `json:"batch_steps,omitempty"`
+}
+
+// Answer is the coordinator's reply.
+type Answer struct {
+	Name           string   `json:"name"`
+	Complete       bool     `json:"complete"`
+	NoOp           bool     `json:"noop"`
+	Computed       []string `json:"computed"`
+	Reused         int      `json:"reused"`
+	Pending        int      `json:"pending"`
+	CatalogVersion int64    `json:"catalog_version"`
+	Summary        string   `json:"summary"`
+}
+
+// IsEvent reports whether payload is a coordinator event (a JSON object with key hsfan_spec).
+func IsEvent(payload []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) != nil {
+		return false
+	}
+	_, ok := probe["hsfan_spec"]
+	return ok
+}
+
+// Config is the coordinator's environment.
+type Config struct {
+	// Store and Bucket are the function's own (confined) store and default bucket: the data,
+	// the catalog and s3:// outputs in the store's buckets go through it.
+	Store  store.Store
+	Bucket string
+	// Invoker builds the invoker that fans the tasks out to the worker function.
+	Invoker func(ctx context.Context, rs reduce.Spec, r *spec.Reduce) (fanout.Invoker, error)
+	Logger  *slog.Logger
+}
+
+// Handle runs the spec of one event and answers with an Answer (JSON).
+func Handle(ctx context.Context, cfg Config, payload []byte) ([]byte, error) {
+	var ev Event
+	if err := json.Unmarshal(payload, &ev); err != nil || ev.Spec == nil {
+		return nil, fmt.Errorf("coordinator event: want {\"hsfan_spec\": {\"yaml\": ...}}: %v", err)
+	}
+	req := ev.Spec
+	js, err := spec.Parse("hsfan_spec.yaml", []byte(req.YAML))
+	if err != nil {
+		return nil, err
+	}
+	if js.Kind != spec.KindReduce || js.Window == nil {
+		return nil, fmt.Errorf("coordinator: spec %s: kind %s without a window: the Lambda coordinator runs windowed reduce specs", js.Name, js.Kind)
+	}
+	rs, err := js.Reduce.ReduceSpec()
+	if err != nil {
+		return nil, fmt.Errorf("spec %s: %w", js.Name, err)
+	}
+	// The workers read through their own configured store; the coordinator through cfg.Store.
+	rs.Store, rs.StoreForWorkers = "", ""
+	if rs.Bucket == "" {
+		rs.Bucket = cfg.Bucket
+	}
+	now := time.Now()
+	if req.Now != "" {
+		if now, err = time.Parse(time.RFC3339, req.Now); err != nil {
+			return nil, fmt.Errorf("coordinator event: now %q: want RFC 3339", req.Now)
+		}
+	}
+	reserve := 60 * time.Second
+	if req.ReserveSeconds > 0 {
+		reserve = time.Duration(req.ReserveSeconds * float64(time.Second))
+	}
+	batch := 32
+	if req.BatchSteps > 0 {
+		batch = req.BatchSteps
+	}
+	inv, err := cfg.Invoker(ctx, rs, js.Reduce)
+	if err != nil {
+		return nil, err
+	}
+	sink, err := storeSink(cfg.Store, rs.Out)
+	if err != nil {
+		return nil, fmt.Errorf("spec %s: %w", js.Name, err)
+	}
+	j := &incremental.Job{Name: js.Name, Store: cfg.Store, Spec: rs, Window: js.Window, Now: now, Invoker: inv, Sink: sink,
+		Logger: cfg.Logger, BatchSteps: batch, Reserve: reserve}
+	if js.Catalog != nil {
+		j.Catalog = incremental.Location{Bucket: js.Catalog.Bucket, Prefix: js.Catalog.Prefix}
+	}
+	res, err := j.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Logger != nil {
+		cfg.Logger.Info("coordinator", "spec", js.Name, "summary", res.Summary())
+	}
+	a := Answer{Name: js.Name, Complete: res.Complete, NoOp: res.NoOp, Computed: res.Computed, Reused: res.Reused,
+		Pending: res.Pending, Summary: res.Summary()}
+	if a.Computed == nil {
+		a.Computed = []string{}
+	}
+	if res.Catalog != nil {
+		a.CatalogVersion = res.Catalog.Version
+	}
+	return json.Marshal(a)
+}
+
+// storeSink writes s3://bucket/prefix outputs through the function's own store (its buckets
+// are confined); a local directory is refused (a Lambda's disk is not an output).
+func storeSink(st store.Store, out string) (output.Sink, error) {
+	rest, ok := strings.CutPrefix(out, "s3://")
+	if !ok {
+		return nil, fmt.Errorf("out %q: the Lambda coordinator writes to s3://bucket/prefix (a bucket of its store), not a local directory", out)
+	}
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	if bucket == "" {
+		return nil, errors.New("out: want s3://bucket/prefix")
+	}
+	return output.PutSink{Prefix: strings.Trim(prefix, "/"),
+		Put: func(ctx context.Context, key string, data []byte) error {
+			_, err := st.Put(ctx, bucket, key, data, store.PutOptions{})
+			return err
+		},
+		Delete: func(ctx context.Context, key string) error { return st.Delete(ctx, bucket, key) },
+	}, nil
+}
