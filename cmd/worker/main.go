@@ -34,8 +34,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/rest"
