@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -195,5 +196,20 @@ reduce:
 	c, table, err := incremental.Read(context.Background(), st, incremental.Location{Bucket: "hsfan", Prefix: "hsfan-catalog/w"})
 	if err != nil || c.Version != 2 || table.Rows() != 17 {
 		t.Fatalf("catalog %+v rows %d: %v", c, table.Rows(), err)
+	}
+}
+
+// TestReduceSpecDefaults: the defaults the Lambda coordinator gives absent keys
+// (spec.Reduce.ReduceSpec) are hsfan run's flag defaults.
+func TestReduceSpecDefaults(t *testing.T) {
+	_, _, _, fs := captureFlags(t, "run", "-h")
+	for name, want := range map[string]string{
+		"bins": fmt.Sprint(spec.DefaultBins), "out": spec.DefaultOut, "concurrency": fmt.Sprint(spec.DefaultConcurrency),
+		"task-time": spec.DefaultTaskTime.String(), "max-chunks": fmt.Sprint(spec.DefaultMaxChunks),
+		"max-attempts": fmt.Sprint(spec.DefaultMaxAttempts), "memory": fmt.Sprint(spec.DefaultMemoryMB), "arch": spec.DefaultArch,
+	} {
+		if got := fs.Lookup(name).DefValue; got != want {
+			t.Errorf("--%s default %s, the spec's default %s", name, got, want)
+		}
 	}
 }
