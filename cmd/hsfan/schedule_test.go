@@ -343,3 +343,13 @@ func TestScheduleStatusEndpoint(t *testing.T) {
 		t.Fatal("the scheduler did not stop")
 	}
 }
+
+// TestScheduleMapReduceUnwired: a spec of kind mapreduce is parsed and checked, and running it
+// is a clear error while hsfan mapreduce is not wired into the scheduler (never a silent no-op).
+func TestScheduleMapReduceUnwired(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "schedule", "run", "--once", "--store", "file://"+dir, "--bucket", "hsfan", "../../examples/specs/wordcount-mapreduce.yaml")
+	if code != 1 || !strings.Contains(errs, "kind mapreduce is not wired") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}

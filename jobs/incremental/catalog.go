@@ -186,11 +186,14 @@ func commit(ctx context.Context, st store.Store, loc Location, c *Catalog, etag 
 	}
 	info, err := st.Put(ctx, loc.Bucket, loc.catalogKey(), cj, opts)
 	if err != nil {
-		// The pointer did not move: the new table version is garbage (the context may be
-		// cancelled: delete with a fresh one).
+		// The new table version is garbage unless the put landed after all (a request cancelled
+		// in flight may have): delete it only when the catalog does not point at it. The
+		// context may be cancelled: use a fresh one.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_ = st.Delete(dctx, loc.Bucket, c.Table)
-		cancel()
+		defer cancel()
+		if cur, _, rerr := loadCatalog(dctx, st, loc); rerr == nil && (cur == nil || cur.Table != c.Table) {
+			_ = st.Delete(dctx, loc.Bucket, c.Table)
+		}
 		if errors.Is(err, store.ErrPreconditionFailed) {
 			return "", fmt.Errorf("swap catalog %s: %w", loc.catalogKey(), ErrConflict)
 		}

@@ -667,12 +667,19 @@ func (j *Job) export(ctx context.Context, res *Result, last *reduce.Outcome) err
 	if _, ok := res.Table.Meta[output.MetaPlotY]; !ok {
 		plot = false
 	}
-	if err := output.WriteOutputs(ctx, j.Sink, j.Spec.OutputName(), res.Table, m, plot); err != nil {
+	// The catalog already holds the table: finish the export even when the run is being
+	// cancelled (SIGTERM), so --out is never left half old, half new.
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exportTimeout)
+	defer cancel()
+	if err := output.WriteOutputs(ectx, j.Sink, j.Spec.OutputName(), res.Table, m, plot); err != nil {
 		return fmt.Errorf("export the table (the catalog holds it; the next run exports it again): %w", err)
 	}
 	res.ExportedManifest = &m
 	return nil
 }
+
+// exportTimeout bounds the export of a committed table (it is not cancelled with the run).
+const exportTimeout = 2 * time.Minute
 
 // splitBatches cuts the sorted steps into runs of consecutive steps of at most n (0: no limit).
 func splitBatches(steps []int, n int) [][]int {

@@ -237,11 +237,17 @@ func TestDeadlineContinuation(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		j, inv := d.job("dl", "2022-01-01..2022-12-31", now)
 		j.BatchSteps = 4
-		j.Reserve = 50 * time.Millisecond
-		inv.fail = func() error { time.Sleep(15 * time.Millisecond); return nil }
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		j.Reserve = 100 * time.Millisecond
+		inv.fail = func() error { time.Sleep(40 * time.Millisecond); return nil }
+		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 		r, err := j.Run(ctx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// A batch outlived the deadline (a loaded machine): like a Lambda killed at its
+			// timeout, its steps are not committed and the next invocation computes them.
+			total++
+			continue
+		}
 		if err != nil {
 			t.Fatalf("invocation %d: %v", i, err)
 		}
