@@ -87,6 +87,15 @@ func (r *Reduce) validate(s *Spec) error {
 	if r.Dataset == nil || *r.Dataset == "" {
 		return s.Errorf("reduce", "dataset is missing")
 	}
+	if s.Window != nil {
+		// What an incremental run cannot honour is refused here, at its line.
+		if r.Select != nil && *r.Select != "" {
+			return s.Errorf("reduce.select", "a spec with a window selects the time steps itself: remove select (or the window)")
+		}
+		if k, _ := ops.ParseKind(r.Op); k == ops.Histogram && (r.HistMin == nil || r.HistMax == nil) {
+			return s.Errorf("reduce.op", "a histogram with a window needs hist-min and hist-max (a range from the data would differ from run to run)")
+		}
+	}
 	return nil
 }
 

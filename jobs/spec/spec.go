@@ -138,7 +138,7 @@ func Parse(name string, data []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(s); err != nil {
-		return nil, yamlError(name, err)
+		return nil, s.keyed(yamlError(name, err))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
@@ -187,6 +187,25 @@ func collectLines(n *yaml.Node, prefix string, lines map[string]int) {
 		lines[k] = n.Content[i].Line
 		collectLines(n.Content[i+1], k, lines)
 	}
+}
+
+// keyed adds the key at the error's line to a YAML library error that names only the line
+// ("cannot unmarshal !!str `many` into int").
+func (s *Spec) keyed(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Line == 0 || e.Key != "" {
+		return err
+	}
+	best := ""
+	for k, l := range s.lines {
+		if l == e.Line && (best == "" || len(k) > len(best)) {
+			best = k
+		}
+	}
+	if best != "" && !strings.Contains(e.Msg, "unknown key") {
+		e.Key = best
+	}
+	return e
 }
 
 // Line is the line of the key path in the file (0 if the key is absent).

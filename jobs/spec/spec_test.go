@@ -67,7 +67,10 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown top key", edit(2, "kind: reduce\nfoo: 1"), "good.yaml:3: unknown key foo"},
 		{"unknown reduce key", edit(13, "  reduec: lat"), "good.yaml:13: unknown key reduec"},
-		{"wrong type", edit(15, "  concurrency: many"), "good.yaml:15: cannot unmarshal !!str `many` into int"},
+		{"wrong type", edit(15, "  concurrency: many"), "good.yaml:15: reduce.concurrency: cannot unmarshal !!str `many` into int"},
+		{"a list for a string", edit(4, "  cron: [1, 2]"), "good.yaml:4: schedule.cron: cannot unmarshal !!seq into string"},
+		{"select with a window", edit(13, "  select: '[0:3,:,:]'"), "good.yaml:13: reduce.select: a spec with a window"},
+		{"histogram without range", edit(10, "  op: histogram"), "good.yaml:10: reduce.op: a histogram with a window needs"},
 		{"bad kind", edit(2, "kind: reduction"), `good.yaml:2: kind: "reduction": want reduce or mapreduce`},
 		{"no kind", edit(2, ""), "kind: missing"},
 		{"bad name", edit(1, "name: a b"), `good.yaml:1: name: "a b"`},
