@@ -120,7 +120,6 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
-		e := e
 		id := c.Schedule(sched, cron.FuncJob(func() {
 			if err := s.runEntry(ctx, e, time.Now()); err != nil {
 				s.Logger.Warn("scheduled run", "spec", e.Spec.Name, "error", err)

@@ -141,7 +141,7 @@ func Parse(name string, data []byte) (*Spec, error) {
 		return nil, s.keyed(yamlError(name, err))
 	}
 	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, &Error{File: name, Line: extra.Line, Msg: "more than one YAML document: one spec per file"}
 	}
 	if err := s.validate(); err != nil {
