@@ -61,11 +61,16 @@ reduce:
 
 func readCatalog(t *testing.T, data, name string) (*incremental.Catalog, output.Table) {
 	t.Helper()
+	return readCatalogBucket(t, data, "hsfan", name)
+}
+
+func readCatalogBucket(t *testing.T, data, bucket, name string) (*incremental.Catalog, output.Table) {
+	t.Helper()
 	st, err := store.Open(context.Background(), "file://"+data, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, table, err := incremental.Read(context.Background(), st, incremental.Location{Bucket: "hsfan", Prefix: "hsfan-catalog/" + name})
+	c, table, err := incremental.Read(context.Background(), st, incremental.Location{Bucket: bucket, Prefix: "hsfan-catalog/" + name})
 	if err != nil {
 		t.Fatal(err)
 	}
