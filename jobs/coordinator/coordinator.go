@@ -9,6 +9,7 @@
 package coordinator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -101,7 +102,8 @@ func Handle(ctx context.Context, cfg Config, payload []byte) ([]byte, error) {
 		rs.Bucket = cfg.Bucket
 	}
 	now := time.Now()
-	if req.Now != "" {
+	// The placeholder itself (the input invoked by hand): the current time.
+	if req.Now != "" && req.Now != ScheduledTime {
 		if now, err = time.Parse(time.RFC3339, req.Now); err != nil {
 			return nil, fmt.Errorf("coordinator event: now %q: want RFC 3339", req.Now)
 		}
@@ -163,4 +165,25 @@ func storeSink(st store.Store, out string) (output.Sink, error) {
 		},
 		Delete: func(ctx context.Context, key string) error { return st.Delete(ctx, bucket, key) },
 	}, nil
+}
+
+// ScheduledTime is EventBridge Scheduler's context attribute for the scheduled time of an
+// invocation, replaced in a target's input when the schedule fires.
+const ScheduledTime = "<aws.scheduler.scheduled-time>"
+
+// ScheduleInput is the target input of a schedule that runs the spec whose YAML text is given:
+// {"hsfan_spec": {"yaml": ..., "now": "<aws.scheduler.scheduled-time>"}}, so each run resolves
+// its window at the time it was scheduled for, not the time it started. The spec must parse.
+func ScheduleInput(yaml []byte) ([]byte, error) {
+	if _, err := spec.Parse("spec", yaml); err != nil {
+		return nil, err
+	}
+	// Without HTML escaping: EventBridge must see the placeholder as written, not \u003c...
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Event{Spec: &Request{YAML: string(yaml), Now: ScheduledTime}}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

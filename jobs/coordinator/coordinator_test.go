@@ -90,3 +90,20 @@ func TestHandleErrors(t *testing.T) {
 		t.Error("a bad event accepted")
 	}
 }
+
+func TestScheduleInput(t *testing.T) {
+	b, err := ScheduleInput([]byte(specYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsEvent(b) || !strings.Contains(string(b), `"now":"<aws.scheduler.scheduled-time>"`) {
+		t.Fatalf("%s", b)
+	}
+	// Invoked with the placeholder left in (by hand), the event runs at the current time.
+	if _, err := Handle(context.Background(), setup(t), b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ScheduleInput([]byte("name: x\n")); err == nil {
+		t.Fatal("a bad spec accepted")
+	}
+}
