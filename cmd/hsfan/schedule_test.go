@@ -358,3 +358,46 @@ func TestScheduleMapReduceUnwired(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestScheduleCronTicks: hsfan schedule run (not --once) runs a windowed spec on its cron
+// schedule (@every 1s): the first tick computes the window, the next ones find it up to date;
+// cancelling (what SIGTERM does) stops it with exit 0.
+func TestScheduleCronTicks(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	writeDailyStore(t, data, 8)
+	specFile := filepath.Join(dir, "tick.yaml")
+	body := fmt.Sprintf("name: tick\nkind: reduce\nschedule:\n  cron: \"@every 1s\"\n  time_zone: UTC\nwindow:\n  range: 2022-01-01..2022-12-31\n  time_zone: UTC\n"+
+		"reduce:\n  op: max\n  store: file://%s\n  bucket: hsfan\n  domain: /daily.h5\n  dataset: /sst\n  reduce: lat,lon\n  out: %s\n", data, filepath.Join(dir, "out"))
+	if err := os.WriteFile(specFile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- mainCode(ctx, []string{"schedule", "run", "--store", "file://" + data, "--bucket", "hsfan", specFile}, &stdout, io.Discard)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "up to date: 8 steps") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scheduler did not stop")
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "computed 8 steps") || !strings.Contains(out, "up to date: 8 steps") || strings.Count(out, "computed 8 steps") != 1 {
+		t.Fatalf("ticks:\n%s", out)
+	}
+	c, _ := readCatalog(t, data, "tick")
+	if c.Version != 1 {
+		t.Fatalf("catalog version %d: the up-to-date ticks wrote", c.Version)
+	}
+}
