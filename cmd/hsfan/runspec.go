@@ -121,7 +121,16 @@ var invokerHook func(fanout.Invoker) fanout.Invoker
 // table is written to --out when the window is complete.
 func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Spec, st store.Store, o *runOptions, stdout, stderr io.Writer, logger *slog.Logger) error {
 	if *o.dryRun {
-		return usagef("--dry-run with a windowed spec: not supported (the steps to compute depend on the catalog); run without --dry-run")
+		j := &incremental.Job{Name: js.Name, Store: st, Spec: rs, Window: js.Window, Now: now, DryRun: true}
+		if js.Catalog != nil {
+			j.Catalog = incremental.Location{Bucket: js.Catalog.Bucket, Prefix: js.Catalog.Prefix}
+		}
+		res, err := j.Run(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
+		return nil
 	}
 	inv, closeInv, err := newInvoker(ctx, rs.Invoker, o.lf, rs, o.sf.opened, logger)
 	if err != nil {

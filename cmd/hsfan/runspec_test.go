@@ -174,7 +174,11 @@ reduce:
 	if err := os.WriteFile(specFile, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := run(t, "run", "--spec", specFile)
+	code, out, errs := run(t, "run", "--spec", specFile, "--dry-run")
+	if code != 0 || !strings.Contains(out, "dry run: would compute 16 steps (2022-01-05T00:00:00 .. 2022-01-20T00:00:00), reuse 0") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = run(t, "run", "--spec", specFile)
 	if code != 0 || !strings.Contains(out, "computed 16 steps") {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -187,6 +191,10 @@ reduce:
 	}
 	if err := d.AppendDay(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	code, out, errs = run(t, "run", "--spec", specFile, "--dry-run")
+	if code != 0 || !strings.Contains(out, "would compute 1 steps (2022-01-21T00:00:00 .. 2022-01-21T00:00:00), reuse 16") {
+		t.Fatalf("dry run after the append: exit %d\n%s\n%s", code, out, errs)
 	}
 	code, out, errs = run(t, "run", "--spec", specFile)
 	if code != 0 || !strings.Contains(out, "computed 1 steps, reused 16") {

@@ -57,6 +57,9 @@ type Job struct {
 	// 15-minute limit): no batch starts when less than Reserve plus the longest batch so far
 	// remains; the run returns with Result.Complete false and the rest pending.
 	Reserve time.Duration
+	// DryRun resolves the window and the input versions and says which steps a run would
+	// compute (Result.Todo), computing and writing nothing.
+	DryRun bool
 }
 
 // Result says what a run did.
@@ -65,9 +68,11 @@ type Result struct {
 	// table, Dropped the previous steps outside the window now, Pending the window's steps left
 	// for a later run (deadline).
 	Computed         []string
+	Todo             []string
 	Reused, Dropped  int
 	Pending          int
 	Changed, NoOp    bool
+	DryRun           bool
 	Complete         bool
 	Catalog          *Catalog
 	Table            output.Table
@@ -81,6 +86,12 @@ type Result struct {
 // Summary is the one-line report of a run.
 func (r *Result) Summary() string {
 	switch {
+	case r.DryRun:
+		s := fmt.Sprintf("dry run: would compute %d steps", len(r.Todo))
+		if len(r.Todo) > 0 {
+			s += fmt.Sprintf(" (%s .. %s)", r.Todo[0], r.Todo[len(r.Todo)-1])
+		}
+		return s + fmt.Sprintf(", reuse %d, drop %d outside the window; %d steps in %s", r.Reused, r.Dropped, r.WindowSteps, r.Bounds)
 	case r.NoOp:
 		return fmt.Sprintf("up to date: %d steps in %s, none new or changed; nothing computed, nothing written", r.WindowSteps, r.Bounds)
 	case !r.Complete:
@@ -104,7 +115,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if j.Spec.Select != "" {
 		return nil, fmt.Errorf("incremental run: select %q: a windowed spec selects the time steps itself; remove select", j.Spec.Select)
 	}
-	if j.Invoker == nil {
+	if j.Invoker == nil && !j.DryRun {
 		return nil, errors.New("incremental run: no invoker")
 	}
 	if err := j.Spec.Validate(); err != nil {
@@ -227,6 +238,14 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if len(todo) == 0 && res.Dropped == 0 && old != nil && old.Config == config && old.Pending == 0 && len(old.Steps) == end-first {
 		res.NoOp, res.Complete, res.Catalog, res.Table, res.CatalogETag = true, true, old, oldTable, etag
 		j.report(res.Summary())
+		return res, nil
+	}
+	if j.DryRun {
+		res.DryRun = true
+		for _, st := range todo {
+			res.Todo = append(res.Todo, ax.times[st].String())
+		}
+		res.Pending = len(todo)
 		return res, nil
 	}
 	runID := newRunID()
