@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +26,13 @@ import (
 	"github.com/hsfan/hsfan/worker"
 )
 
-// TestCoordinatorDeadlineThroughLocalLambda: a coordinator event carrying a windowed spec, sent
-// to the real bootstrap under hsfan lambda-local with a short function timeout, fans out to the
-// same function, stops before its deadline with the rest pending, and the next invocations
-// continue: every step is computed exactly once, and the table equals an in-process run from
-// scratch bit for bit; the outputs land under out's s3:// prefix in the function's store.
+// TestCoordinatorDeadlineThroughLocalLambda: one coordinator event carrying a windowed spec (the
+// EventBridge Scheduler input, coordinator.ScheduleInput), sent to the real bootstrap under hsfan
+// lambda-local with a 3 s function timeout, fans out to the same function, stops before its
+// deadline with the rest pending and queues an asynchronous invocation that continues: every
+// step is computed exactly once over several invocations (their logs say which), and the table
+// equals an in-process run from scratch bit for bit; the outputs land under out's s3:// prefix in
+// the function's store.
 func TestCoordinatorDeadlineThroughLocalLambda(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the worker and runs processes")
@@ -51,6 +55,7 @@ func TestCoordinatorDeadlineThroughLocalLambda(t *testing.T) {
 	if _, err := synth.WriteDaily(ctx, f, days, "days since 2022-01-01", "standard"); err != nil {
 		t.Fatal(err)
 	}
+	logs := &syncBuffer{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,9 +63,10 @@ func TestCoordinatorDeadlineThroughLocalLambda(t *testing.T) {
 	endpoint := "http://" + ln.Addr().String()
 	svc, err := locallambda.New(locallambda.Config{
 		Functions: map[string]locallambda.FunctionConfig{"hsfan-worker": {Path: bootstrap, Concurrency: 4, Timeout: 3 * time.Second, MemoryMB: 1024,
-			Env: map[string]string{"HSFAN_STORE": "file://" + dir, "HSFAN_BUCKET": "hsfan", "AWS_REGION": "us-east-1"}}},
-		Faults:  locallambda.Faults{Delay: 100 * time.Millisecond},
-		Environ: os.Environ(),
+			Env: map[string]string{"HSFAN_STORE": "file://" + dir, "HSFAN_BUCKET": "hsfan", "AWS_REGION": "us-east-1", "HSFAN_LOG_LEVEL": "info"}}},
+		Faults:         locallambda.Faults{Delay: 100 * time.Millisecond},
+		Environ:        os.Environ(),
+		FunctionOutput: logs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -88,33 +94,66 @@ reduce:
   concurrency: 2
   max-attempts: 3
 `, endpoint)
-	payload, _ := json.Marshal(coordinator.Event{Spec: &coordinator.Request{YAML: yaml, ReserveSeconds: 1.2, BatchSteps: 2}})
+	input, err := coordinator.ScheduleInput([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev coordinator.Event
+	_ = json.Unmarshal(input, &ev)
+	ev.Spec.ReserveSeconds, ev.Spec.BatchSteps = 1.2, 2
+	payload, _ := json.Marshal(ev)
 	inv := newLambdaInvoker(t, endpoint, 4, false)
-	seen := map[string]int{}
-	invocations := 0
-	for ; invocations < 30; invocations++ {
-		r, err := inv.Invoke(ctx, payload)
-		if err != nil {
-			t.Fatalf("invocation %d: %v", invocations, err)
-		}
-		var a coordinator.Answer
-		if err := json.Unmarshal(r.Payload, &a); err != nil {
-			t.Fatalf("invocation %d answered %s", invocations, r.Payload)
-		}
-		for _, s := range a.Computed {
-			seen[s]++
-		}
-		t.Logf("invocation %d: %s", invocations, a.Summary)
-		if a.Complete {
-			invocations++
+	r, err := inv.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a coordinator.Answer
+	if err := json.Unmarshal(r.Payload, &a); err != nil || a.Complete || !a.Continued || len(a.Computed) == 0 {
+		t.Fatalf("the first invocation answered %s (%v): want partial progress and a continuation", r.Payload, err)
+	}
+	// The continuations run on their own: wait for the catalog to be complete.
+	loc := incremental.Location{Bucket: "hsfan", Prefix: "hsfan-catalog/lambda-window"}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		c, _, err := incremental.Read(ctx, st, loc)
+		if err == nil && c != nil && c.Pending == 0 && len(c.Steps) == days {
 			break
 		}
-		if len(a.Computed) == 0 {
-			t.Fatalf("invocation %d made no progress: %+v", invocations, a)
+		if time.Now().After(deadline) {
+			t.Fatalf("the continuations did not complete the window: %+v %v\n%s", c, err, logs.String())
 		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Which invocation computed which steps, from the coordinators' logs.
+	seen := map[string]int{}
+	invocations := 0
+	for time.Now().Before(deadline) {
+		seen, invocations = map[string]int{}, 0
+		done := false
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var l struct {
+				Msg          string   `json:"msg"`
+				Computed     []string `json:"computed"`
+				Pending      int      `json:"pending"`
+				Continuation int      `json:"continuation"`
+			}
+			i := strings.Index(line, "{")
+			if i < 0 || json.Unmarshal([]byte(line[i:]), &l) != nil || l.Msg != "coordinator" {
+				continue
+			}
+			invocations++
+			for _, s := range l.Computed {
+				seen[s]++
+			}
+			done = done || l.Pending == 0
+		}
+		if done {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if invocations < 2 {
-		t.Fatalf("one invocation computed everything: the deadline was never reached, the test proves nothing")
+		t.Fatalf("%d coordinator invocations: the deadline was never reached, the test proves nothing\n%s", invocations, logs.String())
 	}
 	if len(seen) != days {
 		t.Fatalf("%d steps computed, want %d", len(seen), days)
@@ -156,5 +195,23 @@ reduce:
 	if _, err := st.Stat(ctx, "hsfan", "outputs/lambda-window/manifest.json"); err != nil {
 		t.Fatalf("no manifest: %v", err)
 	}
-	t.Logf("%d invocations", invocations)
+	t.Logf("%d coordinator invocations", invocations)
+}
+
+// syncBuffer collects the functions' output (written from several goroutines).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

@@ -84,16 +84,20 @@ func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, err
 			if fn == "" {
 				fn = ec.LambdaFunction
 			}
+			return lambdaClient(ctx, fn, r, rs.Concurrency, ec)
+		},
+		// A run stopped before its deadline continues in an asynchronous invocation of this
+		// function (the coordinator), not the worker function the spec may name.
+		Continue: func(ctx context.Context, r *spec.Reduce, payload []byte) error {
+			fn := ec.LambdaFunction
 			if fn == "" {
-				return nil, errors.New("coordinator: no worker function (spec key function, or run under Lambda)")
+				fn = spec.Str(r.Function)
 			}
-			cfg := awslambda.Config{Function: fn, Qualifier: spec.Str(r.Qualifier), Endpoint: spec.Str(r.LambdaEndpoint),
-				MaxConcurrency: rs.Concurrency, Logger: ec.Logger}
-			if awslambda.IsLoopback(cfg.Endpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
-				// hsfan lambda-local ignores signatures: do not look for credentials.
-				cfg.Credentials = aws.AnonymousCredentials{}
+			inv, err := lambdaClient(ctx, fn, r, 1, ec)
+			if err != nil {
+				return err
 			}
-			return awslambda.New(ctx, cfg)
+			return inv.InvokeAsync(ctx, payload)
 		}}
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		if coordinator.IsEvent(payload) {
@@ -101,6 +105,20 @@ func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, err
 		}
 		return rest.HandleLambdaEvent(ctx, srv, payload)
 	}, nil
+}
+
+// lambdaClient is the Lambda client of the function fn, at the spec's endpoint (hsfan
+// lambda-local: unsigned unless AWS credentials are configured).
+func lambdaClient(ctx context.Context, fn string, r *spec.Reduce, concurrency int, ec worker.EventConfig) (*awslambda.Invoker, error) {
+	if fn == "" {
+		return nil, errors.New("coordinator: no function to invoke (spec key function, or run under Lambda)")
+	}
+	cfg := awslambda.Config{Function: fn, Qualifier: spec.Str(r.Qualifier), Endpoint: spec.Str(r.LambdaEndpoint),
+		MaxConcurrency: concurrency, Logger: ec.Logger}
+	if awslambda.IsLoopback(cfg.Endpoint) && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		cfg.Credentials = aws.AnonymousCredentials{}
+	}
+	return awslambda.New(ctx, cfg)
 }
 
 // lambdaHandler reports worker errors with their retry decision as the Lambda errorType.

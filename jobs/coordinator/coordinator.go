@@ -43,7 +43,14 @@ type Request struct {
 	// BatchSteps bounds the steps of one fan-out (default 32): the unit of progress kept when
 	// the deadline stops the run.
 	BatchSteps int `json:"batch_steps,omitempty"`
+	// Continuation counts the invocations this one continues (0: the scheduled one); a run that
+	// stops before its deadline hands the rest to an invocation with Continuation+1, up to
+	// MaxContinuations.
+	Continuation int `json:"continuation,omitempty"`
 }
+
+// MaxContinuations bounds the chain of continuations of one scheduled run.
+const MaxContinuations = 100
 
 // Answer is the coordinator's reply.
 type Answer struct {
@@ -55,6 +62,8 @@ type Answer struct {
 	Pending        int      `json:"pending"`
 	CatalogVersion int64    `json:"catalog_version"`
 	Summary        string   `json:"summary"`
+	// Continued says that an invocation continuing this run was queued.
+	Continued bool `json:"continued"`
 }
 
 // IsEvent reports whether payload is a coordinator event (a JSON object with key hsfan_spec).
@@ -75,7 +84,11 @@ type Config struct {
 	Bucket string
 	// Invoker builds the invoker that fans the tasks out to the worker function.
 	Invoker func(ctx context.Context, rs reduce.Spec, r *spec.Reduce) (fanout.Invoker, error)
-	Logger  *slog.Logger
+	// Continue, when set, queues an asynchronous invocation of the coordinator with payload
+	// (the same spec, the run time fixed, Continuation+1) when a run stopped before its deadline
+	// with steps pending and made progress; nil: the caller invokes again.
+	Continue func(ctx context.Context, r *spec.Reduce, payload []byte) error
+	Logger   *slog.Logger
 }
 
 // Handle runs the spec of one event and answers with an Answer (JSON).
@@ -134,10 +147,26 @@ func Handle(ctx context.Context, cfg Config, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	if cfg.Logger != nil {
-		cfg.Logger.Info("coordinator", "spec", js.Name, "summary", res.Summary())
+		cfg.Logger.Info("coordinator", "spec", js.Name, "continuation", req.Continuation, "computed", res.Computed,
+			"pending", res.Pending, "summary", res.Summary())
 	}
 	a := Answer{Name: js.Name, Complete: res.Complete, NoOp: res.NoOp, Computed: res.Computed, Reused: res.Reused,
 		Pending: res.Pending, Summary: res.Summary()}
+	if !res.Complete && len(res.Computed) > 0 && cfg.Continue != nil {
+		if req.Continuation >= MaxContinuations {
+			return nil, fmt.Errorf("spec %s: still %d steps pending after %d continuations", js.Name, res.Pending, req.Continuation)
+		}
+		next := *req
+		next.Now, next.Continuation = now.UTC().Format(time.RFC3339Nano), req.Continuation+1
+		b, err := json.Marshal(Event{Spec: &next})
+		if err != nil {
+			return nil, err
+		}
+		if err := cfg.Continue(ctx, js.Reduce, b); err != nil {
+			return nil, fmt.Errorf("spec %s: %d steps pending, and the continuation could not be queued: %w", js.Name, res.Pending, err)
+		}
+		a.Continued = true
+	}
 	if a.Computed == nil {
 		a.Computed = []string{}
 	}

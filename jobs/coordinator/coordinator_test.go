@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/hdf"
@@ -105,5 +106,49 @@ func TestScheduleInput(t *testing.T) {
 	}
 	if _, err := ScheduleInput([]byte("name: x\n")); err == nil {
 		t.Fatal("a bad spec accepted")
+	}
+}
+
+type slowInvoker struct{ inner fanout.Invoker }
+
+func (s slowInvoker) Invoke(ctx context.Context, p []byte) (fanout.Result, error) {
+	time.Sleep(40 * time.Millisecond)
+	return s.inner.Invoke(ctx, p)
+}
+
+// TestContinue: a run stopped by its deadline with progress queues one continuation carrying
+// the same spec, the run time fixed and the next continuation number; the chain is bounded.
+func TestContinue(t *testing.T) {
+	cfg := setup(t)
+	inner := cfg.Invoker
+	cfg.Invoker = func(ctx context.Context, rs reduce.Spec, r *spec.Reduce) (fanout.Invoker, error) {
+		inv, err := inner(ctx, rs, r)
+		return slowInvoker{inv}, err
+	}
+	var queued []byte
+	cfg.Continue = func(_ context.Context, _ *spec.Reduce, payload []byte) error { queued = payload; return nil }
+	payload, _ := json.Marshal(Event{Spec: &Request{YAML: specYAML, ReserveSeconds: 0.1, BatchSteps: 1, Continuation: 4}})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	out, err := Handle(ctx, cfg, payload)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a Answer
+	_ = json.Unmarshal(out, &a)
+	if a.Complete || !a.Continued || len(a.Computed) == 0 || queued == nil {
+		t.Fatalf("answer %s, queued %s", out, queued)
+	}
+	var next Event
+	if err := json.Unmarshal(queued, &next); err != nil || next.Spec.Continuation != 5 || next.Spec.YAML != specYAML || next.Spec.Now == "" {
+		t.Fatalf("continuation %s (%v)", queued, err)
+	}
+	// The last allowed continuation that still stops short is an error, not another link.
+	payload, _ = json.Marshal(Event{Spec: &Request{YAML: strings.Replace(specYAML, "name: c", "name: c2", 1), ReserveSeconds: 0.1, BatchSteps: 1, Continuation: MaxContinuations}})
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	_, err = Handle(ctx, cfg, payload)
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "continuations") {
+		t.Fatalf("err = %v", err)
 	}
 }
