@@ -3,16 +3,11 @@ package incremental
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,15 +94,6 @@ func (r *Result) Summary() string {
 	}
 	return fmt.Sprintf("computed %d steps, reused %d, dropped %d outside the window; table version %d has %d steps in %s",
 		len(r.Computed), r.Reused, r.Dropped, r.Catalog.Version, len(r.Catalog.Steps), r.Bounds)
-}
-
-// axisInfo is the time axis of the dataset.
-type axisInfo struct {
-	index           int
-	name            string
-	values          []float64
-	times           []cf.DateTime
-	units, calendar string
 }
 
 // Run runs the job: see the package doc.
@@ -352,162 +338,6 @@ func (j *Job) dropOld(ctx context.Context, replaced *Catalog) {
 	}
 }
 
-// timeAxis finds the time dimension (Window.Axis, else the first axis whose coordinate has CF
-// time units), decodes its coordinate with its calendar, and checks that it is the first kept
-// axis (so the table's rows are grouped by step).
-func (j *Job) timeAxis(ctx context.Context, f *hdf.File, ds *hdf.Dataset) (axisInfo, error) {
-	names, scales, err := cf.Names(ctx, f, ds)
-	if err != nil {
-		return axisInfo{}, err
-	}
-	want := ""
-	if j.Window != nil {
-		want = j.Window.Axis
-	}
-	reduced, err := reducedAxes(names, j.Spec.Reduce)
-	if err != nil {
-		return axisInfo{}, err
-	}
-	for i, n := range names {
-		if want != "" && n != want {
-			continue
-		}
-		cd, vals, err := cf.Coordinate(ctx, f, j.Spec.Dataset, n, scales[i].ID, ds.Dims[i])
-		if err != nil {
-			return axisInfo{}, err
-		}
-		if cd == nil {
-			if want != "" {
-				return axisInfo{}, fmt.Errorf("window axis %s: no coordinate dataset", want)
-			}
-			continue
-		}
-		units, _ := cf.AttrString(&cd.Obj, "units")
-		if !strings.Contains(units, " since ") {
-			if want != "" {
-				return axisInfo{}, fmt.Errorf("window axis %s: units %q are not CF time units", want, units)
-			}
-			continue
-		}
-		calendar, _ := cf.AttrString(&cd.Obj, "calendar")
-		c, err := cf.ParseCalendar(calendar)
-		if err != nil {
-			return axisInfo{}, fmt.Errorf("time axis %s: %w", n, err)
-		}
-		times, err := cf.DecodeTimes(vals, units, c)
-		if err != nil {
-			return axisInfo{}, fmt.Errorf("time axis %s: %w", n, err)
-		}
-		if reduced[i] {
-			return axisInfo{}, fmt.Errorf("incremental run: the time axis %s is reduced: keep it (reduce the other axes) so the table has a row per step", n)
-		}
-		for k := 0; k < i; k++ {
-			if !reduced[k] {
-				return axisInfo{}, fmt.Errorf("incremental run: axis %s is kept before the time axis %s: the time axis must be the first kept axis", names[k], n)
-			}
-		}
-		return axisInfo{index: i, name: n, values: vals, times: times, units: units, calendar: calendar}, nil
-	}
-	if want != "" {
-		return axisInfo{}, fmt.Errorf("window axis %s: not an axis of %s (axes %s)", want, j.Spec.Dataset, strings.Join(names, ", "))
-	}
-	return axisInfo{}, fmt.Errorf("incremental run: %s has no time axis (a coordinate with CF time units); axes %s", j.Spec.Dataset, strings.Join(names, ", "))
-}
-
-// reducedAxes maps reduce (names or indices, empty: all) to a flag per axis.
-func reducedAxes(names, reduce []string) ([]bool, error) {
-	out := make([]bool, len(names))
-	if len(reduce) == 0 {
-		for i := range out {
-			out[i] = true
-		}
-		return out, nil
-	}
-	for _, r := range reduce {
-		found := false
-		for i, n := range names {
-			if n == r || strconv.Itoa(i) == r {
-				out[i], found = true, true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("reduce %q: not an axis (axes %s)", r, strings.Join(names, ", "))
-		}
-	}
-	return out, nil
-}
-
-// config is the digest of what the values depend on besides the chunks.
-func (j *Job) config(ds *hdf.Dataset, ax axisInfo) (string, error) {
-	s := j.Spec
-	attrs, err := json.Marshal(ds.Obj.Attributes)
-	if err != nil {
-		return "", err
-	}
-	typ, err := json.Marshal(ds.Obj.Type)
-	if err != nil {
-		return "", err
-	}
-	v := map[string]any{
-		"format": CatalogFormat, "domain": s.Domain, "dataset": s.Dataset, "dataset_id": ds.ID, "op": s.Op, "reduce": s.Reduce,
-		"weights": s.Weights, "units": s.Units, "no_cf": s.NoCF, "bins": s.Bins, "hist_min": s.HistMin, "hist_max": s.HistMax,
-		"ddof": s.DDOF, "min_count": s.MinCount, "type": json.RawMessage(typ), "attributes": json.RawMessage(attrs),
-		"chunks": ds.ChunkDims, "time_axis": ax.index, "time_units": ax.units, "calendar": ax.calendar,
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
-}
-
-// inputVersions lists the dataset's stored chunks once and digests, per step in [first, end),
-// the keys and ETags of the chunks of its slab (the chunks whose index along the time axis
-// holds the step).
-func (j *Job) inputVersions(ctx context.Context, ds *hdf.Dataset, ti, first, end int) ([]string, error) {
-	out := make([]string, end)
-	if first >= end {
-		return out, nil
-	}
-	ct := ds.ChunkDims[ti]
-	slabs := map[int][]string{}
-	prefix := schema.DatasetPrefix(ds.ID)
-	err := j.Store.List(ctx, j.Spec.Bucket, prefix, "", func(e store.Entry) error {
-		_, idx, _, err := schema.ParseChunkKey(e.Key)
-		if err != nil || len(idx) != len(ds.Dims) {
-			return nil // .dataset.json and other objects
-		}
-		c := idx[ti]
-		if c*ct >= end || (c+1)*ct <= first {
-			return nil
-		}
-		slabs[c] = append(slabs[c], e.Key+" "+e.ETag)
-		return nil
-	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("list the chunks of %s: %w", j.Spec.Dataset, err)
-	}
-	digest := map[int]string{}
-	for s := first; s < end; s++ {
-		c := s / ct
-		d, ok := digest[c]
-		if !ok {
-			keys := slabs[c]
-			sort.Strings(keys)
-			h := sha256.New()
-			fmt.Fprintf(h, "hsfan step input v1\nchunk %d of %d along axis %d\n", c, ct, ti)
-			for _, k := range keys {
-				fmt.Fprintln(h, k)
-			}
-			d = hex.EncodeToString(h.Sum(nil))[:32]
-			digest[c] = d
-		}
-		out[s] = d
-	}
-	return out, nil
-}
-
 // runBatch reduces steps [a, b) in one fan-out, writing nothing to the sink.
 func (j *Job) runBatch(ctx context.Context, ds *hdf.Dataset, ax axisInfo, a, b int) (*reduce.Outcome, error) {
 	s := j.Spec
@@ -524,151 +354,6 @@ func (j *Job) runBatch(ctx context.Context, ds *hdf.Dataset, ax axisInfo, a, b i
 	}
 	return prep.Run(ctx, reduce.Options{Invoker: j.Invoker, Logger: j.Logger, Report: j.Report})
 }
-
-type stepRows struct {
-	input string
-	rows  output.Table
-}
-
-// splitSteps cuts a stored table into its steps' rows.
-func splitSteps(t output.Table, steps []Step) (map[string]stepRows, error) {
-	out := map[string]stepRows{}
-	r := 0
-	for _, s := range steps {
-		if r+s.Rows > t.Rows() {
-			return nil, fmt.Errorf("%d rows, the catalog's steps need more", t.Rows())
-		}
-		out[s.Time] = stepRows{input: s.Input, rows: sliceRows(t, r, r+s.Rows)}
-		r += s.Rows
-	}
-	if r != t.Rows() {
-		return nil, fmt.Errorf("%d rows, the catalog's steps have %d", t.Rows(), r)
-	}
-	return out, nil
-}
-
-// sliceRows are rows [a, b) of t without the input column.
-func sliceRows(t output.Table, a, b int) output.Table {
-	out := output.Table{}
-	for _, c := range t.Columns {
-		if c.Name == InputColumn {
-			continue
-		}
-		n := output.Column{Name: c.Name}
-		switch c.Kind() {
-		case output.KindFloat64:
-			n.Float64 = append([]float64{}, c.Float64[a:b]...)
-		case output.KindInt64:
-			n.Int64 = append([]int64{}, c.Int64[a:b]...)
-		case output.KindString:
-			n.String = append([]string{}, c.String[a:b]...)
-		}
-		out.Columns = append(out.Columns, n)
-	}
-	return out
-}
-
-// merge builds the table of the window's steps in axis order from the computed and the reused
-// steps (steps neither computed nor reusable are pending), with the time column labelled over
-// the whole table (cf.TimeLabels) and the input version of every row.
-func (j *Job) merge(ax axisInfo, first, end int, old, computed map[string]stepRows, meta map[string]any, versions []string, runID string, b spec.Bounds) (output.Table, []Step, int, error) {
-	var parts []output.Table
-	var steps []Step
-	var vals []float64
-	pending := 0
-	for s := first; s < end; s++ {
-		key := ax.times[s].String()
-		r, ok := computed[key]
-		if !ok {
-			if o, ok2 := old[key]; ok2 && o.input == versions[s] {
-				r, ok = o, true
-			}
-		}
-		if !ok {
-			pending++
-			continue
-		}
-		parts = append(parts, r.rows)
-		steps = append(steps, Step{Time: key, Value: ax.values[s], Input: r.input, Rows: r.rows.Rows()})
-		vals = append(vals, ax.values[s])
-	}
-	t := output.Table{Meta: map[string]any{}}
-	for k, v := range meta {
-		t.Meta[k] = v
-	}
-	t.Meta["run_id"] = runID
-	t.Meta["select"] = fmt.Sprintf("%s in %s", ax.name, b)
-	// The batch's dataset JSON ETag and selection say nothing about the merged table: each row's
-	// input_version does.
-	delete(t.Meta, "dataset_etag")
-	switch in := t.Meta["inputs"].(type) {
-	case output.Inputs:
-		in.Select = fmt.Sprint(t.Meta["select"])
-		t.Meta["inputs"] = in
-	case map[string]any:
-		c := map[string]any{}
-		for k, v := range in {
-			c[k] = v
-		}
-		c["select"] = t.Meta["select"]
-		t.Meta["inputs"] = c
-	}
-	t.Meta["incremental"] = "rows of the steps in the window; input_version is the digest of the ETags of the chunks each step was computed from"
-	if len(parts) == 0 {
-		return t, steps, pending, nil
-	}
-	for ci, c0 := range parts[0].Columns {
-		col := output.Column{Name: c0.Name}
-		switch c0.Kind() {
-		case output.KindFloat64:
-			col.Float64 = []float64{}
-		case output.KindInt64:
-			col.Int64 = []int64{}
-		case output.KindString:
-			col.String = []string{}
-		}
-		for _, p := range parts {
-			if ci >= len(p.Columns) || p.Columns[ci].Name != c0.Name || p.Columns[ci].Kind() != c0.Kind() {
-				return output.Table{}, nil, 0, fmt.Errorf("merge: step tables have different columns (%s)", c0.Name)
-			}
-			pc := p.Columns[ci]
-			col.Float64 = append(col.Float64, pc.Float64...)
-			col.Int64 = append(col.Int64, pc.Int64...)
-			col.String = append(col.String, pc.String...)
-		}
-		if c0.Name == ax.name && col.String != nil {
-			labels, _, err := cf.TimeLabels(vals, ax.units, ax.calendar)
-			if err != nil {
-				return output.Table{}, nil, 0, err
-			}
-			r := 0
-			for si, st := range steps {
-				for k := 0; k < st.Rows; k++ {
-					col.String[r] = labels[si]
-					r++
-				}
-			}
-		}
-		t.Columns = append(t.Columns, col)
-	}
-	if title, ok := t.Meta["title"].(string); ok && len(steps) > 0 {
-		// The title's period is the batch's: make it the table's.
-		labels, _, err := cf.TimeLabels(vals, ax.units, ax.calendar)
-		if err == nil {
-			t.Meta["title"] = periodRE.ReplaceAllLiteralString(title, labels[0]+" to "+labels[len(labels)-1])
-		}
-	}
-	in := output.Column{Name: InputColumn, String: []string{}}
-	for _, st := range steps {
-		for k := 0; k < st.Rows; k++ {
-			in.String = append(in.String, st.Input)
-		}
-	}
-	t.Columns = append(t.Columns, in)
-	return t, steps, pending, nil
-}
-
-var periodRE = regexp.MustCompile(`-?\d{4,}-\d{2}-\d{2}(T[0-9:.]+Z?)? to -?\d{4,}-\d{2}-\d{2}(T[0-9:.]+Z?)?`)
 
 // export writes the merged table to the sink (Arrow, JSON, plot, manifest last).
 func (j *Job) export(ctx context.Context, res *Result, last *reduce.Outcome) error {
@@ -699,20 +384,6 @@ func (j *Job) export(ctx context.Context, res *Result, last *reduce.Outcome) err
 
 // exportTimeout bounds the export of a committed table (it is not cancelled with the run).
 const exportTimeout = 2 * time.Minute
-
-// splitBatches cuts the sorted steps into runs of consecutive steps of at most n (0: no limit).
-func splitBatches(steps []int, n int) [][]int {
-	var out [][]int
-	for i := 0; i < len(steps); {
-		k := i + 1
-		for k < len(steps) && steps[k] == steps[k-1]+1 && (n <= 0 || k-i < n) {
-			k++
-		}
-		out = append(out, steps[i:k])
-		i = k
-	}
-	return out
-}
 
 func newRunID() string {
 	var b [6]byte
