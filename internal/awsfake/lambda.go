@@ -17,6 +17,7 @@ import (
 type function struct {
 	config   map[string]any
 	imageURI string
+	resolved string // the image by digest when the code was deployed (Lambda pins it then)
 	reserved *int
 	pending  int
 }
@@ -107,7 +108,7 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 		if fn.pending == 0 {
 			fn.config["State"], fn.config["LastUpdateStatus"] = "Active", "Successful"
 		}
-		out := map[string]any{"Configuration": fn.config, "Code": map[string]any{"RepositoryType": "ECR", "ImageUri": fn.imageURI, "ResolvedImageUri": f.resolve(fn.imageURI)}}
+		out := map[string]any{"Configuration": fn.config, "Code": map[string]any{"RepositoryType": "ECR", "ImageUri": fn.imageURI, "ResolvedImageUri": fn.resolved}}
 		if fn.reserved != nil {
 			out["Concurrency"] = map[string]any{"ReservedConcurrentExecutions": *fn.reserved}
 		}
@@ -119,7 +120,7 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 		}
 		if op == "UpdateFunctionCode" {
 			if u, _ := in["ImageUri"].(string); u != "" {
-				fn.imageURI = u
+				fn.imageURI, fn.resolved = u, f.resolve(u)
 			}
 			if a, ok := in["Architectures"]; ok {
 				fn.config["Architectures"] = a
@@ -256,7 +257,7 @@ func (f *Fake) lambdaCreate(w http.ResponseWriter, in map[string]any) {
 		}
 	}
 	normalizeVPC(cfg)
-	f.functions[name] = &function{config: cfg, imageURI: img, pending: f.PendingPolls}
+	f.functions[name] = &function{config: cfg, imageURI: img, resolved: f.resolve(img), pending: f.PendingPolls}
 	jsonOK(w, 201, cfg)
 }
 
