@@ -159,8 +159,11 @@ func (r *Recorder) Calls() []Call {
 }
 
 func (r *Recorder) middleware(st *middleware.Stack) error {
-	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("hsfanDeployRecorder",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	// In the Serialize step: the service metadata is in the context by then for every client
+	// generation (older clients register it in the Initialize step), and the step runs once per
+	// call (retries are in the Finalize step).
+	return st.Serialize.Add(middleware.SerializeMiddlewareFunc("hsfanDeployRecorder",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
 			c := Call{Service: strings.ToLower(awsmiddleware.GetServiceID(ctx)), Operation: awsmiddleware.GetOperationName(ctx), Input: compactInput(in.Parameters)}
 			r.mu.Lock()
 			r.calls = append(r.calls, c)
@@ -168,7 +171,7 @@ func (r *Recorder) middleware(st *middleware.Stack) error {
 				fmt.Fprintln(r.W, c.String())
 			}
 			r.mu.Unlock()
-			return next.HandleInitialize(ctx, in)
+			return next.HandleSerialize(ctx, in)
 		}), middleware.Before)
 }
 

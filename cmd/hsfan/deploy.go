@@ -319,6 +319,9 @@ func runDeployFunction(ctx context.Context, args []string, stdout, stderr io.Wri
 	if *bucket == "" {
 		return usagef("--bucket is required: the worker reads only its configured bucket (HSFAN_BUCKET)")
 	}
+	if *push && *imageURI != "" {
+		return usagef("--push pushes to the function's ECR repository: it cannot be combined with --image-uri")
+	}
 	if arch == "amd64" {
 		arch = "x86_64"
 	}
@@ -514,7 +517,7 @@ func runDeploySchedule(ctx context.Context, args []string, stdout io.Writer) err
 		return usagef("one SPEC file at a time, got %q", pos)
 	case len(pos) == 1:
 		if spec, err = loadScheduleSpec(pos[0]); err != nil {
-			return err
+			return usageError{err.Error()}
 		}
 		if *name != "" && *name != spec.Name {
 			return usagef("--name %q differs from the spec's name %q", *name, spec.Name)

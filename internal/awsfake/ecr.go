@@ -43,10 +43,26 @@ func (f *Fake) resolve(uri string) string {
 		return uri
 	}
 	name, tag, _ := strings.Cut(rest, ":")
-	if rp := f.repos[name]; rp != nil && rp.images[tag] != "" {
-		return RegistryHost + "/" + name + "@" + rp.images[tag]
+	if d := f.digest(name, tag); d != "" {
+		return RegistryHost + "/" + name + "@" + d
 	}
 	return uri
+}
+
+// digest is the digest of name:tag in the fake registry ("" if absent); with AssumeImages every
+// tag of an existing repository has one, made from its name.
+func (f *Fake) digest(name, tag string) string {
+	rp := f.repos[name]
+	if rp == nil {
+		return ""
+	}
+	if d := rp.images[tag]; d != "" {
+		return d
+	}
+	if f.AssumeImages {
+		return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(name+":"+tag)))
+	}
+	return ""
 }
 
 func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
@@ -115,11 +131,8 @@ func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
 		for _, id := range ids {
 			idm, _ := id.(map[string]any)
 			tag, _ := idm["imageTag"].(string)
-			d, ok := rp.images[tag]
-			if !ok && f.AssumeImages {
-				d, ok = "sha256:"+fmt.Sprintf("%x", sha256.Sum256([]byte(name+":"+tag))), true
-			}
-			if !ok {
+			d := f.digest(name, tag)
+			if d == "" {
 				jsonError(w, 400, "ImageNotFoundException", fmt.Sprintf("The image with imageId {imageDigest:'null', imageTag:'%s'} does not exist within the repository with name '%s' in the registry with id '%s'", tag, name, Account))
 				return
 			}
