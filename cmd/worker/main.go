@@ -18,7 +18,10 @@
 //     https://archive.podaac.earthdata.nasa.gov/s3credentials; login from EARTHDATA_USERNAME and
 //     EARTHDATA_PASSWORD, else machine urs.earthdata.nasa.gov of $NETRC or ~/.netrc; fetched at
 //     the first S3 request and renewed before expiry), and
-//     HSFAN_LOG_LEVEL (debug, info, warn, error).
+//     HSFAN_LOG_LEVEL (debug, info, warn, error);
+//   - HSFAN_PASSWORD_FILE: an HSDS password file (user:password lines) whose users may write
+//     through HSDS Lambda events (Basic auth in the event's headers, ACLs as for hsfan serve);
+//     without it REST events only read, as "default".
 //
 // An invalid value stops the process before it serves. Nothing is read or dialled at start-up,
 // so a cold start costs only the process start.
@@ -54,7 +57,14 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Logger = log
-	cfg.Events = restEvents
+	var users map[string]string
+	if pf := os.Getenv("HSFAN_PASSWORD_FILE"); pf != "" {
+		if users, err = rest.LoadPasswordFile(pf); err != nil {
+			log.Error("configuration", "error", fmt.Errorf("HSFAN_PASSWORD_FILE: %w", err))
+			os.Exit(1)
+		}
+	}
+	cfg.Events = restEvents(users)
 	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
@@ -63,16 +73,18 @@ func main() {
 }
 
 // restEvents answers the events that are not tasks (HSDS Lambda events, API Gateway v2 events)
-// with the HDF REST API over the worker's confined store.
-func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
-	srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
-		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction})
-	if err != nil {
-		return nil, err
+// with the HDF REST API over the worker's confined store; users (HSFAN_PASSWORD_FILE) may write.
+func restEvents(users map[string]string) func(context.Context, worker.EventConfig) (worker.EventFunc, error) {
+	return func(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
+		srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
+			Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction, Users: users})
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, payload []byte) ([]byte, error) {
+			return rest.HandleLambdaEvent(ctx, srv, payload)
+		}, nil
 	}
-	return func(ctx context.Context, payload []byte) ([]byte, error) {
-		return rest.HandleLambdaEvent(ctx, srv, payload)
-	}, nil
 }
 
 // lambdaHandler reports worker errors with their retry decision as the Lambda errorType.
