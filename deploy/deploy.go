@@ -178,6 +178,18 @@ func (r *Recorder) middleware(st *middleware.Stack) error {
 // compactInput is the JSON of an SDK input with nil, empty and zero fields dropped and the
 // ClientToken (an idempotency token made up per call) left out.
 func compactInput(v any) string {
+	if in, ok := v.(*lambda.InvokeInput); ok {
+		// The event as text, not base64.
+		c := *in
+		b, _ := json.Marshal(struct {
+			*lambda.InvokeInput
+			Payload string
+		}{&c, string(in.Payload)})
+		var m any
+		_ = json.Unmarshal(b, &m)
+		b, _ = json.Marshal(prune(m))
+		return string(b)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprintf("%+v", v)
