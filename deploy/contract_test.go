@@ -277,7 +277,8 @@ func TestContractAccessDeniedNamesThePolicy(t *testing.T) {
 	for _, tc := range []struct{ deny, want string }{
 		{"iam:CreateRole", "iam CreateRole hsfan-worker: access denied: the caller's IAM policy needs iam:CreateRole"},
 		{"ecr:CreateRepository", "ecr CreateRepository hsfan-worker: access denied: the caller's IAM policy needs ecr:CreateRepository"},
-		{"lambda:CreateFunction", "lambda CreateFunction hsfan-worker: access denied: the caller's IAM policy needs lambda:CreateFunction (and iam:PassRole"},
+		{"lambda:CreateFunction", "lambda CreateFunction hsfan-worker: access denied: the caller's IAM policy needs lambda:CreateFunction on hsfan-worker"},
+		{"iam:PassRole", "lambda CreateFunction hsfan-worker: access denied: the caller's IAM policy needs iam:PassRole on hsfan-worker"},
 	} {
 		t.Run(tc.deny, func(t *testing.T) {
 			e := newEnv(t)
@@ -378,6 +379,23 @@ func TestContractInvokePrintsReport(t *testing.T) {
 	err := Invoke(context.Background(), e.cl, "hsfan-worker", []byte(NoopTask), &out)
 	if err == nil || !strings.Contains(err.Error(), "function error Unhandled") || !strings.Contains(out.String(), "boom") {
 		t.Errorf("err %v, output %q", err, out.String())
+	}
+}
+
+// TestContractCreateRetriesWhileRoleNotAssumable: right after CreateRole, Lambda refuses the role
+// until IAM has propagated it; the create is retried, not failed.
+func TestContractCreateRetriesWhileRoleNotAssumable(t *testing.T) {
+	e := newEnv(t)
+	e.fake.UnassumableCreates = 2
+	res := e.deployAll(t, baseRole, baseFunction(&testPusher{fake: e.fake, digest: "sha256:aaaa"}))
+	n := 0
+	for _, c := range e.fake.Calls() {
+		if c.Operation == "CreateFunction" {
+			n++
+		}
+	}
+	if !res.Created || n != 3 || !strings.Contains(e.out.String(), "not yet assumable") {
+		t.Errorf("created %v after %d CreateFunction calls; output:\n%s", res.Created, n, e.out)
 	}
 }
 

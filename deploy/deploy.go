@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -309,9 +310,13 @@ func awsError(service, op, resource string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if isCode(err, "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException") {
+	if isCode(err, "AccessDenied", "AccessDeniedException", "UnauthorizedOperation") {
 		need := service + ":" + op
-		if contains([]string{"CreateFunction", "UpdateFunctionConfiguration", "CreateSchedule", "UpdateSchedule"}, op) {
+		if m := deniedActionRE.FindStringSubmatch(err.Error()); m != nil {
+			// AWS names the action it refused ("... is not authorized to perform:
+			// iam:PassRole on resource: ..."): that is the one to grant.
+			need = m[1]
+		} else if contains([]string{"CreateFunction", "UpdateFunctionConfiguration", "CreateSchedule", "UpdateSchedule"}, op) {
 			need += " (and iam:PassRole on the role it passes)"
 		}
 		return fmt.Errorf("%s %s %s: access denied: the caller's IAM policy needs %s on %s (README: Running on AWS Lambda lists the deploy permissions): %w",
@@ -319,6 +324,9 @@ func awsError(service, op, resource string, err error) error {
 	}
 	return fmt.Errorf("%s %s %s: %w", service, op, resource, err)
 }
+
+// deniedActionRE finds the refused action in an AWS access-denied message.
+var deniedActionRE = regexp.MustCompile(`not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)`)
 
 // sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string {

@@ -79,6 +79,10 @@ type Fake struct {
 	// the log tail. The default echoes a REPORT line and the payload {"ok":true}.
 	InvokeResult func(function string, payload []byte) (out []byte, functionError, logTail string)
 
+	// UnassumableCreates is how many CreateFunction calls fail with Lambda's "The role defined
+	// for the function cannot be assumed by Lambda" (a role created seconds before, not yet
+	// visible to Lambda: IAM is eventually consistent).
+	UnassumableCreates int
 	// AssumeImages makes DescribeImages find every tag of an existing repository (for
 	// --dry-run, which pushes nothing).
 	AssumeImages bool

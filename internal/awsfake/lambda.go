@@ -87,6 +87,11 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 		params["FunctionName"] = name
 	}
 	f.record("lambda", op, params)
+	if f.denied("iam:PassRole") && (op == "CreateFunction" || op == "UpdateFunctionConfiguration") {
+		role, _ := in["Role"].(string)
+		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: iam:PassRole on resource: %s", Account, role))
+		return
+	}
 	if f.denied("lambda:" + op) {
 		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: lambda:%s on resource: %s", Account, op, arnFor("lambda", "function:"+name)))
 		return
@@ -246,6 +251,11 @@ func (f *Fake) lambdaCreate(w http.ResponseWriter, in map[string]any) {
 	}
 	if msg := checkFunctionConfig(in, nil); msg != "" {
 		jsonError(w, 400, "InvalidParameterValueException", msg)
+		return
+	}
+	if f.UnassumableCreates > 0 {
+		f.UnassumableCreates--
+		jsonError(w, 400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
 		return
 	}
 	cfg := map[string]any{"FunctionName": name, "FunctionArn": arnFor("lambda", "function:"+name), "PackageType": "Image",
