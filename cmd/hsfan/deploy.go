@@ -225,7 +225,7 @@ func runDeployRole(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o.Out.Write([]byte("execution role " + arn + "\n"))
+	fmt.Fprintf(o.Out, "execution role %s\n", arn)
 	if *schedRole == "" {
 		return nil
 	}
@@ -233,7 +233,7 @@ func runDeployRole(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o.Out.Write([]byte("scheduler role " + sarn + "\n"))
+	fmt.Fprintf(o.Out, "scheduler role %s\n", sarn)
 	return nil
 }
 
