@@ -185,12 +185,6 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return json.Marshal(ResultEvent{Result: res})
 	}
-	if _, ok := probe["hsfan_schedule"]; ok {
-		// An EventBridge Scheduler event of hsfan deploy schedule (deploy.ScheduleEvent): refused
-		// as a function error, so that the schedule's run is seen to fail, until a coordinator
-		// handler runs specs here (issue 15).
-		return nil, permanent(errors.New("schedule event {\"hsfan_schedule\": ...}: this worker runs no job specs (no coordinator handler is configured)"))
-	}
 	// Everything else (an HDF REST request: an HSDS Lambda event or an API Gateway v2 event)
 	// goes to the configured event answerer.
 	answer, err := h.eventFunc(ctx)
