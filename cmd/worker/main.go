@@ -45,6 +45,10 @@ import (
 	"github.com/hsfan/hsfan/worker"
 )
 
+// restUsers are the users of HSFAN_PASSWORD_FILE (read in main), who may write through REST
+// events; none: REST events only read.
+var restUsers map[string]string
+
 func main() {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(os.Getenv("HSFAN_LOG_LEVEL"))); err != nil {
@@ -57,14 +61,13 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Logger = log
-	var users map[string]string
 	if pf := os.Getenv("HSFAN_PASSWORD_FILE"); pf != "" {
-		if users, err = rest.LoadPasswordFile(pf); err != nil {
+		if restUsers, err = rest.LoadPasswordFile(pf); err != nil {
 			log.Error("configuration", "error", fmt.Errorf("HSFAN_PASSWORD_FILE: %w", err))
 			os.Exit(1)
 		}
 	}
-	cfg.Events = restEvents(users)
+	cfg.Events = restEvents
 	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
@@ -73,18 +76,16 @@ func main() {
 }
 
 // restEvents answers the events that are not tasks (HSDS Lambda events, API Gateway v2 events)
-// with the HDF REST API over the worker's confined store; users (HSFAN_PASSWORD_FILE) may write.
-func restEvents(users map[string]string) func(context.Context, worker.EventConfig) (worker.EventFunc, error) {
-	return func(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
-		srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
-			Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction, Users: users})
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context, payload []byte) ([]byte, error) {
-			return rest.HandleLambdaEvent(ctx, srv, payload)
-		}, nil
+// with the HDF REST API over the worker's confined store.
+func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
+	srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
+		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction, Users: restUsers})
+	if err != nil {
+		return nil, err
 	}
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return rest.HandleLambdaEvent(ctx, srv, payload)
+	}, nil
 }
 
 // lambdaHandler reports worker errors with their retry decision as the Lambda errorType.
