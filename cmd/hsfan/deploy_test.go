@@ -10,6 +10,12 @@ import (
 	"github.com/hsfan/hsfan/internal/awsfake"
 )
 
+// The deploy commands join TestHelpListsEveryFlag and TestEveryFlagValidated.
+func init() {
+	helpCommands = append(helpCommands, []string{"deploy"}, []string{"deploy", "role"}, []string{"deploy", "function"},
+		[]string{"deploy", "invoke"}, []string{"deploy", "status"}, []string{"deploy", "schedule"}, []string{"undeploy"})
+}
+
 // fakeDocker writes a docker stand-in that logs its arguments and stdin to log.
 func fakeDocker(t *testing.T) (path, log string) {
 	t.Helper()

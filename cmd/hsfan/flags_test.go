@@ -14,7 +14,6 @@ import (
 var helpCommands = [][]string{
 	{"serve"}, {"ls"}, {"get"}, {"gen"}, {"gen", "sst"}, {"gen", "cube"}, {"run"}, {"run", "mean"},
 	{"repack"}, {"lambda-local"}, {"version"},
-	{"deploy"}, {"deploy", "role"}, {"deploy", "function"}, {"deploy", "invoke"}, {"deploy", "status"}, {"deploy", "schedule"}, {"undeploy"},
 }
 
 // captureFlags runs args and returns the exit code, stdout, stderr and the command's flag set.
