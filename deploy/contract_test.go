@@ -298,7 +298,7 @@ func TestContractAccessDeniedNamesThePolicy(t *testing.T) {
 func TestContractSchedule(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	spec := ScheduleSpec{Name: "sst-monthly", Cron: "0 3 1 * *", TimeZone: "Europe/Paris", Body: []byte("name: sst-monthly\nschedule: {cron: \"0 3 1 * *\", timezone: Europe/Paris}\n")}
+	spec := ScheduleSpec{Name: "sst-monthly", Cron: "0 3 1 * *", TimeZone: "Europe/Paris", Body: []byte("name: sst-monthly\nschedule: {cron: \"0 3 1 * *\", time_zone: Europe/Paris}\n")}
 	c := ScheduleConfig{Spec: spec, Function: "hsfan-worker", RoleName: "hsfan-scheduler"}
 	if _, err := Schedule(ctx, e.cl, e.o, c); err != nil {
 		t.Fatal(err)
@@ -312,7 +312,7 @@ func TestContractSchedule(t *testing.T) {
 		t.Errorf("second schedule run made mutating calls:\n%s", strings.Join(m, "\n"))
 	}
 	e.fake.Reset()
-	c.Spec.Cron, c.Spec.Body = "0 4 * * 1-5", []byte("name: sst-monthly\nschedule: {cron: \"0 4 * * 1-5\", timezone: Europe/Paris}\n")
+	c.Spec.Cron, c.Spec.Body = "0 4 * * 1-5", []byte("name: sst-monthly\nschedule: {cron: \"0 4 * * 1-5\", time_zone: Europe/Paris}\n")
 	if _, err := Schedule(ctx, e.cl, e.o, c); err != nil {
 		t.Fatal(err)
 	}
@@ -439,6 +439,10 @@ func TestEventBridgeCron(t *testing.T) {
 		{"0 0 * * */2", "", "no steps"},
 		{"0 0 * *", "", "5 fields"},
 		{"0 0 * * 8", "", "want 0-7"},
+		{"@every 1h", "rate(1 hour)", ""},
+		{"@every 90m", "rate(90 minutes)", ""},
+		{"@every 48h", "rate(2 days)", ""},
+		{"@every 30s", "", "whole minutes"},
 	} {
 		got, err := EventBridgeCron(tc.in)
 		if tc.err != "" {
@@ -458,6 +462,11 @@ func TestScheduleCheck(t *testing.T) {
 	if err := ok.Check(); err != nil {
 		t.Fatal(err)
 	}
+	prefixed := ok
+	prefixed.Spec.Cron, prefixed.Spec.TimeZone = "CRON_TZ=Asia/Tokyo 0 6 * * *", ""
+	if expr, zone, err := prefixed.expression(); err != nil || expr != "cron(0 6 * * ? *)" || zone != "Asia/Tokyo" {
+		t.Errorf("CRON_TZ prefix: %q %q %v", expr, zone, err)
+	}
 	for _, tc := range []struct {
 		mod  func(*ScheduleConfig)
 		want string
@@ -466,6 +475,7 @@ func TestScheduleCheck(t *testing.T) {
 		{func(c *ScheduleConfig) { c.Spec.TimeZone = "Mars/Base" }, "IANA time zone"},
 		{func(c *ScheduleConfig) { c.Spec.TimeZone = "" }, "IANA time zone"},
 		{func(c *ScheduleConfig) { c.Spec.Cron = "daily" }, "5 fields"},
+		{func(c *ScheduleConfig) { c.Spec.Cron = "CRON_TZ=Europe/Paris @daily" }, "disagree"},
 	} {
 		c := ok
 		tc.mod(&c)

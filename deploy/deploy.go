@@ -10,6 +10,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,8 +189,7 @@ func compactInput(v any) string {
 		}{&c, string(in.Payload)})
 		var m any
 		_ = json.Unmarshal(b, &m)
-		b, _ = json.Marshal(prune(m))
-		return string(b)
+		return marshalText(prune(m))
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -206,8 +206,19 @@ func compactInput(v any) string {
 	if m == nil {
 		return "{}"
 	}
-	b, _ = json.Marshal(m)
-	return string(b)
+	return marshalText(m)
+}
+
+// marshalText is compact JSON without HTML escaping ("<aws.scheduler.scheduled-time>" stays
+// readable, as sent).
+func marshalText(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprintf("%+v", v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 func prune(v any) any {

@@ -491,7 +491,7 @@ lambda:InvokeFunction on the function). --delete removes the schedule (SPEC or -
 
 // loadScheduleSpec reads what a schedule needs from a job spec file. It is a variable so that the
 // job spec package (issue 15's specs) can be wired in: until then it reads the top-level "name"
-// and the "schedule" mapping's "cron" and "timezone" of the YAML file.
+// and the "schedule" mapping's "cron" and "time_zone" of the YAML file.
 var loadScheduleSpec = readScheduleSpec
 
 func runDeploySchedule(ctx context.Context, args []string, stdout io.Writer) error {

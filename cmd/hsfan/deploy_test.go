@@ -144,7 +144,7 @@ func TestContractDeployCLIDryRunMatchesFreshAccount(t *testing.T) {
 func TestContractDeployScheduleCLI(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "sst.yaml")
-	body := "name: sst-monthly\nschedule:\n  cron: \"0 3 1 * *\"\n  timezone: Europe/Paris\njob: {op: mean}\n"
+	body := "name: sst-monthly\nkind: reduce\nschedule:\n  cron: \"0 3 1 * *\"\n  time_zone: Europe/Paris\n"
 	if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestContractDeployScheduleCLI(t *testing.T) {
 		t.Errorf("calls %q, want %q\n%s", got, want, out)
 	}
 	for _, s := range []string{`"ScheduleExpression":"cron(0 3 1 * ? *)"`, `"ScheduleExpressionTimezone":"Europe/Paris"`, `"FlexibleTimeWindow":{"Mode":"OFF"}`,
-		`"Input":"{\"hsfan_schedule\":{\"version\":1,\"name\":\"sst-monthly\",\"spec\":\"name: sst-monthly\\nschedule:`} {
+		`"Input":"{\"hsfan_spec\":{\"yaml\":\"name: sst-monthly\\nkind: reduce\\nschedule:`, `\"now\":\"<aws.scheduler.scheduled-time>\"}}"`} {
 		if !strings.Contains(out, s) {
 			t.Errorf("dry run lacks %s:\n%s", s, out)
 		}
@@ -177,7 +177,7 @@ func TestDeployFlagValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	both := filepath.Join(dir, "both.yaml")
-	if err := os.WriteFile(both, []byte("name: a\nschedule: {cron: '0 0 1 * 1', timezone: UTC}\n"), 0o644); err != nil {
+	if err := os.WriteFile(both, []byte("name: a\nschedule: {cron: '0 0 1 * 1', time_zone: UTC}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fn := func(rest ...string) []string {
@@ -202,7 +202,7 @@ func TestDeployFlagValidation(t *testing.T) {
 		{[]string{"deploy", "frobnicate"}, []string{"frobnicate", "role, function, invoke, status, schedule"}},
 		{[]string{"deploy"}, []string{"subcommand is required"}},
 		{[]string{"deploy", "schedule", "--dry-run"}, []string{"SPEC"}},
-		{[]string{"deploy", "schedule", noTZ, "--dry-run"}, []string{"schedule.timezone"}},
+		{[]string{"deploy", "schedule", noTZ, "--dry-run"}, []string{"schedule.time_zone"}},
 		{[]string{"deploy", "schedule", both, "--dry-run"}, []string{"day-of-month and day-of-week"}},
 		{[]string{"deploy", "status", "--wait", "0s", "--dry-run"}, []string{"--wait", "[1s, 1h0m0s]"}},
 	} {

@@ -1,6 +1,7 @@
 package awsfake
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -54,8 +55,11 @@ func bodyParams(body []byte) (map[string]any, map[string]string, error) {
 			p[k] = s
 			continue
 		}
-		b, _ := json.Marshal(v)
-		p[k] = string(b)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // record "<...>" as it came
+		_ = enc.Encode(v)
+		p[k] = strings.TrimSuffix(buf.String(), "\n")
 	}
 	return m, p, nil
 }
