@@ -483,14 +483,15 @@ const deployScheduleUsage = `Usage: hsfan deploy schedule SPEC [--delete] [flags
 
 Creates or updates the EventBridge Scheduler schedule of the job spec SPEC: named after the spec,
 its cron expression (five fields, converted to EventBridge's cron(... *) with Sunday 1 and "?" for
-the unrestricted day field) read in the spec's time zone, flexible time window off, invoking
---function with the event {"hsfan_schedule": {"version": 1, "name": ..., "spec": "<SPEC file>"}}
-through the scheduler role (created or updated: trusted by scheduler.amazonaws.com, allowed
+the unrestricted day field; @every D to rate(...)) read in the spec's time_zone, flexible time
+window off, invoking --function (whose Lambda coordinator runs the spec) with the event
+{"hsfan_spec": {"yaml": "<SPEC file>", "now": "<aws.scheduler.scheduled-time>"}} through the
+scheduler role (created or updated: trusted by scheduler.amazonaws.com, allowed
 lambda:InvokeFunction on the function). --delete removes the schedule (SPEC or --name names it).
 `
 
 // loadScheduleSpec reads what a schedule needs from a job spec file. It is a variable so that the
-// job spec package (issue 15's specs) can be wired in: until then it reads the top-level "name"
+// job spec package (jobs/spec.Load) can be wired in: until then it reads the top-level "name"
 // and the "schedule" mapping's "cron" and "time_zone" of the YAML file.
 var loadScheduleSpec = readScheduleSpec
 
