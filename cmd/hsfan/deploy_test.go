@@ -16,6 +16,13 @@ func init() {
 		[]string{"deploy", "invoke"}, []string{"deploy", "status"}, []string{"deploy", "schedule"}, []string{"undeploy"})
 }
 
+// fullSpec is a complete job spec (valid for jobs/spec's strict parser too) with the given
+// schedule mapping body.
+func fullSpec(name, schedule string) string {
+	return "name: " + name + "\nkind: reduce\nschedule:\n  " + schedule + "\nreduce:\n  op: mean\n  store: file://data\n  bucket: hsfan\n" +
+		"  domain: /shared/sst/mur25.h5\n  dataset: /analysed_sst\n  reduce: lat,lon\n"
+}
+
 // fakeDocker writes a docker stand-in that logs its arguments and stdin to log.
 func fakeDocker(t *testing.T) (path, log string) {
 	t.Helper()
@@ -144,7 +151,7 @@ func TestContractDeployCLIDryRunMatchesFreshAccount(t *testing.T) {
 func TestContractDeployScheduleCLI(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "sst.yaml")
-	body := "name: sst-monthly\nkind: reduce\nschedule:\n  cron: \"0 3 1 * *\"\n  time_zone: Europe/Paris\n"
+	body := fullSpec("sst-monthly", "cron: \"0 3 1 * *\"\n  time_zone: Europe/Paris")
 	if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +180,11 @@ func TestContractDeployScheduleCLI(t *testing.T) {
 func TestDeployFlagValidation(t *testing.T) {
 	dir := t.TempDir()
 	noTZ := filepath.Join(dir, "notz.yaml")
-	if err := os.WriteFile(noTZ, []byte("name: a\nschedule: {cron: '@daily'}\n"), 0o644); err != nil {
+	if err := os.WriteFile(noTZ, []byte(fullSpec("a", "cron: '@daily'")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	both := filepath.Join(dir, "both.yaml")
-	if err := os.WriteFile(both, []byte("name: a\nschedule: {cron: '0 0 1 * 1', time_zone: UTC}\n"), 0o644); err != nil {
+	if err := os.WriteFile(both, []byte(fullSpec("a", "cron: '0 0 1 * 1'\n  time_zone: UTC")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fn := func(rest ...string) []string {
@@ -202,7 +209,7 @@ func TestDeployFlagValidation(t *testing.T) {
 		{[]string{"deploy", "frobnicate"}, []string{"frobnicate", "role, function, invoke, status, schedule"}},
 		{[]string{"deploy"}, []string{"subcommand is required"}},
 		{[]string{"deploy", "schedule", "--dry-run"}, []string{"SPEC"}},
-		{[]string{"deploy", "schedule", noTZ, "--dry-run"}, []string{"schedule.time_zone"}},
+		{[]string{"deploy", "schedule", noTZ, "--dry-run"}, []string{"time_zone"}},
 		{[]string{"deploy", "schedule", both, "--dry-run"}, []string{"day-of-month and day-of-week"}},
 		{[]string{"deploy", "status", "--wait", "0s", "--dry-run"}, []string{"--wait", "[1s, 1h0m0s]"}},
 	} {
