@@ -13,21 +13,21 @@ TEST_TIMEOUT ?= 25m
 comma := ,
 space := $(subst ,, )
 
-.PHONY: all build worker cross tools pydeps test test-short integ integ-hsds lint fmt vet run bench clean image push deploy invoke
+.PHONY: all build worker cross tools pydeps test test-short integ integ-hsds lint fmt vet run bench clean image role push deploy invoke undeploy
 
-# Deployment (AWS CLI and Docker; see README "Deploying the worker to AWS Lambda").
+# Deployment: docker build for the image, hsfan deploy (aws-sdk-go-v2) for the rest; see README
+# "Running on AWS Lambda". DRY_RUN=1 prints the AWS calls instead of making them.
 AWS_REGION ?= us-east-1
 FUNCTION ?= hsfan-worker
 ARCH ?= arm64
 MEMORY ?= 2048
 TIMEOUT ?= 300
-RESERVED ?= 1000
-ROLE_ARN ?=
+RESERVED ?= 0
+ROLE ?= hsfan-worker
 HSFAN_STORE_ENV ?= s3://
 HSFAN_BUCKET_ENV ?=
 PAYLOAD ?= {"hsfan_task": {"version": 1, "noop": true, "dataset": {}, "op": "mean"}}
-ACCOUNT = $(shell aws sts get-caller-identity --query Account --output text)
-REPO_URI = $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com/$(FUNCTION)
+DEPLOY_FLAGS = --region $(AWS_REGION) --function $(FUNCTION) $(if $(DRY_RUN),--dry-run)
 
 all: build
 
@@ -130,30 +130,19 @@ clean:
 image: ## the Lambda container image (needs a Docker engine)
 	docker build --build-arg TARGETARCH=$(ARCH) --build-arg VERSION=$(VERSION) -t $(FUNCTION):$(VERSION) .
 
-push: image ## create the ECR repository if needed and push the image
-	aws ecr describe-repositories --region $(AWS_REGION) --repository-names $(FUNCTION) >/dev/null 2>&1 || \
-	  aws ecr create-repository --region $(AWS_REGION) --repository-name $(FUNCTION) >/dev/null
-	aws ecr get-login-password --region $(AWS_REGION) | docker login --username AWS --password-stdin $(ACCOUNT).dkr.ecr.$(AWS_REGION).amazonaws.com
-	docker tag $(FUNCTION):$(VERSION) $(REPO_URI):$(VERSION)
-	docker push $(REPO_URI):$(VERSION)
+role: build ## create or update the execution and scheduler roles (BUCKETS=a,b WRITE_BUCKETS=c)
+	$(BIN)/hsfan deploy role $(DEPLOY_FLAGS) --role $(ROLE) $(if $(BUCKETS),--buckets $(BUCKETS)) $(if $(WRITE_BUCKETS),--write-buckets $(WRITE_BUCKETS))
 
-deploy: ## create or update the function from the pushed image (ROLE_ARN=... for a new function)
-	@test -n "$(HSFAN_BUCKET_ENV)" || { echo "HSFAN_BUCKET_ENV is required: the worker reads only its configured bucket (README: Running on AWS Lambda)"; exit 1; }
-	@if aws lambda get-function --region $(AWS_REGION) --function-name $(FUNCTION) >/dev/null 2>&1; then \
-	  aws lambda update-function-code --region $(AWS_REGION) --function-name $(FUNCTION) --image-uri $(REPO_URI):$(VERSION) >/dev/null && \
-	  aws lambda wait function-updated --region $(AWS_REGION) --function-name $(FUNCTION) && \
-	  aws lambda update-function-configuration --region $(AWS_REGION) --function-name $(FUNCTION) --memory-size $(MEMORY) --timeout $(TIMEOUT) \
-	    --environment 'Variables={HSFAN_STORE=$(HSFAN_STORE_ENV),HSFAN_BUCKET=$(HSFAN_BUCKET_ENV)}' >/dev/null; \
-	else \
-	  test -n "$(ROLE_ARN)" || { echo "ROLE_ARN is required to create the function"; exit 1; }; \
-	  aws lambda create-function --region $(AWS_REGION) --function-name $(FUNCTION) --package-type Image --code ImageUri=$(REPO_URI):$(VERSION) \
-	    --role $(ROLE_ARN) --architectures $(subst amd64,x86_64,$(ARCH)) --memory-size $(MEMORY) --timeout $(TIMEOUT) \
-	    --environment 'Variables={HSFAN_STORE=$(HSFAN_STORE_ENV),HSFAN_BUCKET=$(HSFAN_BUCKET_ENV)}' >/dev/null; \
-	fi
-	aws lambda wait function-updated --region $(AWS_REGION) --function-name $(FUNCTION)
-	aws lambda put-function-concurrency --region $(AWS_REGION) --function-name $(FUNCTION) --reserved-concurrent-executions $(RESERVED) >/dev/null
-	@echo "deployed $(FUNCTION) ($(REPO_URI):$(VERSION), $(MEMORY) MB, $(TIMEOUT) s, reserved concurrency $(RESERVED))"
+push: image build ## create the ECR repository if needed, push the image and deploy it (hsfan deploy function --push)
+	$(BIN)/hsfan deploy function $(DEPLOY_FLAGS) --push --tag $(VERSION) --role $(ROLE) --arch $(ARCH) \
+	  --memory $(MEMORY) --timeout $(TIMEOUT) --reserved $(RESERVED) --store $(HSFAN_STORE_ENV) --bucket $(HSFAN_BUCKET_ENV)
 
-invoke: ## invoke the function once with PAYLOAD and print the answer and the log tail
-	aws lambda invoke --region $(AWS_REGION) --function-name $(FUNCTION) --cli-binary-format raw-in-base64-out \
-	  --payload '$(PAYLOAD)' --log-type Tail --query LogResult --output text /dev/stdout | tail -n 1 | base64 -d
+deploy: build ## create or update the function from the image already in ECR (tag VERSION)
+	$(BIN)/hsfan deploy function $(DEPLOY_FLAGS) --tag $(VERSION) --role $(ROLE) --arch $(ARCH) \
+	  --memory $(MEMORY) --timeout $(TIMEOUT) --reserved $(RESERVED) --store $(HSFAN_STORE_ENV) --bucket $(HSFAN_BUCKET_ENV)
+
+invoke: build ## invoke the function once with PAYLOAD and print the answer and the log tail
+	$(BIN)/hsfan deploy invoke $(DEPLOY_FLAGS) --payload '$(PAYLOAD)'
+
+undeploy: build ## delete the function (ALL=1: also its roles and ECR repository)
+	$(BIN)/hsfan undeploy $(DEPLOY_FLAGS) $(if $(ALL),--all)

@@ -18,7 +18,10 @@
 //     https://archive.podaac.earthdata.nasa.gov/s3credentials; login from EARTHDATA_USERNAME and
 //     EARTHDATA_PASSWORD, else machine urs.earthdata.nasa.gov of $NETRC or ~/.netrc; fetched at
 //     the first S3 request and renewed before expiry), and
-//     HSFAN_LOG_LEVEL (debug, info, warn, error).
+//     HSFAN_LOG_LEVEL (debug, info, warn, error);
+//   - HSFAN_PASSWORD_FILE: an HSDS password file (user:password lines) whose users may write
+//     through HSDS Lambda events (Basic auth in the event's headers, ACLs as for hsfan serve);
+//     without it REST events only read, as "default".
 //
 // An invalid value stops the process before it serves. Nothing is read or dialled at start-up,
 // so a cold start costs only the process start.
@@ -48,6 +51,10 @@ import (
 	"github.com/hsfan/hsfan/worker"
 )
 
+// restUsers are the users of HSFAN_PASSWORD_FILE (read in main), who may write through REST
+// events; none: REST events only read.
+var restUsers map[string]string
+
 func main() {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(os.Getenv("HSFAN_LOG_LEVEL"))); err != nil {
@@ -60,6 +67,12 @@ func main() {
 		os.Exit(1)
 	}
 	cfg.Logger = log
+	if pf := os.Getenv("HSFAN_PASSWORD_FILE"); pf != "" {
+		if restUsers, err = rest.LoadPasswordFile(pf); err != nil {
+			log.Error("configuration", "error", fmt.Errorf("HSFAN_PASSWORD_FILE: %w", err))
+			os.Exit(1)
+		}
+	}
 	cfg.Events = restEvents
 	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
 		log.Error("configuration", "error", err)
@@ -74,7 +87,7 @@ func main() {
 // over the worker's confined store.
 func restEvents(_ context.Context, ec worker.EventConfig) (worker.EventFunc, error) {
 	srv, err := rest.New(rest.Config{Store: ec.Store, Bucket: ec.Bucket, Logger: ec.Logger,
-		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction})
+		Lambda: ec.Lambda, LambdaFunction: ec.LambdaFunction, Users: restUsers})
 	if err != nil {
 		return nil, err
 	}
