@@ -30,6 +30,19 @@ const (
 // the first numeric column after the first column against the first
 // column (against the row index when the table has one column).
 func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manifest, plot bool) (err error) {
+	return WriteOutputsWith(ctx, sink, name, t, m, WriteOptions{Plot: plot})
+}
+
+// WriteOptions choose the optional outputs of [WriteOutputsWith].
+type WriteOptions struct {
+	// Plot writes <name>.png and <name>.svg; TSV writes <name>.tsv ([WriteTSV]).
+	Plot, TSV bool
+}
+
+// WriteOutputsWith is [WriteOutputs] with the optional outputs chosen by opts; the manifest is
+// still written last.
+func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Manifest, opts WriteOptions) (err error) {
+	plot := opts.Plot
 	started := time.Now()
 	if err := checkName(name + ".arrow"); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
@@ -55,6 +68,13 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 		return fmt.Errorf("write outputs: %w", err)
 	}
 	files = append(files, file{name + ".json", bytes.Clone(buf.Bytes())})
+	if opts.TSV {
+		buf.Reset()
+		if err := WriteTSV(&buf, t); err != nil {
+			return fmt.Errorf("write outputs: %w", err)
+		}
+		files = append(files, file{name + ".tsv", bytes.Clone(buf.Bytes())})
+	}
 	if plot {
 		x, y, err := plotColumns(t)
 		if err != nil {
