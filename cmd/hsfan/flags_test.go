@@ -13,7 +13,7 @@ import (
 // without their positional argument.
 var helpCommands = [][]string{
 	{"serve"}, {"ls"}, {"get"}, {"gen"}, {"gen", "sst"}, {"gen", "cube"}, {"run"}, {"run", "mean"},
-	{"repack"}, {"lambda-local"}, {"version"},
+	{"repack"}, {"lambda-local"}, {"version"}, {"mapreduce"}, {"mapreduce", "bdb-q2"}, {"gen", "uservisits"},
 }
 
 // captureFlags runs args and returns the exit code, stdout, stderr and the command's flag set.

@@ -59,7 +59,7 @@ func (g gen) word(dst []byte, lo, hi uint64) []byte {
 func (g gen) url(dst []byte, id uint64) []byte {
 	h := rand.New(rand.NewPCG(id, 0x75726c))
 	dst = append(dst, "http://"...)
-	n := 8 + h.Uint64()%16
+	n := 16 + h.Uint64()%16
 	for range n {
 		dst = append(dst, letters[h.Uint64()%26])
 	}

@@ -113,7 +113,11 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 			return nil, fmt.Errorf("input %q: %w", in, err)
 		}
 		n := 0
-		err = st.List(ctx, l.bucket, staticPrefix(l.pattern), "", func(e store.Entry) error {
+		list := st.List
+		if strings.HasPrefix(l.store, "file://") {
+			list = listDir(strings.TrimPrefix(l.store, "file://"))
+		}
+		err = list(ctx, l.bucket, staticPrefix(l.pattern), "", func(e store.Entry) error {
 			if e.IsPrefix {
 				return nil
 			}
@@ -159,4 +163,42 @@ func MakeSplits(files []InputFile, size int64) []mrwork.Split {
 		}
 	}
 	return out
+}
+
+// listDir lists a POSIX store's objects with their sizes only: the store's own List computes
+// the MD5 ETag of every object it has not seen before (reading every input once more), which
+// splits do not need. Symbolic links and non-regular files are left out (the store refuses to
+// read through links). Keys are in lexical order, as the store's.
+func listDir(root string) func(ctx context.Context, bucket, prefix, _ string, fn func(store.Entry) error) error {
+	return func(ctx context.Context, bucket, prefix, _ string, fn func(store.Entry) error) error {
+		base := filepath.Join(root, bucket)
+		dir := filepath.Join(base, filepath.FromSlash(path.Dir(prefix+"x")))
+		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			rel, err := filepath.Rel(base, p)
+			if err != nil {
+				return err
+			}
+			key := filepath.ToSlash(rel)
+			if !strings.HasPrefix(key, prefix) {
+				return nil
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return fn(store.Entry{Key: key, Size: fi.Size(), LastModified: fi.ModTime()})
+		})
+	}
 }

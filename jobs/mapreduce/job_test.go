@@ -117,8 +117,8 @@ func runJob(t *testing.T, spec Spec, o Options) *Outcome {
 func checkNoTemp(t *testing.T, outDir string) {
 	t.Helper()
 	var left []string
-	_ = filepath.Walk(filepath.Join(outDir, DefaultTempBucket), func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
+	_ = filepath.Walk(filepath.Join(outDir, TempDirName), func(p string, fi os.FileInfo, err error) error {
+		if err == nil {
 			left = append(left, p)
 		}
 		return nil

@@ -99,7 +99,12 @@ type runner struct {
 	tempStore, tempBucket, tempPref string
 	tempPrefix                      string // <TempPrefix>/<run>/
 	tmp                             store.Store
+	tempDir                         string // the default temporary store's root in a directory Out
 }
+
+// TempDirName is the directory inside a directory Out that holds the default temporary store
+// (removed after the run when empty).
+const TempDirName = ".hsfan-tmp"
 
 func newRunID() string {
 	var b [4]byte
@@ -197,10 +202,14 @@ func (r *runner) tempLocation() error {
 	if err != nil {
 		return fmt.Errorf("--out %q: %w", r.spec.Out, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	root := filepath.Join(abs, TempDirName)
+	if r.tempStore == "" {
+		r.tempDir = root
+	}
+	if err := os.MkdirAll(filepath.Join(root, cmpOr(r.tempBucket, DefaultTempBucket)), 0o755); err != nil {
 		return fmt.Errorf("--out %q: %w", r.spec.Out, err)
 	}
-	r.tempStore, r.tempBucket = cmpOr(r.tempStore, "file://"+abs), cmpOr(r.tempBucket, DefaultTempBucket)
+	r.tempStore, r.tempBucket = cmpOr(r.tempStore, "file://"+root), cmpOr(r.tempBucket, DefaultTempBucket)
 	return nil
 }
 
@@ -493,5 +502,29 @@ func (r *runner) cleanTemp(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	if r.tempDir != "" && len(errs) == 0 {
+		removeEmptyDirs(filepath.Join(r.tempDir, r.tempBucket))
+		// Left: the store's lock directory (POSIX stores keep versitygw's .vgwlocks).
+		if entries, err := os.ReadDir(r.tempDir); err == nil && len(entries) == 1 && entries[0].Name() == ".vgwlocks" {
+			_ = os.RemoveAll(r.tempDir)
+		} else {
+			_ = os.Remove(r.tempDir)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// removeEmptyDirs removes dir and the directories below it that hold no file (best effort: a
+// concurrent run's objects keep theirs).
+func removeEmptyDirs(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmptyDirs(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = os.Remove(dir)
 }

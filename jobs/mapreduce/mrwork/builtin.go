@@ -43,7 +43,9 @@ func sumValues(values [][]byte) (int64, error) {
 	return s, nil
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // WordCount counts words: maximal runs of bytes other than ASCII white space (bytes.Fields on
 // ASCII; bytes >= 0x80 are part of words), case-sensitive. Columns: word, count.

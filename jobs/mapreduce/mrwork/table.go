@@ -10,6 +10,7 @@ import (
 // entry is one key (and, with a combiner, its folded value) in the emit table.
 type entry struct {
 	hash       uint64
+	pre        uint64 // the key's first 8 bytes, big-endian, zero-padded: most comparisons end here
 	part       int32
 	koff, klen int32
 	voff, vlen int32
@@ -93,11 +94,22 @@ func (e *Emitter) Emit(key, value []byte) {
 }
 
 func (e *Emitter) add(h uint64, key, value []byte) {
-	en := entry{hash: h, part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
+	en := entry{hash: h, pre: prefix8(key), part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
 	e.arena = append(e.arena, key...)
 	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
 	e.arena = append(e.arena, value...)
 	e.ents = append(e.ents, en)
+}
+
+// prefix8 is the first 8 bytes of key as a big-endian integer (zero-padded): it orders like the
+// bytes except between a key and its zero-padded extension, which the full comparison settles.
+func prefix8(key []byte) uint64 {
+	if len(key) >= 8 {
+		return binary.BigEndian.Uint64(key)
+	}
+	var b [8]byte
+	copy(b[:], key)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 func (e *Emitter) grow() {
@@ -115,7 +127,7 @@ func (e *Emitter) grow() {
 
 // size is the table's memory in bytes.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*28 + len(e.slots)*4
+	return len(e.arena) + cap(e.ents)*36 + len(e.slots)*4
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
@@ -129,6 +141,9 @@ func (e *Emitter) Flush() error {
 	key := func(en *entry) []byte { return e.arena[en.koff : en.koff+en.klen] }
 	cmpEnt := func(a, b entry) int {
 		if c := cmp.Compare(a.part, b.part); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.pre, b.pre); c != 0 {
 			return c
 		}
 		return bytes.Compare(key(&a), key(&b))
