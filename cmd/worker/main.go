@@ -39,6 +39,7 @@ import (
 	"github.com/hsfan/hsfan/hsds/rest"
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/hsds/store/earthdata"
+	"github.com/hsfan/hsfan/jobs/mapreduce/mrwork"
 	"github.com/hsfan/hsfan/worker"
 )
 
@@ -55,6 +56,7 @@ func main() {
 	}
 	cfg.Logger = log
 	cfg.Events = restEvents
+	cfg.Tasks = mrwork.Tasks() // map-reduce tasks (jobs/mapreduce): the built-in and registered jobs
 	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
