@@ -80,8 +80,10 @@ func (r *runReader) open(ctx context.Context) (bool, error) {
 	if r.obj.Size < int64(len(runMagic)) {
 		return false, fmt.Errorf("run %s: %d bytes, shorter than its header", r.obj.Key, r.obj.Size)
 	}
-	if err := r.fill(ctx); err != nil {
-		return false, err
+	for len(r.buf) < len(runMagic) {
+		if err := r.fill(ctx); err != nil {
+			return false, err
+		}
 	}
 	if !bytes.HasPrefix(r.buf, []byte(runMagic)) {
 		return false, fmt.Errorf("run %s: not an hsfan map-reduce run", r.obj.Key)

@@ -30,6 +30,7 @@ type Emitter struct {
 	ents    []entry
 	arena   []byte
 	scratch []byte
+	vtmp    []byte
 	runs    [][]byte
 	counts  []int64
 	err     error
@@ -74,7 +75,10 @@ func (e *Emitter) Emit(key, value []byte) {
 			}
 			old := e.arena[en.voff : en.voff+en.vlen]
 			var err error
-			e.scratch, err = e.combine(e.scratch[:0], old, value)
+			// A copy of value goes to the combiner, so that value does not escape (the
+			// caller's stack array stays on the stack: no allocation per record).
+			e.vtmp = append(e.vtmp[:0], value...)
+			e.scratch, err = e.combine(e.scratch[:0], old, e.vtmp)
 			if err != nil {
 				e.err = err
 				return
