@@ -3,10 +3,15 @@ package mrwork
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+
+	"github.com/hsfan/hsfan/hsds/store"
 )
 
-// RangeReader reads byte ranges of objects (store.Store has this method).
+// RangeReader reads byte ranges of objects (store.Store has this method). When it also
+// implements store.RangesReader (the POSIX store), splits are read into one reused buffer.
 type RangeReader interface {
 	GetRange(ctx context.Context, bucket, key string, offset, length int64) ([]byte, error)
 }
@@ -48,6 +53,7 @@ func ReadSplit(ctx context.Context, rr RangeReader, s Split, block int, fn func(
 	}
 	var buf []byte
 	eof := false
+	into, _ := rr.(store.RangesReader)
 	fill := func() error {
 		if pos+int64(len(buf)) >= s.Size {
 			eof = true
@@ -58,19 +64,36 @@ func ReadSplit(ctx context.Context, rr RangeReader, s Split, block int, fn func(
 		}
 		at := pos + int64(len(buf))
 		n := min(int64(block), s.Size-at)
-		b, err := rr.GetRange(ctx, s.Bucket, s.Key, at, n)
-		if err != nil {
-			return fmt.Errorf("read %s/%s [%d,%d): %w", s.Bucket, s.Key, at, at+n, err)
-		}
-		if int64(len(b)) != n {
-			return fmt.Errorf("read %s/%s [%d,%d): got %d bytes: the object changed during the job", s.Bucket, s.Key, at, at+n, len(b))
+		if into == nil {
+			b, err := rr.GetRange(ctx, s.Bucket, s.Key, at, n)
+			if err != nil {
+				return fmt.Errorf("read %s/%s [%d,%d): %w", s.Bucket, s.Key, at, at+n, err)
+			}
+			if int64(len(b)) != n {
+				return fmt.Errorf("read %s/%s [%d,%d): got %d bytes: the object changed during the job", s.Bucket, s.Key, at, at+n, len(b))
+			}
+			if len(buf) == 0 {
+				buf = b // no copy
+			} else {
+				buf = append(buf, b...)
+			}
+		} else {
+			// Read straight into the buffer, reused from block to block.
+			l := len(buf)
+			if int64(cap(buf)-l) < n {
+				nb := make([]byte, l, max(2*cap(buf), l+int(n)))
+				copy(nb, buf)
+				buf = nb
+			}
+			buf = buf[:l+int(n)]
+			if err := into.ReadRanges(ctx, s.Bucket, s.Key, []store.Range{{Off: at, Len: n}}, buf[l:]); err != nil {
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					return fmt.Errorf("read %s/%s [%d,%d): the object changed during the job: %w", s.Bucket, s.Key, at, at+n, err)
+				}
+				return fmt.Errorf("read %s/%s [%d,%d): %w", s.Bucket, s.Key, at, at+n, err)
+			}
 		}
 		read += n
-		if len(buf) == 0 {
-			buf = b
-		} else {
-			buf = append(buf, b...)
-		}
 		if pos+int64(len(buf)) >= s.Size {
 			eof = true
 		}
@@ -103,10 +126,18 @@ func ReadSplit(ctx context.Context, rr RangeReader, s Split, block int, fn func(
 		if j < 0 && !eof {
 			// The record continues past the buffer: keep its start, read on.
 			if i > 0 {
-				rest := make([]byte, len(buf)-i, max(len(buf)-i+block, 2*(len(buf)-i)))
-				copy(rest, buf[i:])
+				if into != nil {
+					// Move the record's start to the front of the reused buffer.
+					n := copy(buf, buf[i:])
+					buf = buf[:n]
+				} else {
+					// buf may be the store's own slice: copy the start out.
+					rest := make([]byte, len(buf)-i, max(len(buf)-i+block, 2*(len(buf)-i)))
+					copy(rest, buf[i:])
+					buf = rest
+				}
 				pos += int64(i)
-				buf, i = rest, 0
+				i = 0
 			}
 			if err := fill(); err != nil {
 				return read, err

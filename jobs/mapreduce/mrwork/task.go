@@ -212,7 +212,13 @@ func RunMap(ctx context.Context, f *Funcs, t *Task, in RangeReader, s Split, tmp
 		return nil
 	}
 	em := newEmitter(f.Combine, t.Reducers, limit, spill)
-	cr := &countingReader{rr: in}
+	var cr interface {
+		RangeReader
+		reads() int64
+	} = &countingReader{rr: in}
+	if into, ok := in.(store.RangesReader); ok {
+		cr = &countingRangesReader{countingReader{rr: in}, into}
+	}
 	n, err := ReadSplit(ctx, cr, s, t.BlockBytes, func(rec []byte, off int64) error {
 		res.RecordsIn++
 		if err := f.Map(rec, em); err != nil {
@@ -221,7 +227,7 @@ func RunMap(ctx context.Context, f *Funcs, t *Task, in RangeReader, s Split, tmp
 		return em.err
 	})
 	res.BytesRead = n
-	res.Gets = cr.n
+	res.Gets = cr.reads()
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +242,19 @@ func RunMap(ctx context.Context, f *Funcs, t *Task, in RangeReader, s Split, tmp
 type countingReader struct {
 	rr RangeReader
 	n  int64
+}
+
+func (c *countingReader) reads() int64 { return c.n }
+
+// countingRangesReader also counts the reads into a buffer.
+type countingRangesReader struct {
+	countingReader
+	into store.RangesReader
+}
+
+func (c *countingRangesReader) ReadRanges(ctx context.Context, bucket, key string, ranges []store.Range, dst []byte) error {
+	c.n++
+	return c.into.ReadRanges(ctx, bucket, key, ranges, dst)
 }
 
 func (c *countingReader) GetRange(ctx context.Context, bucket, key string, offset, length int64) ([]byte, error) {
