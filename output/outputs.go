@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 )
 
@@ -57,23 +59,35 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 		name string
 		data []byte
 	}
-	var files []file
-	var buf bytes.Buffer
-	if err := WriteArrow(&buf, t, nil); err != nil {
-		return fmt.Errorf("write outputs: %w", err)
+	// The formats are rendered side by side (each a pass over every row).
+	renders := []struct {
+		ext    string
+		render func(io.Writer, Table) error
+	}{
+		{".arrow", func(w io.Writer, t Table) error { return WriteArrow(w, t, nil) }},
+		{".json", WriteJSON},
 	}
-	files = append(files, file{name + ".arrow", bytes.Clone(buf.Bytes())})
-	buf.Reset()
-	if err := WriteJSON(&buf, t); err != nil {
-		return fmt.Errorf("write outputs: %w", err)
-	}
-	files = append(files, file{name + ".json", bytes.Clone(buf.Bytes())})
 	if opts.TSV {
-		buf.Reset()
-		if err := WriteTSV(&buf, t); err != nil {
-			return fmt.Errorf("write outputs: %w", err)
-		}
-		files = append(files, file{name + ".tsv", bytes.Clone(buf.Bytes())})
+		renders = append(renders, struct {
+			ext    string
+			render func(io.Writer, Table) error
+		}{".tsv", WriteTSV})
+	}
+	files := make([]file, len(renders))
+	errs := make([]error, len(renders))
+	var wg sync.WaitGroup
+	for i, r := range renders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			errs[i] = r.render(&buf, t)
+			files[i] = file{name + r.ext, buf.Bytes()}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
 	}
 	if plot {
 		x, y, err := plotColumns(t)
