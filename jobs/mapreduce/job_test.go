@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hsfan/hsfan/fanout"
 	"github.com/hsfan/hsfan/hsds/store"
@@ -185,22 +186,31 @@ func TestFaultsGiveIdenticalOutputs(t *testing.T) {
 	spec.Out = base
 	runJob(t, spec, Options{})
 	want, _ := os.ReadFile(filepath.Join(base, "bdb-q2.tsv"))
+	tune := func(o *fanout.Options) {
+		o.BackoffBase, o.BackoffMax, o.SpeculateAfter, o.SpeculateFraction = time.Millisecond, 5*time.Millisecond, 50*time.Millisecond, 0.5
+	}
 	for i, f := range []fanout.Faults{
 		{Seed: 1, FailRate: 0.3},
 		{Seed: 2, ThrottleRate: 0.3},
 		{Seed: 3, LostReplyRate: 0.4},
 		{Seed: 4, FailRate: 0.1, ThrottleRate: 0.1, LostReplyRate: 0.2},
+		{Seed: 5, SlowRate: 0.2, SlowDelay: 400 * time.Millisecond},
 	} {
 		out := t.TempDir()
 		spec.Out = out
-		spec.Speculate = i == 3
-		res := runJob(t, spec, Options{Faults: &f})
+		spec.Speculate = i == 4
+		t0 := time.Now()
+		res := runJob(t, spec, Options{Faults: &f, Tune: tune})
+		t.Logf("faults %+v: %.2fs, %+v", f, time.Since(t0).Seconds(), res.Stats.Counts)
 		got, _ := os.ReadFile(filepath.Join(out, "bdb-q2.tsv"))
 		if !bytes.Equal(got, want) {
 			t.Errorf("faults %+v: outputs differ (%d vs %d bytes)", f, len(got), len(want))
 		}
-		if res.Stats.Retries == 0 && res.Stats.Throttles == 0 {
+		if res.Stats.Retries == 0 && res.Stats.Throttles == 0 && res.Stats.Speculative == 0 {
 			t.Errorf("faults %+v: nothing was injected", f)
+		}
+		if spec.Speculate && (res.Stats.Speculative == 0 || res.Stats.DuplicatesIgnored+res.Stats.Speculative == 0) {
+			t.Errorf("stragglers: %d speculative copies, %d duplicates ignored", res.Stats.Speculative, res.Stats.DuplicatesIgnored)
 		}
 		checkNoTemp(t, out)
 	}

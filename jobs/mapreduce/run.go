@@ -42,6 +42,9 @@ type Options struct {
 	Report io.Writer
 	// Faults wraps both phases' invocations with fault injection (tests).
 	Faults *fanout.Faults
+	// Tune, if set, adjusts the fan-out options of both phases (backoff, speculation
+	// thresholds; tests and benchmarks).
+	Tune func(*fanout.Options)
 }
 
 // Outcome is a finished job.
@@ -421,6 +424,9 @@ func (r *runner) fan(ctx context.Context, phase string, n int, fill func(*mrwork
 	}
 	fo := fanout.Options{Concurrency: r.spec.Concurrency, MaxAttempts: r.spec.MaxAttempts, TaskTimeout: r.spec.TaskTimeout,
 		Speculate: r.spec.Speculate, Logger: r.o.Logger}
+	if r.o.Tune != nil {
+		r.o.Tune(&fo)
+	}
 	return fanout.Run(ctx, tasks, invoke, fo, func(t fanout.Task, res fanout.Result) error {
 		a, ok := res.Value.(*mrwork.Result)
 		if !ok {
