@@ -99,8 +99,8 @@ func staticPrefix(pat string) string {
 }
 
 // ResolveInputs lists the objects the input URLs match, in input order and then key order;
-// open opens a store by URL. An input matching nothing is an error naming it. Objects whose
-// name starts with "." or "_" (temporary and marker files) are not inputs of a prefix or glob.
+// open opens a store by URL. An input matching nothing is an error naming it. Objects below a
+// name starting with "." or "_" (temporary and marker files) are not inputs of a prefix or glob.
 func ResolveInputs(ctx context.Context, open func(ctx context.Context, url string) (store.Store, error), inputs []string) ([]InputFile, error) {
 	var out []InputFile
 	for _, in := range inputs {
@@ -121,7 +121,7 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 			if e.IsPrefix {
 				return nil
 			}
-			base := path.Base(e.Key)
+			hide := hidden(strings.TrimPrefix(e.Key, staticPrefix(l.pattern)))
 			switch {
 			case l.exact:
 				if e.Key != l.pattern {
@@ -132,11 +132,11 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 				if err != nil {
 					return fmt.Errorf("glob %q: %w", l.pattern, err)
 				}
-				if !ok || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+				if !ok || hide {
 					return nil
 				}
 			default:
-				if !strings.HasPrefix(e.Key, l.pattern) || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+				if !strings.HasPrefix(e.Key, l.pattern) || hide {
 					return nil
 				}
 			}
@@ -152,6 +152,17 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 		}
 	}
 	return out, nil
+}
+
+// hidden reports whether a key (below the listed prefix) has an element starting with "." or
+// "_": temporary files, markers, and hsfan's own .hsfan-tmp of an output inside the input.
+func hidden(key string) bool {
+	for _, e := range strings.Split(key, "/") {
+		if strings.HasPrefix(e, ".") || strings.HasPrefix(e, "_") {
+			return true
+		}
+	}
+	return false
 }
 
 // MakeSplits cuts the files into byte ranges of at most size bytes; empty files have none.

@@ -293,6 +293,10 @@ func TestWordCountMatchesReference(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "text", "a.txt"), []byte(text.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "text", "empty.txt"), nil, 0o644)
+	// Markers and hidden directories (an earlier run's .hsfan-tmp) are not inputs of a prefix.
+	os.WriteFile(filepath.Join(dir, "text", "_SUCCESS"), []byte("junk"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "text", ".hsfan-tmp", "b"), 0o755)
+	os.WriteFile(filepath.Join(dir, "text", ".hsfan-tmp", "b", "x"), []byte("junk"), 0o644)
 	want := map[string]int64{}
 	for _, w := range strings.Fields(text.String()) {
 		want[w]++
