@@ -85,7 +85,7 @@ func BenchmarkQ2(b *testing.B) {
 		c0 := cpuTime()
 		for b.Loop() {
 			res, err := Run(context.Background(), Spec{Job: "bdb-q2", Inputs: []string{"file://" + filepath.Join(dir, "uservisits")}, Out: out,
-				Concurrency: runtime.NumCPU(), NoTSV: os.Getenv("HSFAN_BENCH_TSV") == ""}, Options{})
+				Concurrency: runtime.NumCPU()}, Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
