@@ -32,8 +32,10 @@ manifest.json (written last); the intermediate objects are removed afterwards.
 
 Inputs are file:// or s3:// URLs of an object, a prefix (directory) or a glob (path.Match:
 file:///data/uv/part-*.csv, s3://bucket/uservisits/); an input that matches nothing is an error.
-Intermediate objects go to <out dir>/hsfan-tmp/hsfan-results/<run>/ (a directory --out) or to
-s3://<out bucket>/hsfan-results/<run>/.
+Intermediate objects go to <out dir>/.hsfan-tmp/hsfan-tmp/hsfan-results/<run>/ (a directory
+--out: a store rooted at <out dir>/.hsfan-tmp, bucket hsfan-tmp) or to
+s3://<out bucket>/hsfan-results/<run>/; Lambda workers must be allowed that store and bucket
+(HSFAN_STORE/HSFAN_BUCKET or HSFAN_ALLOWED_STORES/HSFAN_ALLOWED_BUCKETS) and the inputs'.
 
 Jobs (JOB):
 %s

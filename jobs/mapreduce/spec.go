@@ -41,8 +41,8 @@ type Spec struct {
 	// NoTSV leaves out <name>.tsv.
 	NoTSV bool `json:"no_tsv,omitempty" yaml:"no_tsv,omitempty"`
 	// TempStore, TempBucket and TempPrefix place the intermediate objects (under
-	// TempPrefix/<run id>/). Defaults: for a directory Out, file://<Out> with bucket
-	// "hsfan-tmp"; for s3://bucket/prefix, s3:// and that bucket; prefix hsfan-results (the
+	// TempPrefix/<run id>/). Defaults: for a directory Out, file://<Out>/.hsfan-tmp (TempDirName,
+	// removed after the run) with bucket "hsfan-tmp"; for s3://bucket/prefix, s3:// and that bucket; prefix hsfan-results (the
 	// workers' HSFAN_RESULT_PREFIX). Lambda workers must be allowed these (HSFAN_ALLOWED_*).
 	TempStore  string `json:"temp_store,omitempty" yaml:"temp_store,omitempty"`
 	TempBucket string `json:"temp_bucket,omitempty" yaml:"temp_bucket,omitempty"`
