@@ -73,7 +73,7 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 			render func(io.Writer, Table) error
 		}{".tsv", WriteTSV})
 	}
-	files := make([]file, len(renders))
+	rendered := make([]file, len(renders))
 	errs := make([]error, len(renders))
 	var wg sync.WaitGroup
 	for i, r := range renders {
@@ -82,13 +82,15 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 			defer wg.Done()
 			var buf bytes.Buffer
 			errs[i] = r.render(&buf, t)
-			files[i] = file{name + r.ext, buf.Bytes()}
+			rendered[i] = file{name + r.ext, buf.Bytes()}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
 	}
+	var files []file
+	files = append(files, rendered...)
 	if plot {
 		x, y, err := plotColumns(t)
 		if err != nil {
