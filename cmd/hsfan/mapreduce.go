@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ sourceIP), i.e. two chained jobs.
 const mapreduceExamples = `  # synthetic AMPLab tables, then Q2 and Q1
   hsfan gen uservisits --rows 8000000 --parts 8 --out data/bdb/uservisits
   hsfan gen rankings --rows 1000000 --parts 4 --out data/bdb/rankings
-  hsfan mapreduce bdb-q2 --input file://data/bdb/uservisits/ --out out/q2
+  hsfan mapreduce bdb-q2 --input file://data/bdb/uservisits/ --out out/q2 --memory-limit-mb 384
   hsfan mapreduce bdb-q1 --x 100 --input 'file://data/bdb/rankings/part-*.csv' --out out/q1
 
   # word count over S3 objects through hsfan lambda-local
@@ -60,7 +61,7 @@ const mapreduceExamples = `  # synthetic AMPLab tables, then Q2 and Q1
 var mapreduceGroups = []flagGroup{
 	{"Job", []string{"input", "x", "param", "out", "name", "no-tsv"}},
 	{"Plan", []string{"reducers", "split-size", "spill-bytes"}},
-	{"Execution", []string{"invoker", "concurrency", "max-attempts", "task-timeout", "speculate", "v"}},
+	{"Execution", []string{"invoker", "concurrency", "max-attempts", "task-timeout", "speculate", "memory-limit-mb", "v"}},
 	{"Lambda (--invoker lambda or local)", []string{"function", "qualifier", "lambda-endpoint", "memory", "arch"}},
 	{"Intermediate objects", []string{"temp-store", "temp-bucket", "temp-prefix"}},
 	{"S3", []string{"s3-region", "s3-requester-pays"}},
@@ -114,6 +115,8 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	durationVar(fs, &spec.TaskTimeout, "task-timeout", 0, 0, 24*time.Hour, "timeout of one attempt (0 = none)")
 	fs.BoolVar(&spec.Speculate, "speculate", false, "launch duplicates of straggling tasks (the first result is committed)")
 	verbose := fs.Bool("v", false, "log retries and other events")
+	var memLimitMB int
+	intVar(fs, &memLimitMB, "memory-limit-mb", 0, 0, 1<<24, "soft memory limit of this process in MiB (runtime/debug.SetMemoryLimit; 0: the Go default or GOMEMLIMIT): the garbage collector works harder near it, bounding the peak RSS of in-process runs")
 	lf.register(fs)
 	intVar(fs, &spec.MemoryMB, "memory", 2048, minLambdaMB, maxLambdaMB, "Lambda memory size in MB, for the cost estimate")
 	choiceVar(fs, &spec.Arch, "arch", "arm64", []string{"arm64", "x86_64"}, "Lambda architecture for prices")
@@ -165,6 +168,9 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if err := spec.WithDefaults().Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	if memLimitMB > 0 {
+		debug.SetMemoryLimit(int64(memLimitMB) << 20)
 	}
 	level := slog.LevelWarn
 	if *verbose {

@@ -1,7 +1,6 @@
 package mapreduce
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -457,18 +457,18 @@ func (r *runner) table(ctx context.Context, rows []mrwork.Object) (output.Table,
 			t.Columns[i].Float64 = make([]float64, 0, n)
 		}
 	}
-	// Equal keys are interned: one string per distinct value of a string column.
-	var last []string = make([]string, len(cols))
+	// The bytes of each string column go to one arena per column, turned into one string, and
+	// the column's values are substrings of it: two allocations per column, not one per row.
+	arenas := make([][]byte, len(cols))
+	offs := make([][]int32, len(cols))
 	_, err := mrwork.MergeRuns(ctx, r.tmp, r.tempBucket, rows, 1<<20, nil, func(key []byte, values [][]byte) error {
 		for _, v := range values {
 			err := mrwork.DecodeRowFunc(v, cols, func(i int, s []byte, x int64, f float64) {
 				c := &t.Columns[i]
 				switch cols[i].Kind {
 				case mrwork.String:
-					if !bytes.Equal([]byte(last[i]), s) {
-						last[i] = string(s)
-					}
-					c.String = append(c.String, last[i])
+					offs[i] = append(offs[i], int32(len(arenas[i])))
+					arenas[i] = append(arenas[i], s...)
 				case mrwork.Int64:
 					c.Int64 = append(c.Int64, x)
 				case mrwork.Float64:
@@ -481,6 +481,25 @@ func (r *runner) table(ctx context.Context, rows []mrwork.Object) (output.Table,
 		}
 		return nil
 	})
+	for i, c := range cols {
+		if c.Kind != mrwork.String || err != nil {
+			continue
+		}
+		if len(arenas[i]) > math.MaxInt32 {
+			return t, fmt.Errorf("column %s: %d bytes of strings, more than 2 GiB", c.Name, len(arenas[i]))
+		}
+		all := string(arenas[i])
+		arenas[i] = nil
+		o := offs[i]
+		for j, start := range o {
+			end := len(all)
+			if j+1 < len(o) {
+				end = int(o[j+1])
+			}
+			t.Columns[i].String = append(t.Columns[i].String, all[start:end])
+		}
+		offs[i] = nil
+	}
 	if err != nil {
 		return t, fmt.Errorf("read the reducers' rows: %w", err)
 	}

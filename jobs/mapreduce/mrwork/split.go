@@ -81,7 +81,8 @@ func ReadSplit(ctx context.Context, rr RangeReader, s Split, block int, fn func(
 			// Read straight into the buffer, reused from block to block.
 			l := len(buf)
 			if int64(cap(buf)-l) < n {
-				nb := make([]byte, l, max(2*cap(buf), l+int(n)))
+				// Room for a block and the start of a record carried over from the last one.
+				nb := make([]byte, l, max(l+int(n), block+block/8))
 				copy(nb, buf)
 				buf = nb
 			}

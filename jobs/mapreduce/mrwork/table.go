@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
+	"unsafe"
 )
 
 // entry is one key (and, with a combiner, its folded value) in the emit table.
@@ -131,7 +132,7 @@ func (e *Emitter) grow() {
 
 // size is the table's memory in bytes.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*36 + len(e.slots)*4
+	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*4
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
