@@ -242,7 +242,14 @@ func TestInputErrors(t *testing.T) {
 			t.Errorf("input %s: error %v, want one naming it", in, err)
 		}
 	}
-	_, err := Run(context.Background(), Spec{Job: "nope", Inputs: []string{"file://" + dir}, Out: t.TempDir()}, Options{})
+	// An output location that cannot be written fails before any task runs.
+	file := filepath.Join(dir, "afile")
+	os.WriteFile(file, []byte("x"), 0o644)
+	res, err := Run(context.Background(), Spec{Job: "bdb-q2", Inputs: []string{"file://" + dir + "/uservisits/"}, Out: file}, Options{})
+	if err == nil || !strings.Contains(err.Error(), file) || res.Map.Tasks != 0 {
+		t.Errorf("unwritable output: %v", err)
+	}
+	_, err = Run(context.Background(), Spec{Job: "nope", Inputs: []string{"file://" + dir}, Out: t.TempDir()}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "wordcount") {
 		t.Errorf("unknown job: %v", err)
 	}

@@ -249,8 +249,16 @@ func (s Spec) OutputNames() []string {
 
 func (r *runner) run(ctx context.Context, start time.Time) error {
 	spec := r.spec
+	// Find an unwritable output location now, not after the computation.
+	probe := ".hsfan-write-probe-" + r.out.RunID
+	if err := r.sink.WriteFile(ctx, probe, []byte("hsfan mapreduce checks that it can write its outputs here\n")); err != nil {
+		return fmt.Errorf("output %s: cannot write there (checked before the run): %w", spec.Out, err)
+	}
 	// A failed run leaves no result behind that could be taken for its own.
 	if rm, ok := r.sink.(output.Remover); ok {
+		if err := rm.Remove(ctx, probe); err != nil {
+			return fmt.Errorf("output %s: remove the probe %s: %w", spec.Out, probe, err)
+		}
 		for _, n := range spec.OutputNames() {
 			if err := rm.Remove(ctx, n); err != nil {
 				return fmt.Errorf("remove the previous run's %s: %w", n, err)
