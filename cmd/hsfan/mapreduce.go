@@ -43,9 +43,12 @@ Jobs (JOB):
 The BDB jobs read AMPLab's CSV schemas: rankings pageURL,pageRank,avgDuration; uservisits
 sourceIP,destURL,visitDate,adRevenue,userAgent,countryCode,languageCode,searchWord,duration.
 bdb-q2's sums are exact (adRevenue parsed as a decimal of up to 8 fraction digits into integer
-units, so the order of additions does not matter) and printed as decimals. BDB Q3 (a join of
-rankings and uservisits) is not built in: it needs two shuffles (join by URL, then group by
-sourceIP), i.e. two chained jobs.
+units, so the order of additions does not matter) and printed as decimals. bdb-q3 reads both
+tables (a record is tagged by its schema: 3 fields rankings, 9 uservisits) and runs two
+shuffles: a reduce-side join by URL over visits with from <= visitDate <= to, whose rows feed
+bdb-q3-agg, which groups by sourceIP (exact SUM(adRevenue), AVG(pageRank)) and keeps the limit
+rows of largest totalRevenue (--param from=1980-01-01 --param to=1980-04-01 --param limit=1 are
+AMPLab's 3a; limit=0 keeps every sourceIP).
 `
 
 const mapreduceExamples = `  # synthetic AMPLab tables, then Q2 and Q1
@@ -53,6 +56,8 @@ const mapreduceExamples = `  # synthetic AMPLab tables, then Q2 and Q1
   hsfan gen rankings --rows 1000000 --parts 4 --out data/bdb/rankings
   hsfan mapreduce bdb-q2 --input file://data/bdb/uservisits/ --out out/q2 --memory-limit-mb 384
   hsfan mapreduce bdb-q1 --x 100 --input 'file://data/bdb/rankings/part-*.csv' --out out/q1
+  hsfan mapreduce bdb-q3 --param to=1983-01-01 --input file://data/bdb/rankings/ \
+      --input file://data/bdb/uservisits/ --out out/q3
 
   # word count over S3 objects through hsfan lambda-local
   hsfan mapreduce wordcount --input s3://corpus/books/ --out s3://results/wc --invoker local

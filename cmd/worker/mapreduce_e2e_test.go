@@ -39,6 +39,9 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 	if _, err := mapreduce.GenTable(ctx, posix, "uv", "", "uservisits", gen); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := mapreduce.GenTable(ctx, posix, "rk", "", "rankings", mapreduce.GenOptions{Rows: 50_000, Parts: 2, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "hsfan")
 	s3 := srv.Store(t)
@@ -57,13 +60,24 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// BDB Q3 (two shuffles: the join's rows are the second stage's inputs), every sourceIP.
+	q3 := base
+	q3.Job, q3.Params = "bdb-q3", map[string]string{"from": "1970-01-01", "to": "1995-01-01", "limit": "0"}
+	q3.Inputs, q3.Out = []string{"file://" + dir + "/rk/", "file://" + dir + "/uv/"}, filepath.Join(dir, "ref3")
+	if _, err := mapreduce.Run(ctx, q3, mapreduce.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want3, err := os.ReadFile(filepath.Join(dir, "ref3", "bdb-q3.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	faults := locallambda.Faults{ThrottleRate: 0.15, FailRate: 0.15, CrashRate: 0.15, Seed: 5}
 
 	t.Run("posix", func(t *testing.T) {
 		out := filepath.Join(dir, "lambda-out")
 		tmp := "file://" + filepath.Join(out, mapreduce.TempDirName)
 		env := map[string]string{"HSFAN_STORE": tmp, "HSFAN_BUCKET": mapreduce.DefaultTempBucket,
-			"HSFAN_ALLOWED_STORES": "file://" + dir, "HSFAN_ALLOWED_BUCKETS": "uv"}
+			"HSFAN_ALLOWED_STORES": "file://" + dir, "HSFAN_ALLOWED_BUCKETS": "uv,rk"}
 		endpoint := localLambda(t, bootstrap, 8, 20*time.Second, faults, env)
 		spec := base
 		spec.Inputs, spec.Out, spec.Concurrency, spec.Invoker = []string{"file://" + dir + "/uv/"}, out, 8, "local"
@@ -88,6 +102,18 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(out, mapreduce.TempDirName)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("intermediate directory left: %v", err)
+		}
+		spec3 := q3
+		spec3.Out, spec3.Concurrency, spec3.Invoker = out, 8, "local"
+		if _, err := mapreduce.Run(ctx, spec3, mapreduce.Options{Invoker: lambdaClient(t, endpoint)}); err != nil {
+			t.Fatal(err)
+		}
+		got3, err := os.ReadFile(filepath.Join(out, "bdb-q3.tsv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got3, want3) || bytes.Count(want3, []byte("\n")) < 50 {
+			t.Errorf("bdb-q3 through lambda-local: %d bytes, in process %d bytes (%d lines)", len(got3), len(want3), bytes.Count(want3, []byte("\n")))
 		}
 	})
 

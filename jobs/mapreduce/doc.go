@@ -8,7 +8,8 @@
 // the work on the workers), commits exactly one attempt of each task in the fan-out's onResult,
 // merges the reducers' committed rows into one table sorted by key, writes the outputs and then
 // removes the intermediate objects. Jobs are registered by name in package mrwork (Register);
-// the built-in ones are wordcount, bdb-q1 and bdb-q2.
+// the built-in ones are wordcount, bdb-q1, bdb-q2 and bdb-q3 (two stages: a
+// join, then bdb-q3-agg).
 //
 // PlainScanQ2 is the floor BDB Q2 is measured against: a plain 2-goroutine scan-and-hash of the
 // same files, no framework.

@@ -1,6 +1,7 @@
 package mapreduce
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -269,53 +270,47 @@ func (r *runner) run(ctx context.Context, start time.Time) error {
 		fmt.Fprintf(r.o.Report, "hsfan mapreduce %s: run %s, %d input objects (%s), %d map tasks, %d reducers, concurrency %d\n",
 			spec.Job, r.out.RunID, len(r.files), report.FormatBytes(r.out.InputBytes), len(r.splits), spec.Reducers, spec.Concurrency)
 	}
-	// Map phase: the committed attempt of each map task, by task.
-	committed := make([][]mrwork.Object, len(r.splits))
 	mapStart := time.Now()
-	mstats, err := r.fan(ctx, mrwork.PhaseMap, len(r.splits), func(t *mrwork.Task) {
-		s := r.splits[t.Index]
-		t.Split = &s
-		t.Reducers, t.SpillBytes = spec.Reducers, spec.SpillBytes
-	}, func(i int, res *mrwork.Result) {
-		committed[i] = res.Objects
-		r.out.Records += res.RecordsIn
-		r.out.Emitted += res.Emitted
-		for _, ob := range res.Objects {
-			r.out.Intermediate += ob.Records
-			r.out.IntermediateBytes += ob.Size
+	var mapTime, reduceTime time.Duration
+	job, funcs, splits := spec.Job, r.funcs, r.splits
+	var rows []mrwork.Object
+	for stage := 0; ; stage++ {
+		d, _ := mrwork.Lookup(job)
+		lines := d.Next != ""
+		var err error
+		var md, rd time.Duration
+		if rows, md, rd, err = r.stage(ctx, job, splits, lines); err != nil {
+			return err
 		}
-	})
-	r.out.Map = mstats
-	if err != nil {
-		return r.lost(mrwork.PhaseMap, err)
-	}
-	mapDone := time.Now()
-	// Reduce phase: each partition's committed runs, in map task order.
-	parts := make([][]mrwork.Object, spec.Reducers)
-	for _, objs := range committed {
-		for _, ob := range objs {
-			if ob.Partition < 0 || ob.Partition >= spec.Reducers {
-				return fmt.Errorf("map run %s: partition %d of %d", ob.Key, ob.Partition, spec.Reducers)
-			}
-			parts[ob.Partition] = append(parts[ob.Partition], ob)
+		mapTime += md
+		reduceTime += rd
+		if !lines {
+			break
 		}
-	}
-	rows := make([]mrwork.Object, spec.Reducers)
-	rstats, err := r.fan(ctx, mrwork.PhaseReduce, spec.Reducers, func(t *mrwork.Task) {
-		t.Partition, t.Runs = t.Index, parts[t.Index]
-	}, func(i int, res *mrwork.Result) {
-		rows[i] = res.Objects[0]
-		r.out.Rows += res.RowsOut
-	})
-	r.out.Reduce = rstats
-	if err != nil {
-		return r.lost(mrwork.PhaseReduce, err)
+		// The rows of this stage, as lines, are the inputs of the next job.
+		var files []InputFile
+		for _, o := range rows {
+			files = append(files, InputFile{Store: r.tempStore, Bucket: r.tempBucket, Key: o.Key, Size: o.Size})
+		}
+		job = d.Next
+		if funcs, _, err = mrwork.Instantiate(job, r.params); err != nil {
+			return err
+		}
+		r.funcs = funcs
+		splits = MakeSplits(files, spec.SplitSize)
 	}
 	reduceDone := time.Now()
 	// Outputs: the committed rows of every partition merged by key.
 	t, err := r.table(ctx, rows)
 	if err != nil {
 		return err
+	}
+	if d, _ := mrwork.Lookup(job); d.Top != nil {
+		if col, n := d.Top(r.params); n > 0 {
+			if t, err = topRows(t, col, n); err != nil {
+				return err
+			}
+		}
 	}
 	r.out.Table = t
 	st := r.out.Map
@@ -327,7 +322,7 @@ func (r *runner) run(ctx context.Context, start time.Time) error {
 	}
 	m := output.Manifest{RunID: r.out.RunID, ManifestVersion: output.ManifestVersion, HsfanVersion: version.Version,
 		Op: "mapreduce " + spec.Job, Inputs: r.inputs(),
-		Plan: fanout.PlanSummary{Tasks: len(r.splits) + spec.Reducers, Concurrency: spec.Concurrency, TotalBytes: r.out.InputBytes},
+		Plan: fanout.PlanSummary{Tasks: r.out.Map.Tasks + r.out.Reduce.Tasks, Concurrency: spec.Concurrency, TotalBytes: r.out.InputBytes},
 		Timings: output.Timings{Start: start.UTC(), PlanSeconds: mapStart.Sub(start).Seconds(),
 			FanoutSeconds: reduceDone.Sub(mapStart).Seconds()}}
 	m.Record(st, cost)
@@ -339,11 +334,112 @@ func (r *runner) run(ctx context.Context, start time.Time) error {
 		fmt.Fprint(r.o.Report, report.FormatReport(st, cost))
 		wall := time.Since(start).Seconds()
 		fmt.Fprintf(r.o.Report, "mapreduce    map %.2fs (%d tasks), reduce %.2fs (%d tasks), %d records -> %d pairs -> %d after combining (%s) -> %d rows; %.1f MB/s of input over %.2fs\n",
-			mapDone.Sub(mapStart).Seconds(), len(r.splits), reduceDone.Sub(mapDone).Seconds(), spec.Reducers,
+			mapTime.Seconds(), r.out.Map.Tasks, reduceTime.Seconds(), r.out.Reduce.Tasks,
 			r.out.Records, r.out.Emitted, r.out.Intermediate, report.FormatBytes(r.out.IntermediateBytes), r.out.Rows,
 			float64(r.out.InputBytes)/1e6/wall, wall)
 	}
 	return nil
+}
+
+// stage runs one map and one reduce phase of job over splits and returns the committed row
+// sets of its reducers (as lines for a next stage when lines is set) and the phases' times.
+// The records and the stats add up over stages.
+func (r *runner) stage(ctx context.Context, job string, splits []mrwork.Split, lines bool) ([]mrwork.Object, time.Duration, time.Duration, error) {
+	spec := r.spec
+	t0 := time.Now()
+	// Map phase: the committed attempt of each map task, by task.
+	committed := make([][]mrwork.Object, len(splits))
+	mstats, err := r.fan(ctx, job, mrwork.PhaseMap, len(splits), func(t *mrwork.Task) {
+		s := splits[t.Index]
+		t.Split = &s
+		t.Reducers, t.SpillBytes = spec.Reducers, spec.SpillBytes
+	}, func(i int, res *mrwork.Result) {
+		committed[i] = res.Objects
+		r.out.Records += res.RecordsIn
+		r.out.Emitted += res.Emitted
+		for _, ob := range res.Objects {
+			r.out.Intermediate += ob.Records
+			r.out.IntermediateBytes += ob.Size
+		}
+	})
+	r.out.Map.Merge(mstats)
+	if err != nil {
+		return nil, 0, 0, r.lost(job, mrwork.PhaseMap, splits, err)
+	}
+	t1 := time.Now()
+	// Reduce phase: each partition's committed runs, in map task order.
+	parts := make([][]mrwork.Object, spec.Reducers)
+	for _, objs := range committed {
+		for _, ob := range objs {
+			if ob.Partition < 0 || ob.Partition >= spec.Reducers {
+				return nil, 0, 0, fmt.Errorf("map run %s: partition %d of %d", ob.Key, ob.Partition, spec.Reducers)
+			}
+			parts[ob.Partition] = append(parts[ob.Partition], ob)
+		}
+	}
+	rows := make([]mrwork.Object, spec.Reducers)
+	rstats, err := r.fan(ctx, job, mrwork.PhaseReduce, spec.Reducers, func(t *mrwork.Task) {
+		t.Partition, t.Runs, t.Lines = t.Index, parts[t.Index], lines
+	}, func(i int, res *mrwork.Result) {
+		rows[i] = res.Objects[0]
+		if !lines {
+			r.out.Rows += res.RowsOut
+		}
+	})
+	r.out.Reduce.Merge(rstats)
+	if err != nil {
+		return nil, 0, 0, r.lost(job, mrwork.PhaseReduce, splits, err)
+	}
+	return rows, t1.Sub(t0), time.Since(t1), nil
+}
+
+// topRows keeps the n rows with the largest values of the int64 or float64 column col (ties: the
+// first in key order), largest first.
+func topRows(t output.Table, col string, n int) (output.Table, error) {
+	c, ok := t.Column(col)
+	if !ok || c.Kind() == output.KindString {
+		return t, fmt.Errorf("top rows: no numeric column %q", col)
+	}
+	val := func(i int) float64 {
+		if c.Int64 != nil {
+			return float64(c.Int64[i])
+		}
+		return c.Float64[i]
+	}
+	idx := make([]int, t.Rows())
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		if c.Int64 != nil {
+			return cmp.Compare(c.Int64[b], c.Int64[a])
+		}
+		return cmp.Compare(val(b), val(a))
+	})
+	idx = idx[:min(n, len(idx))]
+	out := output.Table{Meta: t.Meta}
+	for _, c := range t.Columns {
+		nc := output.Column{Name: c.Name}
+		switch c.Kind() {
+		case output.KindString:
+			nc.String = make([]string, 0, len(idx))
+			for _, i := range idx {
+				nc.String = append(nc.String, c.String[i])
+			}
+		case output.KindInt64:
+			nc.Int64 = make([]int64, 0, len(idx))
+			for _, i := range idx {
+				nc.Int64 = append(nc.Int64, c.Int64[i])
+			}
+		case output.KindFloat64:
+			nc.Float64 = make([]float64, 0, len(idx))
+			for _, i := range idx {
+				nc.Float64 = append(nc.Float64, c.Float64[i])
+			}
+		}
+		out.Columns = append(out.Columns, nc)
+	}
+	return out, nil
 }
 
 // inputs are the job's inputs as the manifest and the outputs' meta record them.
@@ -358,25 +454,25 @@ func (r *runner) inputs() output.Inputs {
 
 // lost names the lost tasks of a failed phase: the split of a map task, the partition of a
 // reduce task.
-func (r *runner) lost(phase string, err error) error {
+func (r *runner) lost(job, phase string, splits []mrwork.Split, err error) error {
 	var le *fanout.LostTasksError
 	if !errors.As(err, &le) {
-		return fmt.Errorf("mapreduce %s phase: %w", phase, err)
+		return fmt.Errorf("mapreduce %s %s phase: %w", job, phase, err)
 	}
 	var names []string
 	for _, l := range le.Lost {
-		if phase == mrwork.PhaseMap && l.Index < len(r.splits) {
-			names = append(names, fmt.Sprintf("map task %d (%s)", l.Index, r.splits[l.Index]))
+		if phase == mrwork.PhaseMap && l.Index < len(splits) {
+			names = append(names, fmt.Sprintf("map task %d (%s)", l.Index, splits[l.Index]))
 		} else {
 			names = append(names, fmt.Sprintf("reduce task %d (partition %d)", l.Index, l.Index))
 		}
 	}
-	return fmt.Errorf("mapreduce job %s failed: lost %s: %w", r.spec.Job, strings.Join(names, ", "), err)
+	return fmt.Errorf("mapreduce job %s failed: lost %s of %s: %w", r.spec.Job, strings.Join(names, ", "), job, err)
 }
 
 // fan runs one phase: n tasks built by fill, each attempt with its own attempt id; commit is
 // called exactly once per task with the winning attempt's answer (fanout.Run's onResult).
-func (r *runner) fan(ctx context.Context, phase string, n int, fill func(*mrwork.Task), commit func(int, *mrwork.Result)) (fanout.Stats, error) {
+func (r *runner) fan(ctx context.Context, job, phase string, n int, fill func(*mrwork.Task), commit func(int, *mrwork.Result)) (fanout.Stats, error) {
 	tasks := make([]fanout.Task, n)
 	for i := range tasks {
 		tasks[i] = fanout.Task{Index: i, First: int64(i), Count: 1}
@@ -384,7 +480,7 @@ func (r *runner) fan(ctx context.Context, phase string, n int, fill func(*mrwork
 	invoke := func(ctx context.Context, ft fanout.Task) (fanout.Result, error) {
 		var a [6]byte
 		_, _ = rand.Read(a[:])
-		t := mrwork.Task{Version: mrwork.TaskVersion, Phase: phase, Job: r.spec.Job, Params: r.params, Run: r.out.RunID,
+		t := mrwork.Task{Version: mrwork.TaskVersion, Phase: phase, Job: job, Params: r.params, Run: r.out.RunID,
 			Index: ft.Index, Attempt: hex.EncodeToString(a[:]), TempStore: r.tempStore, TempBucket: r.tempBucket,
 			TempPrefix: r.spec.TempPrefix}
 		fill(&t)

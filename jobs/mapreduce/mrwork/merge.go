@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/worker"
@@ -200,14 +201,22 @@ func MergeRuns(ctx context.Context, rr RangeReader, bucket string, objs []Object
 func RunReduce(ctx context.Context, f *Funcs, t *Task, tmp store.Store, bucket, prefix string) (*Result, error) {
 	res := &Result{Phase: PhaseReduce, Index: t.Index, Attempt: t.Attempt}
 	out := []byte(runMagic)
+	if t.Lines {
+		out = out[:0]
+	}
 	var rows int64
 	var curKey []byte
 	w := &RowWriter{cols: f.Columns, emit: func(row []byte) error {
+		rows++
+		if t.Lines {
+			var err error
+			out, err = appendLine(out, row, f.Columns)
+			return err
+		}
 		out = binary.AppendUvarint(out, uint64(len(curKey)))
 		out = append(out, curKey...)
 		out = binary.AppendUvarint(out, uint64(len(row)))
 		out = append(out, row...)
-		rows++
 		return nil
 	}}
 	st, err := MergeRuns(ctx, tmp, bucket, t.Runs, t.BlockBytes, f.Combine, func(key []byte, values [][]byte) error {
@@ -226,7 +235,35 @@ func RunReduce(ctx context.Context, f *Funcs, t *Task, tmp store.Store, bucket, 
 		return nil, fmt.Errorf("write rows %s: %w", key, err)
 	}
 	res.Objects = []Object{{Key: key, Size: int64(len(out)), Records: rows, Partition: t.Partition}}
+	if t.Lines {
+		res.Objects[0].Records = 0 // lines, not records of a run
+	}
 	res.RowsOut = rows
 	res.BytesWritten = int64(len(out))
 	return res, nil
+}
+
+// appendLine appends an encoded row as one line of tab-separated fields.
+func appendLine(dst, row []byte, cols []ColumnSpec) ([]byte, error) {
+	var bad error
+	err := DecodeRowFunc(row, cols, func(i int, s []byte, n int64, f float64) {
+		if i > 0 {
+			dst = append(dst, '\t')
+		}
+		switch cols[i].Kind {
+		case String:
+			if bytes.ContainsAny(s, "\t\n\r") {
+				bad = fmt.Errorf("column %s: %q holds a tab or line end", cols[i].Name, s)
+			}
+			dst = append(dst, s...)
+		case Int64:
+			dst = strconv.AppendInt(dst, n, 10)
+		case Float64:
+			dst = strconv.AppendFloat(dst, f, 'g', -1, 64)
+		}
+	})
+	if err == nil {
+		err = bad
+	}
+	return append(dst, '\n'), err
 }

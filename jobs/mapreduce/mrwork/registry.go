@@ -53,6 +53,14 @@ type Definition struct {
 	Params map[string]string
 	// New validates the parameter values and returns the functions.
 	New func(params map[string]string) (*Funcs, error)
+	// Next, if set, names the job that reads this job's rows as its input (a second shuffle,
+	// e.g. a join and then a grouping): the reducers write their rows as lines of
+	// tab-separated fields (strings must not hold tabs or newlines) under the run's prefix,
+	// and the driver runs Next over them with the same parameters.
+	Next string
+	// Top, if set, keeps the limit rows with the largest values of column (an int64 or float64
+	// column; ties in key order) for the given parameters; limit 0 keeps every row.
+	Top func(params map[string]string) (column string, limit int)
 }
 
 var (

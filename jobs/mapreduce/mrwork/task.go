@@ -53,6 +53,9 @@ type Task struct {
 	// Reduce: the partition and the committed runs to merge (keys under the temp prefix).
 	Partition int      `json:"partition,omitempty"`
 	Runs      []Object `json:"runs,omitempty"`
+	// Lines makes the reducer write its rows as lines of tab-separated fields (the input of
+	// the job's Next stage) instead of a row set.
+	Lines bool `json:"lines,omitempty"`
 }
 
 // Object is an intermediate object: its key under the temp bucket, size and record count.
