@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"time"
 )
 
@@ -30,6 +32,19 @@ const (
 // the first numeric column after the first column against the first
 // column (against the row index when the table has one column).
 func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manifest, plot bool) (err error) {
+	return WriteOutputsWith(ctx, sink, name, t, m, WriteOptions{Plot: plot})
+}
+
+// WriteOptions choose the optional outputs of [WriteOutputsWith].
+type WriteOptions struct {
+	// Plot writes <name>.png and <name>.svg; TSV writes <name>.tsv ([WriteTSV]).
+	Plot, TSV bool
+}
+
+// WriteOutputsWith is [WriteOutputs] with the optional outputs chosen by opts; the manifest is
+// still written last.
+func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Manifest, opts WriteOptions) (err error) {
+	plot := opts.Plot
 	started := time.Now()
 	if err := checkName(name + ".arrow"); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
@@ -44,17 +59,38 @@ func WriteOutputs(ctx context.Context, sink Sink, name string, t Table, m Manife
 		name string
 		data []byte
 	}
+	// The formats are rendered side by side (each a pass over every row).
+	renders := []struct {
+		ext    string
+		render func(io.Writer, Table) error
+	}{
+		{".arrow", func(w io.Writer, t Table) error { return WriteArrow(w, t, nil) }},
+		{".json", WriteJSON},
+	}
+	if opts.TSV {
+		renders = append(renders, struct {
+			ext    string
+			render func(io.Writer, Table) error
+		}{".tsv", WriteTSV})
+	}
+	rendered := make([]file, len(renders))
+	errs := make([]error, len(renders))
+	var wg sync.WaitGroup
+	for i, r := range renders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			errs[i] = r.render(&buf, t)
+			rendered[i] = file{name + r.ext, buf.Bytes()}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("write outputs: %w", err)
+	}
 	var files []file
-	var buf bytes.Buffer
-	if err := WriteArrow(&buf, t, nil); err != nil {
-		return fmt.Errorf("write outputs: %w", err)
-	}
-	files = append(files, file{name + ".arrow", bytes.Clone(buf.Bytes())})
-	buf.Reset()
-	if err := WriteJSON(&buf, t); err != nil {
-		return fmt.Errorf("write outputs: %w", err)
-	}
-	files = append(files, file{name + ".json", bytes.Clone(buf.Bytes())})
+	files = append(files, rendered...)
 	if plot {
 		x, y, err := plotColumns(t)
 		if err != nil {

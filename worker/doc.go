@@ -5,6 +5,9 @@
 //
 //   - Task events {"hsfan_task": {...}} from the coordinator: reduce a range of the chunks of a
 //     selection into a partial state (package ops) and answer {"hsfan_result": {...}}.
+//   - Task events of other job kinds, by their top-level member (Config.Tasks): the map-reduce
+//     tasks {"hsfan_mr": {...}} of jobs/mapreduce/mrwork, answered {"hsfan_mr_result": {...}},
+//     with the stores the worker is configured with (TaskEnv).
 //   - HSDS REST events {"method","path","params","headers","body"} and API Gateway HTTP API v2
 //     events, answered by Config.Events (cmd/worker wires the HDF REST API of hsds/rest, which
 //     answers them as HSDS's Lambda function does); package worker does not import hsds/rest.

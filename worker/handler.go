@@ -52,6 +52,9 @@ type Config struct {
 	// Gateway v2 events: cmd/worker wires hsds/rest here), on the first such event, over the
 	// worker's own store confined to its buckets. Nil: such events fail with a permanent error.
 	Events func(ctx context.Context, ec EventConfig) (EventFunc, error)
+	// Tasks answers task events of other job kinds, by the event's top-level member name
+	// (e.g. "hsfan_mr" for map-reduce, jobs/mapreduce/mrwork.Tasks); see TaskFunc.
+	Tasks map[string]TaskFunc
 }
 
 // EventFunc answers one raw event that is not a task.
@@ -184,6 +187,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return nil, err
 		}
 		return json.Marshal(ResultEvent{Result: res})
+	}
+	for name, fn := range h.cfg.Tasks {
+		if raw, ok := probe[name]; ok {
+			return h.runTaskFunc(ctx, name, fn, raw)
+		}
 	}
 	// Everything else (an HDF REST request: an HSDS Lambda event or an API Gateway v2 event)
 	// goes to the configured event answerer.

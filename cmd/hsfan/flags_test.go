@@ -14,6 +14,7 @@ import (
 var helpCommands = [][]string{
 	{"serve"}, {"ls"}, {"get"}, {"gen"}, {"gen", "sst"}, {"gen", "cube"}, {"run"}, {"run", "mean"},
 	{"repack"}, {"lambda-local"}, {"version"}, {"schedule", "run"}, {"schedule", "status"},
+	{"mapreduce"}, {"mapreduce", "bdb-q2"}, {"gen", "uservisits"},
 }
 
 // captureFlags runs args and returns the exit code, stdout, stderr and the command's flag set.

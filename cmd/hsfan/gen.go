@@ -19,9 +19,13 @@ import (
 const genUsage = `Usage:
   hsfan gen sst  --domain D [--days N] [--start YYYY-MM-DD] [--level L]
   hsfan gen cube --domain D [--shape 10000,160,160] [--chunks 25,160,160] [--type float32] [--compressor gzip] [--shuffle]
+  hsfan gen uservisits|rankings --rows N --parts P --out DIR|s3://bucket/prefix [--seed S]
 
 Writes a deterministic synthetic domain. sst is a MUR25-like (time, 720, 1440) int16 CF-packed
 sea surface temperature with /time, /lat, /lon coordinates; cube is a dense benchmark array.
+uservisits and rankings are the AMPLab Big Data Benchmark tables as CSV parts (no header) for
+'hsfan mapreduce': deterministic (same --seed, same bytes), IPs, URLs, dates and revenues with 1
+to 8 decimals; 8 x 1M uservisits rows are about 930 MB.
 
 Every flag is checked before anything is written. The domain is created with the attribute
 "hsfan_incomplete" on its root group, removed only after the last chunk is written: a domain
@@ -73,12 +77,21 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	choiceVar(fs, &typ, "type", "float32", []string{"int16", "int32", "float32", "float64"}, "cube: element type")
 	choiceVar(fs, &comp, "compressor", "none", genCompressors, "cube: compressor")
 	shuffle := fs.Bool("shuffle", false, "cube: add the HDF5 shuffle filter")
-	pos, err := parseCommand(fs, args, helpDoc{genUsage, genGroups, genExamples}, stdout)
+	var csv genCSVFlags
+	csv.register(fs)
+	pos, err := parseCommand(fs, args, helpDoc{genUsage, append(genGroups, genCSVGroup), genExamples}, stdout)
 	if err != nil {
 		return err
 	}
+	if len(pos) == 1 && (pos[0] == "uservisits" || pos[0] == "rankings") {
+		opts, err := sf.s3Options(ctx)
+		if err != nil {
+			return err
+		}
+		return genCSV(ctx, pos[0], &csv, opts, stdout)
+	}
 	if len(pos) != 1 || (pos[0] != "sst" && pos[0] != "cube") {
-		return usagef("want 'gen sst' or 'gen cube' (see 'hsfan gen -h')")
+		return usagef("want 'gen sst', 'gen cube', 'gen uservisits' or 'gen rankings' (see 'hsfan gen -h')")
 	}
 	kind := pos[0]
 	// Validate every flag before anything is written.

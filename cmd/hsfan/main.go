@@ -30,6 +30,7 @@ func commands() []command {
 		{"gen", "write deterministic synthetic domains (sst, cube)", runGen},
 		{"run", "run a fan-out reduction over a dataset selection", runRun},
 		{"schedule", "run job specs on their cron schedules (incremental, no overlap), or show their status", runSchedule},
+		{"mapreduce", "run a map-reduce job (wordcount, bdb-q1, bdb-q2, registered jobs) on the fan-out", runMapreduce},
 		{"fsck", "find (and with --repair remove) stale temporary files, orphan chunks and objects", runFsck},
 		{"index", "index netCDF-4/HDF5 files by reference into a domain (hsload --link)", runIndex},
 		{"repack", "find and convert chunks written by hsfan before the chunk format fix", runRepack},

@@ -48,6 +48,7 @@ import (
 	"github.com/hsfan/hsfan/jobs/reduce"
 	"github.com/hsfan/hsfan/jobs/spec"
 	"github.com/hsfan/hsfan/transport/awslambda"
+	"github.com/hsfan/hsfan/jobs/mapreduce/mrwork"
 	"github.com/hsfan/hsfan/worker"
 )
 
@@ -74,6 +75,7 @@ func main() {
 		}
 	}
 	cfg.Events = restEvents
+	cfg.Tasks = mrwork.Tasks() // map-reduce tasks (jobs/mapreduce): the built-in and registered jobs
 	if cfg.StoreOptions, err = s3OptionsFromEnv(os.Getenv); err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)

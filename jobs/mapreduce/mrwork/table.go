@@ -1,0 +1,186 @@
+package mrwork
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"slices"
+	"unsafe"
+)
+
+// entry is one key (and, with a combiner, its folded value) in the emit table.
+type entry struct {
+	hash       uint64
+	pre        uint64 // the key's first 8 bytes, big-endian, zero-padded: most comparisons end here
+	part       int32
+	koff, klen int32
+	voff, vlen int32
+}
+
+// Emitter receives a map task's key/value pairs. With a combiner it folds the values of equal
+// keys in an open-addressing hash table over one byte arena (no allocation per record once the
+// table has grown); without, it appends every pair. When the table holds more than its spill
+// limit, it is written out as one sorted run per partition.
+type Emitter struct {
+	combine func(dst, a, b []byte) ([]byte, error)
+	parts   int
+	limit   int
+	spill   func(parts [][]byte, counts []int64) error // one encoded run per partition (empty: none) and its records
+
+	slots   []int32 // entry index + 1; 0 is empty
+	ents    []entry
+	arena   []byte
+	scratch []byte
+	vtmp    []byte
+	runs    [][]byte
+	counts  []int64
+	err     error
+	// Emitted counts the pairs given to Emit; Spills the tables written.
+	Emitted, Spills int64
+}
+
+func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int, spill func([][]byte, []int64) error) *Emitter {
+	e := &Emitter{combine: combine, parts: parts, limit: limit, spill: spill}
+	if combine != nil {
+		e.slots = make([]int32, 1<<8)
+	}
+	e.runs = make([][]byte, parts)
+	e.counts = make([]int64, parts)
+	return e
+}
+
+// Emit adds a key/value pair; both are copied.
+func (e *Emitter) Emit(key, value []byte) {
+	if e.err != nil {
+		return
+	}
+	e.Emitted++
+	h := Hash(key)
+	if e.combine == nil {
+		e.add(h, key, value)
+	} else {
+		mask := uint64(len(e.slots) - 1)
+		for i := h & mask; ; i = (i + 1) & mask {
+			s := e.slots[i]
+			if s == 0 {
+				e.slots[i] = int32(len(e.ents) + 1)
+				e.add(h, key, value)
+				if len(e.ents)*4 > len(e.slots)*3 {
+					e.grow()
+				}
+				break
+			}
+			en := &e.ents[s-1]
+			if en.hash != h || !bytes.Equal(e.arena[en.koff:en.koff+en.klen], key) {
+				continue
+			}
+			old := e.arena[en.voff : en.voff+en.vlen]
+			var err error
+			// A copy of value goes to the combiner, so that value does not escape (the
+			// caller's stack array stays on the stack: no allocation per record).
+			e.vtmp = append(e.vtmp[:0], value...)
+			e.scratch, err = e.combine(e.scratch[:0], old, e.vtmp)
+			if err != nil {
+				e.err = err
+				return
+			}
+			if len(e.scratch) == len(old) {
+				copy(old, e.scratch)
+			} else {
+				en.voff, en.vlen = int32(len(e.arena)), int32(len(e.scratch))
+				e.arena = append(e.arena, e.scratch...)
+			}
+			break
+		}
+	}
+	if e.size() > e.limit {
+		e.err = e.Flush()
+	}
+}
+
+func (e *Emitter) add(h uint64, key, value []byte) {
+	en := entry{hash: h, pre: prefix8(key), part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
+	e.arena = append(e.arena, key...)
+	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
+	e.arena = append(e.arena, value...)
+	e.ents = append(e.ents, en)
+}
+
+// prefix8 is the first 8 bytes of key as a big-endian integer (zero-padded): it orders like the
+// bytes except between a key and its zero-padded extension, which the full comparison settles.
+func prefix8(key []byte) uint64 {
+	if len(key) >= 8 {
+		return binary.BigEndian.Uint64(key)
+	}
+	var b [8]byte
+	copy(b[:], key)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func (e *Emitter) grow() {
+	e.slots = make([]int32, 2*len(e.slots))
+	mask := uint64(len(e.slots) - 1)
+	for j := range e.ents {
+		for i := e.ents[j].hash & mask; ; i = (i + 1) & mask {
+			if e.slots[i] == 0 {
+				e.slots[i] = int32(j + 1)
+				break
+			}
+		}
+	}
+}
+
+// size is the table's memory in bytes.
+func (e *Emitter) size() int {
+	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*4
+}
+
+// Flush writes the table as sorted runs (one per partition that has keys) and empties it.
+func (e *Emitter) Flush() error {
+	if e.err != nil {
+		return e.err
+	}
+	if len(e.ents) == 0 {
+		return nil
+	}
+	key := func(en *entry) []byte { return e.arena[en.koff : en.koff+en.klen] }
+	cmpEnt := func(a, b entry) int {
+		if c := cmp.Compare(a.part, b.part); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.pre, b.pre); c != 0 {
+			return c
+		}
+		return bytes.Compare(key(&a), key(&b))
+	}
+	if e.combine != nil {
+		slices.SortFunc(e.ents, cmpEnt)
+	} else {
+		slices.SortStableFunc(e.ents, cmpEnt)
+	}
+	for p := range e.runs {
+		e.runs[p] = e.runs[p][:0]
+		e.counts[p] = 0
+	}
+	for i := range e.ents {
+		en := &e.ents[i]
+		r := e.runs[en.part]
+		if len(r) == 0 {
+			r = append(r, runMagic...)
+		}
+		r = binary.AppendUvarint(r, uint64(en.klen))
+		r = append(r, key(en)...)
+		r = binary.AppendUvarint(r, uint64(en.vlen))
+		r = append(r, e.arena[en.voff:en.voff+en.vlen]...)
+		e.runs[en.part] = r
+		e.counts[en.part]++
+	}
+	e.Spills++
+	e.ents, e.arena = e.ents[:0], e.arena[:0]
+	clear(e.slots)
+	if err := e.spill(e.runs, e.counts); err != nil {
+		e.err = err
+		return err
+	}
+	return nil
+}
