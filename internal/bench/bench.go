@@ -122,8 +122,8 @@ func Names(cases []Case) []string {
 // Status of a case or a system in the report.
 const (
 	StatusOK       = "ok"
-	StatusFailed   = "failed"   // an error, or answers that disagree
-	StatusMissing  = "missing"  // the system is not installed here
+	StatusFailed   = "failed"    // an error, or answers that disagree
+	StatusMissing  = "missing"   // the system is not installed here
 	StatusNotBuilt = "not built" // the case's code is not in this binary
 )
 
