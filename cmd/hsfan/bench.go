@@ -35,7 +35,8 @@ The default is all.
 Data is made once into --data-dir and reused while complete (a directory is trusted only with
 its completion marker, written last). The table (case, part, system, seconds, MB/s, the ratio
 of the reference system's seconds to the row's, status) goes to stdout, bench.json and
-bench.png (seconds per case) to --out. A peer that is not installed here is reported as missing
+bench.png (seconds per case) to --out. On a busy machine, --repeat N runs the systems N times,
+interleaved, and keeps each part's best time. A peer that is not installed here is reported as missing
 in the table and the JSON. The exit code is 1 when a case failed: an error, or answers that
 disagree (a case asked for by name that is not built fails too).
 
@@ -54,7 +55,7 @@ const benchExamples = `  # everything, full size (about 10 minutes the first tim
 `
 
 var benchGroups = []flagGroup{
-	{"Data and outputs", []string{"data-dir", "out", "quick"}},
+	{"Data and outputs", []string{"data-dir", "out", "quick", "repeat"}},
 	{"Programs", []string{"peers", "python", "procs", "hsfan-bin", "v"}},
 }
 
@@ -69,7 +70,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	peers := fs.String("peers", "", "folder with hsds-peer.sh, the real HSDS 0.9.4 (default $HSFAN_PEERS, else shared/peers in the working directory or a parent)")
 	python := fs.String("python", "/usr/bin/python3", "the Python of the xarray and HSDS peers (Debian's python3-xarray, python3-netcdf4)")
 	var procs int
-	intVar(fs, &procs, "procs", 2, 1, 256, "processes of the Python peers (xarray's pool)")
+	intVar(fs, &procs, "procs", 2, 1, 256, "processes of the Python peers (xarray's pool, dask's workers)")
+	var repeat int
+	intVar(fs, &repeat, "repeat", 1, 1, 100, "rounds per system, interleaved (hsfan, peer, hsfan, ...); each part keeps its best time")
 	bin := fs.String("hsfan-bin", "", "the hsfan executable timed as a subprocess (default this one)")
 	verbose := fs.Bool("v", false, "log progress to stderr")
 	pos, err := parseCommand(fs, args, helpDoc{benchUsage, benchGroups, benchExamples}, stdout)
@@ -106,7 +109,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: find the hsfan executable (give --hsfan-bin): %w", err)
 		}
 	}
-	env := &bench.Env{Quick: *quick, HsfanBin: *bin, Python: *python, Procs: procs, Log: slog.New(slog.DiscardHandler)}
+	env := &bench.Env{Quick: *quick, HsfanBin: *bin, Python: *python, Procs: procs, Repeat: repeat, Log: slog.New(slog.DiscardHandler)}
 	if *verbose {
 		env.Log = slog.New(slog.NewTextHandler(stderr, nil))
 	}

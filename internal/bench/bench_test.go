@@ -224,3 +224,60 @@ func TestHyperslabAgree(t *testing.T) {
 		t.Fatalf("Agree = %v, want the i16gz bytes named", err)
 	}
 }
+
+// roundsCase's hsfan system takes 3, 1, 2 seconds in rounds 1, 2, 3 and answers round-1's
+// answer except when drift is set, where round 3 answers otherwise.
+type roundsCase struct {
+	calls *int
+	drift bool
+}
+
+func (roundsCase) Name() string                        { return "rounds" }
+func (roundsCase) About(*Env) string                   { return "rounds" }
+func (roundsCase) Prepare(context.Context, *Env) error { return nil }
+func (roundsCase) Agree(ref, got any) error {
+	if ref != got {
+		return errors.New("differs")
+	}
+	return nil
+}
+func (c roundsCase) Systems(*Env) []System {
+	return []System{
+		{Name: "hsfan", Role: RoleHsfan, Run: func(context.Context) (Outcome, error) {
+			*c.calls++
+			answer := 7
+			if c.drift && *c.calls == 3 {
+				answer = 8
+			}
+			s := []float64{3, 1, 2}[*c.calls-1]
+			return Outcome{Parts: []Part{{Name: "p", Seconds: s, Bytes: 1e6}}, Answer: answer}, nil
+		}},
+		{Name: "floor", Role: RoleFloor, Run: func(context.Context) (Outcome, error) {
+			return Outcome{Parts: []Part{{Name: "p", Seconds: 0.5}}, Answer: 7}, nil
+		}},
+	}
+}
+
+// TestRepeat: --repeat keeps each part's best time, and a round answering otherwise than the
+// first fails the case.
+func TestRepeat(t *testing.T) {
+	env := testEnv(t)
+	env.Repeat = 3
+	calls := 0
+	r, err := Run(context.Background(), env, []Case{roundsCase{calls: &calls}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Cases[0].Systems[0].Parts[0]
+	if calls != 3 || r.Cases[0].Status != StatusOK || p.Seconds != 1 || p.MBPerS != 1 || p.RatioVsRef != 0.5 {
+		t.Fatalf("calls %d, case %s, part %+v; want the best of 3 rounds (1 s)", calls, r.Cases[0].Status, p)
+	}
+	calls = 0
+	r, err = Run(context.Background(), env, []Case{roundsCase{calls: &calls, drift: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Cases[0].Systems[0]; r.Cases[0].Status != StatusFailed || !strings.Contains(s.Error, "round 3 answers otherwise than round 1") {
+		t.Fatalf("a drifting answer: case %s, system %+v", r.Cases[0].Status, s)
+	}
+}
