@@ -20,25 +20,28 @@ Runs the benchmarks users compare hsfan by, each side by side with its peer in o
 data, and checks that the answers agree:
   sst        the SST year (365 x 720 x 1440 int16, CF-packed, 'hsfan gen sst'): the daily
              area-weighted global mean of 'make run' (hsfan run, whole process) against PO.DAAC's
-             xarray method over the same values as netCDF-4 granules, one a day, in a pool of
-             --procs processes; also hsfan on the granules themselves ('hsfan index'). The 365
-             means must agree to 1e-6 degC.
+             xarray method over the same int16 values as netCDF-4 granules, one a day, in a pool
+             of --procs processes (the reference), and xarray's open_mfdataset with dask on
+             --procs threads; also hsfan on the granules themselves ('hsfan index', the very
+             bytes xarray reads). The 365 means must agree to 1e-6 degC.
   hyperslab  'hsfan serve' against the real HSDS 0.9.4 (--peers) on the same POSIX store: the
              column [:,80,81] of a 10000 x 160 x 160 cube HSDS wrote in (25,160,160) chunks,
-             float32 and int16 shuffle+gzip, cold (servers freshly started) and warm; the bytes
-             must be equal.
-  fanout     the fan-out engine's per-task overhead at 100,000 no-op tasks, in process (goal
-             <= 20 us per task), against a plain goroutine pool.
+             float32 and int16 shuffle+gzip, cold (servers freshly started) and warm (best of 3),
+             and 1,000 small JSON GETs; hsfan with its default chunk cache and with HSDS's
+             4 x 128 MiB. The bytes must be equal (and the values written).
+  fanout     the fan-out engine's per-task overhead at 100,000 no-op tasks, in process, alone and
+             through the in-process transport (goal <= 20 us per task), against a plain
+             goroutine pool (the reference).
   mapreduce  BDB Q2: not built in this binary yet (the case says so).
 The default is all.
 
 Data is made once into --data-dir and reused while complete (a directory is trusted only with
-its completion marker, written last). The table (case, part, system, seconds, MB/s, the ratio
-of the reference system's seconds to the row's, status) goes to stdout, bench.json and
-bench.png (seconds per case) to --out. On a busy machine, --repeat N runs the systems N times,
-interleaved, and keeps each part's best time. A peer that is not installed here is reported as missing
-in the table and the JSON. The exit code is 1 when a case failed: an error, or answers that
-disagree (a case asked for by name that is not built fails too).
+its completion marker, written last). The table (case, part, system, seconds, MB/s, the
+reference system's seconds over the row's, status) goes to stdout, bench.json and bench.png
+(seconds per case) to --out. On a busy machine, --repeat N runs the systems N times,
+interleaved, and keeps each part's best time. A peer that is not installed here is reported as
+missing in the table and the JSON. The exit code is 1 when a case failed: an error, or answers
+that disagree (a case asked for by name that is not built fails too).
 
 --peers is the folder with hsds-peer.sh (default $HSFAN_PEERS, else shared/peers in the working
 directory or one of its parents).
