@@ -178,6 +178,7 @@ func casePanel(c CaseReport) (*plot.Plot, error) {
 		}
 	}
 	w := vg.Points(min(40, 300/float64(len(parts)*len(ran))))
+	top := 0.0
 	for i, s := range ran {
 		vals := make(plotter.Values, len(parts))
 		for _, q := range s.Parts {
@@ -196,6 +197,11 @@ func casePanel(c CaseReport) (*plot.Plot, error) {
 		bars.Offset = w * vg.Length(float64(i)-float64(len(ran)-1)/2)
 		p.Add(bars)
 		p.Legend.Add(s.Name, bars)
+		for _, v := range vals {
+			top = max(top, v)
+		}
 	}
+	// Head room above the bars for the legend (one line per system).
+	p.Y.Min, p.Y.Max = 0, top*(1.15+0.12*float64(len(ran)))
 	return p, nil
 }
