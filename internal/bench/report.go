@@ -57,7 +57,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		for _, s := range c.Systems {
 			if v, ok := s.Figures["us_per_task"]; ok {
-				fmt.Fprintf(w, "%s: %s %.2f us/task (goal <= %d)\n", c.Name, s.Name, v, fanoutGoalMicros)
+				cpu := ""
+				if c, ok := s.Figures["cpu_us_per_task"]; ok {
+					cpu = fmt.Sprintf(", %.2f us of CPU per task", c)
+				}
+				fmt.Fprintf(w, "%s: %s %.2f us/task of wall time (goal <= %d)%s\n", c.Name, s.Name, v, fanoutGoalMicros, cpu)
 			}
 		}
 	}
