@@ -292,7 +292,7 @@ func (c hyperslabCase) Systems(env *Env) []System {
 			if err := os.MkdirAll(logDir, 0o755); err != nil {
 				return Outcome{}, err
 			}
-			s, err := startHsfanServe(ctx, env, dir, filepath.Join(logDir, strings.ReplaceAll(name, " ", "_")+".log"), extra...)
+			s, err := startHsfanServe(ctx, env, dir, hsdsBucket, filepath.Join(logDir, strings.ReplaceAll(name, " ", "_")+".log"), extra...)
 			if err != nil {
 				return Outcome{}, err
 			}

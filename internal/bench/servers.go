@@ -190,9 +190,9 @@ type hsfanServer struct {
 	log *os.File
 }
 
-// startHsfanServe starts `hsfan serve` on root (bucket hsdstest, HSDS's users) on a free port,
-// with the extra flags.
-func startHsfanServe(ctx context.Context, env *Env, root, logPath string, extra ...string) (*hsfanServer, error) {
+// startHsfanServe starts `hsfan serve` on root and bucket (HSDS's users) on a free port, with the
+// extra flags.
+func startHsfanServe(ctx context.Context, env *Env, root, bucket, logPath string, extra ...string) (*hsfanServer, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("hsfan serve: a free port: %w", err)
@@ -207,7 +207,7 @@ func startHsfanServe(ctx context.Context, env *Env, root, logPath string, extra 
 	if err != nil {
 		return nil, fmt.Errorf("hsfan serve: %w", err)
 	}
-	cmd := exec.Command(env.HsfanBin, append([]string{"serve", "--store", "file://" + root, "--bucket", hsdsBucket, "--addr", addr,
+	cmd := exec.Command(env.HsfanBin, append([]string{"serve", "--store", "file://" + root, "--bucket", bucket, "--addr", addr,
 		"--password-file", pw, "--admin", "admin", "--quiet"}, extra...)...)
 	cmd.Env = env.Environ
 	cmd.Stdout, cmd.Stderr = lf, lf

@@ -65,11 +65,17 @@ func (c sstCase) Prepare(ctx context.Context, env *Env) error {
 	// Without numpy/netCDF4 the granules cannot be written: the hsfan data is still made, under
 	// another key, so that a later run with them installed makes the granules.
 	missing := env.pythonMissing(ctx, "numpy", "netCDF4")
-	key := fmt.Sprintf("sst days=%d start=2022-01-01 granules=%t (netCDF-4 zlib4+shuffle, index concat time) v1", days, missing == "")
+	noHSDS := hsdsMissing(ctx, env)
+	key := fmt.Sprintf("sst days=%d start=2022-01-01 granules=%t (netCDF-4 zlib4+shuffle, index concat time) hsds-written=%t v2", days, missing == "", noHSDS == "")
 	_, err := cached(ctx, env, filepath.Base(sstDir(env)), key, func(ctx context.Context, tmp string) error {
 		st := []string{"--store", "file://" + tmp, "--bucket", sstBucket}
 		if _, _, err := env.hsfan(ctx, append([]string{"gen", "sst", "--domain", sstDomain, "--days", strconv.Itoa(days), "--start", "2022-01-01"}, st...)...); err != nil {
 			return err
+		}
+		if noHSDS == "" {
+			if err := writeSSTViaHSDS(ctx, env, tmp); err != nil {
+				return err
+			}
 		}
 		if missing != "" {
 			return nil
@@ -134,10 +140,10 @@ func (c sstCase) Systems(env *Env) []System {
 	dir := sstDir(env)
 	days := sstDays(env)
 	bytes := int64(days) * synth.SSTLat * synth.SSTLon * 2
-	run := func(name, domain string) func(ctx context.Context) (Outcome, error) {
+	run := func(name, root, bucket, domain string) func(ctx context.Context) (Outcome, error) {
 		return func(ctx context.Context) (Outcome, error) {
 			out := filepath.Join(env.OutDir, "sst", name)
-			args := []string{"run", "mean", "--store", "file://" + dir, "--bucket", sstBucket, "--domain", domain,
+			args := []string{"run", "mean", "--store", "file://" + root, "--bucket", bucket, "--domain", domain,
 				"--dataset", "/analysed_sst", "--reduce", "lat,lon", "--weights", "coslat:60", "--units", "C", "--name", "sst_mean", "--out", out}
 			_, s, err := env.hsfan(ctx, args...)
 			if err != nil {
@@ -152,17 +158,21 @@ func (c sstCase) Systems(env *Env) []System {
 		}
 	}
 	systems := []System{
-		{Name: "hsfan", Role: RoleHsfan, Run: run("hsfan", sstDomain)},
-		{Name: "hsfan-index", Role: RoleHsfan, Run: run("hsfan-index", sstGranuleDomain)},
+		{Name: "hsfan", Role: RoleHsfan, Run: run("hsfan", dir, sstBucket, sstDomain)},
+		{Name: "hsfan HSDS-written", Role: RoleHsfan, Run: run("hsfan-hsds-written", filepath.Join(dir, sstHSDSDir), hsdsBucket, sstHSDSDomain)},
+		{Name: "hsfan-index", Role: RoleHsfan, Run: run("hsfan-index", dir, sstBucket, sstGranuleDomain)},
 		{Name: "xarray", Role: RolePeer, Run: func(ctx context.Context) (Outcome, error) { return runXarray(ctx, env, dir, bytes, "pool") }},
 		{Name: "xarray-dask", Role: RolePeer, Run: func(ctx context.Context) (Outcome, error) { return runXarray(ctx, env, dir, bytes, "dask") }},
 	}
+	if m := hsdsMissing(context.Background(), env); m != "" {
+		systems[1].Missing = "needs the real HSDS to write the data: " + m
+	}
 	if m := env.pythonMissing(context.Background(), "numpy", "xarray", "netCDF4"); m != "" {
-		systems[1].Missing = "needs the netCDF-4 granules, which need " + m
-		systems[2].Missing = m
+		systems[2].Missing = "needs the netCDF-4 granules, which need " + m
 		systems[3].Missing = m
+		systems[4].Missing = m
 	} else if m := env.pythonMissing(context.Background(), "dask"); m != "" {
-		systems[3].Missing = m
+		systems[4].Missing = m
 	}
 	return systems
 }
