@@ -22,8 +22,9 @@ data, and checks that the answers agree:
              area-weighted global mean of 'make run' (hsfan run, whole process) against PO.DAAC's
              xarray method over the same int16 values as netCDF-4 granules, one a day, in a pool
              of --procs processes (the reference), and xarray's open_mfdataset with dask on
-             --procs threads; also hsfan on the granules themselves ('hsfan index', the very
-             bytes xarray reads). The 365 means must agree to 1e-6 degC.
+             --procs threads; hsfan also on the same year written by the real HSDS (blosc-zlib
+             chunks, when --peers is there) and on the granules themselves ('hsfan index', the
+             very bytes xarray reads). The 365 means must agree to 1e-6 degC.
   hyperslab  'hsfan serve' against the real HSDS 0.9.4 (--peers) on the same POSIX store: the
              column [:,80,81] of a 10000 x 160 x 160 cube HSDS wrote in (25,160,160) chunks,
              float32 and int16 shuffle+gzip, cold (servers freshly started) and warm (best of 3),
