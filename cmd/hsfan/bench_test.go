@@ -129,6 +129,9 @@ func TestBenchQuick(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	args = []string{"bench", "sst", "--quick", "--data-dir", data, "--out", out}
+	if perr == nil {
+		args = append(args, "--peers", peers) // the same cache key as the first run
+	}
 	code = mainCode(context.Background(), args, &stdout, &stderr)
 	t.Logf("hsfan %s\n%s%s", strings.Join(args, " "), stdout.String(), stderr.String())
 	if code != 1 || !strings.Contains(stderr.String(), "failed cases: sst") {
