@@ -22,7 +22,7 @@ data, and checks that the answers agree:
              area-weighted global mean of 'make run' (hsfan run, whole process) against PO.DAAC's
              xarray method over the same int16 values as netCDF-4 granules, one a day, in a pool
              of --procs processes (the reference), and xarray's open_mfdataset with dask on
-             --procs threads; hsfan also on the same year written by the real HSDS (blosc-zlib
+             --procs processes; hsfan also on the same year written by the real HSDS (blosc-zlib
              chunks, when --peers is there) and on the granules themselves ('hsfan index', the
              very bytes xarray reads). The 365 means must agree to 1e-6 degC.
   hyperslab  'hsfan serve' against the real HSDS 0.9.4 (--peers) on the same POSIX store: the

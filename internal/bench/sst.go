@@ -243,7 +243,7 @@ func runXarray(ctx context.Context, env *Env, dir string, nbytes int64, mode str
 
 var xarrayHow = map[string]string{
 	"pool": "PO.DAAC's per-granule method (sst.py, one Lambda per granule) run locally: a multiprocessing Pool over the daily granules",
-	"dask": "xr.open_mfdataset(parallel=True) over every granule (a dask chunk per day), the same weighted mean computed by dask's threaded scheduler (netCDF4/HDF5 reads serialised by xarray's HDF5 lock)",
+	"dask": "xr.open_mfdataset over every granule (a dask chunk per day), the same weighted mean computed by dask's multiprocessing scheduler",
 }
 
 // readHsfanSeries reads the time and mean columns of an hsfan run's JSON output.
