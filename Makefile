@@ -13,7 +13,7 @@ TEST_TIMEOUT ?= 25m
 comma := ,
 space := $(subst ,, )
 
-.PHONY: all build worker cross tools pydeps test test-short integ integ-hsds lint fmt vet run bench clean image role push deploy invoke undeploy
+.PHONY: all build worker cross tools pydeps test test-short integ integ-hsds lint fmt vet run bench bench-peers clean image role push deploy invoke undeploy
 
 # Deployment: docker build for the image, hsfan deploy (aws-sdk-go-v2) for the rest; see README
 # "Running on AWS Lambda". DRY_RUN=1 prints the AWS calls instead of making them.
@@ -123,6 +123,9 @@ run: build ## the main job: a synthetic year of SST, its daily area-weighted glo
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./hsds/... ./ops/... ./fanout/... ./output/... ./report/... ./jobs/... ./transport/...
+
+bench-peers: build ## hsfan bench all: hsfan side by side with xarray and the real HSDS (data cached in $(DATA)/bench)
+	$(BIN)/hsfan bench all --peers $(PEERS) --data-dir $(DATA)/bench --out $(OUT)/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BIN)/hsfan $(BIN)/bootstrap* $(OUT)

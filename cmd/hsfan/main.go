@@ -34,6 +34,7 @@ func commands() []command {
 		{"fsck", "find (and with --repair remove) stale temporary files, orphan chunks and objects", runFsck},
 		{"index", "index netCDF-4/HDF5 files by reference into a domain (hsload --link)", runIndex},
 		{"repack", "find and convert chunks written by hsfan before the chunk format fix", runRepack},
+		{"bench", "benchmarks side by side with the peers (xarray, HSDS): seconds, MB/s, ratios", runBench},
 		{"lambda-local", "serve the Lambda Invoke and Runtime APIs with real bootstrap processes", runLambdaLocal},
 		{"deploy", "deploy the worker to AWS Lambda: role, function, invoke, status, schedule (aws-sdk-go-v2)", runDeploy},
 		{"undeploy", "delete the deployed function (--all: also its roles and ECR repository)", runUndeploy},
