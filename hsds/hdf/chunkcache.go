@@ -11,13 +11,14 @@ import (
 )
 
 // ChunkCache is a bounded cache of decoded chunks shared by every reader it is given to (the
-// REST server's requests). An entry is the decoded chunk and the store ETag (the MD5 of the
-// stored bytes) it was decoded from; it is used only after a Stat of the chunk returns the same
-// ETag, so a chunk rewritten by anyone (this process or another server on the same store),
-// deleted by a resize or replaced by a shrink and extend is never served from the cache: the
-// rule is "validated by content hash on every use". A Stat is far cheaper than a fetch and a
-// decode (the POSIX store keeps the MD5 in an extended attribute keyed by size and mtime; S3
-// answers HEAD). Least recently used entries are evicted beyond the byte bound.
+// REST server's requests). An entry is the decoded chunk and the version of the stored object
+// it was decoded from; it is used only after the store names the same version again, so a chunk
+// rewritten by anyone (this process or another server on the same store), deleted by a resize
+// or replaced by a shrink and extend is never served from the cache: the rule is "validated on
+// every use". The version is a POSIX store's version token (store.Posix.Version: one stat, no
+// read, no hash; see posix_version.go for why it changes on every rewrite) or, on other stores,
+// the ETag (S3 answers HEAD with it). Least recently used entries are evicted beyond the byte
+// bound.
 type ChunkCache struct {
 	mu    sync.Mutex
 	max   int64
@@ -26,8 +27,34 @@ type ChunkCache struct {
 	m     map[string]*list.Element
 }
 
+// versionedStore is a store that names an object's version without hashing it (store.Posix):
+// GetVersion returns the bytes and the version they are, taken before the read; Version the
+// current one.
+type versionedStore interface {
+	GetVersion(ctx context.Context, bucket, key string) ([]byte, string, error)
+	Version(ctx context.Context, bucket, key string) (string, error)
+}
+
+// version returns the current version of the stored object key (see ChunkCache).
+func (d *Dataset) version(ctx context.Context, key string) (string, error) {
+	if vs, ok := d.st.(versionedStore); ok {
+		return vs.Version(ctx, d.bucket, key)
+	}
+	info, err := d.st.Stat(ctx, d.bucket, key)
+	return info.ETag, err
+}
+
+// getVersion returns the stored object key and its version (see ChunkCache).
+func (d *Dataset) getVersion(ctx context.Context, key string) ([]byte, string, error) {
+	if vs, ok := d.st.(versionedStore); ok {
+		return vs.GetVersion(ctx, d.bucket, key)
+	}
+	raw, info, err := d.st.Get(ctx, d.bucket, key)
+	return raw, info.ETag, err
+}
+
 type cacheEntry struct {
-	key, etag string
+	key, version string
 	data      []byte // decoded chunk; never modified once cached
 }
 
@@ -40,7 +67,7 @@ func NewChunkCache(maxBytes int64) *ChunkCache {
 	return &ChunkCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *ChunkCache) lookup(key string) (etag string, data []byte, ok bool) {
+func (c *ChunkCache) lookup(key string) (version string, data []byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.m[key]
@@ -49,11 +76,11 @@ func (c *ChunkCache) lookup(key string) (etag string, data []byte, ok bool) {
 	}
 	c.order.MoveToFront(el)
 	e := el.Value.(*cacheEntry)
-	return e.etag, e.data, true
+	return e.version, e.data, true
 }
 
-func (c *ChunkCache) put(key, etag string, data []byte) {
-	if etag == "" || int64(len(data)) > c.max/4 {
+func (c *ChunkCache) put(key, version string, data []byte) {
+	if version == "" || int64(len(data)) > c.max/4 {
 		return
 	}
 	c.mu.Lock()
@@ -63,7 +90,7 @@ func (c *ChunkCache) put(key, etag string, data []byte) {
 		c.order.Remove(el)
 		delete(c.m, key)
 	}
-	c.m[key] = c.order.PushFront(&cacheEntry{key: key, etag: etag, data: data})
+	c.m[key] = c.order.PushFront(&cacheEntry{key: key, version: version, data: data})
 	c.size += int64(len(data))
 	for c.size > c.max {
 		el := c.order.Back()
@@ -106,8 +133,8 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, Chu
 		return nil, rd, err
 	}
 	key := d.bucket + "/" + d.ChunkKey(index)
-	if etag, data, ok := d.cache.lookup(key); ok {
-		info, err := d.st.Stat(ctx, d.bucket, d.ChunkKey(index))
+	if cached, data, ok := d.cache.lookup(key); ok {
+		version, err := d.version(ctx, d.ChunkKey(index))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d.cache.drop(key)
@@ -116,12 +143,12 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, Chu
 			return buf, rd, nil
 		case err != nil:
 			return nil, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
-		case info.ETag == etag && len(data) == d.chunkBytes:
+		case version == cached && len(data) == d.chunkBytes:
 			rd.Exists, rd.StoredBytes = true, 0
 			return data, rd, nil
 		}
 	}
-	raw, info, err := d.st.Get(ctx, d.bucket, d.ChunkKey(index))
+	raw, version, err := d.getVersion(ctx, d.ChunkKey(index))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		d.cache.drop(key)
@@ -136,6 +163,6 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, Chu
 	if err != nil {
 		return nil, rd, err
 	}
-	d.cache.put(key, info.ETag, out)
+	d.cache.put(key, version, out)
 	return out, rd, nil
 }
