@@ -55,7 +55,7 @@ func (d *Dataset) getVersion(ctx context.Context, key string) ([]byte, string, e
 
 type cacheEntry struct {
 	key, version string
-	data      []byte // decoded chunk; never modified once cached
+	data         []byte // decoded chunk; never modified once cached
 }
 
 // NewChunkCache returns a cache of at most maxBytes of decoded chunks (nil when maxBytes <= 0:
