@@ -20,11 +20,54 @@ import (
 // the ETag (S3 answers HEAD with it). Least recently used entries are evicted beyond the byte
 // bound.
 type ChunkCache struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	order *list.List // front: most recently used
-	m     map[string]*list.Element
+	mu     sync.Mutex
+	max    int64
+	size   int64
+	order  *list.List // front: most recently used
+	m      map[string]*list.Element
+	budget Budget // nil: the cache's bytes are counted nowhere else
+}
+
+// Budget is a wider memory budget the cache's bytes are counted in (the REST server's in-flight
+// budget): the cache takes a chunk's bytes from it before keeping the chunk, evicting its own
+// least recently used chunks while the budget is full, and gives them back on eviction.
+type Budget interface {
+	TryAcquire(n int64) bool
+	Release(n int64)
+}
+
+// SetBudget makes c count its bytes in b (call it before c is used).
+func (c *ChunkCache) SetBudget(b Budget) { c.budget = b }
+
+// Shrink evicts least recently used chunks until at least n bytes are freed (or the cache is
+// empty) and returns the bytes freed, which go back to the budget: a request that finds the
+// budget full takes them.
+func (c *ChunkCache) Shrink(n int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var freed int64
+	for freed < n && c.order.Len() > 0 {
+		freed += c.evictOldest()
+	}
+	return freed
+}
+
+// evictOldest removes the least recently used entry (c.mu held) and returns its bytes.
+func (c *ChunkCache) evictOldest() int64 {
+	return c.remove(c.order.Back())
+}
+
+// remove removes el (c.mu held), gives its bytes back to the budget and returns them.
+func (c *ChunkCache) remove(el *list.Element) int64 {
+	e := el.Value.(*cacheEntry)
+	c.order.Remove(el)
+	delete(c.m, e.key)
+	n := int64(len(e.data))
+	c.size -= n
+	if c.budget != nil {
+		c.budget.Release(n)
+	}
+	return n
 }
 
 // versionedStore is a store that names an object's version without hashing it (store.Posix):
@@ -80,34 +123,35 @@ func (c *ChunkCache) lookup(key string) (version string, data []byte, ok bool) {
 }
 
 func (c *ChunkCache) put(key, version string, data []byte) {
-	if version == "" || int64(len(data)) > c.max/4 {
+	n := int64(len(data))
+	if version == "" || n > c.max/4 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[key]; ok {
-		c.size -= int64(len(el.Value.(*cacheEntry).data))
-		c.order.Remove(el)
-		delete(c.m, key)
+		c.remove(el)
+	}
+	for c.size+n > c.max {
+		c.evictOldest()
+	}
+	if c.budget != nil {
+		for !c.budget.TryAcquire(n) {
+			if c.order.Len() == 0 {
+				return // requests hold the budget: not cached
+			}
+			c.evictOldest()
+		}
 	}
 	c.m[key] = c.order.PushFront(&cacheEntry{key: key, version: version, data: data})
-	c.size += int64(len(data))
-	for c.size > c.max {
-		el := c.order.Back()
-		e := el.Value.(*cacheEntry)
-		c.order.Remove(el)
-		delete(c.m, e.key)
-		c.size -= int64(len(e.data))
-	}
+	c.size += n
 }
 
 func (c *ChunkCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[key]; ok {
-		c.size -= int64(len(el.Value.(*cacheEntry).data))
-		c.order.Remove(el)
-		delete(c.m, key)
+		c.remove(el)
 	}
 }
 
