@@ -167,10 +167,14 @@ func (c *ChunkCache) Len() (int, int64) {
 func (d *Dataset) SetChunkCache(c *ChunkCache) { d.cache = c }
 
 // readChunkCached is ReadChunk through d's cache: the returned chunk may be shared and must
-// not be modified.
-func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, ChunkRead, error) {
+// not be modified. Without a cache the chunk is decoded into buf when it is large enough.
+func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte) ([]byte, ChunkRead, error) {
 	if d.cache == nil || d.ref != nil {
-		return d.ReadChunk(ctx, index, nil)
+		var b []byte
+		if buf != nil {
+			b = *buf
+		}
+		return d.ReadChunk(ctx, index, b)
 	}
 	var rd ChunkRead
 	if err := d.checkIndex(index); err != nil {
