@@ -53,14 +53,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	endpoint := fs.String("endpoint", "", "URL prefix for hrefs (default: the request's host)")
 	maxReq, chunkCache := new(int64), new(int64)
 	int64Var(fs, maxReq, "max-request-bytes", rest.DefaultMaxRequestBytes, 1, math.MaxInt64, "HSDS max_request_size")
-	int64Var(fs, chunkCache, "chunk-cache-bytes", 128<<20, 0, math.MaxInt64,
-		"bytes of decoded chunks kept for value reads, shared by all requests and checked against the store's ETag on every use (0: none)")
+	int64Var(fs, chunkCache, "chunk-cache-bytes", rest.DefaultChunkCacheBytes, 0, math.MaxInt64,
+		"bytes of decoded chunks kept for value reads, shared by all requests, checked against the stored chunk on every use and counted in --max-inflight-bytes (0: none; default: HSDS's 4 data nodes x 128 MiB)")
 	quiet := fs.Bool("quiet", false, "do not log every request")
 	inflight, minRate := new(int64), new(int64)
 	headerTimeout, idleTimeout, grace, tempAge := new(time.Duration), new(time.Duration), new(time.Duration), new(time.Duration)
 	maxConns := new(int)
 	int64Var(fs, inflight, "max-inflight-bytes", rest.DefaultMaxInflightBytes, -1, math.MaxInt64,
-		"memory all requests in flight may hold for bodies, decoded values and responses; more is answered 503 with Retry-After (-1: no bound)")
+		"memory all requests in flight may hold for bodies, decoded values and responses, with the chunk cache (evicted for requests); more is answered 503 with Retry-After (-1: no bound)")
 	durationVar(fs, headerTimeout, "read-header-timeout", rest.DefaultReadHeaderTimeout, time.Millisecond, 24*time.Hour, "time a client has to send a request's headers")
 	durationVar(fs, idleTimeout, "idle-timeout", rest.DefaultIdleTimeout, time.Millisecond, 24*time.Hour, "close keep-alive connections idle this long")
 	durationVar(fs, grace, "transfer-grace", rest.DefaultTransferGrace, -time.Second, 24*time.Hour,

@@ -65,28 +65,17 @@ func snappyDecode(dst, src []byte) (int, error) {
 	return len(out), nil
 }
 
-// zlibReaders recycles zlib decompressors.
-var zlibReaders sync.Pool
-
 // zlibDecodeExact decodes the zlib stream src into dst and requires that the
-// stream (with its checksum) ends exactly after len(dst) bytes.
+// stream (with its checksum) ends exactly after len(dst) bytes. A stream
+// that ends early or goes on reports its decoded length for the caller's
+// size check; a bad header or checksum is an error.
 func zlibDecodeExact(dst, src []byte) (int, error) {
-	br := bytes.NewReader(src)
-	var zr io.ReadCloser
-	if v := zlibReaders.Get(); v != nil {
-		zr = v.(io.ReadCloser)
-		if err := zr.(zlib.Resetter).Reset(br, nil); err != nil {
-			return 0, err
-		}
-	} else {
-		r, err := zlib.NewReader(br)
-		if err != nil {
-			return 0, err
-		}
-		zr = r
+	zs, err := openZlib(src)
+	if err != nil {
+		return 0, err
 	}
-	defer zlibReaders.Put(zr)
-	n, err := io.ReadFull(zr, dst)
+	defer zs.close()
+	n, err := io.ReadFull(zs.fr, dst)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return n, nil // short stream: size mismatch reported by caller
@@ -94,7 +83,7 @@ func zlibDecodeExact(dst, src []byte) (int, error) {
 		return n, err
 	}
 	var one [1]byte
-	m, err := zr.Read(one[:])
+	m, err := zs.fr.Read(one[:])
 	if m > 0 {
 		return n + m, nil // longer than expected
 	}
@@ -104,7 +93,7 @@ func zlibDecodeExact(dst, src []byte) (int, error) {
 		}
 		return n, err
 	}
-	return n, nil
+	return n, zs.verify(dst[:n])
 }
 
 // zstdDecoder is the process-wide zstd decoder. DecodeAll is safe for

@@ -11,24 +11,94 @@ import (
 )
 
 // ChunkCache is a bounded cache of decoded chunks shared by every reader it is given to (the
-// REST server's requests). An entry is the decoded chunk and the store ETag (the MD5 of the
-// stored bytes) it was decoded from; it is used only after a Stat of the chunk returns the same
-// ETag, so a chunk rewritten by anyone (this process or another server on the same store),
-// deleted by a resize or replaced by a shrink and extend is never served from the cache: the
-// rule is "validated by content hash on every use". A Stat is far cheaper than a fetch and a
-// decode (the POSIX store keeps the MD5 in an extended attribute keyed by size and mtime; S3
-// answers HEAD). Least recently used entries are evicted beyond the byte bound.
+// REST server's requests). An entry is the decoded chunk and the version of the stored object
+// it was decoded from; it is used only after the store names the same version again, so a chunk
+// rewritten by anyone (this process or another server on the same store), deleted by a resize
+// or replaced by a shrink and extend is never served from the cache: the rule is "validated on
+// every use". The version is a POSIX store's version token (store.Posix.Version: one stat, no
+// read, no hash; see posix_version.go for why it changes on every rewrite) or, on other stores,
+// the ETag (S3 answers HEAD with it). Least recently used entries are evicted beyond the byte
+// bound.
 type ChunkCache struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	order *list.List // front: most recently used
-	m     map[string]*list.Element
+	mu     sync.Mutex
+	max    int64
+	size   int64
+	order  *list.List // front: most recently used
+	m      map[string]*list.Element
+	budget Budget // nil: the cache's bytes are counted nowhere else
+}
+
+// Budget is a wider memory budget the cache's bytes are counted in (the REST server's in-flight
+// budget): the cache takes a chunk's bytes from it before keeping the chunk, evicting its own
+// least recently used chunks while the budget is full, and gives them back on eviction.
+type Budget interface {
+	TryAcquire(n int64) bool
+	Release(n int64)
+}
+
+// SetBudget makes c count its bytes in b (call it before c is used).
+func (c *ChunkCache) SetBudget(b Budget) { c.budget = b }
+
+// Shrink evicts least recently used chunks until at least n bytes are freed (or the cache is
+// empty) and returns the bytes freed, which go back to the budget: a request that finds the
+// budget full takes them.
+func (c *ChunkCache) Shrink(n int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var freed int64
+	for freed < n && c.order.Len() > 0 {
+		freed += c.evictOldest()
+	}
+	return freed
+}
+
+// evictOldest removes the least recently used entry (c.mu held) and returns its bytes.
+func (c *ChunkCache) evictOldest() int64 {
+	return c.remove(c.order.Back())
+}
+
+// remove removes el (c.mu held), gives its bytes back to the budget and returns them.
+func (c *ChunkCache) remove(el *list.Element) int64 {
+	e := el.Value.(*cacheEntry)
+	c.order.Remove(el)
+	delete(c.m, e.key)
+	n := int64(len(e.data))
+	c.size -= n
+	if c.budget != nil {
+		c.budget.Release(n)
+	}
+	return n
+}
+
+// versionedStore is a store that names an object's version without hashing it (store.Posix):
+// GetVersion returns the bytes and the version they are, taken before the read; Version the
+// current one.
+type versionedStore interface {
+	GetVersion(ctx context.Context, bucket, key string) ([]byte, string, error)
+	Version(ctx context.Context, bucket, key string) (string, error)
+}
+
+// version returns the current version of the stored object key (see ChunkCache).
+func (d *Dataset) version(ctx context.Context, key string) (string, error) {
+	if vs, ok := d.st.(versionedStore); ok {
+		return vs.Version(ctx, d.bucket, key)
+	}
+	info, err := d.st.Stat(ctx, d.bucket, key)
+	return info.ETag, err
+}
+
+// getVersion returns the stored object key and its version (see ChunkCache).
+func (d *Dataset) getVersion(ctx context.Context, key string) ([]byte, string, error) {
+	if vs, ok := d.st.(versionedStore); ok {
+		return vs.GetVersion(ctx, d.bucket, key)
+	}
+	raw, info, err := d.st.Get(ctx, d.bucket, key)
+	return raw, info.ETag, err
 }
 
 type cacheEntry struct {
-	key, etag string
-	data      []byte // decoded chunk; never modified once cached
+	key, version string
+	data         []byte // decoded chunk; never modified once cached
 }
 
 // NewChunkCache returns a cache of at most maxBytes of decoded chunks (nil when maxBytes <= 0:
@@ -40,7 +110,7 @@ func NewChunkCache(maxBytes int64) *ChunkCache {
 	return &ChunkCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
 }
 
-func (c *ChunkCache) lookup(key string) (etag string, data []byte, ok bool) {
+func (c *ChunkCache) lookup(key string) (version string, data []byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.m[key]
@@ -49,38 +119,39 @@ func (c *ChunkCache) lookup(key string) (etag string, data []byte, ok bool) {
 	}
 	c.order.MoveToFront(el)
 	e := el.Value.(*cacheEntry)
-	return e.etag, e.data, true
+	return e.version, e.data, true
 }
 
-func (c *ChunkCache) put(key, etag string, data []byte) {
-	if etag == "" || int64(len(data)) > c.max/4 {
+func (c *ChunkCache) put(key, version string, data []byte) {
+	n := int64(len(data))
+	if version == "" || n > c.max/4 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[key]; ok {
-		c.size -= int64(len(el.Value.(*cacheEntry).data))
-		c.order.Remove(el)
-		delete(c.m, key)
+		c.remove(el)
 	}
-	c.m[key] = c.order.PushFront(&cacheEntry{key: key, etag: etag, data: data})
-	c.size += int64(len(data))
-	for c.size > c.max {
-		el := c.order.Back()
-		e := el.Value.(*cacheEntry)
-		c.order.Remove(el)
-		delete(c.m, e.key)
-		c.size -= int64(len(e.data))
+	for c.size+n > c.max {
+		c.evictOldest()
 	}
+	if c.budget != nil {
+		for !c.budget.TryAcquire(n) {
+			if c.order.Len() == 0 {
+				return // requests hold the budget: not cached
+			}
+			c.evictOldest()
+		}
+	}
+	c.m[key] = c.order.PushFront(&cacheEntry{key: key, version: version, data: data})
+	c.size += n
 }
 
 func (c *ChunkCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[key]; ok {
-		c.size -= int64(len(el.Value.(*cacheEntry).data))
-		c.order.Remove(el)
-		delete(c.m, key)
+		c.remove(el)
 	}
 }
 
@@ -96,18 +167,22 @@ func (c *ChunkCache) Len() (int, int64) {
 func (d *Dataset) SetChunkCache(c *ChunkCache) { d.cache = c }
 
 // readChunkCached is ReadChunk through d's cache: the returned chunk may be shared and must
-// not be modified.
-func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, ChunkRead, error) {
+// not be modified. Without a cache the chunk is decoded into buf when it is large enough.
+func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte) ([]byte, ChunkRead, error) {
 	if d.cache == nil || d.ref != nil {
-		return d.ReadChunk(ctx, index, nil)
+		var b []byte
+		if buf != nil {
+			b = *buf
+		}
+		return d.ReadChunk(ctx, index, b)
 	}
 	var rd ChunkRead
 	if err := d.checkIndex(index); err != nil {
 		return nil, rd, err
 	}
 	key := d.bucket + "/" + d.ChunkKey(index)
-	if etag, data, ok := d.cache.lookup(key); ok {
-		info, err := d.st.Stat(ctx, d.bucket, d.ChunkKey(index))
+	if cached, data, ok := d.cache.lookup(key); ok {
+		version, err := d.version(ctx, d.ChunkKey(index))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d.cache.drop(key)
@@ -116,12 +191,12 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, Chu
 			return buf, rd, nil
 		case err != nil:
 			return nil, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
-		case info.ETag == etag && len(data) == d.chunkBytes:
+		case version == cached && len(data) == d.chunkBytes:
 			rd.Exists, rd.StoredBytes = true, 0
 			return data, rd, nil
 		}
 	}
-	raw, info, err := d.st.Get(ctx, d.bucket, d.ChunkKey(index))
+	raw, version, err := d.getVersion(ctx, d.ChunkKey(index))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		d.cache.drop(key)
@@ -136,6 +211,6 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int) ([]byte, Chu
 	if err != nil {
 		return nil, rd, err
 	}
-	d.cache.put(key, info.ETag, out)
+	d.cache.put(key, version, out)
 	return out, rd, nil
 }

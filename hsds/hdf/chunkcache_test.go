@@ -72,10 +72,37 @@ func TestChunkCacheValidated(t *testing.T) {
 	if n, _ := cache.Len(); n != 4 {
 		t.Errorf("%d cached chunks, want 4", n)
 	}
+	// The stored bytes of the fill(7) chunks, to be written back in place below.
+	chunkFile := func(i int) string { return filepath.Join(dir, "b", filepath.FromSlash(d.ChunkKey([]int{i, 0}))) }
+	sevens := make([][]byte, 4)
+	for i := range sevens {
+		if sevens[i], err = os.ReadFile(chunkFile(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := w.Write(ctx, all, fill(9), 0); err != nil {
 		t.Fatal(err)
 	}
 	read("rewritten by the other", fill(9))
+	// An in-place rewrite as HSDS does it (hsds/util/fileClient.py put_object: open "wb" and
+	// write, same inode), at once and with the same size, after the cache validated the chunks.
+	for i, b := range sevens {
+		nine, err := os.ReadFile(chunkFile(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nine) != len(b) {
+			t.Fatalf("chunk %d: %d stored bytes for 9s, %d for 7s: the same-size case is not tested", i, len(nine), len(b))
+		}
+		if err := os.WriteFile(chunkFile(i), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read("rewritten in place, same size", fill(7))
+	if err := w.Write(ctx, all, fill(9), 0); err != nil {
+		t.Fatal(err)
+	}
+	read("rewritten by the other again", fill(9))
 	// Shrink to 2 rows and extend back: chunks 1-3 are deleted, so they read as fill.
 	if _, err := f2.Resize(ctx, d.ID, []int{2, 4}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -53,7 +54,14 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 				return nil
 			}
 		}
-		chunk, rd, err := d.readChunkCached(ctx, index)
+		var buf *[]byte
+		if d.cache == nil || d.ref != nil {
+			// Not kept after the copy out: decoded into a recycled buffer (no allocation, no
+			// zeroing of chunkBytes per chunk).
+			buf = getChunkBuf(d.chunkBytes)
+			defer putChunkBuf(buf)
+		}
+		chunk, rd, err := d.readChunkCached(ctx, index, buf)
 		if err != nil {
 			return err
 		}
@@ -246,6 +254,29 @@ func RestoreSpans(dst, orig []byte, keep []ByteSpan, itemsize int) {
 		}
 	}
 }
+
+// chunkBufs recycles the decoded-chunk buffers of uncached reads (*[]byte).
+var chunkBufs sync.Pool
+
+// getChunkBuf returns a buffer of n bytes (contents undefined) from chunkBufs.
+func getChunkBuf(n int) *[]byte {
+	if v, ok := chunkBufs.Get().(*[]byte); ok && cap(*v) >= n {
+		*v = (*v)[:n]
+		return v
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+// putChunkBuf gives b back to chunkBufs; buffers beyond maxPooledChunk are left to the GC.
+func putChunkBuf(b *[]byte) {
+	if cap(*b) <= maxPooledChunk {
+		chunkBufs.Put(b)
+	}
+}
+
+// maxPooledChunk bounds the buffers chunkBufs keeps (HSDS chunks are at most a few MiB).
+const maxPooledChunk = 16 << 20
 
 // maxReadBytes bounds a single in-memory Read (HSDS's max_request_size is 100 MiB; the CLI and
 // workers read more, page by page, but never more than this at once).

@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -240,5 +241,68 @@ func settledInUse(b *memBudget) int64 {
 			return u
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestChunkCacheInBudget: the decoded chunks the cache keeps are counted in the in-flight
+// budget (what the budget holds once requests end is exactly the cache's bytes), a request that
+// finds the budget full of cached chunks gets its bytes by evicting them (200, not 503) and
+// reads the right values, and the budget never goes beyond its limit.
+func TestChunkCacheInBudget(t *testing.T) {
+	const limit = 16 << 20
+	srv, err := New(Config{Store: store.NewMemory(), Bucket: testBucket, MaxInflightBytes: limit, ChunkCacheBytes: 8 << 20,
+		Users: map[string]string{"admin": "admin", "test_user1": "test"}, Admins: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, srv: srv, ts: httptest.NewServer(srv)}
+	t.Cleanup(e.ts.Close)
+	e.mustStatus(201, e.do("PUT", "/", "/home", nil, `{"folder": true}`, "admin"))
+	e.mustStatus(201, e.do("PUT", "/", "/home/test_user1", nil, `{"folder": true, "owner": "test_user1"}`, "admin"))
+	dom, root := e.createDomain("cachebudget.h5")
+	// 6 chunks of 1 MiB (int32 256 x 1024; HSDS and hsfan make smaller chunks up to 1 MiB): 6 MiB, all cacheable.
+	id := e.mustStatus(201, e.do("POST", "/datasets", dom, nil, fmt.Sprintf(`{"type": "H5T_STD_I32LE", "shape": [1536, 1024],
+		"creationProperties": {"layout": {"class": "H5D_CHUNKED", "dims": [256, 1024]}}, "link": {"id": %q, "name": "d"}}`, root),
+		"test_user1")).json(t)["id"].(string)
+	data := make([]byte, 1536*1024*4)
+	for i := range 1536 * 1024 {
+		binary.LittleEndian.PutUint32(data[4*i:], uint32(i*3))
+	}
+	path := "/datasets/" + id + "/value"
+	e.mustStatus(200, e.do("PUT", path, dom, nil, data, "test_user1"))
+	get := func(sel string) []byte {
+		t.Helper()
+		return e.mustStatus(200, e.do("GET", path, dom, q("select", sel), nil, "test_user1", hdrs{"Accept": octet})).body
+	}
+	// Half of every chunk: read whole (not by ranges), so every chunk is decoded and cached.
+	if got := get("[:,0:512]"); binary.LittleEndian.Uint32(got[4*(100*512+5):]) != uint32((100*1024+5)*3) {
+		t.Fatal("wrong value at [100, 5]")
+	}
+	n, cached := srv.chunks.Len()
+	if n != 6 || cached != 6<<20 {
+		t.Fatalf("cache holds %d chunks, %d bytes; want 6, %d", n, cached, 6<<20)
+	}
+	if u := srv.mem.inUse(); u != cached {
+		t.Fatalf("budget holds %d bytes once requests ended, want the cache's %d", u, cached)
+	}
+	// Another holder takes all the rest: a read of 2 MiB fits only by evicting cached chunks.
+	rest := limit - srv.mem.inUse()
+	if !srv.mem.tryAcquire(rest) {
+		t.Fatal("budget changed")
+	}
+	got := get("[0:512,:]")
+	if !bytes.Equal(got, data[:512*1024*4]) {
+		t.Fatal("read with the budget full of cached chunks: wrong values")
+	}
+	if _, left := srv.chunks.Len(); left >= cached {
+		t.Errorf("cache still holds %d bytes: nothing was evicted for the request", left)
+	}
+	if u := srv.mem.inUse(); u > limit {
+		t.Errorf("budget holds %d bytes, more than its %d limit", u, limit)
+	}
+	srv.mem.release(rest)
+	_, left := srv.chunks.Len()
+	if u := srv.mem.inUse(); u != left {
+		t.Errorf("budget holds %d bytes after the requests, want the cache's %d", u, left)
 	}
 }

@@ -57,12 +57,14 @@ type Config struct {
 	// ReadConcurrency bounds the parallel chunk fetches of one request (16 when 0).
 	ReadConcurrency int
 	// ChunkCacheBytes bounds the decoded chunks kept for value reads, shared by all requests
-	// and validated against the store's ETag on every use (hdf.ChunkCache); 0 caches none.
+	// and validated against the stored chunk on every use (hdf.ChunkCache); 0 caches none. The
+	// cached bytes count in MaxInflightBytes and are evicted when a request needs the room.
+	// `hsfan serve` defaults to DefaultChunkCacheBytes.
 	ChunkCacheBytes int64
 	// AccessLog logs every request at info level (debug otherwise).
 	AccessLog bool
 	// MaxInflightBytes bounds the memory all requests in flight may hold for bodies, decoded
-	// values and responses (DefaultMaxInflightBytes when 0, no bound when negative). A request
+	// values and responses, together with the chunk cache (DefaultMaxInflightBytes when 0, no bound when negative). A request
 	// that does not fit is answered 503 with Retry-After.
 	MaxInflightBytes int64
 }
@@ -99,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.ReadConcurrency = 16
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, start: time.Now(), admins: map[string]bool{},
-		users: map[string]string{}, deleted: map[string]bool{}, chunks: hdf.NewChunkCache(cfg.ChunkCacheBytes)}
+		users: map[string]string{}, deleted: map[string]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +123,13 @@ func New(cfg Config) (*Server, error) {
 		s.mem = &memBudget{limit: DefaultMaxInflightBytes}
 	case cfg.MaxInflightBytes > 0:
 		s.mem = &memBudget{limit: cfg.MaxInflightBytes}
+	}
+	s.chunks = hdf.NewChunkCache(cfg.ChunkCacheBytes)
+	if s.chunks != nil && s.mem != nil {
+		// The cache's bytes are held memory like a request's: counted in the budget, and
+		// evicted when a request needs them.
+		s.chunks.SetBudget(s.mem)
+		s.mem.reclaim = s.chunks.Shrink
 	}
 	s.routes()
 	return s, nil

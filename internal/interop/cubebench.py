@@ -4,10 +4,16 @@
 Run by cubebench.sh, which starts the servers. Phases:
   write URL ROWS        HSDS writes two cubes ROWS x 160 x 160 in (25, 160, 160) chunks:
                         float32 uncompressed ("f32") and int16 shuffle+gzip ("i16gz").
-  time NAME URL ROWS    on a freshly started server: the [:, 80, 81] column of each cube, cold
+  time NAME URL ROWS [PGID]
+                        on a freshly started server: the [:, 80, 81] column of each cube, cold
                         (the first read) and warm (best of 3 after it), checked against numpy;
-                        then 1,000 small JSON requests (GET /datasets/<id>). Prints JSON.
+                        then 1,000 small JSON requests (GET /datasets/<id>). Prints JSON. With
+                        PGID (the server's process group: HSDS's service, head and data nodes,
+                        or hsfan alone), also the server's CPU seconds (user + system, from
+                        /proc, 10 ms ticks) of the cold read and of a warm read (mean of 3):
+                        wall time on a machine shared with other load is noisy, CPU time less.
 """
+import os
 import json
 import sys
 import time
@@ -63,7 +69,25 @@ def timed(s, method, url, **kw):
     return dt, r
 
 
-def run(name, url, rows):
+def cpu_seconds(pgid):
+    """User + system CPU seconds of the live processes of process group pgid (None: 0)."""
+    if pgid is None:
+        return 0.0
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run(name, url, rows, pgid=None):
     s = requests.Session()
     s.auth = AUTH
     q = {"domain": DOMAIN}
@@ -74,16 +98,21 @@ def run(name, url, rows):
     for ds in ("f32", "i16gz"):
         want = expected(ds, rows)[:, 80, 81]
         dtype = np.float32 if ds == "f32" else np.int16
-        times = []
+        times, cpus = [], []
         for _ in range(4):
+            c0 = cpu_seconds(pgid)
             dt, r = timed(s, "GET", url + "/datasets/" + ids[ds] + "/value",
                           params={"domain": DOMAIN, "select": "[:,80,81]"}, headers={"Accept": "application/octet-stream"})
+            cpus.append(cpu_seconds(pgid) - c0)
             got = np.frombuffer(r.content, dtype=dtype)
             if not np.array_equal(got, want):
                 raise SystemExit(f"{name} {ds}: wrong values")
             times.append(dt)
         out[ds + "_cold_s"] = round(times[0], 4)
         out[ds + "_warm_s"] = round(min(times[1:]), 4)
+        if pgid is not None:
+            out[ds + "_cold_cpu_s"] = round(cpus[0], 3)
+            out[ds + "_warm_cpu_s"] = round(sum(cpus[1:]) / 3, 3)
     t = time.perf_counter()
     for _ in range(1000):
         r = s.get(url + "/datasets/" + ids["f32"], params=q)
@@ -96,4 +125,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2], int(sys.argv[3]))
     else:
-        run(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        run(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else None)

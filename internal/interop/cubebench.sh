@@ -7,9 +7,14 @@
 #
 #   cubebench.sh [ROWS]        default 2000 (the issue's cube is 10000 rows; scale it with ROWS)
 #
+# Each server's CPU seconds per read (its whole process group; HSDS's service, head and 4 data
+# nodes) are printed too: on a machine shared with other load they are steadier than wall time.
+#
 # Environment: HSFAN_PEERS (default ../shared/peers next to the repository), HSFAN_BIN
 # (bin/hsfan), BENCH_PORT (5472: HSDS on it with data nodes on +1000..+1003, hsfan on +1),
-# HSFAN_SERVE_ARGS (more `hsfan serve` flags, e.g. --chunk-cache-bytes 671088640).
+# HSFAN_SERVE_ARGS (more `hsfan serve` flags, e.g. --chunk-cache-bytes 671088640),
+# HSFAN_BASE_BIN (another hsfan binary, e.g. the one before a change: timed too, freshly
+# started, in the same run).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -39,24 +44,33 @@ trap cleanup EXIT
 # Fresh servers: HSDS restarted (empty chunk caches), hsfan started now.
 "$peers/hsds-peer.sh" stop "$root" >/dev/null; sleep 2
 "$peers/hsds-peer.sh" start "$root" "$port" >/dev/null
-HSFAN_STORE= HSFAN_BUCKET= "$bin" serve --store "file://$root" --bucket hsdstest --addr "127.0.0.1:$fport" \
-  --password-file "$root/passwd.txt" --admin admin --quiet ${HSFAN_SERVE_ARGS:-} > "$root/hsfan.log" 2>&1 &
-fpid=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$fport/about" && break; sleep 0.2; done
-h=$(/usr/bin/python3 "$here/cubebench.py" time hsds "http://127.0.0.1:$port" "$rows")
-f=$(/usr/bin/python3 "$here/cubebench.py" time hsfan "http://127.0.0.1:$fport" "$rows")
-# hsfan restarted: cold again, but the chunks' ETags are now recorded (its first read of an
-# HSDS-written chunk computes the MD5 and stores it in an xattr).
-kill "$fpid"; wait "$fpid" 2>/dev/null || true
-HSFAN_STORE= HSFAN_BUCKET= "$bin" serve --store "file://$root" --bucket hsdstest --addr "127.0.0.1:$fport" \
-  --password-file "$root/passwd.txt" --admin admin --quiet ${HSFAN_SERVE_ARGS:-} > "$root/hsfan.log" 2>&1 &
-fpid=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$fport/about" && break; sleep 0.2; done
-f2=$(/usr/bin/python3 "$here/cubebench.py" time hsfan-restarted "http://127.0.0.1:$fport" "$rows")
-echo "$h"; echo "$f"; echo "$f2"
-/usr/bin/python3 - "$h" "$f" "$f2" <<'PY'
+# start_hsfan BIN: a fresh `hsfan serve` in its own process group (setsid), ready to answer.
+start_hsfan() {
+  HSFAN_STORE= HSFAN_BUCKET= setsid "$1" serve --store "file://$root" --bucket hsdstest --addr "127.0.0.1:$fport" \
+    --password-file "$root/passwd.txt" --admin admin --quiet ${HSFAN_SERVE_ARGS:-} > "$root/hsfan.log" 2>&1 &
+  fpid=$!
+  for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$fport/about" && break; sleep 0.2; done
+}
+stop_hsfan() { kill "$fpid"; wait "$fpid" 2>/dev/null || true; fpid=; }
+pgid_of() { ps -o pgid= -p "$1" | tr -d ' '; }
+start_hsfan "$bin"
+h=$(/usr/bin/python3 "$here/cubebench.py" time hsds "http://127.0.0.1:$port" "$rows" "$(pgid_of "$(cat "$root/.peer/pid")")")
+f=$(/usr/bin/python3 "$here/cubebench.py" time hsfan "http://127.0.0.1:$fport" "$rows" "$(pgid_of "$fpid")")
+# hsfan restarted: cold again (a second fresh start; nothing of the first is kept).
+stop_hsfan
+start_hsfan "$bin"
+f2=$(/usr/bin/python3 "$here/cubebench.py" time hsfan-restarted "http://127.0.0.1:$fport" "$rows" "$(pgid_of "$fpid")")
+results=("$h" "$f" "$f2")
+if [ -n "${HSFAN_BASE_BIN:-}" ]; then
+  stop_hsfan
+  start_hsfan "$HSFAN_BASE_BIN"
+  results+=("$(/usr/bin/python3 "$here/cubebench.py" time hsfan-base "http://127.0.0.1:$fport" "$rows" "$(pgid_of "$fpid")")")
+fi
+printf '%s\n' "${results[@]}"
+/usr/bin/python3 - "${results[@]}" <<'PY'
 import json, sys
-h, f, f2 = (json.loads(a) for a in sys.argv[1:4])
+h, *others = (json.loads(a) for a in sys.argv[1:])
 for k in sorted(k for k in h if k.endswith("_s")):
-    print(f"{k:16s} hsds {h[k]:8.3f}  hsfan {f[k]:8.3f} ({h[k] / f[k]:6.2f}x)  hsfan restarted {f2[k]:8.3f} ({h[k] / f2[k]:6.2f}x)")
+    cols = "  ".join(f"{o['server']} {o[k]:8.3f} ({h[k] / o[k] if o[k] else float('inf'):6.2f}x)" for o in others if k in o)
+    print(f"{k:20s} hsds {h[k]:8.3f}  {cols}")
 PY
