@@ -4,9 +4,17 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/hsfan/hsfan/hsds/codec"
 	"github.com/hsfan/hsfan/internal/synth"
@@ -61,6 +69,29 @@ func BenchmarkZlibDecoders(b *testing.B) {
 			frame []byte
 		}{f.name, fr})
 	}
+	// HSFAN_BENCH_DIR: write the raw day and Go's frames there, and benchmark the frames
+	// numcodecs wrote there too (testdata/bench_inflate_c.py: C zlib, HSDS's exact frames).
+	if dir := os.Getenv("HSFAN_BENCH_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "sst-day0.raw"), raw, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range frames {
+			if err := os.WriteFile(filepath.Join(dir, "go-"+f.name+".blosc"), f.frame, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cf, _ := filepath.Glob(filepath.Join(dir, "c-*.blosc"))
+		for _, name := range cf {
+			fr, err := os.ReadFile(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			frames = append(frames, struct {
+				name  string
+				frame []byte
+			}{strings.TrimSuffix(filepath.Base(name), ".blosc"), fr})
+		}
+	}
 	decoders := []struct {
 		name string
 		fn   func(dst, src []byte) (int, error)
@@ -83,25 +114,83 @@ func BenchmarkZlibDecoders(b *testing.B) {
 	}
 	n := 0
 	b.SetBytes(int64(len(frames) * len(decoders) * len(raw)))
+	// Time is this thread's CPU time (CLOCK_THREAD_CPUTIME_ID): other processes on the
+	// machine slow the wall clock, not the CPU time a decode takes.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for b.Loop() {
 		for i, f := range frames {
 			for j, d := range decoders {
 				codec.SetZlibStream(d.fn)
-				t0 := time.Now()
+				t0 := threadCPU()
 				if _, err := codec.BloscDecode(dst, f.frame, len(raw)); err != nil {
 					b.Fatal(err)
 				}
-				spent[i][j] += time.Since(t0)
+				spent[i][j] += threadCPU() - t0
 			}
 		}
 		n++
 	}
 	for i, f := range frames {
 		for j, d := range decoders {
-			b.ReportMetric(float64(n*len(raw))/spent[i][j].Seconds()/1e6, f.name+"-"+d.name+"-MB/s")
+			b.ReportMetric(float64(n*len(raw))/spent[i][j].Seconds()/1e6, f.name+"-"+d.name+"-cpuMB/s")
 			if j > 0 {
 				b.ReportMetric(spent[i][j].Seconds()/spent[i][0].Seconds(), f.name+"-"+d.name+"/inflate")
 			}
 		}
 	}
+}
+
+// BenchmarkInflateFrames decodes each SST day frame of BenchmarkZlibDecoders (and, with
+// HSFAN_BENCH_DIR, the c-*.blosc frames there) with the production decoder only, one
+// sub-benchmark per frame: the one to profile (-cpuprofile).
+func BenchmarkInflateFrames(b *testing.B) {
+	raw := sstDay(0, synth.LandMask())
+	frames := map[string][]byte{}
+	for _, ts := range []int{1, 2} {
+		fr, err := codec.BloscEncode(raw, "zlib", 4, true, ts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames[fmt.Sprintf("go-ts%d", ts)] = fr
+	}
+	if dir := os.Getenv("HSFAN_BENCH_DIR"); dir != "" {
+		cf, _ := filepath.Glob(filepath.Join(dir, "c-*.blosc"))
+		for _, name := range cf {
+			fr, err := os.ReadFile(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			frames[strings.TrimSuffix(filepath.Base(name), ".blosc")] = fr
+		}
+	}
+	names := make([]string, 0, len(frames))
+	for n := range frames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.Run(name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			dst := make([]byte, len(raw))
+			b.SetBytes(int64(len(raw)))
+			c0 := threadCPU()
+			for b.Loop() {
+				if _, err := codec.BloscDecode(dst, frames[name], len(raw)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(raw))/(threadCPU()-c0).Seconds()/1e6, "cpu-MB/s")
+		})
+	}
+}
+
+// threadCPU returns the CPU time of the calling OS thread (lock the goroutine to it).
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		panic(err)
+	}
+	return time.Duration(ts.Nano())
 }

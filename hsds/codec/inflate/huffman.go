@@ -3,6 +3,7 @@ package inflate
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // huffman decodes one Huffman-coded block with the tables lt and dt into dst
@@ -22,10 +23,17 @@ func (d *Decoder) huffman(br *bitReader, dst []byte, out int, lt *[litEnough]uin
 	bitsleft := br.bitsleft
 	inFast := len(src) - fastInRoom
 	outFast := len(dst) - fastOutRoom
+	if inFast < 0 || outFast < 0 {
+		return d.huffmanSlow(br, dst, out, lt, dt)
+	}
+	// The fast loop addresses src and dst through these base pointers, without
+	// bounds checks: its conditions keep every access inside them (see above).
+	sp := unsafe.Pointer(unsafe.SliceData(src))
+	dp := unsafe.Pointer(unsafe.SliceData(dst))
 
 	for in <= inFast && out <= outFast {
 		// Refill (branchless, libdeflate REFILL_BITS_BRANCHLESS).
-		bitbuf |= binary.LittleEndian.Uint64(src[in:]) << (bitsleft & 63)
+		bitbuf |= load64(sp, in) << (bitsleft & 63)
 		in += int((63 - bitsleft) >> 3)
 		bitsleft |= 56
 
@@ -34,26 +42,26 @@ func (d *Decoder) huffman(br *bitReader, dst []byte, out int, lt *[litEnough]uin
 			// Up to three literals on one refill (3 x 15 bits <= 56).
 			bitbuf >>= e & 63
 			bitsleft -= uint(e & 0xff)
-			dst[out] = byte(e >> 16)
+			store8(dp, out, byte(e>>16))
 			out++
 			e = lt[bitbuf&litMask]
 			if e&flagLiteral != 0 {
 				bitbuf >>= e & 63
 				bitsleft -= uint(e & 0xff)
-				dst[out] = byte(e >> 16)
+				store8(dp, out, byte(e>>16))
 				out++
 				e = lt[bitbuf&litMask]
 				if e&flagLiteral != 0 {
 					bitbuf >>= e & 63
 					bitsleft -= uint(e & 0xff)
-					dst[out] = byte(e >> 16)
+					store8(dp, out, byte(e>>16))
 					out++
 					continue
 				}
 			}
 			// A length and distance need up to 48 bits: refill again
 			// (in advanced by at most 7 bytes, so 8 more remain).
-			bitbuf |= binary.LittleEndian.Uint64(src[in:]) << (bitsleft & 63)
+			bitbuf |= load64(sp, in) << (bitsleft & 63)
 			in += int((63 - bitsleft) >> 3)
 			bitsleft |= 56
 			if out > outFast {
@@ -68,7 +76,7 @@ func (d *Decoder) huffman(br *bitReader, dst []byte, out int, lt *[litEnough]uin
 			if e&flagLiteral != 0 {
 				bitbuf >>= e & 63
 				bitsleft -= uint(e & 0xff)
-				dst[out] = byte(e >> 16)
+				store8(dp, out, byte(e>>16))
 				out++
 				continue
 			}
@@ -107,17 +115,19 @@ func (d *Decoder) huffman(br *bitReader, dst []byte, out int, lt *[litEnough]uin
 		switch {
 		case dist >= 8:
 			// Each 8-byte load lies before the store that could change it.
-			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(dst[out+i:], binary.LittleEndian.Uint64(dst[s+i:]))
+			store64(dp, out, load64(dp, s))
+			store64(dp, out+8, load64(dp, s+8))
+			for i := 16; i < length; i += 8 {
+				store64(dp, out+i, load64(dp, s+i))
 			}
 		case dist == 1:
-			v := uint64(dst[s]) * 0x0101010101010101
+			v := uint64(load8(dp, s)) * 0x0101010101010101
 			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(dst[out+i:], v)
+				store64(dp, out+i, v)
 			}
 		default:
 			for i := range length {
-				dst[out+i] = dst[s+i]
+				store8(dp, out+i, load8(dp, s+i))
 			}
 		}
 		out += length
@@ -184,3 +194,18 @@ func (d *Decoder) huffmanSlow(br *bitReader, dst []byte, out int, lt *[litEnough
 		out += length
 	}
 }
+
+// Unchecked little-endian accesses at byte offset i of a base pointer; the
+// fast loop's room checks are their bounds checks. amd64 and arm64 allow
+// unaligned loads and stores.
+func load64(p unsafe.Pointer, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, i))[:])
+}
+
+func store64(p unsafe.Pointer, i int, v uint64) {
+	binary.LittleEndian.PutUint64((*[8]byte)(unsafe.Add(p, i))[:], v)
+}
+
+func load8(p unsafe.Pointer, i int) byte { return *(*byte)(unsafe.Add(p, i)) }
+
+func store8(p unsafe.Pointer, i int, v byte) { *(*byte)(unsafe.Add(p, i)) = v }
