@@ -3,6 +3,7 @@ package codec_test
 import (
 	"bytes"
 	"compress/flate"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -193,4 +194,68 @@ func threadCPU() time.Duration {
 		panic(err)
 	}
 	return time.Duration(ts.Nano())
+}
+
+// BenchmarkDecodeZlibHDF5 decodes the SST day as an HDF5 file's gzip-filter chunk (plain zlib
+// stream of the byte-shuffled day; with HSFAN_BENCH_DIR, c-hdf5-shuffle-gzip4.zlib from
+// bench_inflate_c.py, C zlib's stream, else Go's) through DecodeZlib: inflate (maxSize = the
+// chunk size) and klauspost's streaming path (maxSize above the direct limit), interleaved,
+// in thread CPU time.
+func BenchmarkDecodeZlibHDF5(b *testing.B) {
+	raw := sstDay(0, synth.LandMask())
+	src, err := zlibLevel(codec.Shuffle(nil, raw, 2), 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if dir := os.Getenv("HSFAN_BENCH_DIR"); dir != "" {
+		if c, err := os.ReadFile(filepath.Join(dir, "c-hdf5-shuffle-gzip4.zlib")); err == nil {
+			src = c
+		}
+	}
+	want := codec.Shuffle(nil, raw, 2)
+	dst := make([]byte, len(raw))
+	paths := []struct {
+		name string
+		max  int
+	}{{"inflate", len(raw)}, {"klauspost", 65<<20 + 1}}
+	spent := make([]time.Duration, len(paths))
+	for _, p := range paths {
+		got, err := codec.DecodeZlib(dst[:0], src, p.max)
+		if err != nil || !bytes.Equal(got, want) {
+			b.Fatalf("%s: %v", p.name, err)
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	n := 0
+	b.SetBytes(int64(len(paths) * len(raw)))
+	for b.Loop() {
+		for i, p := range paths {
+			t0 := threadCPU()
+			if _, err := codec.DecodeZlib(dst[:0], src, p.max); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += threadCPU() - t0
+		}
+		n++
+	}
+	for i, p := range paths {
+		b.ReportMetric(float64(n*len(raw))/spent[i].Seconds()/1e6, p.name+"-cpuMB/s")
+	}
+	b.ReportMetric(spent[1].Seconds()/spent[0].Seconds(), "klauspost/inflate")
+}
+
+func zlibLevel(src []byte, level int) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := zlib.NewWriterLevel(&buf, level)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(src); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

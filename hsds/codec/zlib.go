@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hsfan/hsfan/hsds/codec/inflate"
 	"github.com/klauspost/compress/zlib"
 )
 
@@ -14,11 +15,34 @@ import (
 // more than maxSize bytes, is truncated or fails its checksum is an error;
 // memory use is bounded by maxSize.
 //
-// The result is written to dst's backing array when it is large enough,
-// otherwise to a new slice.
+// The result is written to dst's backing array when cap(dst) >= maxSize
+// (for maxSize above inflateDirectMax: when it holds the output), otherwise
+// to a new slice.
+//
+// Up to inflateDirectMax bytes (or when cap(dst) >= maxSize) it decodes with
+// hsds/codec/inflate into a buffer of maxSize bytes (HDF5 deflate chunks:
+// maxSize is the chunk size); larger bounds stream through klauspost's zlib,
+// growing the output as it comes.
 func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 	if maxSize < 0 {
 		return nil, fmt.Errorf("zlib decode: negative maxSize %d", maxSize)
+	}
+	if maxSize <= inflateDirectMax || cap(dst) >= maxSize {
+		out := dst[:0]
+		if cap(out) < maxSize {
+			out = make([]byte, maxSize)
+		}
+		out = out[:maxSize]
+		d := inflaters.Get().(*inflate.Decoder)
+		defer inflaters.Put(d)
+		n, _, err := d.DecodeZlib(out, src)
+		if errors.Is(err, inflate.ErrShortOutput) {
+			return nil, fmt.Errorf("zlib decode: stream decodes to more than %d bytes", maxSize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("zlib decode: %w", err)
+		}
+		return out[:n], nil
 	}
 	zr, err := zlib.NewReader(bytes.NewReader(src))
 	if err != nil {
@@ -61,6 +85,9 @@ func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 		}
 	}
 }
+
+// inflateDirectMax is the largest maxSize DecodeZlib allocates up front.
+const inflateDirectMax = 64 << 20
 
 // encodeZlib compresses src as one zlib stream at the given level (1-9).
 func encodeZlib(src []byte, level int) ([]byte, error) {

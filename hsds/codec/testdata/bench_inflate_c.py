@@ -9,6 +9,8 @@
 
 c-hsds-ts1.blosc is byte for byte what HSDS 0.9.4 stores for the day (hsds/util/storUtil.py
 _compress: numcodecs Blosc(cname="zlib", clevel=4, shuffle=1) of the chunk's bytes, typesize 1);
+c-hdf5-shuffle-gzip4.zlib is the day as an HDF5 file's chunk with the shuffle + deflate filters
+(HDF5 byte shuffle, then zlib level 4): what DecodeZlib reads for gzip-filter chunks.
 c-hsfan-ts2.blosc is the same with typesize 2 (what hsfan's frames look like, C zlib streams).
 Decoding uses one blosc thread, as one Go goroutine. Prints MB/s of decoded bytes per second of
 the thread's CPU time (time.thread_time, like the Go benchmarks' cpu-MB/s: other processes on the
@@ -17,6 +19,7 @@ machine do not count), best of 7.
 import os
 import sys
 import time
+import zlib
 
 import numcodecs.blosc as blosc
 from numcodecs import Blosc
@@ -42,6 +45,9 @@ def bench(fn, rounds=7, min_time=0.3):
 def make(d):
     raw = open(os.path.join(d, "sst-day0.raw"), "rb").read()
     open(os.path.join(d, "c-hsds-ts1.blosc"), "wb").write(Blosc(cname="zlib", clevel=4, shuffle=1).encode(raw))
+    # An HDF5 file's chunk with the shuffle + deflate(4) filters: HDF5 byte shuffle, then C zlib.
+    shuffled = raw[0::2] + raw[1::2]
+    open(os.path.join(d, "c-hdf5-shuffle-gzip4.zlib"), "wb").write(zlib.compress(shuffled, 4))
     arr = memoryview(raw).cast("h")
     open(os.path.join(d, "c-hsfan-ts2.blosc"), "wb").write(Blosc(cname="zlib", clevel=4, shuffle=1).encode(arr))
 
@@ -55,6 +61,11 @@ def main(d):
         assert blosc.decompress(frame) == raw, name
         t = bench(lambda: blosc.decompress(frame))
         print(f"{name:24s} {len(frame):9d} bytes  c-blosc {len(raw) / t / 1e6:8.1f} MB/s")
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".zlib"):
+            z = open(os.path.join(d, name), "rb").read()
+            t = bench(lambda: zlib.decompress(z))
+            print(f"{name:24s} {len(z):9d} bytes  C zlib  {len(raw) / t / 1e6:8.1f} MB/s")
 
 
 if __name__ == "__main__":
