@@ -3,6 +3,7 @@ package inflate
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // Table entries are uint32:
@@ -97,10 +98,10 @@ func buildTable(table []uint32, lens []uint8, bits uint, entry func(int, uint32)
 		}
 	}
 	count[0] = 0
-	for i := range table[:1<<bits] {
-		table[i] = invalidEntry
-	}
 	if maxLen == 0 {
+		for i := range table[:1<<bits] {
+			table[i] = invalidEntry
+		}
 		return nil
 	}
 	// Kraft check and first code of each length.
@@ -116,8 +117,14 @@ func buildTable(table []uint32, lens []uint8, bits uint, entry func(int, uint32)
 		code = (code + count[l-1]) << 1
 		next[l] = code
 	}
-	if left > 0 && !(maxLen == 1 && count[1] == 1) {
-		return errIncomplete
+	if left > 0 {
+		if !(maxLen == 1 && count[1] == 1) {
+			return errIncomplete
+		}
+		// The one code fills half the table; the other half is invalid.
+		for i := range table[:1<<bits] {
+			table[i] = invalidEntry
+		}
 	}
 	if maxLen > int(bits) && len(table) < 1<<bits {
 		return fmt.Errorf("table too small")
@@ -190,12 +197,7 @@ func buildTable(table []uint32, lens []uint8, bits uint, entry func(int, uint32)
 // reverse returns the low n bits of c in reverse order (deflate sends
 // Huffman codes most significant bit first into an LSB-first stream).
 func reverse(c uint32, n uint) uint32 {
-	var r uint32
-	for range n {
-		r = r<<1 | c&1
-		c >>= 1
-	}
-	return r
+	return uint32(bits.Reverse16(uint16(c))) >> (16 - n)
 }
 
 // fixedTables are the litlen and distance tables of fixed-Huffman blocks
