@@ -18,7 +18,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/adler32"
 )
 
 // Errors returned by Decode and DecodeZlib (wrapped with context).
@@ -76,7 +75,7 @@ func (d *Decoder) DecodeZlib(dst, src []byte) (n, consumed int, err error) {
 	if len(src)-end < 4 {
 		return n, 0, fmt.Errorf("zlib checksum: %w", ErrTruncated)
 	}
-	if want, got := binary.BigEndian.Uint32(src[end:]), adler32.Checksum(dst[:n]); want != got {
+	if want, got := binary.BigEndian.Uint32(src[end:]), adler32Sum(dst[:n]); want != got {
 		return n, 0, fmt.Errorf("zlib checksum %#08x, want %#08x: %w", got, want, ErrCorrupt)
 	}
 	return n, end + 4, nil
