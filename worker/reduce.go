@@ -35,6 +35,9 @@ type Reduction struct {
 	CF        ops.CF
 	Opts      ops.Options
 	Units     string
+	// NoFuse turns off the fused CF decode and accumulation of integer chunks (ops.AddBlockRaw),
+	// for benchmarks and tests that compare it with the two-pass path.
+	NoFuse bool
 }
 
 // NewReduction validates a task's parameters against the dataset and prepares the reduction.
@@ -222,6 +225,15 @@ func (r *Reduction) reduceChunk(cw *chunkWorker, index []int) error {
 		} else {
 			cw.block = gather(cw.block, cw.decoded, sb, ds.ItemSize)
 			raw = cw.block
+		}
+		if !r.NoFuse {
+			done, err := addRaw(cw.p, sb.origin, sb.shape, raw[:n*ds.ItemSize], ds.Type, &r.CF)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
 		}
 		cw.vals = growFloats(cw.vals, n)
 		if err := decodeValues(cw.vals, raw[:n*ds.ItemSize], ds.Type, &r.CF); err != nil {

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/hsfan/hsfan/cf"
@@ -13,6 +14,39 @@ import (
 // decodeValues CF-decodes n elements of raw into dst[:n] (cf.DecodeBytes).
 func decodeValues(dst []float64, raw []byte, t *h5type.Type, c *ops.CF) error {
 	return cf.DecodeBytes(dst, raw, t, c)
+}
+
+// addRaw folds the raw little-endian integers of a dense block into p, CF-decoding them on the
+// fly (ops.AddBlockRaw: one pass, no float64 buffer, the same sums as decodeValues and
+// AddBlock). It returns false, having done nothing, for types and reductions AddBlockRaw does
+// not handle.
+func addRaw(p *ops.Partial, origin, shape []int, raw []byte, t *h5type.Type, c *ops.CF) (bool, error) {
+	if !t.IsNumeric() || t.IsFloat() || !(t.Order() == binary.LittleEndian || t.Size() == 1) {
+		return false, nil
+	}
+	switch t.Size() {
+	case 1:
+		if t.IsSigned() {
+			return ops.AddBlockRaw(p, origin, shape, h5type.Int8s(raw), c)
+		}
+		return ops.AddBlockRaw(p, origin, shape, raw, c)
+	case 2:
+		if t.IsSigned() {
+			return ops.AddBlockRaw(p, origin, shape, h5type.Int16s(raw), c)
+		}
+		return ops.AddBlockRaw(p, origin, shape, h5type.Uint16s(raw), c)
+	case 4:
+		if t.IsSigned() {
+			return ops.AddBlockRaw(p, origin, shape, h5type.Int32s(raw), c)
+		}
+		return ops.AddBlockRaw(p, origin, shape, h5type.Uint32s(raw), c)
+	case 8:
+		if t.IsSigned() {
+			return ops.AddBlockRaw(p, origin, shape, h5type.Int64s(raw), c)
+		}
+		return ops.AddBlockRaw(p, origin, shape, h5type.Uint64s(raw), c)
+	}
+	return false, nil
 }
 
 // subBlock is a dense part of a chunk's block: its origin and shape in selection (output)

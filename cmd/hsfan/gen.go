@@ -17,7 +17,7 @@ import (
 )
 
 const genUsage = `Usage:
-  hsfan gen sst  --domain D [--days N] [--start YYYY-MM-DD] [--level L]
+  hsfan gen sst  --domain D [--days N] [--start YYYY-MM-DD] [--level L] [--frames hsfan|hsds]
   hsfan gen cube --domain D [--shape 10000,160,160] [--chunks 25,160,160] [--type float32] [--compressor gzip] [--shuffle]
   hsfan gen uservisits|rankings --rows N --parts P --out DIR|s3://bucket/prefix [--seed S]
 
@@ -48,7 +48,7 @@ const genExamples = `  # the year of SST that 'make run' uses (280 MB on disk, a
 var genGroups = []flagGroup{
 	{"Domain", []string{"domain", "owner", "public-read", "overwrite", "keep-existing"}},
 	storeGroup,
-	{"sst", []string{"days", "start", "level"}},
+	{"sst", []string{"days", "start", "level", "frames"}},
 	{"cube", []string{"shape", "chunks", "type", "compressor", "shuffle"}},
 }
 
@@ -72,6 +72,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	intVar(fs, &days, "days", 365, 1, maxSSTDays, "sst: number of days")
 	fs.StringVar(&start, "start", "2022-01-01", "sst: first day (YYYY-MM-DD, from 1981-01-01)")
 	intVar(fs, &level, "level", 4, 1, 9, "sst: gzip level of the chunks")
+	var frames string
+	choiceVar(fs, &frames, "frames", "hsfan", []string{"hsfan", "hsds"},
+		"sst: chunk frames: hsfan (blosc shuffle, typesize 2) or hsds (as HSDS 0.9.4 writes them: typesize 1)")
 	shape := fs.String("shape", "10000,160,160", "cube: shape, comma-separated positive integers")
 	chunks := fs.String("chunks", "25,160,160", "cube: chunk shape, one positive integer per dimension")
 	choiceVar(fs, &typ, "type", "float32", []string{"int16", "int32", "float32", "float64"}, "cube: element type")
@@ -110,7 +113,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		last := time.Now()
 		write = func(ctx context.Context, f *hdf.File) error {
-			return synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: day, Level: level,
+			return synth.WriteSST(ctx, f, synth.SSTOptions{Days: days, Start: day, Level: level, HSDSFrames: frames == "hsds",
 				Progress: func(done, total int) {
 					if time.Since(last) > 5*time.Second || done == total {
 						last = time.Now()

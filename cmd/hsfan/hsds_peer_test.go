@@ -51,6 +51,13 @@ func TestHSDSServesHsfanDomains(t *testing.T) {
 	for _, ds := range []string{"/analysed_sst", "/time", "/lat", "/lon"} {
 		checks = append(checks, check{sst, ds})
 	}
+	// The same days in HSDS's own frames (typesize 1): day numbers 0 and 1 (2022-01-01) are the
+	// days testHSDSWrittenSST writes.
+	if code, _, errs := run(t, with("gen", "sst", "--domain", sstHSDSFrames, "--owner", hsdspeer.User, "--days", "2",
+		"--start", "2022-01-01", "--frames", "hsds")...); code != 0 {
+		t.Fatalf("gen sst --frames hsds: %s", errs)
+	}
+	checks = append(checks, check{sstHSDSFrames, "/analysed_sst"})
 
 	// A domain of legacy chunks: HSDS serves garbage for it.
 	const legacy = "/home/" + hsdspeer.User + "/legacy.h5"
@@ -103,8 +110,17 @@ func hsfanGet(t *testing.T, st []string, domain, dataset string) []byte {
 	return b
 }
 
+// sstHSDSFrames is the domain `hsfan gen sst --frames hsds` writes in TestHSDSServesHsfanDomains.
+const sstHSDSFrames = "/home/" + hsdspeer.User + "/sst_hsds_frames.h5"
+
 // hsdsGet reads a whole dataset from HSDS by path (binary, C order).
 func hsdsGet(t *testing.T, p *hsdspeer.Peer, domain, h5path string) []byte {
+	t.Helper()
+	return p.Value(t, domain, hsdsResolve(t, p, domain, h5path))
+}
+
+// hsdsResolve returns the id HSDS gives the dataset at h5path in domain.
+func hsdsResolve(t *testing.T, p *hsdspeer.Peer, domain, h5path string) string {
 	t.Helper()
 	code, body := p.Do(t, hsdspeer.Request{Method: http.MethodGet, Path: "/", Domain: domain, Query: url.Values{"h5path": {h5path}}})
 	var ds struct {
@@ -113,13 +129,17 @@ func hsdsGet(t *testing.T, p *hsdspeer.Peer, domain, h5path string) []byte {
 	if code != http.StatusOK || json.Unmarshal(body, &ds) != nil || ds.ID == "" {
 		t.Fatalf("HSDS resolve %s in %s: %d: %s", h5path, domain, code, body)
 	}
-	return p.Value(t, domain, ds.ID)
+	return ds.ID
 }
 
 // testHSDSWrittenSST writes two days of `hsfan gen sst` through HSDS's REST API with gen sst's
 // filters (shuffle + gzip level 4), checks that hsfan reads them as written, that Go writes
 // HSDS's header for HSDS's parameters (typesize 1, shuffle flag, same block size), and logs the
 // stored sizes of HSDS's frames, Go's typesize-1 frames and hsfan's typesize-2 frames.
+//
+// It also compares the frames of `hsfan gen sst --frames hsds` (domain sstHSDSFrames, the same
+// two days) with HSDS's: the same 12 header bytes (version, flags, typesize, nbytes, blocksize)
+// and the same values served by HSDS.
 func testHSDSWrittenSST(t *testing.T, p *hsdspeer.Peer, st []string) {
 	const dom = "/home/" + hsdspeer.User + "/sst_by_hsds.h5"
 	var root struct {
@@ -152,7 +172,32 @@ func testHSDSWrittenSST(t *testing.T, p *hsdspeer.Peer, st []string) {
 	if got := hsfanGet(t, st, dom, "/analysed_sst"); !bytes.Equal(got, values) {
 		t.Fatal("hsfan reads HSDS's SST chunks differently from the written values")
 	}
+	if got := hsdsGet(t, p, sstHSDSFrames, "/analysed_sst"); !bytes.Equal(got, values) {
+		t.Fatal("HSDS serves hsfan's HSDS-style SST frames differently from the generated values")
+	}
+	genID := hsdsResolve(t, p, sstHSDSFrames, "/analysed_sst")
 	pl := codec.Pipeline{Compressor: "gzip", Level: 4, Shuffle: codec.ShuffleByte, ItemSize: 2}
+	for d := range days {
+		key := schema.ChunkKey(created.ID, []int{d, 0, 0}, 0)
+		stored, err := os.ReadFile(filepath.Join(p.Root, hsdspeer.Bucket, filepath.FromSlash(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		genKey := schema.ChunkKey(genID, []int{d, 0, 0}, 0)
+		gen, err := os.ReadFile(filepath.Join(p.Root, hsdspeer.Bucket, filepath.FromSlash(genKey)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(gen[:12], stored[:12]) {
+			t.Errorf("day %d: gen sst --frames hsds header % x, HSDS wrote % x", d, gen[:12], stored[:12])
+		}
+		hi, err := codec.BloscInfo(gen)
+		if err != nil || hi.TypeSize != 1 || !hi.Shuffle {
+			t.Errorf("day %d: gen sst --frames hsds frame %+v (%v), want typesize 1 with the shuffle flag", d, hi, err)
+		}
+		t.Logf("day %d: HSDS frame %d bytes, gen --frames hsds %d (%+.1f%%)", d, len(stored), len(gen),
+			100*float64(len(gen)-len(stored))/float64(len(stored)))
+	}
 	for d, raw := range days {
 		key := schema.ChunkKey(created.ID, []int{d, 0, 0}, 0)
 		stored, err := os.ReadFile(filepath.Join(p.Root, hsdspeer.Bucket, filepath.FromSlash(key)))

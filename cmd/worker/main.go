@@ -45,10 +45,10 @@ import (
 	"github.com/hsfan/hsfan/hsds/store"
 	"github.com/hsfan/hsfan/hsds/store/earthdata"
 	"github.com/hsfan/hsfan/jobs/coordinator"
+	"github.com/hsfan/hsfan/jobs/mapreduce/mrwork"
 	"github.com/hsfan/hsfan/jobs/reduce"
 	"github.com/hsfan/hsfan/jobs/spec"
 	"github.com/hsfan/hsfan/transport/awslambda"
-	"github.com/hsfan/hsfan/jobs/mapreduce/mrwork"
 	"github.com/hsfan/hsfan/worker"
 )
 

@@ -81,7 +81,7 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 		endpoint := localLambda(t, bootstrap, 8, 20*time.Second, faults, env)
 		spec := base
 		spec.Inputs, spec.Out, spec.Concurrency, spec.Invoker = []string{"file://" + dir + "/uv/"}, out, 8, "local"
-		res, err := mapreduce.Run(ctx, spec, mapreduce.Options{Invoker: lambdaClient(t, endpoint)})
+		res, err := mapreduce.Run(ctx, spec, mapreduce.Options{Invoker: testLambdaClient(t, endpoint)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 		}
 		spec3 := q3
 		spec3.Out, spec3.Concurrency, spec3.Invoker = out, 8, "local"
-		if _, err := mapreduce.Run(ctx, spec3, mapreduce.Options{Invoker: lambdaClient(t, endpoint)}); err != nil {
+		if _, err := mapreduce.Run(ctx, spec3, mapreduce.Options{Invoker: testLambdaClient(t, endpoint)}); err != nil {
 			t.Fatal(err)
 		}
 		got3, err := os.ReadFile(filepath.Join(out, "bdb-q3.tsv"))
@@ -123,7 +123,7 @@ func TestMapReduceThroughLocalLambda(t *testing.T) {
 		endpoint := localLambda(t, bootstrap, 8, 20*time.Second, faults, env)
 		spec := base
 		spec.Inputs, spec.Out, spec.Concurrency, spec.Invoker = []string{"s3://hsfan/bdb/uservisits/"}, "s3://hsfan/results/q2", 8, "local"
-		if _, err := mapreduce.Run(ctx, spec, mapreduce.Options{Invoker: lambdaClient(t, endpoint), StoreOptions: srv.Options()}); err != nil {
+		if _, err := mapreduce.Run(ctx, spec, mapreduce.Options{Invoker: testLambdaClient(t, endpoint), StoreOptions: srv.Options()}); err != nil {
 			t.Fatal(err)
 		}
 		got, _, err := s3.Get(ctx, "hsfan", "results/q2/bdb-q2.tsv")
@@ -160,7 +160,7 @@ func lambdaStats(t *testing.T, endpoint string) locallambda.Stats {
 	return st
 }
 
-func lambdaClient(t *testing.T, endpoint string) *awslambda.Invoker {
+func testLambdaClient(t *testing.T, endpoint string) *awslambda.Invoker {
 	t.Helper()
 	inv, err := awslambda.New(context.Background(), awslambda.Config{Function: "hsfan-worker", Endpoint: endpoint,
 		Region: "us-east-1", MaxConcurrency: 8, Credentials: aws.AnonymousCredentials{}})

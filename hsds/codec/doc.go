@@ -24,6 +24,9 @@
 //     by TestGoFramesDecodeInC); the compressed streams themselves come from Go codecs.
 //   - Shuffle / Unshuffle: the HDF5 byte shuffle filter.
 //   - DecodeZlib: plain zlib streams with a bound on the decoded size.
+//   - zlib streams (blosc's zlib codec and DecodeZlib up to 64 MiB) are decoded by the
+//     subpackage inflate, specialised for a known decoded size (klauspost/compress only for
+//     larger bounds and for encoding).
 //   - Pipeline: the HSDS filter pipeline of a dataset (compressor, level, shuffle, item size)
 //     for reading and writing chunk bytes.
 //

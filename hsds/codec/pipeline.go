@@ -31,12 +31,19 @@ var ErrLegacyShuffle = errors.New("legacy hsfan chunk: HDF5-shuffled bytes insid
 // DefaultLevel). Shuffle is ShuffleNone, ShuffleByte or ShuffleBit and
 // ItemSize the dataset's element size in bytes, needed by both shuffles.
 //
+// HSDSFrames makes Encode write byte-shuffled blosc frames as HSDS 0.9.4 writes them
+// (hsds/util/storUtil.py _compress: numcodecs Blosc(cname, clevel, shuffle=1) on the chunk's
+// bytes, so typesize 1 and the shuffle flag set, which shuffles nothing) instead of hsfan's
+// frames (blosc's shuffle with typesize ItemSize, smaller and faster to decode). Both read
+// back the same values in HSDS and in hsfan; decoding ignores the field.
+//
 // The zero Pipeline stores chunks raw.
 type Pipeline struct {
 	Compressor string
 	Level      int
 	Shuffle    int
 	ItemSize   int
+	HSDSFrames bool
 }
 
 // bloscName returns the blosc codec name of the compressor, "" for none.
@@ -261,7 +268,8 @@ func bitshuffleBound(size int) int {
 //     with typesize ItemSize (c-blosc treats typesizes above 255 as 1).
 //     HSDS's own _compress writes typesize 1 with flag 0x01, which shuffles
 //     nothing; typesize ItemSize compresses better and HSDS decodes it,
-//     since numcodecs reads the typesize from the header. The bytes are
+//     since numcodecs reads the typesize from the header (HSDSFrames writes
+//     HSDS's typesize 1 instead). The bytes are
 //     never HDF5-shuffled before blosc: HSDS would hand them to its clients
 //     as they are;
 //   - with a compressor and no shuffle: a blosc frame of typesize 1 without
@@ -288,6 +296,9 @@ func (p Pipeline) Encode(dst, src []byte) ([]byte, error) {
 			return Shuffle(dst, src, p.ItemSize), nil
 		}
 		shuffle, typesize = true, p.ItemSize
+		if p.HSDSFrames {
+			typesize = 1
+		}
 	case ShuffleBit:
 		b, err := encodeBitshuffleLZ4(src, p.ItemSize, bitshuffleDefaultBlock)
 		if err != nil {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"sync"
 
+	"github.com/hsfan/hsfan/hsds/codec/inflate"
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
@@ -32,7 +32,7 @@ func decodeStream(format int, dst, src []byte) error {
 	case formatSnappy:
 		n, err = snappyDecode(dst, src)
 	case formatZlib:
-		n, err = zlibDecodeExact(dst, src)
+		n, err = zlibStream(dst, src)
 	case formatZstd:
 		n, err = zstdDecodeExact(dst, src)
 	default:
@@ -65,35 +65,20 @@ func snappyDecode(dst, src []byte) (int, error) {
 	return len(out), nil
 }
 
+// zlibStream decodes blosc's zlib streams; benchmarks swap in other decoders.
+var zlibStream = zlibDecodeExact
+
+// inflaters recycles inflate decoders (their Huffman tables, about 11 KB).
+var inflaters = sync.Pool{New: func() any { return new(inflate.Decoder) }}
+
 // zlibDecodeExact decodes the zlib stream src into dst and requires that the
-// stream (with its checksum) ends exactly after len(dst) bytes. A stream
-// that ends early or goes on reports its decoded length for the caller's
-// size check; a bad header or checksum is an error.
+// stream (with its checksum) ends exactly after len(dst) bytes. It uses
+// hsds/codec/inflate, which is specialised for a known output size.
 func zlibDecodeExact(dst, src []byte) (int, error) {
-	zs, err := openZlib(src)
-	if err != nil {
-		return 0, err
-	}
-	defer zs.close()
-	n, err := io.ReadFull(zs.fr, dst)
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return n, nil // short stream: size mismatch reported by caller
-		}
-		return n, err
-	}
-	var one [1]byte
-	m, err := zs.fr.Read(one[:])
-	if m > 0 {
-		return n + m, nil // longer than expected
-	}
-	if !errors.Is(err, io.EOF) {
-		if err == nil {
-			err = errors.New("zlib stream does not end after the expected size")
-		}
-		return n, err
-	}
-	return n, zs.verify(dst[:n])
+	d := inflaters.Get().(*inflate.Decoder)
+	defer inflaters.Put(d)
+	n, _, err := d.DecodeZlib(dst, src)
+	return n, err
 }
 
 // zstdDecoder is the process-wide zstd decoder. DecodeAll is safe for

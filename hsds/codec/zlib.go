@@ -2,13 +2,11 @@ package codec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
-	"github.com/klauspost/compress/flate"
+	"github.com/hsfan/hsfan/hsds/codec/inflate"
 	"github.com/klauspost/compress/zlib"
 )
 
@@ -17,18 +15,40 @@ import (
 // more than maxSize bytes, is truncated or fails its checksum is an error;
 // memory use is bounded by maxSize.
 //
-// The result is written to dst's backing array when it is large enough,
-// otherwise to a new slice.
+// The result is written to dst's backing array when cap(dst) >= maxSize
+// (for maxSize above inflateDirectMax: when it holds the output), otherwise
+// to a new slice.
+//
+// Up to inflateDirectMax bytes (or when cap(dst) >= maxSize) it decodes with
+// hsds/codec/inflate into a buffer of maxSize bytes (HDF5 deflate chunks:
+// maxSize is the chunk size); larger bounds stream through klauspost's zlib,
+// growing the output as it comes.
 func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 	if maxSize < 0 {
 		return nil, fmt.Errorf("zlib decode: negative maxSize %d", maxSize)
 	}
-	zs, err := openZlib(src)
+	if maxSize <= inflateDirectMax || cap(dst) >= maxSize {
+		out := dst[:0]
+		if cap(out) < maxSize {
+			out = make([]byte, maxSize)
+		}
+		out = out[:maxSize]
+		d := inflaters.Get().(*inflate.Decoder)
+		defer inflaters.Put(d)
+		n, _, err := d.DecodeZlib(out, src)
+		if errors.Is(err, inflate.ErrShortOutput) {
+			return nil, fmt.Errorf("zlib decode: stream decodes to more than %d bytes", maxSize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("zlib decode: %w", err)
+		}
+		return out[:n], nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(src))
 	if err != nil {
 		return nil, fmt.Errorf("zlib decode: %w", err)
 	}
-	defer zs.close()
-	zr := zs.fr
+	defer zr.Close()
 	out := dst[:0]
 	if cap(out) > maxSize {
 		out = out[:0:maxSize]
@@ -43,7 +63,7 @@ func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 					return nil, fmt.Errorf("zlib decode: stream decodes to more than %d bytes", maxSize)
 				}
 				if errors.Is(err, io.EOF) {
-					return zlibEnd(zs, out)
+					return out, nil
 				}
 				if err == nil {
 					continue
@@ -58,7 +78,7 @@ func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 		n, err := zr.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
 		if errors.Is(err, io.EOF) {
-			return zlibEnd(zs, out)
+			return out, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("zlib decode: %w", err)
@@ -66,13 +86,8 @@ func DecodeZlib(dst, src []byte, maxSize int) ([]byte, error) {
 	}
 }
 
-// zlibEnd checks the checksum after the deflate data of zs against out.
-func zlibEnd(zs *zlibStream, out []byte) ([]byte, error) {
-	if err := zs.verify(out); err != nil {
-		return nil, fmt.Errorf("zlib decode: %w", err)
-	}
-	return out, nil
-}
+// inflateDirectMax is the largest maxSize DecodeZlib allocates up front.
+const inflateDirectMax = 64 << 20
 
 // encodeZlib compresses src as one zlib stream at the given level (1-9).
 func encodeZlib(src []byte, level int) ([]byte, error) {
@@ -89,57 +104,3 @@ func encodeZlib(src []byte, level int) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// zlibStream is a zlib (RFC 1950) stream being inflated: the two-byte header checked, the
-// deflate data read by a pooled klauspost flate reader, and the big-endian Adler-32 of the
-// decoded bytes after it, checked by verify with adler32Update (the zlib package's reader
-// checks it with hash/adler32, about a third of the decode time of HSDS's gzip chunks).
-type zlibStream struct {
-	br *bytes.Reader
-	fr io.ReadCloser
-}
-
-// flateReaders recycles flate decompressors (their 32 KiB windows and tables).
-var flateReaders sync.Pool
-
-// openZlib checks the zlib header of src (deflate, a window of at most 32 KiB, the FCHECK
-// multiple of 31, no preset dictionary) and returns the stream positioned at its deflate data.
-func openZlib(src []byte) (*zlibStream, error) {
-	if len(src) < 2 {
-		return nil, fmt.Errorf("%w: %d bytes", zlib.ErrHeader, len(src))
-	}
-	cmf, flg := src[0], src[1]
-	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint16(cmf)<<8|uint16(flg))%31 != 0 {
-		return nil, zlib.ErrHeader
-	}
-	if flg&0x20 != 0 {
-		return nil, zlib.ErrDictionary
-	}
-	zs := &zlibStream{br: bytes.NewReader(src[2:])}
-	if v := flateReaders.Get(); v != nil {
-		zs.fr = v.(io.ReadCloser)
-		if err := zs.fr.(flate.Resetter).Reset(zs.br, nil); err != nil {
-			return nil, err
-		}
-	} else {
-		// A bytes.Reader is an io.ByteReader, so flate reads no byte past the deflate data:
-		// the checksum is left in br.
-		zs.fr = flate.NewReader(zs.br)
-	}
-	return zs, nil
-}
-
-// verify reads the stream's Adler-32 after the deflate data (which must have been read to its
-// end) and checks it against decoded, all the bytes the stream decoded to.
-func (zs *zlibStream) verify(decoded []byte) error {
-	var sum [4]byte
-	if _, err := io.ReadFull(zs.br, sum[:]); err != nil {
-		return fmt.Errorf("zlib checksum: %w", io.ErrUnexpectedEOF)
-	}
-	if binary.BigEndian.Uint32(sum[:]) != adler32Update(1, decoded) {
-		return zlib.ErrChecksum
-	}
-	return nil
-}
-
-func (zs *zlibStream) close() { flateReaders.Put(zs.fr) }

@@ -32,6 +32,9 @@ type SSTOptions struct {
 	Level int
 	// Concurrency bounds the days generated at once (GOMAXPROCS when 0).
 	Concurrency int
+	// HSDSFrames writes the chunks as HSDS 0.9.4 writes them (blosc zlib, typesize 1 with the
+	// shuffle flag: codec.Pipeline.HSDSFrames) instead of hsfan's typesize-2 frames.
+	HSDSFrames bool
 	// Progress, when set, is called after each day is written.
 	Progress func(done, total int)
 }
@@ -117,6 +120,7 @@ func WriteSST(ctx context.Context, f *hdf.File, o SSTOptions) error {
 	}); err != nil {
 		return err
 	}
+	ds.Pipeline.HSDSFrames = o.HSDSFrames
 	land := LandMask()
 	day0 := SSTDayNumber(o.Start) // the field follows the calendar date, not the index
 	conc := o.Concurrency

@@ -1,0 +1,76 @@
+package inflate
+
+import (
+	"hash/adler32"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestAdler32 compares adler32 with hash/adler32 on lengths around the 8-byte words and the
+// 5552-byte reduction blocks, all-0xff input (the largest lane sums) and random bytes.
+func TestAdler32(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 5551, 5552, 5553, 11104, 11105, 100000, 1 << 20} {
+		for _, fill := range []string{"ff", "00", "random"} {
+			p := make([]byte, n)
+			for i := range p {
+				switch fill {
+				case "ff":
+					p[i] = 0xff
+				case "random":
+					p[i] = byte(r.Uint32())
+				}
+			}
+			if got, want := adler32Sum(p), adler32.Checksum(p); got != want {
+				t.Fatalf("n=%d %s: %#08x, want %#08x", n, fill, got, want)
+			}
+		}
+	}
+}
+
+func FuzzAdler32(f *testing.F) {
+	f.Add([]byte("hello"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if got, want := adler32Sum(p), adler32.Checksum(p); got != want {
+			t.Fatalf("%#08x, want %#08x", got, want)
+		}
+	})
+}
+
+// BenchmarkAdler32 checksums 2 MiB with adler32Sum and hash/adler32 in turn in every
+// iteration and reports each one's MB/s per second of thread CPU time and their ratio.
+func BenchmarkAdler32(b *testing.B) {
+	p := make([]byte, 2<<20)
+	for i := range p {
+		p[i] = byte(i * 7)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ours, std time.Duration
+	b.SetBytes(int64(2 * len(p)))
+	for b.Loop() {
+		t0 := threadCPU()
+		adler32Sum(p)
+		t1 := threadCPU()
+		adler32.Checksum(p)
+		t2 := threadCPU()
+		ours += t1 - t0
+		std += t2 - t1
+	}
+	b.ReportMetric(float64(b.N*len(p))/ours.Seconds()/1e6, "inflate-cpuMB/s")
+	b.ReportMetric(float64(b.N*len(p))/std.Seconds()/1e6, "hash-adler32-cpuMB/s")
+	b.ReportMetric(std.Seconds()/ours.Seconds(), "hash-adler32/inflate")
+}
+
+// threadCPU returns the CPU time of the calling OS thread (lock the goroutine to it).
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		panic(err)
+	}
+	return time.Duration(ts.Nano())
+}
