@@ -21,6 +21,7 @@ import (
 	"github.com/hsfan/hsfan/internal/awsconf"
 	"github.com/hsfan/hsfan/internal/awsfake"
 	"github.com/hsfan/hsfan/internal/version"
+	"github.com/hsfan/hsfan/jobs/spec"
 	"github.com/hsfan/hsfan/transport/awslambda"
 )
 
@@ -490,9 +491,8 @@ scheduler role (created or updated: trusted by scheduler.amazonaws.com, allowed
 lambda:InvokeFunction on the function). --delete removes the schedule (SPEC or --name names it).
 `
 
-// loadScheduleSpec reads what a schedule needs from a job spec file. It is a variable so that the
-// job spec package (jobs/spec.Load) can be wired in: until then it reads the top-level "name"
-// and the "schedule" mapping's "cron" and "time_zone" of the YAML file.
+// loadScheduleSpec reads what a schedule needs from a job spec file (jobs/spec.Load: the whole
+// spec is checked strictly); a variable so that tests can replace it.
 var loadScheduleSpec = readScheduleSpec
 
 func runDeploySchedule(ctx context.Context, args []string, stdout io.Writer) error {
@@ -595,15 +595,23 @@ func runUndeploy(ctx context.Context, args []string, stdout, _ io.Writer) error 
 	return deploy.Undeploy(ctx, cl, o, c)
 }
 
-// readScheduleSpec is the interim job spec reader (see loadScheduleSpec).
+// readScheduleSpec loads and checks a job spec (jobs/spec.Load) and returns its name, schedule and
+// bytes (the schedule's payload). The Lambda coordinator runs reduce specs with a window
+// (jobs/coordinator.Handle): other specs are refused here, not at their first scheduled run.
 func readScheduleSpec(path string) (deploy.ScheduleSpec, error) {
+	js, err := spec.Load(path)
+	if err != nil {
+		return deploy.ScheduleSpec{}, err
+	}
+	switch {
+	case js.Schedule == nil:
+		return deploy.ScheduleSpec{}, fmt.Errorf("spec %s: no schedule: a scheduled spec needs schedule: {cron: \"0 3 1 * *\", time_zone: UTC}", path)
+	case js.Kind != spec.KindReduce || js.Window == nil:
+		return deploy.ScheduleSpec{}, fmt.Errorf("spec %s: kind %s without a window: the Lambda coordinator runs reduce specs with a window (run other specs with hsfan schedule run)", path, js.Kind)
+	}
 	body, err := os.ReadFile(path)
 	if err != nil {
 		return deploy.ScheduleSpec{}, fmt.Errorf("read spec: %w", err)
 	}
-	spec, err := parseScheduleSpec(body)
-	if err != nil {
-		return spec, fmt.Errorf("spec %s: %w", path, err)
-	}
-	return spec, nil
+	return deploy.ScheduleSpec{Name: js.Name, Cron: js.Schedule.Cron, TimeZone: js.Schedule.TimeZone, Body: body}, nil
 }

@@ -19,7 +19,7 @@ func init() {
 // fullSpec is a complete job spec (valid for jobs/spec's strict parser too) with the given
 // schedule mapping body.
 func fullSpec(name, schedule string) string {
-	return "name: " + name + "\nkind: reduce\nschedule:\n  " + schedule + "\nreduce:\n  op: mean\n  store: file://data\n  bucket: hsfan\n" +
+	return "name: " + name + "\nkind: reduce\nschedule:\n  " + schedule + "\nwindow:\n  range: last 3 months\n  time_zone: UTC\nreduce:\n  op: mean\n  store: file://data\n  bucket: hsfan\n" +
 		"  domain: /shared/sst/mur25.h5\n  dataset: /analysed_sst\n  reduce: lat,lon\n"
 }
 
@@ -187,6 +187,10 @@ func TestDeployFlagValidation(t *testing.T) {
 	if err := os.WriteFile(both, []byte(fullSpec("a", "cron: '0 0 1 * 1'\n  time_zone: UTC")), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	noWindow := filepath.Join(dir, "nowindow.yaml")
+	if err := os.WriteFile(noWindow, []byte(strings.Replace(fullSpec("a", "cron: '@daily'\n  time_zone: UTC"), "window:\n  range: last 3 months\n  time_zone: UTC\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	fn := func(rest ...string) []string {
 		return append([]string{"deploy", "function", "--bucket", "b", "--dry-run"}, rest...)
 	}
@@ -211,6 +215,8 @@ func TestDeployFlagValidation(t *testing.T) {
 		{[]string{"deploy", "schedule", "--dry-run"}, []string{"SPEC"}},
 		{[]string{"deploy", "schedule", noTZ, "--dry-run"}, []string{"time_zone"}},
 		{[]string{"deploy", "schedule", both, "--dry-run"}, []string{"day-of-month and day-of-week"}},
+		{[]string{"deploy", "schedule", noWindow, "--dry-run"}, []string{"without a window", "hsfan schedule run"}},
+		{[]string{"deploy", "schedule", "../../examples/specs/wordcount-mapreduce.yaml", "--dry-run"}, []string{"kind mapreduce without a window"}},
 		{[]string{"deploy", "status", "--wait", "0s", "--dry-run"}, []string{"--wait", "[1s, 1h0m0s]"}},
 	} {
 		code, out, errs := run(t, tc.args...)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,13 +57,46 @@ var scheduleGroups = []flagGroup{
 	storeGroup,
 }
 
-// mapReduceRunner runs a spec of kind mapreduce; nil until hsfan mapreduce (issue 14) is wired
-// in, and a spec of that kind is then refused at run time with a clear error.
+// mapReduceRunner runs a spec of kind mapreduce.
 type mapReduceRunner interface {
 	RunMapReduce(ctx context.Context, m *spec.MapReduce, stdout, stderr io.Writer) error
 }
 
-var mapReduce mapReduceRunner
+// mapReduce runs mapreduce specs as `hsfan mapreduce` with the spec's keys as flags, so that a
+// spec and a command line are checked by the same flag rules. Tests may replace it; nil refuses
+// the kind with a clear error.
+var mapReduce mapReduceRunner = cliMapReduce{}
+
+// cliMapReduce runs a mapreduce spec through runMapreduce.
+type cliMapReduce struct{}
+
+// RunMapReduce turns the spec's mapreduce section into `hsfan mapreduce` arguments and runs them.
+func (cliMapReduce) RunMapReduce(ctx context.Context, m *spec.MapReduce, stdout, stderr io.Writer) error {
+	return runMapreduce(ctx, mapReduceArgs(m), stdout, stderr)
+}
+
+// mapReduceArgs is the `hsfan mapreduce` command line of a spec's mapreduce section (zero values
+// are left to the command's defaults).
+func mapReduceArgs(m *spec.MapReduce) []string {
+	args := []string{m.Job}
+	for _, in := range m.Input {
+		args = append(args, "--input", in)
+	}
+	args = append(args, "--out", m.Out)
+	if m.Reducers > 0 {
+		args = append(args, "--reducers", strconv.Itoa(m.Reducers))
+	}
+	if m.SplitSize > 0 {
+		args = append(args, "--split-size", strconv.FormatInt(m.SplitSize, 10))
+	}
+	if m.Invoker != "" {
+		args = append(args, "--invoker", m.Invoker)
+	}
+	if m.Concurrency > 0 {
+		args = append(args, "--concurrency", strconv.Itoa(m.Concurrency))
+	}
+	return args
+}
 
 func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
@@ -124,7 +158,7 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return runRunAt(ctx, at, []string{"--spec", e.Path}, stdout, stderr)
 		case spec.KindMapReduce:
 			if mapReduce == nil {
-				return fmt.Errorf("%s: kind mapreduce is not wired into this build's scheduler yet (run it with hsfan mapreduce)", e.Path)
+				return fmt.Errorf("%s: kind mapreduce is not wired into this build's scheduler (run it with hsfan mapreduce)", e.Path)
 			}
 			return mapReduce.RunMapReduce(ctx, e.Spec.MapReduce, stdout, stderr)
 		}

@@ -349,11 +349,43 @@ func TestScheduleStatusEndpoint(t *testing.T) {
 	}
 }
 
-// TestScheduleMapReduceUnwired: a spec of kind mapreduce is parsed and checked, and running it
-// is a clear error while hsfan mapreduce is not wired into the scheduler (never a silent no-op).
-func TestScheduleMapReduceUnwired(t *testing.T) {
+// TestScheduleMapReduce: a spec of kind mapreduce run by hsfan schedule gives the same table as
+// the same job run with hsfan mapreduce; with the runner removed, the kind is a clear error
+// (never a silent no-op).
+func TestScheduleMapReduce(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := run(t, "schedule", "run", "--once", "--store", "file://"+dir, "--bucket", "hsfan", "../../examples/specs/wordcount-mapreduce.yaml")
+	uv := filepath.Join(dir, "uv")
+	if code, out, errs := run(t, "gen", "uservisits", "--rows", "3000", "--parts", "3", "--out", uv); code != 0 {
+		t.Fatalf("gen: exit %d\n%s\n%s", code, out, errs)
+	}
+	specFile := filepath.Join(dir, "q2.yaml")
+	body := fmt.Sprintf("name: q2\nkind: mapreduce\nschedule:\n  cron: \"@daily\"\n  time_zone: UTC\nmapreduce:\n  job: bdb-q2\n  input: [\"file://%s/\"]\n  out: %s\n  reducers: 3\n  split-size: 20000\n",
+		uv, filepath.Join(dir, "scheduled"))
+	if err := os.WriteFile(specFile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "schedule", "run", "--once", "--store", "file://"+dir, "--bucket", "hsfan", specFile); code != 0 {
+		t.Fatalf("schedule: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := run(t, "mapreduce", "bdb-q2", "--input", "file://"+uv+"/", "--out", filepath.Join(dir, "direct")); code != 0 {
+		t.Fatalf("mapreduce: exit %d\n%s\n%s", code, out, errs)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "scheduled", "bdb-q2.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, "direct", "bdb-q2.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) == 0 || !bytes.Equal(got, want) {
+		t.Fatalf("scheduled table (%d bytes) differs from hsfan mapreduce's (%d bytes)", len(got), len(want))
+	}
+
+	saved := mapReduce
+	mapReduce = nil
+	defer func() { mapReduce = saved }()
+	code, out, errs := run(t, "schedule", "run", "--once", "--store", "file://"+dir, "--bucket", "hsfan", specFile)
 	if code != 1 || !strings.Contains(errs, "kind mapreduce is not wired") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
