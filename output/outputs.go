@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 )
 
@@ -55,64 +54,14 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 	if err := t.Validate(); err != nil {
 		return fmt.Errorf("write outputs: %w", err)
 	}
-	type file struct {
-		name string
-		data []byte
-	}
-	// The formats are rendered side by side (each a pass over every row).
-	renders := []struct {
-		ext    string
-		render func(io.Writer, Table) error
-	}{
-		{".arrow", func(w io.Writer, t Table) error { return WriteArrow(w, t, nil) }},
-		{".json", WriteJSON},
-	}
-	if opts.TSV {
-		renders = append(renders, struct {
-			ext    string
-			render func(io.Writer, Table) error
-		}{".tsv", WriteTSV})
-	}
-	rendered := make([]file, len(renders))
-	errs := make([]error, len(renders))
-	var wg sync.WaitGroup
-	for i, r := range renders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			errs[i] = r.render(&buf, t)
-			rendered[i] = file{name + r.ext, buf.Bytes()}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("write outputs: %w", err)
-	}
-	var files []file
-	files = append(files, rendered...)
-	if plot {
-		x, y, err := plotColumns(t)
-		if err != nil {
+	var x, y string
+	if plot { // a table that cannot be plotted is refused before anything is touched
+		if x, y, err = plotColumns(t); err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		for _, format := range []string{"png", "svg"} {
-			b, err := RenderPlot(t, x, y, format)
-			if err != nil {
-				return fmt.Errorf("write outputs: %w", err)
-			}
-			files = append(files, file{name + "." + format, b})
-		}
 	}
-	m.Outputs = nil
-	for _, f := range files {
-		sum := sha256.Sum256(f.data)
-		m.Outputs = append(m.Outputs, OutputFile{Name: f.name, Bytes: len(f.data), SHA256: hex.EncodeToString(sum[:])})
-	}
-	if m.ManifestVersion == 0 {
-		m.ManifestVersion = ManifestVersion
-	}
-
+	// The stale manifest goes first: from here until the new manifest is written, nothing in the
+	// sink looks complete.
 	rm, canRemove := sink.(Remover)
 	if canRemove {
 		if err := rm.Remove(ctx, ManifestName); err != nil {
@@ -131,14 +80,57 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 			}
 		}
 	}()
-	for _, f := range files {
+	m.Outputs = nil
+	// emit writes one rendered file and records it in the manifest. Each format is rendered and
+	// written in turn and its bytes dropped, so that at most one rendering is held at a time next
+	// to the table (the peak memory of a large map-reduce table).
+	emit := func(fname string, data []byte) error {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		if err := sink.WriteFile(ctx, fname, data); err != nil {
+			return err
+		}
+		written = append(written, fname)
+		m.Outputs = append(m.Outputs, OutputFile{Name: fname, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])})
+		return nil
+	}
+	renders := []struct {
+		ext    string
+		render func(io.Writer, Table) error
+	}{
+		{".arrow", func(w io.Writer, t Table) error { return WriteArrow(w, t, nil) }},
+		{".json", WriteJSON},
+	}
+	if opts.TSV {
+		renders = append(renders, struct {
+			ext    string
+			render func(io.Writer, Table) error
+		}{".tsv", WriteTSV})
+	}
+	for _, r := range renders {
+		var buf bytes.Buffer
+		if err := r.render(&buf, t); err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		if err := sink.WriteFile(ctx, f.name, f.data); err != nil {
+		if err := emit(name+r.ext, buf.Bytes()); err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		written = append(written, f.name)
+	}
+	if plot {
+		for _, format := range []string{"png", "svg"} {
+			b, err := RenderPlot(t, x, y, format)
+			if err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
+			if err := emit(name+"."+format, b); err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
+		}
+	}
+	if m.ManifestVersion == 0 {
+		m.ManifestVersion = ManifestVersion
 	}
 	// The manifest records the time spent rendering and writing the other files (its own
 	// write comes after the measurement) and ends the run's timings there.
