@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -55,7 +56,9 @@ func system(t *testing.T, c bench.CaseReport, name string) bench.SystemReport {
 
 // TestBenchQuick runs every case end to end at --quick sizes through the hsfan command (this
 // test binary as hsfan, HSFAN_TEST_AS_CLI=1): hsfan, xarray and the real HSDS side by side,
-// the table, bench.json and bench.png. Then it changes one row of one cached netCDF granule on
+// the table, bench.json and bench.png; hsfan mapreduce against its floor, and then an hsfan that
+// leaves a group out of its answer, which must fail the mapreduce case (exit code 1). Then it
+// changes one row of one cached netCDF granule on
 // purpose: the second run must reuse the cache (else the change would be undone), and hsfan
 // (reading its own store) must now disagree with xarray, failing the sst case with exit code 1.
 // The HSDS peer is
@@ -85,9 +88,21 @@ func TestBenchQuick(t *testing.T) {
 	if c := cases["fanout"]; c.Status != bench.StatusOK || len(c.Systems) != 3 {
 		t.Errorf("fanout: %+v", c)
 	}
-	if c := cases["mapreduce"]; c.Status != bench.StatusNotBuilt || !strings.Contains(stdout.String(), "not built in this binary") {
-		t.Errorf("mapreduce: %+v", c)
+	mr := cases["mapreduce"]
+	if mr.Status != bench.StatusOK || mr.Reference != "plain scan" {
+		t.Errorf("mapreduce: %+v", mr)
 	}
+	if s := system(t, mr, "hsfan"); s.Agrees == nil || !*s.Agrees || len(s.Parts) != 1 || s.Parts[0].MBPerS <= 0 || s.Parts[0].RatioVsRef <= 0 ||
+		s.Figures["groups"] < 1000 || s.Figures["max_rss_mb"] <= 0 {
+		t.Errorf("mapreduce hsfan: %+v", s)
+	}
+	if s := system(t, mr, "corral"); s.Status != bench.StatusMissing || !strings.Contains(s.Error, "not installed") {
+		t.Errorf("mapreduce corral: %+v", s)
+	}
+	if !strings.Contains(stdout.String(), "mapreduce: hsfan peak RSS") {
+		t.Errorf("the table does not report hsfan mapreduce's peak RSS")
+	}
+	benchMapreduceDisagreement(t, data)
 	hs := cases["hyperslab"]
 	switch {
 	case hs.Status == bench.StatusOK:
@@ -152,16 +167,74 @@ func TestBenchQuick(t *testing.T) {
 	}
 }
 
-// TestBenchArgs: an unknown case is a usage error naming the cases; asking for the mapreduce
-// case by name fails saying it is not built (with all, it is only reported).
+// benchMapreduceDisagreement runs the mapreduce case on the cached data of data with an hsfan
+// that leaves one group out of its bdb-q2.tsv (a wrapper script around this binary): the case
+// must fail with exit code 1, naming the missing group.
+func benchMapreduceDisagreement(t *testing.T, data string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "hsfan-drops-a-group")
+	script := fmt.Sprintf(`#!/bin/sh
+%q "$@" || exit $?
+[ "$1" = mapreduce ] || exit 0
+prev=; out=
+for a; do [ "$prev" = --out ] && out=$a; prev=$a; done
+sed -i 3d "$out/bdb-q2.tsv"
+`, exe)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	args := []string{"bench", "mapreduce", "--quick", "--data-dir", data, "--out", out, "--hsfan-bin", wrapper}
+	var stdout, stderr bytes.Buffer
+	code := mainCode(context.Background(), args, &stdout, &stderr)
+	t.Logf("hsfan %s\n%s%s", strings.Join(args, " "), stdout.String(), stderr.String())
+	if code != 1 || !strings.Contains(stderr.String(), "failed cases: mapreduce") {
+		t.Fatalf("exit %d, want 1 and the mapreduce case named", code)
+	}
+	if !strings.Contains(stdout.String(), "answers disagree with plain scan: hsfan") {
+		t.Errorf("the table does not say which answers disagree")
+	}
+	mr := benchJSON(t, out)["mapreduce"]
+	if s := system(t, mr, "hsfan"); mr.Status != bench.StatusFailed || s.Agrees == nil || *s.Agrees || !strings.Contains(s.Error, "1 groups missing") {
+		t.Errorf("mapreduce with a group left out: %+v", mr)
+	}
+	if mr.PrepareS > 5 {
+		t.Errorf("prepare took %.1f s: the cached uservisits were not reused", mr.PrepareS)
+	}
+}
+
+// notBuiltCase is a case whose code is not in this binary.
+type notBuiltCase struct{}
+
+func (notBuiltCase) Name() string            { return "notbuilt" }
+func (notBuiltCase) About(*bench.Env) string { return "a case not built in this binary" }
+func (notBuiltCase) Prepare(context.Context, *bench.Env) error {
+	return fmt.Errorf("notbuilt: %w", bench.ErrNotBuilt)
+}
+func (notBuiltCase) Systems(*bench.Env) []bench.System { return nil }
+func (notBuiltCase) Agree(any, any) error              { return bench.ErrNotBuilt }
+
+// TestBenchArgs: an unknown case is a usage error naming the cases; asking for a case that is
+// not built by name fails saying so (with all, it is only reported).
 func TestBenchArgs(t *testing.T) {
 	code, _, stderr := run(t, "bench", "nope")
 	if code != 2 || !strings.Contains(stderr, `unknown case "nope": want sst, hyperslab, fanout, mapreduce or all`) {
 		t.Errorf("unknown case: exit %d, %s", code, stderr)
 	}
+	saved := benchCases
+	benchCases = func() []bench.Case { return []bench.Case{notBuiltCase{}} }
+	defer func() { benchCases = saved }()
 	dir := t.TempDir()
-	code, stdout, stderr := run(t, "bench", "mapreduce", "--data-dir", dir, "--out", dir)
-	if code != 1 || !strings.Contains(stderr, "mapreduce (not built in this binary)") || !strings.Contains(stdout, "not built") {
-		t.Errorf("mapreduce: exit %d\n%s%s", code, stdout, stderr)
+	code, stdout, stderr := run(t, "bench", "notbuilt", "--data-dir", dir, "--out", dir)
+	if code != 1 || !strings.Contains(stderr, "notbuilt (not built in this binary)") || !strings.Contains(stdout, "not built") {
+		t.Errorf("notbuilt by name: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, "bench", "all", "--data-dir", dir, "--out", dir)
+	if code != 0 || !strings.Contains(stdout, "not built") {
+		t.Errorf("notbuilt in all: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -86,7 +86,10 @@ type System struct {
 	// Missing, when not empty, says why the system cannot run here (not installed); the table
 	// and JSON report it, and the case is not failed for it unless the system is hsfan.
 	Missing string
-	Run     func(ctx context.Context) (Outcome, error)
+	// Reference makes this system the case's reference (of Agree and the ratios) whatever the
+	// roles: a case whose peer may be missing but whose floor must still check the answers.
+	Reference bool
+	Run       func(ctx context.Context) (Outcome, error)
 }
 
 // Case is one named benchmark.
@@ -98,7 +101,8 @@ type Case interface {
 	// Prepare makes the case's data under env.DataDir once; a complete cache is reused.
 	Prepare(ctx context.Context, env *Env) error
 	// Systems lists the systems to run, hsfan first; the reference of Agree and of the ratios
-	// is the first RolePeer, else the first RoleFloor, else the first system.
+	// is the first system marked Reference, else the first RolePeer, else the first RoleFloor,
+	// else the first system.
 	Systems(env *Env) []System
 	// Agree returns an error saying how got differs from ref (the reference system's answer).
 	Agree(ref, got any) error
@@ -322,9 +326,12 @@ func runCase(ctx context.Context, env *Env, c Case) CaseReport {
 	return cr
 }
 
-// referenceOf is the index of the system the others are compared with: the first peer, else the
-// first floor, else the first system.
+// referenceOf is the index of the system the others are compared with: the first marked
+// Reference, else the first peer, else the first floor, else the first system.
 func referenceOf(systems []System) int {
+	if i := slices.IndexFunc(systems, func(s System) bool { return s.Reference }); i >= 0 {
+		return i
+	}
 	for _, r := range []Role{RolePeer, RoleFloor} {
 		if i := slices.IndexFunc(systems, func(s System) bool { return s.Role == r }); i >= 0 {
 			return i

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -17,10 +20,19 @@ func (env *Env) command(ctx context.Context, name string, args ...string) *exec.
 	return cmd
 }
 
-// timed runs name with args, its stdin from stdin (nil: none), and returns its stdout and the
-// wall time of the whole process (start to exit); a failure names the command and quotes the
-// end of its stderr.
-func (env *Env) timed(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, float64, error) {
+// proc is a finished subprocess: its outputs, the wall time of the whole process (start to
+// exit) and its peak resident set size.
+type proc struct {
+	Stdout, Stderr []byte
+	Seconds        float64
+	// MaxRSS is the child's peak resident set size in bytes (wait4's rusage ru_maxrss: KiB on
+	// Linux, bytes on Darwin; getrusage(2)); 0 when the system does not say.
+	MaxRSS int64
+}
+
+// run runs name with args, its stdin from stdin (nil: none); a failure names the command and
+// quotes the end of its stderr.
+func (env *Env) run(ctx context.Context, stdin []byte, name string, args ...string) (proc, error) {
 	cmd := env.command(ctx, name, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -29,11 +41,34 @@ func (env *Env) timed(ctx context.Context, stdin []byte, name string, args ...st
 	}
 	t0 := time.Now()
 	err := cmd.Run()
-	s := time.Since(t0).Seconds()
+	p := proc{Stdout: out.Bytes(), Stderr: errb.Bytes(), Seconds: time.Since(t0).Seconds(), MaxRSS: maxRSS(cmd.ProcessState)}
 	if err != nil {
-		return out.Bytes(), s, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, tail(errb.Bytes(), 1500))
+		return p, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, tail(errb.Bytes(), 1500))
 	}
-	return out.Bytes(), s, nil
+	return p, nil
+}
+
+// maxRSS is the peak resident set size in bytes of an exited process, or 0.
+func maxRSS(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return ru.Maxrss
+	}
+	return ru.Maxrss * 1024
+}
+
+// timed runs name with args, its stdin from stdin (nil: none), and returns its stdout and the
+// wall time of the whole process (start to exit); a failure names the command and quotes the
+// end of its stderr.
+func (env *Env) timed(ctx context.Context, stdin []byte, name string, args ...string) ([]byte, float64, error) {
+	p, err := env.run(ctx, stdin, name, args...)
+	return p.Stdout, p.Seconds, err
 }
 
 // hsfan runs the hsfan binary (see timed).

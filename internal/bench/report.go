@@ -63,6 +63,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 				}
 				fmt.Fprintf(w, "%s: %s %.2f us/task of wall time (goal <= %d)%s\n", c.Name, s.Name, v, fanoutGoalMicros, cpu)
 			}
+			if v, ok := s.Figures["max_rss_mb"]; ok {
+				job := ""
+				if j, ok := s.Figures["job_seconds"]; ok {
+					job = fmt.Sprintf(", %.3f s by its own report", j)
+				}
+				fmt.Fprintf(w, "%s: %s peak RSS %.0f MB (the child process's, from wait4's rusage)%s\n", c.Name, s.Name, v, job)
+			}
 		}
 	}
 	return nil
