@@ -96,7 +96,7 @@ func TestBenchQuick(t *testing.T) {
 		s.Figures["groups"] < 1000 || s.Figures["max_rss_mb"] <= 0 {
 		t.Errorf("mapreduce hsfan: %+v", s)
 	}
-	if s := system(t, mr, "corral"); s.Status != bench.StatusMissing || !strings.Contains(s.Error, "not installed") {
+	if s := system(t, mr, "corral"); s.Status != bench.StatusMissing || !strings.Contains(s.Error, "cannot be installed") {
 		t.Errorf("mapreduce corral: %+v", s)
 	}
 	if !strings.Contains(stdout.String(), "mapreduce: hsfan peak RSS") {

@@ -193,7 +193,7 @@ func TestMapreduceCase(t *testing.T) {
 	if err := r.WriteTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"plain scan (ref)", "missing: corral (github.com/bcongdon/corral) is not installed", "mapreduce: hsfan peak RSS", "0.500 s by its own report"} {
+	for _, want := range []string{"plain scan (ref)", "missing: corral (github.com/bcongdon/corral) cannot be installed", "mapreduce: hsfan peak RSS", "0.500 s by its own report"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}
