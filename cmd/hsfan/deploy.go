@@ -608,6 +608,12 @@ func readScheduleSpec(path string) (deploy.ScheduleSpec, error) {
 		return deploy.ScheduleSpec{}, fmt.Errorf("spec %s: no schedule: a scheduled spec needs schedule: {cron: \"0 3 1 * *\", time_zone: UTC}", path)
 	case js.Kind != spec.KindReduce || js.Window == nil:
 		return deploy.ScheduleSpec{}, fmt.Errorf("spec %s: kind %s without a window: the Lambda coordinator runs reduce specs with a window (run other specs with hsfan schedule run)", path, js.Kind)
+	case js.Reduce == nil || !strings.HasPrefix(spec.Str(js.Reduce.Out), "s3://"):
+		out := ""
+		if js.Reduce != nil {
+			out = spec.Str(js.Reduce.Out)
+		}
+		return deploy.ScheduleSpec{}, fmt.Errorf("spec %s: reduce.out %q: the Lambda coordinator writes to s3://bucket/prefix in the function's write buckets (a local path would be lost with the Lambda instance)", path, out)
 	}
 	body, err := os.ReadFile(path)
 	if err != nil {

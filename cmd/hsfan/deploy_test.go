@@ -20,7 +20,7 @@ func init() {
 // schedule mapping body.
 func fullSpec(name, schedule string) string {
 	return "name: " + name + "\nkind: reduce\nschedule:\n  " + schedule + "\nwindow:\n  range: last 3 months\n  time_zone: UTC\nreduce:\n  op: mean\n  store: file://data\n  bucket: hsfan\n" +
-		"  domain: /shared/sst/mur25.h5\n  dataset: /analysed_sst\n  reduce: lat,lon\n"
+		"  domain: /shared/sst/mur25.h5\n  dataset: /analysed_sst\n  reduce: lat,lon\n  out: s3://my-results/sst\n"
 }
 
 // fakeDocker writes a docker stand-in that logs its arguments and stdin to log.
@@ -217,6 +217,7 @@ func TestDeployFlagValidation(t *testing.T) {
 		{[]string{"deploy", "schedule", both, "--dry-run"}, []string{"day-of-month and day-of-week"}},
 		{[]string{"deploy", "schedule", noWindow, "--dry-run"}, []string{"without a window", "hsfan schedule run"}},
 		{[]string{"deploy", "schedule", "../../examples/specs/wordcount-mapreduce.yaml", "--dry-run"}, []string{"kind mapreduce without a window"}},
+		{[]string{"deploy", "schedule", "../../examples/specs/sst-last-3-months.yaml", "--dry-run"}, []string{`reduce.out "out/sst-last-3-months"`, "s3://bucket/prefix"}},
 		{[]string{"deploy", "status", "--wait", "0s", "--dry-run"}, []string{"--wait", "[1s, 1h0m0s]"}},
 	} {
 		code, out, errs := run(t, tc.args...)

@@ -96,7 +96,11 @@ func (r *Result) Summary() string {
 		len(r.Computed), r.Reused, r.Dropped, r.Catalog.Version, len(r.Catalog.Steps), r.Bounds)
 }
 
-// Run runs the job: see the package doc.
+// ErrEmptyWindow marks a window that holds no time step of the data; the catalog and its table
+// are left as they were.
+var ErrEmptyWindow = errors.New("empty window")
+
+// Run runs the job: see the package doc. A window holding no time step is ErrEmptyWindow.
 func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if j.Spec.Select != "" {
 		return nil, fmt.Errorf("incremental run: select %q: a windowed spec selects the time steps itself; remove select", j.Spec.Select)
@@ -194,6 +198,13 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 				first = lo
 			}
 		}
+	}
+	if end <= first && len(ax.times) > 0 {
+		// A window that holds none of the data (a relative window at a run time far from the data,
+		// or data that has not arrived yet) is an error: an empty table version must not replace
+		// rows computed before.
+		return nil, fmt.Errorf("%w: %s holds no time step of %s (the axis spans %s .. %s); nothing computed, nothing written",
+			ErrEmptyWindow, bounds, ax.name, ax.times[0], ax.times[len(ax.times)-1])
 	}
 	versions, err := j.inputVersions(ctx, ds, ax.index, first, end)
 	if err != nil {

@@ -385,3 +385,23 @@ func TestSeveralRowsPerStep(t *testing.T) {
 	f.Spec.Reduce = []string{"lat"}
 	sameBits(t, r.Table, run(t, f).Table)
 }
+
+// TestEmptyWindowKeepsTable: a relative window that holds none of the data (run time far after
+// it) is ErrEmptyWindow and writes nothing: the next run at the first run time is a no-op.
+func TestEmptyWindowKeepsTable(t *testing.T) {
+	d := newDaily(t, 10, "days since 2022-01-01", "standard")
+	at := time.Date(2022, 1, 11, 6, 0, 0, 0, time.UTC)
+	j, _ := d.job("empty", "last 3 months", at)
+	if r := run(t, j); len(r.Computed) != 10 {
+		t.Fatalf("first run computed %d", len(r.Computed))
+	}
+	j, inv := d.job("empty", "last 3 months", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	r, err := j.Run(context.Background())
+	if !errors.Is(err, ErrEmptyWindow) || !strings.Contains(err.Error(), "nothing written") || inv.calls.Load() != 0 {
+		t.Fatalf("run in 2030: %v, %+v, %d tasks", err, r, inv.calls.Load())
+	}
+	j, _ = d.job("empty", "last 3 months", at)
+	if r := run(t, j); !r.NoOp || r.Table.Rows() != 10 {
+		t.Fatalf("after the empty window: %s", r.Summary())
+	}
+}
