@@ -56,22 +56,26 @@ func (e *Emitter) Emit(key, value []byte) {
 	}
 	e.Emitted++
 	h := Hash(key)
+	pre := prefix8(key)
 	if e.combine == nil {
-		e.add(h, key, value)
+		e.add(h, pre, key, value)
 	} else {
 		mask := uint64(len(e.slots) - 1)
 		for i := h & mask; ; i = (i + 1) & mask {
 			s := e.slots[i]
 			if s == 0 {
 				e.slots[i] = int32(len(e.ents) + 1)
-				e.add(h, key, value)
+				e.add(h, pre, key, value)
 				if len(e.ents)*4 > len(e.slots)*3 {
 					e.grow()
 				}
 				break
 			}
 			en := &e.ents[s-1]
-			if en.hash != h || !bytes.Equal(e.arena[en.koff:en.koff+en.klen], key) {
+			// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths
+			// are: no byte comparison (most keys of a short group-by key).
+			if en.hash != h || en.pre != pre || int(en.klen) != len(key) ||
+				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+en.klen], key[8:])) {
 				continue
 			}
 			old := e.arena[en.voff : en.voff+en.vlen]
@@ -98,8 +102,8 @@ func (e *Emitter) Emit(key, value []byte) {
 	}
 }
 
-func (e *Emitter) add(h uint64, key, value []byte) {
-	en := entry{hash: h, pre: prefix8(key), part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
+func (e *Emitter) add(h, pre uint64, key, value []byte) {
+	en := entry{hash: h, pre: pre, part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
 	e.arena = append(e.arena, key...)
 	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
 	e.arena = append(e.arena, value...)
@@ -150,6 +154,10 @@ func (e *Emitter) Flush() error {
 		}
 		if c := cmp.Compare(a.pre, b.pre); c != 0 {
 			return c
+		}
+		if a.klen <= 8 && b.klen <= 8 {
+			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
+			return cmp.Compare(a.klen, b.klen)
 		}
 		return bytes.Compare(key(&a), key(&b))
 	}
