@@ -27,7 +27,7 @@ type Emitter struct {
 	limit   int
 	spill   func(parts [][]byte, counts []int64) error // one encoded run per partition (empty: none) and its records
 
-	slots   []int32 // entry index + 1; 0 is empty
+	slots   []uint64 // the hash's high 32 bits << 32 | entry index + 1; 0 is empty
 	ents    []entry
 	arena   []byte
 	scratch []byte
@@ -42,7 +42,7 @@ type Emitter struct {
 func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int, spill func([][]byte, []int64) error) *Emitter {
 	e := &Emitter{combine: combine, parts: parts, limit: limit, spill: spill}
 	if combine != nil {
-		e.slots = make([]int32, 1<<8)
+		e.slots = make([]uint64, 1<<8)
 	}
 	e.runs = make([][]byte, parts)
 	e.counts = make([]int64, parts)
@@ -56,22 +56,30 @@ func (e *Emitter) Emit(key, value []byte) {
 	}
 	e.Emitted++
 	h := Hash(key)
+	pre := prefix8(key)
 	if e.combine == nil {
-		e.add(h, key, value)
+		e.add(h, pre, key, value)
 	} else {
 		mask := uint64(len(e.slots) - 1)
+		tag := h &^ (1<<32 - 1)
 		for i := h & mask; ; i = (i + 1) & mask {
 			s := e.slots[i]
 			if s == 0 {
-				e.slots[i] = int32(len(e.ents) + 1)
-				e.add(h, key, value)
+				e.slots[i] = tag | uint64(len(e.ents)+1)
+				e.add(h, pre, key, value)
 				if len(e.ents)*4 > len(e.slots)*3 {
 					e.grow()
 				}
 				break
 			}
-			en := &e.ents[s-1]
-			if en.hash != h || !bytes.Equal(e.arena[en.koff:en.koff+en.klen], key) {
+			if s&^(1<<32-1) != tag {
+				continue // a different hash: no need to read the entry
+			}
+			en := &e.ents[uint32(s)-1]
+			// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths
+			// are: no byte comparison (most keys of a short group-by key).
+			if en.hash != h || en.pre != pre || int(en.klen) != len(key) ||
+				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+en.klen], key[8:])) {
 				continue
 			}
 			old := e.arena[en.voff : en.voff+en.vlen]
@@ -98,8 +106,8 @@ func (e *Emitter) Emit(key, value []byte) {
 	}
 }
 
-func (e *Emitter) add(h uint64, key, value []byte) {
-	en := entry{hash: h, pre: prefix8(key), part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
+func (e *Emitter) add(h, pre uint64, key, value []byte) {
+	en := entry{hash: h, pre: pre, part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
 	e.arena = append(e.arena, key...)
 	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
 	e.arena = append(e.arena, value...)
@@ -118,12 +126,13 @@ func prefix8(key []byte) uint64 {
 }
 
 func (e *Emitter) grow() {
-	e.slots = make([]int32, 2*len(e.slots))
+	e.slots = make([]uint64, 2*len(e.slots))
 	mask := uint64(len(e.slots) - 1)
 	for j := range e.ents {
-		for i := e.ents[j].hash & mask; ; i = (i + 1) & mask {
+		h := e.ents[j].hash
+		for i := h & mask; ; i = (i + 1) & mask {
 			if e.slots[i] == 0 {
-				e.slots[i] = int32(j + 1)
+				e.slots[i] = h&^(1<<32-1) | uint64(j+1)
 				break
 			}
 		}
@@ -132,7 +141,7 @@ func (e *Emitter) grow() {
 
 // size is the table's memory in bytes.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*4
+	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*8
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
@@ -150,6 +159,10 @@ func (e *Emitter) Flush() error {
 		}
 		if c := cmp.Compare(a.pre, b.pre); c != 0 {
 			return c
+		}
+		if a.klen <= 8 && b.klen <= 8 {
+			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
+			return cmp.Compare(a.klen, b.klen)
 		}
 		return bytes.Compare(key(&a), key(&b))
 	}
