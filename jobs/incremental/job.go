@@ -282,21 +282,12 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		next := &Catalog{Format: CatalogFormat, Name: j.Name, Config: config, RunID: runID, Window: bounds.String(),
-			Steps: steps, Pending: pending, Updated: time.Now().UTC(),
-			Table: fmt.Sprintf("%s/tables/%s-%d.table", strings.Trim(j.Catalog.Prefix, "/"), runID, bi)}
-		if cat != nil {
-			next.Version, next.Previous = cat.Version+1, cat.Table
-		} else {
-			next.Version = 1
-		}
-		newTag, err := commit(ctx, j.Store, j.Catalog, next, etag, table)
+		next := newCatalogVersion(cat, j.Name, config, runID, bounds, steps, pending, j.Catalog.Prefix, bi)
+		newTag, err := j.publish(ctx, res, cat, next, etag, table)
 		if err != nil {
 			return res, err
 		}
-		j.dropOld(ctx, cat)
 		cat, etag = next, newTag
-		res.Table, res.Catalog, res.CatalogETag, res.Changed = table, next, newTag, true
 	}
 	if res.Batches == 0 {
 		// Nothing to compute (steps only dropped) or no time for a batch: commit the drops.
@@ -305,21 +296,11 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		next := &Catalog{Format: CatalogFormat, Name: j.Name, Config: config, RunID: runID, Window: bounds.String(),
-			Steps: steps, Pending: pending, Updated: time.Now().UTC(),
-			Table: fmt.Sprintf("%s/tables/%s-0.table", strings.Trim(j.Catalog.Prefix, "/"), runID)}
-		if cat != nil {
-			next.Version, next.Previous = cat.Version+1, cat.Table
-		} else {
-			next.Version = 1
-		}
-		newTag, err := commit(ctx, j.Store, j.Catalog, next, etag, table)
-		if err != nil {
+		next := newCatalogVersion(cat, j.Name, config, runID, bounds, steps, pending, j.Catalog.Prefix, 0)
+		if _, err := j.publish(ctx, res, cat, next, etag, table); err != nil {
 			return res, err
 		}
-		j.dropOld(ctx, cat)
 		cat = next
-		res.Table, res.Catalog, res.CatalogETag, res.Changed = table, next, newTag, true
 	}
 	res.Pending = cat.Pending
 	res.Complete = cat.Pending == 0
@@ -400,4 +381,31 @@ func newRunID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// newCatalogVersion is the catalog version that follows cur (nil: the first), pointing at the
+// table object of batch bi of run runID under prefix.
+func newCatalogVersion(cur *Catalog, name, config, runID string, bounds spec.Bounds, steps []Step, pending int, prefix string, bi int) *Catalog {
+	next := &Catalog{Format: CatalogFormat, Name: name, Config: config, RunID: runID, Window: bounds.String(),
+		Steps: steps, Pending: pending, Updated: time.Now().UTC(),
+		Table: fmt.Sprintf("%s/tables/%s-%d.table", strings.Trim(prefix, "/"), runID, bi)}
+	if cur != nil {
+		next.Version, next.Previous = cur.Version+1, cur.Table
+	} else {
+		next.Version = 1
+	}
+	return next
+}
+
+// publish writes table and swaps the catalog from cur (its ETag etag) to next (commit: a
+// conditional put), drops cur's table and records the new version in res; it returns the new
+// catalog ETag.
+func (j *Job) publish(ctx context.Context, res *Result, cur, next *Catalog, etag string, table output.Table) (string, error) {
+	newTag, err := commit(ctx, j.Store, j.Catalog, next, etag, table)
+	if err != nil {
+		return "", err
+	}
+	j.dropOld(ctx, cur)
+	res.Table, res.Catalog, res.CatalogETag, res.Changed = table, next, newTag, true
+	return newTag, nil
 }
