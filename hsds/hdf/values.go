@@ -149,21 +149,10 @@ func (d *Dataset) readRanges(ctx context.Context, rr store.RangesReader, sel *se
 // with ErrResized; one racing a delete of the dataset removes what it wrote and fails with
 // ErrNotFound (see guard.go).
 func (d *Dataset) Write(ctx context.Context, sel *selection.Selection, data []byte, concurrency int) error {
-	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
-		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
+	if err := d.checkWriteSize(sel, data); err != nil {
+		return err
 	}
-	touched := func() [][]int {
-		if len(d.Dims) == 0 {
-			return [][]int{{0}}
-		}
-		grid := sel.Grid(d.ChunkDims)
-		out := make([][]int, 0, grid.Count())
-		for k := range grid.Count() {
-			out = append(out, grid.ChunkIndex(k, nil))
-		}
-		return out
-	}
-	return d.guard(ctx, touched, func(ctx context.Context) error {
+	return d.guard(ctx, d.touchedChunks(sel), func(ctx context.Context) error {
 		return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
 			return d.UpdateChunk(ctx, index, func(chunk []byte) error {
 				if len(d.Dims) == 0 {
@@ -185,22 +174,11 @@ type ByteSpan struct{ Off, Len int }
 // keep their stored value. Each chunk is updated in one conditional read-modify-write, so a
 // concurrent write of other fields is never lost.
 func (d *Dataset) WriteSpans(ctx context.Context, sel *selection.Selection, data []byte, spans []ByteSpan, concurrency int) error {
-	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
-		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
+	if err := d.checkWriteSize(sel, data); err != nil {
+		return err
 	}
 	keep := keepSpans(spans, d.ItemSize)
-	touched := func() [][]int {
-		if len(d.Dims) == 0 {
-			return [][]int{{0}}
-		}
-		grid := sel.Grid(d.ChunkDims)
-		out := make([][]int, 0, grid.Count())
-		for k := range grid.Count() {
-			out = append(out, grid.ChunkIndex(k, nil))
-		}
-		return out
-	}
-	return d.guard(ctx, touched, func(ctx context.Context) error {
+	return d.guard(ctx, d.touchedChunks(sel), func(ctx context.Context) error {
 		return d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
 			return d.UpdateChunk(ctx, index, func(chunk []byte) error {
 				orig := append([]byte(nil), chunk...)
@@ -308,4 +286,28 @@ func (d *Dataset) forChunks(ctx context.Context, sel *selection.Selection, concu
 		return err
 	}
 	return ctx.Err()
+}
+
+// checkWriteSize requires data to hold exactly the elements of sel.
+func (d *Dataset) checkWriteSize(sel *selection.Selection, data []byte) error {
+	if n := sel.Count(); n > int64(len(data)) || n*int64(d.ItemSize) != int64(len(data)) {
+		return fmt.Errorf("dataset %s: write of %d bytes to selection %s of %d elements of %d bytes", d.ID, len(data), sel, n, d.ItemSize)
+	}
+	return nil
+}
+
+// touchedChunks returns the function the write guard calls for the chunk indices a write of sel
+// touches ([0] for a scalar dataset).
+func (d *Dataset) touchedChunks(sel *selection.Selection) func() [][]int {
+	return func() [][]int {
+		if len(d.Dims) == 0 {
+			return [][]int{{0}}
+		}
+		grid := sel.Grid(d.ChunkDims)
+		out := make([][]int, 0, grid.Count())
+		for k := range grid.Count() {
+			out = append(out, grid.ChunkIndex(k, nil))
+		}
+		return out
+	}
 }
