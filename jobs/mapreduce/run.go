@@ -632,6 +632,9 @@ func (r *runner) cleanTemp(ctx context.Context) error {
 		}
 	}
 	if r.tempDir != "" && len(errs) == 0 {
+		// This run's own directory also holds the temporary files of attempts that crashed in
+		// the middle of a put (the store's List does not show them): remove it whole.
+		_ = os.RemoveAll(filepath.Join(r.tempDir, r.tempBucket, filepath.FromSlash(strings.TrimSuffix(r.tempPrefix, "/"))))
 		removeEmptyDirs(filepath.Join(r.tempDir, r.tempBucket))
 		// Left: the store's lock directory (POSIX stores keep versitygw's .vgwlocks).
 		if entries, err := os.ReadDir(r.tempDir); err == nil && len(entries) == 1 && entries[0].Name() == ".vgwlocks" {
