@@ -129,20 +129,42 @@ func (p Pipeline) validateForDecode() error {
 // when cap(dst) >= size, otherwise to a new slice; dst must not overlap
 // src.
 func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
+	out, _, err := p.decode(dst, src, size, false)
+	return out, err
+}
+
+// DecodePlanes is Decode without the last step of the HDF5 byte shuffle, for readers that need
+// a few elements of a chunk and gather them from the shuffled layout themselves
+// (selection.CopyOutPlanes) instead of unshuffling the whole chunk. When the chunk's stage
+// before that step is a zlib stream or the raw bytes of byte-shuffled data (the HDF5 shuffle
+// filter with item size > 1, as HSDS stores "shuffle" + "gzip": hsds/util/storUtil.py
+// _uncompress, then _unshuffle), it returns that stage, size bytes in ItemSize planes of
+// size/ItemSize bytes (plane b holds byte b of every element, in element order), and
+// planes=true. Every other chunk (blosc frames, which undo their own shuffle; no shuffle;
+// bitshuffle) decodes as with Decode, planes=false. dst, size and the errors are Decode's.
+func (p Pipeline) DecodePlanes(dst, src []byte, size int) (out []byte, planes bool, err error) {
+	return p.decode(dst, src, size, true)
+}
+
+// decode is Decode (planes false) and DecodePlanes (planes true).
+func (p Pipeline) decode(dst, src []byte, size int, planes bool) ([]byte, bool, error) {
 	cname, err := p.checkDecode(size)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if cname != "" && IsBloscFrame(src) {
 		if p.IsLegacyShuffle(src) {
-			return nil, fmt.Errorf("decode chunk: %w (typesize 1, no blosc shuffle flag, dataset item size %d): "+
+			return nil, false, fmt.Errorf("decode chunk: %w (typesize 1, no blosc shuffle flag, dataset item size %d): "+
 				"written by hsfan before its chunk format fix; HSDS and h5pyd would read it as garbage; "+
 				"regenerate the domain or convert it in place with `hsfan repack --domain DOMAIN`",
 				ErrLegacyShuffle, p.ItemSize)
 		}
-		return p.decodeStage(dst, src, size, true)
+		out, err := p.decodeStage(dst, src, size, true, false)
+		return out, false, err
 	}
-	return p.decodeStage(dst, src, size, false)
+	keep := planes && p.Shuffle == ShuffleByte && p.ItemSize > 1
+	out, err := p.decodeStage(dst, src, size, false, keep)
+	return out, keep && err == nil, err
 }
 
 // checkDecode validates the pipeline and size for decoding and returns the
@@ -208,10 +230,11 @@ func (p Pipeline) DecodeLegacyShuffle(dst, src []byte, size int) ([]byte, error)
 // decodeStage runs the compressor stage (a blosc frame when frame is
 // true, else a plain zlib stream for gzip or the raw bytes) and then the
 // shuffle stage that applies to it: bitshuffle always, the HDF5 byte
-// unshuffle only for data that did not come out of a blosc frame.
-func (p Pipeline) decodeStage(dst, src []byte, size int, frame bool) ([]byte, error) {
+// unshuffle only for data that did not come out of a blosc frame, and not
+// with keepShuffled (DecodePlanes).
+func (p Pipeline) decodeStage(dst, src []byte, size int, frame, keepShuffled bool) ([]byte, error) {
 	cname, _ := p.bloscName()
-	unshuffle := !frame && p.Shuffle == ShuffleByte && p.ItemSize > 1
+	unshuffle := !frame && p.Shuffle == ShuffleByte && p.ItemSize > 1 && !keepShuffled
 	// The stage before the shuffle may be larger than size for bitshuffle.
 	limit := size
 	if p.Shuffle == ShuffleBit {

@@ -48,6 +48,34 @@ func CopyOut(dst []byte, sel *Selection, chunk []byte, chunkIndex, chunkDims []i
 	return nil
 }
 
+// CopyOutPlanes is CopyOut from a chunk in the HDF5 byte-shuffle layout (codec
+// Pipeline.DecodePlanes): planes holds itemsize planes of n bytes each, n the chunk's
+// elements, and byte b of element e is planes[b*n+e]. The elements land in dst in the
+// usual (unshuffled) order, as CopyOut would place them from the unshuffled chunk.
+func CopyOutPlanes(dst []byte, sel *Selection, planes []byte, chunkIndex, chunkDims []int, itemsize int) error {
+	b, ok, err := checkCopy(sel, len(planes), len(dst), chunkIndex, chunkDims, itemsize)
+	if err != nil || !ok {
+		return err
+	}
+	n := int64(1)
+	for _, c := range b.chunkDims {
+		n *= int64(c)
+	}
+	is := int64(itemsize)
+	for r := range b.Runs() {
+		for k := range itemsize {
+			plane := planes[int64(k)*n : int64(k+1)*n]
+			d, s := r.OutOffset*is+int64(k), r.ChunkOffset
+			for range r.Count {
+				dst[d] = plane[s]
+				d += r.OutStride * is
+				s += r.ChunkStride
+			}
+		}
+	}
+	return nil
+}
+
 // CopyIn copies the part of src (the selection-shaped buffer) that falls
 // in one chunk into the chunk buffer: the write path.
 func CopyIn(chunk []byte, sel *Selection, src []byte, chunkIndex, chunkDims []int, itemsize int) error {

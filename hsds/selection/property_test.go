@@ -170,6 +170,7 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 		t.Fatalf("grid of paired lists has %d chunks, %d touched", g.Count(), len(touched))
 	}
 	got := make([]byte, len(want))
+	gotPlanes := make([]byte, len(want)) // through CopyOutPlanes from the byte-shuffled chunks
 	written := make([]int, s.Count())
 	cs := strides(chunk)
 	chunkElems := int(cs[0]) * chunk[0]
@@ -232,6 +233,16 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 		if err := CopyOut(got, s, buf, ci, chunk, is); err != nil {
 			t.Fatal(err)
 		}
+		// The HDF5 byte shuffle of the chunk: byte k of element e at k*chunkElems+e.
+		planes := make([]byte, len(buf))
+		for e := range chunkElems {
+			for k := range is {
+				planes[k*chunkElems+e] = buf[e*is+k]
+			}
+		}
+		if err := CopyOutPlanes(gotPlanes, s, planes, ci, chunk, is); err != nil {
+			t.Fatal(err)
+		}
 		// CopyIn of the expected output into a zeroed chunk reproduces the
 		// selected chunk elements and leaves the rest alone.
 		back := make([]byte, len(buf))
@@ -267,6 +278,9 @@ func checkBrute(t *testing.T, s *Selection, dims, chunk []int) {
 	}
 	if !cmp.Equal(got, want) {
 		t.Fatalf("CopyOut output differs")
+	}
+	if !cmp.Equal(gotPlanes, want) {
+		t.Fatalf("CopyOutPlanes output differs")
 	}
 }
 
@@ -306,6 +320,9 @@ func TestCopyErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := CopyOut(tc.out, s, tc.buf, tc.index, tc.cd, tc.is); err == nil {
 				t.Fatal("CopyOut accepted")
+			}
+			if err := CopyOutPlanes(tc.out, s, tc.buf, tc.index, tc.cd, tc.is); err == nil {
+				t.Fatal("CopyOutPlanes accepted")
 			}
 			if err := CopyIn(tc.buf, s, tc.out, tc.index, tc.cd, tc.is); err == nil {
 				t.Fatal("CopyIn accepted")
