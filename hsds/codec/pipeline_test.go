@@ -40,6 +40,21 @@ func TestPipelineRoundTrip(t *testing.T) {
 				if _, err := p.Decode(nil, enc, len(src)+1); err == nil {
 					t.Errorf("%+v: wrong size accepted", p)
 				}
+				// DecodePlanes: the HDF5 byte-shuffle layout when the chunk's last stage is
+				// that shuffle (not blosc frames, which undo their own), else Decode's bytes.
+				planes, ok, err := p.DecodePlanes(nil, enc, len(src))
+				if err != nil {
+					t.Fatalf("%+v: DecodePlanes: %v", p, err)
+				}
+				wantPlanes := shuffle == ShuffleByte && item > 1 && (comp == "" || !IsBloscFrame(enc))
+				switch {
+				case ok != wantPlanes:
+					t.Errorf("%+v: DecodePlanes planes=%v, want %v", p, ok, wantPlanes)
+				case ok && !bytes.Equal(Unshuffle(nil, planes, item), src):
+					t.Errorf("%+v: DecodePlanes planes are not the shuffled chunk", p)
+				case !ok && !bytes.Equal(planes, src):
+					t.Errorf("%+v: DecodePlanes differs from Decode", p)
+				}
 			}
 		}
 	}
@@ -151,6 +166,10 @@ func TestPipelineDecodeReference(t *testing.T) {
 	got, err = Pipeline{Compressor: "deflate", Shuffle: ShuffleByte, ItemSize: 2}.Decode(nil, b, len(raw))
 	if err != nil || !bytes.Equal(got, Unshuffle(nil, raw, 2)) {
 		t.Fatalf("plain zlib chunk with shuffle: %v", err)
+	}
+	// DecodePlanes leaves it shuffled: the stream's own bytes.
+	if got, planes, err := (Pipeline{Compressor: "deflate", Shuffle: ShuffleByte, ItemSize: 2}).DecodePlanes(nil, b, len(raw)); err != nil || !planes || !bytes.Equal(got, raw) {
+		t.Fatalf("plain zlib chunk with shuffle, DecodePlanes: planes=%v, %v", planes, err)
 	}
 	// Decoding ignores the level (HSDS datasets may carry zstd levels > 9).
 	if got, err := (Pipeline{Compressor: "gzip", Level: 15}).Decode(nil, b, len(raw)); err != nil || !bytes.Equal(got, raw) {

@@ -26,6 +26,13 @@ type ChunkCache struct {
 	order  *list.List // front: most recently used
 	m      map[string]*list.Element
 	budget Budget // nil: the cache's bytes are counted nowhere else
+
+	// Deferred fills of sparse reads (chunkfill.go).
+	fmu     sync.Mutex
+	queue   []pendingFill
+	queued  int64 // stored bytes in queue
+	filling bool  // a runFills goroutine is running
+	fwg     sync.WaitGroup
 }
 
 // Budget is a wider memory budget the cache's bytes are counted in (the REST server's in-flight
@@ -166,19 +173,27 @@ func (c *ChunkCache) Len() (int, int64) {
 // are cached (not chunks inside referenced files).
 func (d *Dataset) SetChunkCache(c *ChunkCache) { d.cache = c }
 
-// readChunkCached is ReadChunk through d's cache: the returned chunk may be shared and must
-// not be modified. Without a cache the chunk is decoded into buf when it is large enough.
-func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte) ([]byte, ChunkRead, error) {
-	if d.cache == nil || d.ref != nil {
-		var b []byte
-		if buf != nil {
-			b = *buf
-		}
-		return d.ReadChunk(ctx, index, b)
+// readChunkCached is ReadChunk through d's cache for a Read's copy out: the returned chunk may
+// be shared and must not be modified. When buf is given, a chunk that is not taken from the
+// cache is decoded into it (a recycled buffer the caller gives back after the copy out), and
+// sparse reads it for a sparse copy out: a byte-shuffled chunk is left in its shuffled layout
+// (planes true: copy out with selection.CopyOutPlanes), and a chunk the cache does not hold is
+// queued in fills, to be decoded into the cache after the Read (chunkfill.go).
+func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte, sparse bool, fills *fillList) (data []byte, planes bool, rd ChunkRead, err error) {
+	var into []byte
+	if buf != nil {
+		into = *buf
 	}
-	var rd ChunkRead
+	if d.cache == nil || d.ref != nil {
+		raw, rd, err := d.FetchChunk(ctx, index)
+		if err != nil {
+			return nil, false, rd, err
+		}
+		data, planes, err := d.decodeChunk(index, raw, rd.Exists, into, sparse)
+		return data, planes, rd, err
+	}
 	if err := d.checkIndex(index); err != nil {
-		return nil, rd, err
+		return nil, false, rd, err
 	}
 	key := d.bucket + "/" + d.ChunkKey(index)
 	if cached, data, ok := d.cache.lookup(key); ok {
@@ -186,31 +201,36 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d.cache.drop(key)
-			buf := make([]byte, d.chunkBytes)
-			d.fillChunk(index, buf)
-			return buf, rd, nil
+			data, _, err := d.decodeChunk(index, nil, false, into, false)
+			return data, false, rd, err
 		case err != nil:
-			return nil, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
+			return nil, false, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
 		case version == cached && len(data) == d.chunkBytes:
 			rd.Exists, rd.StoredBytes = true, 0
-			return data, rd, nil
+			return data, false, rd, nil
 		}
 	}
 	raw, version, err := d.getVersion(ctx, d.ChunkKey(index))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		d.cache.drop(key)
-		buf := make([]byte, d.chunkBytes)
-		d.fillChunk(index, buf)
-		return buf, rd, nil
+		data, _, err := d.decodeChunk(index, nil, false, into, false)
+		return data, false, rd, err
 	case err != nil:
-		return nil, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
+		return nil, false, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
 	}
 	rd.Exists, rd.StoredBytes = true, int64(len(raw))
+	if sparse && into != nil {
+		data, planes, err := d.decodeChunk(index, raw, true, into, true)
+		if err == nil && fills != nil {
+			fills.add(pendingFill{d: d, index: index, key: key, version: version, raw: raw})
+		}
+		return data, planes, rd, err
+	}
 	out, err := d.DecodeChunk(index, raw, true, nil)
 	if err != nil {
-		return nil, rd, err
+		return nil, false, rd, err
 	}
 	d.cache.put(key, version, out)
-	return out, rd, nil
+	return out, false, rd, nil
 }

@@ -83,6 +83,23 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 	return out, nil
 }
 
+// decodeChunk is DecodeChunk, and with planes DecodeChunk keeping a byte-shuffled chunk in its
+// shuffled layout (codec.Pipeline.DecodePlanes; shuffled reports it).
+func (d *Dataset) decodeChunk(index []int, raw []byte, exists bool, buf []byte, planes bool) (out []byte, shuffled bool, err error) {
+	if !planes || !exists || d.ref != nil {
+		out, err := d.DecodeChunk(index, raw, exists, buf)
+		return out, false, err
+	}
+	if cap(buf) < d.chunkBytes {
+		buf = make([]byte, d.chunkBytes)
+	}
+	out, shuffled, err = d.Pipeline.DecodePlanes(buf[:0], raw, d.chunkBytes)
+	if err != nil {
+		return nil, false, d.decodeError(index, err)
+	}
+	return out, shuffled, nil
+}
+
 // decodeError wraps a chunk decoding error with ErrCorrupt, the chunk index, the dataset id and
 // the chunk's storage key (codec.ErrLegacyShuffle stays matchable with errors.Is).
 func (d *Dataset) decodeError(index []int, err error) error {

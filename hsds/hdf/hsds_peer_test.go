@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,9 +170,51 @@ func TestReadHSDSWrittenChunks(t *testing.T) {
 			if d.compressed {
 				checkHSDSFrames(t, st, ds, d.shuffle)
 			}
+			if len(d.dims) == 2 {
+				checkSparseHSDS(t, p, dom, d.id, ds, d.dims)
+			}
 		})
 	}
 	t.Run("chunked_ref_gzip_shuffle", func(t *testing.T) { testRefShuffle(t, p, st, dom, root.Root) })
+}
+
+// checkSparseHSDS reads selections that need a small part of each chunk (the sparse path:
+// recycled buffers, chunks cached after the read, chunkfill.go) from HSDS's storage, without and
+// with a chunk cache (first read, then from the cache), and compares each with what HSDS itself
+// answers for the same selection.
+func checkSparseHSDS(t *testing.T, p *hsdspeer.Peer, dom, id string, ds *Dataset, dims []int) {
+	t.Helper()
+	ctx := context.Background()
+	cache := NewChunkCache(64 << 20)
+	for _, s := range []string{"[:,7]", "[5,:]", fmt.Sprintf("[::97,%d:%d]", dims[1]-3, dims[1])} {
+		code, want := p.Do(t, hsdspeer.Request{Method: http.MethodGet, Path: "/datasets/" + id + "/value", Domain: dom,
+			Query: url.Values{"select": {s}}, Accept: true})
+		if code != http.StatusOK {
+			t.Fatalf("HSDS GET %s: %d %.300s", s, code, want)
+		}
+		sel, err := selection.Parse(s, ds.Dims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
+			ds.SetChunkCache(nil)
+			if mode != "uncached" {
+				ds.SetChunkCache(cache)
+			}
+			got, _, err := ds.Read(ctx, sel, 2)
+			if err != nil {
+				t.Fatalf("%s %s: %v", s, mode, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s %s: %d bytes that differ from HSDS's %d at byte %d", s, mode, len(got), len(want), firstDiffBytes(got, want))
+			}
+			cache.WaitFills()
+		}
+	}
+	if n, _ := cache.Len(); n == 0 {
+		t.Error("the sparse reads cached no chunk")
+	}
+	ds.SetChunkCache(nil)
 }
 
 // checkHSDSFrames checks every stored chunk of ds: a blosc frame of typesize 1 whose shuffle flag

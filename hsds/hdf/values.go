@@ -39,6 +39,7 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 	}
 	rr, ranged := d.st.(store.RangesReader)
 	ranged = ranged && d.ref == nil && d.Pipeline.Compressor == "" && d.Pipeline.Shuffle == 0 && len(d.Dims) > 0
+	var fills fillList // chunks of sparse reads to cache after the read
 	err := d.forChunks(ctx, sel, concurrency, func(ctx context.Context, index []int) error {
 		if ranged {
 			done, stored, err := d.readRanges(ctx, rr, sel, index, out)
@@ -55,13 +56,15 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 			}
 		}
 		var buf *[]byte
-		if d.cache == nil || d.ref != nil {
+		sparse := d.sparseIn(sel, index)
+		if d.cache == nil || d.ref != nil || sparse {
 			// Not kept after the copy out: decoded into a recycled buffer (no allocation, no
-			// zeroing of chunkBytes per chunk).
+			// first touch of fresh memory per chunk); a cached dataset's sparse reads queue
+			// the chunk for the cache (chunkfill.go).
 			buf = getChunkBuf(d.chunkBytes)
 			defer putChunkBuf(buf)
 		}
-		chunk, rd, err := d.readChunkCached(ctx, index, buf)
+		chunk, planes, rd, err := d.readChunkCached(ctx, index, buf, sparse, &fills)
 		if err != nil {
 			return err
 		}
@@ -74,8 +77,12 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 			copy(out, chunk[:d.ItemSize])
 			return nil
 		}
+		if planes {
+			return selection.CopyOutPlanes(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
+		}
 		return selection.CopyOut(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
 	})
+	d.cache.fillLater(fills.fills)
 	if err != nil {
 		return nil, st, err
 	}

@@ -2,8 +2,8 @@ package inflate
 
 import "encoding/binary"
 
-// adler32Sum returns the Adler-32 checksum (RFC 1950 8.2) of p, as hash/adler32.Checksum, eight
-// bytes at a time: for a little-endian word of bytes b0..b7,
+// adler32Generic returns the Adler-32 checksum (RFC 1950 8.2) of p, as hash/adler32.Checksum,
+// eight bytes at a time (adler32Sum uses it where no vector version runs): for a little-endian word of bytes b0..b7,
 //
 //	s2 += 8*s1 + 8*b0 + 7*b1 + ... + 1*b7,   s1 += b0 + ... + b7,
 //
@@ -12,7 +12,12 @@ import "encoding/binary"
 // most 255*(8+6+4+2) = 5100, so no lane carries), two words per step. hash/adler32 adds byte
 // by byte (one long dependency chain); BenchmarkAdler32 measures about 1.4x its speed. Sums
 // are reduced modulo 65521 every 5552 bytes (zlib's NMAX; exact in uint64).
-func adler32Sum(p []byte) uint32 {
+func adler32Generic(p []byte) uint32 {
+	return adler32Update(1, p)
+}
+
+// adler32Update continues the checksum adler (1 for none yet) over p.
+func adler32Update(adler uint32, p []byte) uint32 {
 	const (
 		mod  = 65521
 		nmax = 5552 // a multiple of 16
@@ -21,7 +26,7 @@ func adler32Sum(p []byte) uint32 {
 		wEv  = 0x0008000600040002 // weights 8, 6, 4, 2 of b0, b2, b4, b6 (top lane of the product)
 		wOd  = 0x0007000500030001 // weights 7, 5, 3, 1 of b1, b3, b5, b7
 	)
-	s1, s2 := uint64(1), uint64(0)
+	s1, s2 := uint64(adler&0xffff), uint64(adler>>16)
 	for len(p) > 0 {
 		q := p
 		if len(q) > nmax {

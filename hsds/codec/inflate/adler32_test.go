@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestAdler32 compares adler32 with hash/adler32 on lengths around the 8-byte words and the
+// TestAdler32 compares adler32Sum (AVX2 where the CPU has it) and adler32Generic with hash/adler32 on lengths around the 8-byte words and the
 // 5552-byte reduction blocks, all-0xff input (the largest lane sums) and random bytes.
 func TestAdler32(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 5551, 5552, 5553, 11104, 11105, 100000, 1 << 20} {
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 5535, 5536, 5537, 5551, 5552, 5553, 11072, 11104, 11105, 11135, 100000, 1 << 20} {
 		for _, fill := range []string{"ff", "00", "random"} {
 			p := make([]byte, n)
 			for i := range p {
@@ -25,8 +25,12 @@ func TestAdler32(t *testing.T) {
 					p[i] = byte(r.Uint32())
 				}
 			}
-			if got, want := adler32Sum(p), adler32.Checksum(p); got != want {
+			want := adler32.Checksum(p)
+			if got := adler32Sum(p); got != want {
 				t.Fatalf("n=%d %s: %#08x, want %#08x", n, fill, got, want)
+			}
+			if got := adler32Generic(p); got != want {
+				t.Fatalf("generic, n=%d %s: %#08x, want %#08x", n, fill, got, want)
 			}
 		}
 	}
@@ -35,8 +39,12 @@ func TestAdler32(t *testing.T) {
 func FuzzAdler32(f *testing.F) {
 	f.Add([]byte("hello"))
 	f.Fuzz(func(t *testing.T, p []byte) {
-		if got, want := adler32Sum(p), adler32.Checksum(p); got != want {
+		want := adler32.Checksum(p)
+		if got := adler32Sum(p); got != want {
 			t.Fatalf("%#08x, want %#08x", got, want)
+		}
+		if got := adler32Generic(p); got != want {
+			t.Fatalf("generic: %#08x, want %#08x", got, want)
 		}
 	})
 }

@@ -1,0 +1,123 @@
+package hdf
+
+import (
+	"sync"
+
+	"github.com/hsfan/hsfan/hsds/selection"
+)
+
+// Sparse reads and deferred cache fills.
+//
+// A read that needs a small part of a chunk (at most 1/sparseFraction of its elements, such as
+// the time series [:, y, x] of a cube chunked (25, 160, 160), which needs 25 of 640,000) does not
+// decode the chunk into memory of its own on the request's path: it decodes into a recycled
+// buffer (no first touch of fresh pages, which costs as much as inflating highly compressible
+// data), keeps a byte-shuffled chunk in its shuffled layout (codec.Pipeline.DecodePlanes: no
+// unshuffle pass over the whole chunk; selection.CopyOutPlanes gathers the few elements), and
+// hands the stored bytes to the chunk cache, which decodes and keeps the chunk after the read
+// has returned (ChunkCache.fillLater). The next read of the chunk finds it cached, validated
+// against the stored version as every cached chunk is. Reads that need more of a chunk decode
+// it once, into the memory the cache keeps.
+
+// sparseFraction: a read is sparse in a chunk when it needs at most 1/sparseFraction of the
+// chunk's elements (the ranged reads of uncompressed chunks use the same bound).
+const sparseFraction = rangedFraction
+
+// sparseIn reports whether sel needs at most 1/sparseFraction of the elements of the chunk at
+// index (false for scalar datasets and for chunks inside referenced files).
+func (d *Dataset) sparseIn(sel *selection.Selection, index []int) bool {
+	if len(d.Dims) == 0 || d.ref != nil || d.ItemSize <= 0 {
+		return false
+	}
+	b, ok := sel.Block(index, d.ChunkDims)
+	return ok && b.Count()*sparseFraction <= int64(d.chunkBytes/d.ItemSize)
+}
+
+// pendingFill is a chunk a sparse read decoded into a recycled buffer: its stored bytes and the
+// version they are, to be decoded into the cache later.
+type pendingFill struct {
+	d            *Dataset
+	index        []int
+	key, version string
+	raw          []byte
+}
+
+// fillList collects the pending fills of one Read (its chunks are read concurrently).
+type fillList struct {
+	mu    sync.Mutex
+	fills []pendingFill
+}
+
+func (l *fillList) add(f pendingFill) {
+	l.mu.Lock()
+	l.fills = append(l.fills, f)
+	l.mu.Unlock()
+}
+
+// fillLater queues fills to be decoded into the cache by one background goroutine (started
+// when none runs, ending when the queue is empty). The stored bytes waiting are bounded by a
+// quarter of the cache's size; fills beyond it, and chunks the cache would not keep (larger
+// than a quarter of it), are dropped: a later read decodes them again. Nothing is ever served
+// from a fill before the read path validates its version (see ChunkCache).
+func (c *ChunkCache) fillLater(fills []pendingFill) {
+	if c == nil || len(fills) == 0 {
+		return
+	}
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	for _, f := range fills {
+		n := int64(len(f.raw))
+		if int64(f.d.chunkBytes) > c.max/4 || c.queued+n > c.max/4 {
+			continue
+		}
+		c.queue = append(c.queue, f)
+		c.queued += n
+	}
+	if !c.filling && len(c.queue) > 0 {
+		c.filling = true
+		c.fwg.Add(1)
+		go c.runFills()
+	}
+}
+
+// runFills decodes queued fills into the cache until the queue is empty.
+func (c *ChunkCache) runFills() {
+	defer c.fwg.Done()
+	for {
+		c.fmu.Lock()
+		if len(c.queue) == 0 {
+			c.filling = false
+			c.fmu.Unlock()
+			return
+		}
+		f := c.queue[0]
+		c.queue[0] = pendingFill{}
+		c.queue = c.queue[1:]
+		c.queued -= int64(len(f.raw))
+		c.fmu.Unlock()
+		if c.has(f.key, f.version) {
+			continue // another read cached it meanwhile
+		}
+		// The read that queued it decoded the same bytes without error; a failure here (none is
+		// expected) only means the chunk is not cached.
+		if out, err := f.d.DecodeChunk(f.index, f.raw, true, nil); err == nil {
+			c.put(f.key, f.version, out)
+		}
+	}
+}
+
+// has reports whether the cache holds key at version (without touching its recency).
+func (c *ChunkCache) has(key, version string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[key]
+	return ok && el.Value.(*cacheEntry).version == version
+}
+
+// WaitFills waits until the chunks queued by sparse reads are decoded into the cache (or
+// dropped). Tests and shutdown use it; reads never wait for fills.
+func (c *ChunkCache) WaitFills() {
+	if c != nil {
+		c.fwg.Wait()
+	}
+}
