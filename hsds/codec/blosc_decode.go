@@ -21,6 +21,13 @@ import (
 // size is stored raw. Byte shuffle (flag 0x01, typesize > 1) and bitshuffle
 // (flag 0x04) are undone per block.
 func BloscDecode(dst, src []byte, maxSize int) ([]byte, error) {
+	return bloscDecodeBlocks(dst, src, maxSize, nil)
+}
+
+// bloscDecodeBlocks is BloscDecode decoding only the blocks for which need(start, end) reports
+// true, start and end the block's byte range in the decoded data (all blocks when need is
+// nil): the bytes of the other blocks are left as dst held them.
+func bloscDecodeBlocks(dst, src []byte, maxSize int, need func(start, end int) bool) ([]byte, error) {
 	h, err := parseBloscHeader(src, maxSize)
 	if err != nil {
 		return nil, err
@@ -40,6 +47,9 @@ func BloscDecode(dst, src []byte, maxSize int) ([]byte, error) {
 	for j := 0; j < nblocks; j++ {
 		start := j * h.blocksize
 		bsize := min(h.blocksize, h.nbytes-start)
+		if need != nil && !need(start, start+bsize) {
+			continue
+		}
 		bstart := int(int32(binary.LittleEndian.Uint32(frame[BloscHeaderSize+4*j:])))
 		if err := decodeBlock(h, frame, bstart, bsize, bsize < h.blocksize, out[start:start+bsize], *scratch); err != nil {
 			return nil, fmt.Errorf("blosc block %d of %d: %w", j, nblocks, err)

@@ -129,7 +129,7 @@ func (p Pipeline) validateForDecode() error {
 // when cap(dst) >= size, otherwise to a new slice; dst must not overlap
 // src.
 func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
-	out, _, err := p.decode(dst, src, size, false)
+	out, _, err := p.decode(dst, src, size, false, nil)
 	return out, err
 }
 
@@ -142,12 +142,17 @@ func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
 // size/ItemSize bytes (plane b holds byte b of every element, in element order), and
 // planes=true. Every other chunk (blosc frames, which undo their own shuffle; no shuffle;
 // bitshuffle) decodes as with Decode, planes=false. dst, size and the errors are Decode's.
-func (p Pipeline) DecodePlanes(dst, src []byte, size int) (out []byte, planes bool, err error) {
-	return p.decode(dst, src, size, true)
+//
+// need, when not nil, names the byte ranges [start, end) of the decoded chunk the reader needs:
+// of a blosc frame, whose blocks are compressed one by one, only the blocks for which need
+// reports true are decoded, and the bytes of the others are undefined (a zlib stream or raw
+// chunk is decoded whole).
+func (p Pipeline) DecodePlanes(dst, src []byte, size int, need func(start, end int) bool) (out []byte, planes bool, err error) {
+	return p.decode(dst, src, size, true, need)
 }
 
-// decode is Decode (planes false) and DecodePlanes (planes true).
-func (p Pipeline) decode(dst, src []byte, size int, planes bool) ([]byte, bool, error) {
+// decode is Decode (planes false, need nil) and DecodePlanes.
+func (p Pipeline) decode(dst, src []byte, size int, planes bool, need func(start, end int) bool) ([]byte, bool, error) {
 	cname, err := p.checkDecode(size)
 	if err != nil {
 		return nil, false, err
@@ -159,11 +164,11 @@ func (p Pipeline) decode(dst, src []byte, size int, planes bool) ([]byte, bool, 
 				"regenerate the domain or convert it in place with `hsfan repack --domain DOMAIN`",
 				ErrLegacyShuffle, p.ItemSize)
 		}
-		out, err := p.decodeStage(dst, src, size, true, false)
+		out, err := p.decodeStage(dst, src, size, true, false, need)
 		return out, false, err
 	}
 	keep := planes && p.Shuffle == ShuffleByte && p.ItemSize > 1
-	out, err := p.decodeStage(dst, src, size, false, keep)
+	out, err := p.decodeStage(dst, src, size, false, keep, nil)
 	return out, keep && err == nil, err
 }
 
@@ -231,8 +236,8 @@ func (p Pipeline) DecodeLegacyShuffle(dst, src []byte, size int) ([]byte, error)
 // true, else a plain zlib stream for gzip or the raw bytes) and then the
 // shuffle stage that applies to it: bitshuffle always, the HDF5 byte
 // unshuffle only for data that did not come out of a blosc frame, and not
-// with keepShuffled (DecodePlanes).
-func (p Pipeline) decodeStage(dst, src []byte, size int, frame, keepShuffled bool) ([]byte, error) {
+// with keepShuffled (DecodePlanes). need selects the blocks of a frame (see DecodePlanes).
+func (p Pipeline) decodeStage(dst, src []byte, size int, frame, keepShuffled bool, need func(start, end int) bool) ([]byte, error) {
 	cname, _ := p.bloscName()
 	unshuffle := !frame && p.Shuffle == ShuffleByte && p.ItemSize > 1 && !keepShuffled
 	// The stage before the shuffle may be larger than size for bitshuffle.
@@ -250,7 +255,10 @@ func (p Pipeline) decodeStage(dst, src []byte, size int, frame, keepShuffled boo
 	var err error
 	switch {
 	case frame:
-		inner, err = BloscDecode(inner, src, limit)
+		if p.Shuffle == ShuffleBit {
+			need = nil // the whole frame is one bitshuffle stream
+		}
+		inner, err = bloscDecodeBlocks(inner, src, limit, need)
 	case cname == "zlib":
 		inner, err = DecodeZlib(inner, src, limit)
 	case cname != "":

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func TestPipelineRoundTrip(t *testing.T) {
 				}
 				// DecodePlanes: the HDF5 byte-shuffle layout when the chunk's last stage is
 				// that shuffle (not blosc frames, which undo their own), else Decode's bytes.
-				planes, ok, err := p.DecodePlanes(nil, enc, len(src))
+				planes, ok, err := p.DecodePlanes(nil, enc, len(src), nil)
 				if err != nil {
 					t.Fatalf("%+v: DecodePlanes: %v", p, err)
 				}
@@ -168,7 +169,7 @@ func TestPipelineDecodeReference(t *testing.T) {
 		t.Fatalf("plain zlib chunk with shuffle: %v", err)
 	}
 	// DecodePlanes leaves it shuffled: the stream's own bytes.
-	if got, planes, err := (Pipeline{Compressor: "deflate", Shuffle: ShuffleByte, ItemSize: 2}).DecodePlanes(nil, b, len(raw)); err != nil || !planes || !bytes.Equal(got, raw) {
+	if got, planes, err := (Pipeline{Compressor: "deflate", Shuffle: ShuffleByte, ItemSize: 2}).DecodePlanes(nil, b, len(raw), nil); err != nil || !planes || !bytes.Equal(got, raw) {
 		t.Fatalf("plain zlib chunk with shuffle, DecodePlanes: planes=%v, %v", planes, err)
 	}
 	// Decoding ignores the level (HSDS datasets may carry zstd levels > 9).
@@ -293,5 +294,63 @@ func TestBitshuffleLZ4Layout(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDecodePlanesNeed: with need, only the blosc blocks that hold needed bytes are decoded (the
+// others keep dst's bytes); zlib streams and raw chunks decode whole.
+func TestDecodePlanesNeed(t *testing.T) {
+	src := genData("smooth", 1_100_000, 4, 4) // 4.4 MB: several blosc blocks
+	for _, p := range []Pipeline{
+		{Compressor: "gzip", Shuffle: ShuffleByte, ItemSize: 4},
+		{Compressor: "lz4", ItemSize: 4},
+		{Compressor: "zstd", Shuffle: ShuffleByte, ItemSize: 4, HSDSFrames: true},
+	} {
+		enc, err := p.Encode(nil, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := BloscInfo(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs := info.BlockSize
+		if len(src) < 3*bs {
+			t.Fatalf("%+v: blocks of %d bytes: fewer than 3 in %d", p, bs, len(src))
+		}
+		// Bytes 2bs-1 (the end of block 1) and 2bs (the start of block 2) are needed.
+		var asked [][2]int
+		need := func(start, end int) bool {
+			asked = append(asked, [2]int{start, end})
+			return start <= 2*bs && 2*bs-1 < end
+		}
+		dst := bytes.Repeat([]byte{0xaa}, len(src))
+		got, planes, err := p.DecodePlanes(dst[:0], enc, len(src), need)
+		if err != nil || planes {
+			t.Fatalf("%+v: planes=%v, %v", p, planes, err)
+		}
+		if len(asked) != (len(src)+bs-1)/bs {
+			t.Errorf("%+v: need asked for %d blocks, the frame has %d", p, len(asked), (len(src)+bs-1)/bs)
+		}
+		for j := 0; j*bs < len(src); j++ {
+			lo, hi := j*bs, min((j+1)*bs, len(src))
+			decoded := j == 1 || j == 2
+			if decoded && !bytes.Equal(got[lo:hi], src[lo:hi]) {
+				t.Errorf("%+v: needed block %d differs", p, j)
+			}
+			if !decoded && !bytes.Equal(got[lo:hi], bytes.Repeat([]byte{0xaa}, hi-lo)) {
+				t.Errorf("%+v: block %d was decoded though not needed", p, j)
+			}
+		}
+	}
+	// A zlib stream (HSDS's plain gzip chunks) decodes whole.
+	p := Pipeline{Compressor: "gzip", Shuffle: ShuffleByte, ItemSize: 4}
+	var zb bytes.Buffer
+	zw := zlib.NewWriter(&zb)
+	zw.Write(Shuffle(nil, src, 4))
+	zw.Close()
+	got, planes, err := p.DecodePlanes(nil, zb.Bytes(), len(src), func(int, int) bool { return false })
+	if err != nil || !planes || !bytes.Equal(Unshuffle(nil, got, 4), src) {
+		t.Fatalf("zlib stream: planes=%v, %v", planes, err)
 	}
 }

@@ -175,11 +175,12 @@ func (d *Dataset) SetChunkCache(c *ChunkCache) { d.cache = c }
 
 // readChunkCached is ReadChunk through d's cache for a Read's copy out: the returned chunk may
 // be shared and must not be modified. When buf is given, a chunk that is not taken from the
-// cache is decoded into it (a recycled buffer the caller gives back after the copy out), and
-// sparse reads it for a sparse copy out: a byte-shuffled chunk is left in its shuffled layout
-// (planes true: copy out with selection.CopyOutPlanes), and a chunk the cache does not hold is
-// queued in fills, to be decoded into the cache after the Read (chunkfill.go).
-func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte, sparse bool, fills *fillList) (data []byte, planes bool, rd ChunkRead, err error) {
+// cache is decoded into it (a recycled buffer the caller gives back after the copy out). need
+// (from sparseNeed; nil: none) reads it for a sparse copy out: only the parts of the chunk need
+// names are decoded where the format allows (blosc blocks), a byte-shuffled chunk is left in its
+// shuffled layout (planes true: copy out with selection.CopyOutPlanes), and a chunk the cache
+// does not hold is queued in fills, to be decoded into the cache after the Read (chunkfill.go).
+func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte, need func(start, end int) bool, fills *fillList) (data []byte, planes bool, rd ChunkRead, err error) {
 	var into []byte
 	if buf != nil {
 		into = *buf
@@ -189,7 +190,7 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 		if err != nil {
 			return nil, false, rd, err
 		}
-		data, planes, err := d.decodeChunk(index, raw, rd.Exists, into, sparse)
+		data, planes, err := d.decodeChunk(index, raw, rd.Exists, into, need)
 		return data, planes, rd, err
 	}
 	if err := d.checkIndex(index); err != nil {
@@ -201,7 +202,7 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			d.cache.drop(key)
-			data, _, err := d.decodeChunk(index, nil, false, into, false)
+			data, _, err := d.decodeChunk(index, nil, false, into, nil)
 			return data, false, rd, err
 		case err != nil:
 			return nil, false, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
@@ -214,14 +215,14 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		d.cache.drop(key)
-		data, _, err := d.decodeChunk(index, nil, false, into, false)
+		data, _, err := d.decodeChunk(index, nil, false, into, nil)
 		return data, false, rd, err
 	case err != nil:
 		return nil, false, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
 	}
 	rd.Exists, rd.StoredBytes = true, int64(len(raw))
-	if sparse && into != nil {
-		data, planes, err := d.decodeChunk(index, raw, true, into, true)
+	if need != nil && into != nil {
+		data, planes, err := d.decodeChunk(index, raw, true, into, need)
 		if err == nil && fills != nil {
 			fills.add(pendingFill{d: d, index: index, key: key, version: version, raw: raw})
 		}

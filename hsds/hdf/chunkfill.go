@@ -1,6 +1,8 @@
 package hdf
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/hsfan/hsfan/hsds/selection"
@@ -23,14 +25,48 @@ import (
 // chunk's elements (the ranged reads of uncompressed chunks use the same bound).
 const sparseFraction = rangedFraction
 
-// sparseIn reports whether sel needs at most 1/sparseFraction of the elements of the chunk at
-// index (false for scalar datasets and for chunks inside referenced files).
-func (d *Dataset) sparseIn(sel *selection.Selection, index []int) bool {
+// sparseNeed returns, when sel needs at most 1/sparseFraction of the elements of the chunk at
+// index, the need function of codec.Pipeline.DecodePlanes: whether the byte range [start, end)
+// of the decoded chunk holds an element sel selects. It returns nil for other reads, for scalar
+// datasets and for chunks inside referenced files.
+func (d *Dataset) sparseNeed(sel *selection.Selection, index []int) func(start, end int) bool {
 	if len(d.Dims) == 0 || d.ref != nil || d.ItemSize <= 0 {
-		return false
+		return nil
 	}
 	b, ok := sel.Block(index, d.ChunkDims)
-	return ok && b.Count()*sparseFraction <= int64(d.chunkBytes/d.ItemSize)
+	if !ok || b.Count()*sparseFraction > int64(d.chunkBytes/d.ItemSize) {
+		return nil
+	}
+	is := int64(d.ItemSize)
+	var spans [][2]int64 // byte ranges of selected elements, then sorted and merged
+	for r := range b.Runs() {
+		if r.ChunkStride == 1 {
+			spans = append(spans, [2]int64{r.ChunkOffset * is, (r.ChunkOffset + int64(r.Count)) * is})
+			continue
+		}
+		for k := range int64(r.Count) {
+			o := (r.ChunkOffset + k*r.ChunkStride) * is
+			spans = append(spans, [2]int64{o, o + is})
+		}
+	}
+	slices.SortFunc(spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	merged := spans[:0]
+	for _, s := range spans {
+		if n := len(merged); n > 0 && s[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], s[1])
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return func(start, end int) bool {
+		i, _ := slices.BinarySearchFunc(merged, int64(start), func(s [2]int64, t int64) int {
+			if s[1] <= t {
+				return -1
+			}
+			return 1
+		})
+		return i < len(merged) && merged[i][0] < int64(end)
+	}
 }
 
 // pendingFill is a chunk a sparse read decoded into a recycled buffer: its stored bytes and the

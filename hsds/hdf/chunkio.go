@@ -83,17 +83,18 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 	return out, nil
 }
 
-// decodeChunk is DecodeChunk, and with planes DecodeChunk keeping a byte-shuffled chunk in its
-// shuffled layout (codec.Pipeline.DecodePlanes; shuffled reports it).
-func (d *Dataset) decodeChunk(index []int, raw []byte, exists bool, buf []byte, planes bool) (out []byte, shuffled bool, err error) {
-	if !planes || !exists || d.ref != nil {
+// decodeChunk is DecodeChunk, and with need (see readChunkCached) codec.Pipeline.DecodePlanes:
+// only the parts need names are decoded where the format allows, and a byte-shuffled chunk
+// keeps its shuffled layout (shuffled reports it).
+func (d *Dataset) decodeChunk(index []int, raw []byte, exists bool, buf []byte, need func(start, end int) bool) (out []byte, shuffled bool, err error) {
+	if need == nil || !exists || d.ref != nil {
 		out, err := d.DecodeChunk(index, raw, exists, buf)
 		return out, false, err
 	}
 	if cap(buf) < d.chunkBytes {
 		buf = make([]byte, d.chunkBytes)
 	}
-	out, shuffled, err = d.Pipeline.DecodePlanes(buf[:0], raw, d.chunkBytes)
+	out, shuffled, err = d.Pipeline.DecodePlanes(buf[:0], raw, d.chunkBytes, need)
 	if err != nil {
 		return nil, false, d.decodeError(index, err)
 	}

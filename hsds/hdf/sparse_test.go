@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/selection"
@@ -215,4 +216,70 @@ func TestSparseFillsBounded(t *testing.T) {
 	var none *ChunkCache
 	none.fillLater(fills) // no cache: nothing, no panic
 	none.WaitFills()
+}
+
+// TestSparseNeed: the need function of a sparse read names exactly the byte ranges of the chunk
+// that hold a selected element (brute force over ranges of several sizes), and reads that need
+// more than 1/8 of a chunk get none.
+func TestSparseNeed(t *testing.T) {
+	dims := []int{50, 40, 30}
+	chunks := []int{10, 20, 30}
+	cases := []struct {
+		sel    string
+		axes   [][]int
+		sparse bool
+	}{
+		{"[:,3,4]", [][]int{axisRange(0, 50, 1), {3}, {4}}, true},
+		{"[7,:,:]", [][]int{{7}, axisRange(0, 40, 1), axisRange(0, 30, 1)}, true},
+		{"[::3,5,::7]", [][]int{axisRange(0, 50, 3), {5}, axisRange(0, 30, 7)}, true},
+		{"[[33,1,20,1],2,5]", [][]int{{33, 1, 20, 1}, {2}, {5}}, true},
+		{"[3,2:9,10:25]", [][]int{{3}, axisRange(2, 9, 1), axisRange(10, 25, 1)}, true},
+		{"[0:2,:,:]", [][]int{axisRange(0, 2, 1), axisRange(0, 40, 1), axisRange(0, 30, 1)}, false},
+	}
+	for _, itemsize := range []int{2, 8} {
+		d := &Dataset{Dims: dims, ChunkDims: chunks, ItemSize: itemsize, chunkBytes: 10 * 20 * 30 * itemsize}
+		for _, c := range cases {
+			sel, err := selection.Parse(c.sel, dims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for ci := range 5 * 2 {
+				index := []int{ci / 2, ci % 2, 0}
+				// The bytes of the chunk holding selected elements.
+				selected := make([]bool, d.chunkBytes)
+				for _, z := range c.axes[0] {
+					for _, y := range c.axes[1] {
+						for _, x := range c.axes[2] {
+							if z/10 != index[0] || y/20 != index[1] {
+								continue
+							}
+							e := ((z%10)*20+y%20)*30 + x
+							for k := range itemsize {
+								selected[e*itemsize+k] = true
+							}
+						}
+					}
+				}
+				hit := slices.Contains(selected, true)
+				need := d.sparseNeed(sel, index)
+				if !hit || !c.sparse {
+					if need != nil && !c.sparse {
+						t.Fatalf("%s chunk %v: a dense read got a need function", c.sel, index)
+					}
+					continue
+				}
+				if need == nil {
+					t.Fatalf("%s chunk %v (item %d): no need function for a sparse read", c.sel, index, itemsize)
+				}
+				for _, size := range []int{1, 7, 64, 1000, 4096} {
+					for lo := 0; lo < d.chunkBytes; lo += size {
+						hi := min(lo+size, d.chunkBytes)
+						if want := slices.Contains(selected[lo:hi], true); need(lo, hi) != want {
+							t.Fatalf("%s chunk %v item %d: need(%d, %d) = %v, want %v", c.sel, index, itemsize, lo, hi, !want, want)
+						}
+					}
+				}
+			}
+		}
+	}
 }

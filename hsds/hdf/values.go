@@ -56,15 +56,15 @@ func (d *Dataset) Read(ctx context.Context, sel *selection.Selection, concurrenc
 			}
 		}
 		var buf *[]byte
-		sparse := d.sparseIn(sel, index)
-		if d.cache == nil || d.ref != nil || sparse {
+		need := d.sparseNeed(sel, index)
+		if d.cache == nil || d.ref != nil || need != nil {
 			// Not kept after the copy out: decoded into a recycled buffer (no allocation, no
 			// first touch of fresh memory per chunk); a cached dataset's sparse reads queue
 			// the chunk for the cache (chunkfill.go).
 			buf = getChunkBuf(d.chunkBytes)
 			defer putChunkBuf(buf)
 		}
-		chunk, planes, rd, err := d.readChunkCached(ctx, index, buf, sparse, &fills)
+		chunk, planes, rd, err := d.readChunkCached(ctx, index, buf, need, &fills)
 		if err != nil {
 			return err
 		}
