@@ -182,6 +182,9 @@ reduce:
 	if code != 0 || !strings.Contains(out, "computed 16 steps") {
 		t.Fatalf("first run: exit %d\n%s\n%s", code, out, errs)
 	}
+	if strings.Contains(errs, "computed 16 steps") {
+		t.Fatalf("first run: the summary is on stderr too:\n%s", errs)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "sst_mean.arrow")); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,8 @@ type Job struct {
 	// Catalog locates the catalog (see the package doc).
 	Catalog Location
 	// Invoker runs the tasks; Sink receives the merged table when the window is complete (nil:
-	// only the catalog is written). Logger and Report as in reduce.Options.
+	// only the catalog is written). Logger and Report as in reduce.Options (Report also gets
+	// the job's notices; the result's Summary is the caller's to print).
 	Invoker fanout.Invoker
 	Sink    output.Sink
 	Logger  *slog.Logger
@@ -234,7 +235,6 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	}
 	if len(todo) == 0 && res.Dropped == 0 && old != nil && old.Config == config && old.Pending == 0 && len(old.Steps) == end-first {
 		res.NoOp, res.Complete, res.Catalog, res.Table, res.CatalogETag = true, true, old, oldTable, etag
-		j.report(res.Summary())
 		return res, nil
 	}
 	if j.DryRun {
@@ -309,7 +309,6 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 			return res, err
 		}
 	}
-	j.report(res.Summary())
 	return res, nil
 }
 
