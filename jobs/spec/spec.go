@@ -69,12 +69,34 @@ type Catalog struct {
 // --split-size B --invoker --concurrency`; a MapReduceRunner executes it.
 type MapReduce struct {
 	Job         string   `yaml:"job"`
-	Input       []string `yaml:"input"`
+	Input       Strings  `yaml:"input"`
 	Out         string   `yaml:"out"`
 	Reducers    int      `yaml:"reducers,omitempty"`
 	SplitSize   int64    `yaml:"split-size,omitempty"`
 	Invoker     string   `yaml:"invoker,omitempty"`
 	Concurrency int      `yaml:"concurrency,omitempty"`
+}
+
+// Strings is a list of strings that a spec may also give as one string (`input: s3://b/p/`
+// for `input: [s3://b/p/]`), as the command line takes one --input or several.
+type Strings []string
+
+// UnmarshalYAML takes a scalar as a list of one.
+func (s *Strings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		var one string
+		if err := n.Decode(&one); err != nil {
+			return err
+		}
+		*s = Strings{one}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*s = list
+	return nil
 }
 
 // ErrSpec marks a spec that does not parse or validate.

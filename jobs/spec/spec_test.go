@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,24 @@ mapreduce:
 	_, err = Parse("wc.yaml", []byte(strings.Replace(doc, "invoker: local", "invoker: ec2", 1)))
 	if err == nil || !strings.Contains(err.Error(), "wc.yaml:9: mapreduce.invoker") {
 		t.Fatalf("bad invoker: %v", err)
+	}
+	// One input may be given as a string, as on the command line; a mapping is still refused.
+	for _, tc := range []struct{ input, want, err string }{
+		{"s3://b/a.txt", "[s3://b/a.txt]", ""},
+		{"[s3://b/a.txt]", "[s3://b/a.txt]", ""},
+		{"\n    - s3://b/a.txt\n    - file:///x", "[s3://b/a.txt file:///x]", ""},
+		{"{a: b}", "", "wc.yaml:5: mapreduce.input"},
+		{"[1, [2]]", "", "wc.yaml:5: mapreduce.input"},
+	} {
+		s, err := Parse("wc.yaml", []byte(strings.Replace(doc, "[s3://b/a.txt, s3://b/b.txt]", tc.input, 1)))
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("input %q: err %v, want %q", tc.input, err, tc.err)
+		case tc.err == "" && err != nil:
+			t.Errorf("input %q: %v", tc.input, err)
+		case tc.err == "" && fmt.Sprint(s.MapReduce.Input) != tc.want:
+			t.Errorf("input %q: %v, want %s", tc.input, s.MapReduce.Input, tc.want)
+		}
 	}
 }
 
