@@ -61,7 +61,7 @@ type testPusher struct {
 }
 
 func (p *testPusher) Push(_ context.Context, registry, user, password, local, remote string) error {
-	if registry != awsfake.RegistryHost || user != "AWS" || password != "fake-password" {
+	if registry != awsfake.RegistryHostIn(awsfake.Region) || user != "AWS" || password != "fake-password" {
 		return &pushError{registry + " " + user + " " + password}
 	}
 	name, tag, _ := strings.Cut(strings.TrimPrefix(remote, registry+"/"), ":")
@@ -147,7 +147,7 @@ func TestContractDeployFunctionFreshAccount(t *testing.T) {
 	if !res.Created || res.ARN != "arn:aws:lambda:us-east-1:123456789012:function:hsfan-worker" {
 		t.Errorf("result %+v", res)
 	}
-	if len(p.pushed) != 1 || p.pushed[0] != "hsfan-worker:v1 "+awsfake.RegistryHost+"/hsfan-worker:v1" {
+	if len(p.pushed) != 1 || p.pushed[0] != "hsfan-worker:v1 "+awsfake.RegistryHostIn(awsfake.Region)+"/hsfan-worker:v1" {
 		t.Errorf("pushed %q", p.pushed)
 	}
 	// What the client recorded (and --dry-run prints) is what reached the endpoint, in order.

@@ -82,7 +82,11 @@ func (a *awsDeployFlags) clients(ctx context.Context, stdout io.Writer) (deploy.
 	var creds aws.CredentialsProvider
 	release := func() {}
 	if a.dryRun {
+		if region == "" {
+			region = awsfake.Region
+		}
 		fake = awsfake.New()
+		fake.Region = region // the ARNs and registry of the region the real run would use
 		fake.AssumeImages = true
 		fake.PendingPolls = 0
 		u, err := fake.Start()
@@ -91,9 +95,6 @@ func (a *awsDeployFlags) clients(ctx context.Context, stdout io.Writer) (deploy.
 		}
 		release = fake.Close
 		endpoint = u
-		if region == "" {
-			region = awsfake.Region
-		}
 		creds = credentials.NewStaticCredentialsProvider("DRYRUN", "dry-run", "")
 		rec = &deploy.Recorder{W: stdout}
 		opts.Out = prefixWriter{stdout, "# "}

@@ -99,8 +99,8 @@ func TestContractDeployCLIDryRunMatchesFreshAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	remote := awsfake.RegistryHost + "/hsfan-worker:v1"
-	if want := "login --username AWS --password-stdin " + awsfake.RegistryHost + "\nstdin:fake-password\ntag hsfan-worker:v1 " + remote + "\npush " + remote + "\n"; string(b) != want {
+	remote := awsfake.RegistryHostIn(awsfake.Region) + "/hsfan-worker:v1"
+	if want := "login --username AWS --password-stdin " + awsfake.RegistryHostIn(awsfake.Region) + "\nstdin:fake-password\ntag hsfan-worker:v1 " + remote + "\npush " + remote + "\n"; string(b) != want {
 		t.Errorf("docker calls\n%s\nwant\n%s", b, want)
 	}
 	var create awsfake.Call
@@ -172,6 +172,23 @@ func TestContractDeployScheduleCLI(t *testing.T) {
 	code, out, errs = run(t, "deploy", "schedule", "--delete", "--name", "sst-monthly", "--dry-run")
 	if code != 0 || !slices.Equal(cliOps(out), []string{"scheduler GetSchedule"}) {
 		t.Errorf("delete of a missing schedule: exit %d %s\n%s", code, errs, out)
+	}
+}
+
+// TestDryRunRegion: a dry run in another region shows that region's ARNs and ECR registry (the
+// ones the real run would use), none of the default region's.
+func TestDryRunRegion(t *testing.T) {
+	code, out, errs := run(t, "deploy", "function", "--bucket", "b", "--region", "eu-west-3", "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{awsfake.RegistryHostIn("eu-west-3"), "arn:aws:lambda:eu-west-3:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, awsfake.Region) {
+		t.Errorf("dry run in eu-west-3 names %s:\n%s", awsfake.Region, out)
 	}
 }
 

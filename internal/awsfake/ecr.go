@@ -15,12 +15,15 @@ type repo struct {
 	images map[string]string
 }
 
-// RegistryHost is the fake account's ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com).
-const RegistryHost = Account + ".dkr.ecr." + Region + ".amazonaws.com"
+// RegistryHostIn is the fake account's ECR registry in region (ACCOUNT.dkr.ecr.REGION.amazonaws.com).
+func RegistryHostIn(region string) string { return Account + ".dkr.ecr." + region + ".amazonaws.com" }
 
-func repoJSON(rp *repo) map[string]any {
-	return map[string]any{"repositoryArn": arnFor("ecr", "repository/"+rp.name), "registryId": Account,
-		"repositoryName": rp.name, "repositoryUri": RegistryHost + "/" + rp.name, "createdAt": 1767225600,
+// RegistryHost is the fake account's ECR registry in the fake's region.
+func (f *Fake) RegistryHost() string { return RegistryHostIn(f.region()) }
+
+func (f *Fake) repoJSON(rp *repo) map[string]any {
+	return map[string]any{"repositoryArn": f.arnFor("ecr", "repository/"+rp.name), "registryId": Account,
+		"repositoryName": rp.name, "repositoryUri": f.RegistryHost() + "/" + rp.name, "createdAt": 1767225600,
 		"imageTagMutability": "MUTABLE"}
 }
 
@@ -38,13 +41,13 @@ func (f *Fake) PushImage(repository, tag, digest string) {
 
 // resolve is Lambda's ResolvedImageUri: the image by digest when the fake registry has its tag.
 func (f *Fake) resolve(uri string) string {
-	rest, ok := strings.CutPrefix(uri, RegistryHost+"/")
+	rest, ok := strings.CutPrefix(uri, f.RegistryHost()+"/")
 	if !ok {
 		return uri
 	}
 	name, tag, _ := strings.Cut(rest, ":")
 	if d := f.digest(name, tag); d != "" {
-		return RegistryHost + "/" + name + "@" + d
+		return f.RegistryHost() + "/" + name + "@" + d
 	}
 	return uri
 }
@@ -101,7 +104,7 @@ func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
 			notFound()
 			return
 		}
-		jsonOK(w, 200, map[string]any{"repositories": []any{repoJSON(rp)}})
+		jsonOK(w, 200, map[string]any{"repositories": []any{f.repoJSON(rp)}})
 	case "CreateRepository":
 		if rp != nil {
 			jsonError(w, 400, "RepositoryAlreadyExistsException", fmt.Sprintf("The repository with name '%s' already exists in the registry with id '%s'", name, Account))
@@ -109,7 +112,7 @@ func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
 		}
 		rp = &repo{name: name, images: map[string]string{}}
 		f.repos[name] = rp
-		jsonOK(w, 200, map[string]any{"repository": repoJSON(rp)})
+		jsonOK(w, 200, map[string]any{"repository": f.repoJSON(rp)})
 	case "DeleteRepository":
 		if rp == nil {
 			notFound()
@@ -120,7 +123,7 @@ func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		delete(f.repos, name)
-		jsonOK(w, 200, map[string]any{"repository": repoJSON(rp)})
+		jsonOK(w, 200, map[string]any{"repository": f.repoJSON(rp)})
 	case "DescribeImages":
 		if rp == nil {
 			notFound()
@@ -142,7 +145,7 @@ func (f *Fake) serveECR(w http.ResponseWriter, r *http.Request) {
 	case "GetAuthorizationToken":
 		tok := base64.StdEncoding.EncodeToString([]byte("AWS:fake-password"))
 		jsonOK(w, 200, map[string]any{"authorizationData": []any{map[string]any{"authorizationToken": tok,
-			"expiresAt": 1767268800, "proxyEndpoint": "https://" + RegistryHost}}})
+			"expiresAt": 1767268800, "proxyEndpoint": "https://" + f.RegistryHost()}}})
 	default:
 		jsonError(w, 400, "UnknownOperationException", "awsfake: ECR operation "+op+" is not modelled")
 	}

@@ -32,7 +32,8 @@ import (
 // Account is the account id every fake answer uses.
 const Account = "123456789012"
 
-// Region is the region of the ARNs the fake makes.
+// Region is the region of the ARNs and the registry the fake makes unless Fake.Region names
+// another.
 const Region = "us-east-1"
 
 // Call is one recorded request: the service's signing name (iam, sts, lambda, ecr, scheduler),
@@ -86,6 +87,9 @@ type Fake struct {
 	// AssumeImages makes DescribeImages find every tag of an existing repository (for
 	// --dry-run, which pushes nothing).
 	AssumeImages bool
+	// Region is the region of the fake's ARNs and registry ("": the constant Region); set it
+	// before Start.
+	Region string
 
 	mu        sync.Mutex
 	calls     []Call
@@ -181,9 +185,17 @@ func (f *Fake) record(service, op string, params map[string]string) {
 // denied reports whether action is denied; the caller holds f.mu.
 func (f *Fake) denied(action string) bool { return f.deny[action] }
 
+// region is f.Region or the default Region.
+func (f *Fake) region() string {
+	if f.Region != "" {
+		return f.Region
+	}
+	return Region
+}
+
 // arnFor returns an ARN in the fake account.
-func arnFor(service, resource string) string {
-	region := Region
+func (f *Fake) arnFor(service, resource string) string {
+	region := f.region()
 	if service == "iam" {
 		region = ""
 	}

@@ -65,7 +65,7 @@ func (f *Fake) serveIAM(w http.ResponseWriter, r *http.Request) {
 	}
 	f.record("iam", op, params)
 	if f.denied("iam:" + op) {
-		queryError(w, 403, "AccessDenied", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: iam:%s on resource: %s", Account, op, arnFor("iam", "role/"+name)))
+		queryError(w, 403, "AccessDenied", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: iam:%s on resource: %s", Account, op, f.arnFor("iam", "role/"+name)))
 		return
 	}
 	ro := f.roles[name]
@@ -79,7 +79,7 @@ func (f *Fake) serveIAM(w http.ResponseWriter, r *http.Request) {
 			queryError(w, 409, "EntityAlreadyExists", fmt.Sprintf("Role with name %s already exists.", name))
 			return
 		}
-		ro = &role{name: name, id: fmt.Sprintf("AROAFAKE%08d", f.seq), arn: arnFor("iam", "role/"+name),
+		ro = &role{name: name, id: fmt.Sprintf("AROAFAKE%08d", f.seq), arn: f.arnFor("iam", "role/"+name),
 			trust: r.PostForm.Get("AssumeRolePolicyDocument"), inline: map[string]string{}}
 		f.roles[name] = ro
 		queryOK(w, iamNS, op, roleXML(ro))

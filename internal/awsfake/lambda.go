@@ -97,7 +97,7 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.denied("lambda:" + op) {
-		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: lambda:%s on resource: %s", Account, op, arnFor("lambda", "function:"+name)))
+		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: lambda:%s on resource: %s", Account, op, f.arnFor("lambda", "function:"+name)))
 		return
 	}
 	if op == "CreateFunction" {
@@ -106,7 +106,7 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 	}
 	fn := f.functions[name]
 	if fn == nil {
-		jsonError(w, 404, "ResourceNotFoundException", "Function not found: "+arnFor("lambda", "function:"+name))
+		jsonError(w, 404, "ResourceNotFoundException", "Function not found: "+f.arnFor("lambda", "function:"+name))
 		return
 	}
 	switch op {
@@ -124,7 +124,7 @@ func (f *Fake) serveLambda(w http.ResponseWriter, r *http.Request) {
 		jsonOK(w, 200, out)
 	case "UpdateFunctionCode", "UpdateFunctionConfiguration":
 		if fn.pending > 0 {
-			jsonError(w, 409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource: "+arnFor("lambda", "function:"+name))
+			jsonError(w, 409, "ResourceConflictException", "The operation cannot be performed at this time. An update is in progress for resource: "+f.arnFor("lambda", "function:"+name))
 			return
 		}
 		if op == "UpdateFunctionCode" {
@@ -262,7 +262,7 @@ func (f *Fake) lambdaCreate(w http.ResponseWriter, in map[string]any) {
 		jsonError(w, 400, "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
 		return
 	}
-	cfg := map[string]any{"FunctionName": name, "FunctionArn": arnFor("lambda", "function:"+name), "PackageType": "Image",
+	cfg := map[string]any{"FunctionName": name, "FunctionArn": f.arnFor("lambda", "function:"+name), "PackageType": "Image",
 		"Role": role, "MemorySize": 128.0, "Timeout": 3.0, "Architectures": []any{"x86_64"}, "State": "Pending",
 		"StateReasonCode": "Creating", "LastUpdateStatus": "InProgress"}
 	for _, k := range []string{"MemorySize", "Timeout", "Architectures", "Environment", "FileSystemConfigs", "VpcConfig", "Description"} {

@@ -44,12 +44,12 @@ func (f *Fake) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	op := map[string]string{"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule", "DELETE": "DeleteSchedule"}[r.Method]
 	f.record("scheduler", op, params)
 	if f.denied("scheduler:" + op) {
-		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: scheduler:%s on resource: %s", Account, op, arnFor("scheduler", "schedule/"+group+"/"+name)))
+		jsonError(w, 403, "AccessDeniedException", fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: scheduler:%s on resource: %s", Account, op, f.arnFor("scheduler", "schedule/"+group+"/"+name)))
 		return
 	}
 	key := group + "/" + name
 	sc := f.schedules[key]
-	arn := arnFor("scheduler", "schedule/"+key)
+	arn := f.arnFor("scheduler", "schedule/"+key)
 	if sc == nil && op != "CreateSchedule" {
 		jsonError(w, 404, "ResourceNotFoundException", fmt.Sprintf("Schedule %s does not exist.", name))
 		return
