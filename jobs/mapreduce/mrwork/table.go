@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"slices"
 	"unsafe"
 )
 
@@ -32,6 +31,8 @@ type Emitter struct {
 	arena   []byte
 	scratch []byte
 	vtmp    []byte
+	items   []sortItem // the sort before a spill (sortItem), and its scratch
+	tmp     []sortItem
 	runs    [][]byte
 	counts  []int64
 	err     error
@@ -139,9 +140,9 @@ func (e *Emitter) grow() {
 	}
 }
 
-// size is the table's memory in bytes.
+// size is the table's memory in bytes, with the two sort items per entry its spill needs.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*8
+	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})+2*unsafe.Sizeof(sortItem{})) + len(e.slots)*8
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
@@ -153,30 +154,31 @@ func (e *Emitter) Flush() error {
 		return nil
 	}
 	key := func(en *entry) []byte { return e.arena[en.koff : en.koff+en.klen] }
-	cmpEnt := func(a, b entry) int {
-		if c := cmp.Compare(a.part, b.part); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.pre, b.pre); c != 0 {
-			return c
-		}
+	// Stable by (partition, prefix) and then the full key: without a combiner, equal keys keep
+	// their emission order.
+	if cap(e.items) < len(e.ents) {
+		e.items = make([]sortItem, len(e.ents), cap(e.ents))
+		e.tmp = make([]sortItem, len(e.ents), cap(e.ents))
+	}
+	items := e.items[:len(e.ents)]
+	for i := range e.ents {
+		en := &e.ents[i]
+		items[i] = sortItem{pre: en.pre, part: uint32(en.part), idx: uint32(i)}
+	}
+	items = radixSort(items, e.tmp, e.parts, func(i, j uint32) int {
+		a, b := &e.ents[i], &e.ents[j]
 		if a.klen <= 8 && b.klen <= 8 {
 			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
 			return cmp.Compare(a.klen, b.klen)
 		}
-		return bytes.Compare(key(&a), key(&b))
-	}
-	if e.combine != nil {
-		slices.SortFunc(e.ents, cmpEnt)
-	} else {
-		slices.SortStableFunc(e.ents, cmpEnt)
-	}
+		return bytes.Compare(key(a), key(b))
+	})
 	for p := range e.runs {
 		e.runs[p] = e.runs[p][:0]
 		e.counts[p] = 0
 	}
-	for i := range e.ents {
-		en := &e.ents[i]
+	for _, it := range items {
+		en := &e.ents[it.idx]
 		r := e.runs[en.part]
 		if len(r) == 0 {
 			r = append(r, runMagic...)

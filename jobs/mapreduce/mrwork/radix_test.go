@@ -1,0 +1,108 @@
+package mrwork
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestRadixSortMatchesStableSort: radixSort gives the order of slices.SortStableFunc by
+// (partition, prefix, full key), equal keys in their input order, on keys of every shape.
+func TestRadixSortMatchesStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	randKey := func(alphabet string, minLen, maxLen int) []byte {
+		k := make([]byte, minLen+r.IntN(maxLen-minLen+1))
+		for i := range k {
+			k[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return k
+	}
+	var all [256]byte
+	for i := range all {
+		all[i] = byte(i)
+	}
+	allBytes := string(all[:])
+	gens := []struct {
+		name string
+		key  func() []byte
+	}{
+		{"ip prefixes", func() []byte { return randKey("0123456789.", 8, 8) }},
+		{"short", func() []byte { return randKey("ab\x00", 0, 8) }},
+		{"empty", func() []byte { return nil }},
+		{"equal prefixes longer", func() []byte { return append([]byte("prefix12"), randKey("xy\x00", 0, 4)...) }},
+		{"around 8 bytes", func() []byte { return randKey("a\x00\xff", 6, 10) }},
+		{"long", func() []byte { return randKey("abcdefghijklmnopqrstuvwxyz", 1, 40) }},
+		{"few distinct", func() []byte { return []byte([]string{"", "a", "a\x00", "abcdefgh", "abcdefghi", "zz"}[r.IntN(6)]) }},
+		{"all bytes", func() []byte { return randKey(allBytes, 0, 12) }},
+	}
+	for _, g := range gens {
+		for _, parts := range []int{1, 2, 7, 300} {
+			for _, n := range []int{0, 1, 2, 3, 100, 5000} {
+				t.Run(fmt.Sprintf("%s/parts=%d/n=%d", g.name, parts, n), func(t *testing.T) {
+					keys := make([][]byte, n)
+					items := make([]sortItem, n)
+					for i := range keys {
+						keys[i] = g.key()
+						items[i] = sortItem{pre: prefix8(keys[i]), part: uint32(Partition(keys[i], parts)), idx: uint32(i)}
+					}
+					tie := func(a, b uint32) int {
+						// The comparison Flush gives: lengths for short keys, else bytes.
+						ka, kb := keys[a], keys[b]
+						if len(ka) <= 8 && len(kb) <= 8 {
+							return cmp.Compare(len(ka), len(kb))
+						}
+						return bytes.Compare(ka, kb)
+					}
+					want := slices.Clone(items)
+					slices.SortStableFunc(want, func(a, b sortItem) int {
+						return cmp.Or(cmp.Compare(a.part, b.part), bytes.Compare(keys[a.idx], keys[b.idx]))
+					})
+					got := radixSort(items, make([]sortItem, n), parts, tie)
+					if !slices.Equal(got, want) {
+						for i := range got {
+							if got[i] != want[i] {
+								t.Fatalf("item %d: got key %q (part %d, index %d), want %q (part %d, index %d)", i,
+									keys[got[i].idx], got[i].part, got[i].idx, keys[want[i].idx], want[i].part, want[i].idx)
+							}
+						}
+						t.Fatalf("got %d items, want %d", len(got), len(want))
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkSpillSort compares radixSort with the comparison sort it replaced (slices.SortFunc
+// over the table's entries) on a map task's worth of BDB Q2 keys (8-byte IP prefixes).
+func BenchmarkSpillSort(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n, parts = 220_000, 4
+	ents := make([]entry, n)
+	for i := range ents {
+		k := fmt.Appendf(nil, "%d.%d.%d.%d", r.IntN(256), r.IntN(256), r.IntN(256), r.IntN(256))[:8]
+		h := Hash(k)
+		ents[i] = entry{hash: h, pre: prefix8(k), part: int32(h % parts), klen: 8}
+	}
+	b.Run("radix", func(b *testing.B) {
+		items, tmp := make([]sortItem, n), make([]sortItem, n)
+		for b.Loop() {
+			for i := range ents {
+				items[i] = sortItem{pre: ents[i].pre, part: uint32(ents[i].part), idx: uint32(i)}
+			}
+			radixSort(items, tmp, parts, func(i, j uint32) int { return cmp.Compare(ents[i].klen, ents[j].klen) })
+		}
+	})
+	b.Run("sortfunc", func(b *testing.B) {
+		es := make([]entry, n)
+		for b.Loop() {
+			copy(es, ents)
+			slices.SortFunc(es, func(a, b entry) int {
+				return cmp.Or(cmp.Compare(a.part, b.part), cmp.Compare(a.pre, b.pre), cmp.Compare(a.klen, b.klen))
+			})
+		}
+	})
+}
