@@ -7,28 +7,36 @@ import (
 	"unsafe"
 )
 
-// entry is one key (and, with a combiner, its folded value) in the emit table.
+// entry is one key (and, with a combiner, its folded value) in the emit table: 32 bytes, two to
+// a cache line, so that finding a key costs one cache miss (the open-addressing table holds the
+// entries themselves). A key of at most 8 bytes lives in pre alone; a longer key is also in the
+// arena at koff. A value of at most 8 bytes lives in val; a longer one in the arena at
+// vlen&^valInArena, as a uvarint length and its bytes.
 type entry struct {
-	hash       uint64
-	pre        uint64 // the key's first 8 bytes, big-endian, zero-padded: most comparisons end here
-	part       int32
-	koff, klen int32
-	voff, vlen int32
+	pre  uint64  // the key's first 8 bytes, big-endian, zero-padded (prefix8)
+	val  [8]byte // the value, when at most 8 bytes
+	kl1  uint32  // the key's length + 1; 0 marks an empty slot of the table
+	koff uint32  // the key's offset in the arena (keys longer than 8 bytes)
+	vlen uint32  // the value's length (<= 8), or valInArena | its offset in the arena
+	part uint32  // the key's reduce partition
 }
 
+// valInArena marks an entry whose value is in the arena.
+const valInArena = 1 << 31
+
 // Emitter receives a map task's key/value pairs. With a combiner it folds the values of equal
-// keys in an open-addressing hash table over one byte arena (no allocation per record once the
-// table has grown); without, it appends every pair. When the table holds more than its spill
-// limit, it is written out as one sorted run per partition.
+// keys in an open-addressing hash table of entries (linear probing, at most 3/4 full; no
+// allocation per record once the table has grown); without, it appends every pair. When the
+// table holds more than its spill limit, it is written out as one sorted run per partition.
 type Emitter struct {
 	combine func(dst, a, b []byte) ([]byte, error)
 	parts   int
 	limit   int
 	spill   func(parts [][]byte, counts []int64) error // one encoded run per partition (empty: none) and its records
 
-	slots   []uint64 // the hash's high 32 bits << 32 | entry index + 1; 0 is empty
-	ents    []entry
-	arena   []byte
+	ents    []entry // with a combiner the hash table (a power of 2 long), else the pairs in order
+	n       int     // the keys in the table
+	arena   []byte  // keys longer than 8 bytes, values longer than 8 bytes
 	scratch []byte
 	vtmp    []byte
 	items   []sortItem // the sort before a spill (sortItem), and its scratch
@@ -43,7 +51,7 @@ type Emitter struct {
 func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int, spill func([][]byte, []int64) error) *Emitter {
 	e := &Emitter{combine: combine, parts: parts, limit: limit, spill: spill}
 	if combine != nil {
-		e.slots = make([]uint64, 1<<8)
+		e.ents = make([]entry, 1<<8)
 	}
 	e.runs = make([][]byte, parts)
 	e.counts = make([]int64, parts)
@@ -59,31 +67,29 @@ func (e *Emitter) Emit(key, value []byte) {
 	h := Hash(key)
 	pre := prefix8(key)
 	if e.combine == nil {
-		e.add(h, pre, key, value)
+		e.ents = append(e.ents, entry{})
+		e.set(&e.ents[len(e.ents)-1], h, pre, key, value)
+		e.n++
 	} else {
-		mask := uint64(len(e.slots) - 1)
-		tag := h &^ (1<<32 - 1)
+		mask := uint64(len(e.ents) - 1)
+		kl1 := uint32(len(key) + 1)
 		for i := h & mask; ; i = (i + 1) & mask {
-			s := e.slots[i]
-			if s == 0 {
-				e.slots[i] = tag | uint64(len(e.ents)+1)
-				e.add(h, pre, key, value)
-				if len(e.ents)*4 > len(e.slots)*3 {
+			en := &e.ents[i]
+			if en.kl1 == 0 {
+				e.set(en, h, pre, key, value)
+				e.n++
+				if e.n*4 > len(e.ents)*3 {
 					e.grow()
 				}
 				break
 			}
-			if s&^(1<<32-1) != tag {
-				continue // a different hash: no need to read the entry
-			}
-			en := &e.ents[uint32(s)-1]
 			// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths
 			// are: no byte comparison (most keys of a short group-by key).
-			if en.hash != h || en.pre != pre || int(en.klen) != len(key) ||
-				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+en.klen], key[8:])) {
+			if en.pre != pre || en.kl1 != kl1 ||
+				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+kl1-1], key[8:])) {
 				continue
 			}
-			old := e.arena[en.voff : en.voff+en.vlen]
+			old := e.value(en)
 			var err error
 			// A copy of value goes to the combiner, so that value does not escape (the
 			// caller's stack array stays on the stack: no allocation per record).
@@ -93,12 +99,7 @@ func (e *Emitter) Emit(key, value []byte) {
 				e.err = err
 				return
 			}
-			if len(e.scratch) == len(old) {
-				copy(old, e.scratch)
-			} else {
-				en.voff, en.vlen = int32(len(e.arena)), int32(len(e.scratch))
-				e.arena = append(e.arena, e.scratch...)
-			}
+			e.setValue(en, e.scratch)
 			break
 		}
 	}
@@ -107,12 +108,46 @@ func (e *Emitter) Emit(key, value []byte) {
 	}
 }
 
-func (e *Emitter) add(h, pre uint64, key, value []byte) {
-	en := entry{hash: h, pre: pre, part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
-	e.arena = append(e.arena, key...)
-	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
-	e.arena = append(e.arena, value...)
-	e.ents = append(e.ents, en)
+// set fills a new entry with a key, its hash's partition, and a value.
+func (e *Emitter) set(en *entry, h, pre uint64, key, value []byte) {
+	*en = entry{pre: pre, kl1: uint32(len(key) + 1), part: uint32(h % uint64(e.parts))}
+	if len(key) > 8 {
+		en.koff = uint32(len(e.arena))
+		e.arena = append(e.arena, key...)
+	}
+	e.setValue(en, value)
+}
+
+// setValue stores v as en's value: in the entry when it fits, else appended to the arena.
+func (e *Emitter) setValue(en *entry, v []byte) {
+	if len(v) <= len(en.val) {
+		copy(en.val[:], v)
+		en.vlen = uint32(len(v))
+		return
+	}
+	en.vlen = valInArena | uint32(len(e.arena))
+	e.arena = binary.AppendUvarint(e.arena, uint64(len(v)))
+	e.arena = append(e.arena, v...)
+}
+
+// value is en's value (in the entry or the arena).
+func (e *Emitter) value(en *entry) []byte {
+	if en.vlen&valInArena == 0 {
+		return en.val[:en.vlen]
+	}
+	b := e.arena[en.vlen&^valInArena:]
+	n, k := binary.Uvarint(b)
+	return b[k : k+int(n)]
+}
+
+// key is en's key: scratch holds a key of at most 8 bytes.
+func (e *Emitter) key(en *entry, scratch *[8]byte) []byte {
+	n := en.kl1 - 1
+	if n > 8 {
+		return e.arena[en.koff : en.koff+n]
+	}
+	binary.BigEndian.PutUint64(scratch[:], en.pre)
+	return scratch[:n]
 }
 
 // prefix8 is the first 8 bytes of key as a big-endian integer (zero-padded): it orders like the
@@ -126,14 +161,20 @@ func prefix8(key []byte) uint64 {
 	return binary.BigEndian.Uint64(b[:])
 }
 
+// grow doubles the hash table, placing each entry by its key's hash again.
 func (e *Emitter) grow() {
-	e.slots = make([]uint64, 2*len(e.slots))
-	mask := uint64(len(e.slots) - 1)
-	for j := range e.ents {
-		h := e.ents[j].hash
-		for i := h & mask; ; i = (i + 1) & mask {
-			if e.slots[i] == 0 {
-				e.slots[i] = h&^(1<<32-1) | uint64(j+1)
+	old := e.ents
+	e.ents = make([]entry, 2*len(old))
+	mask := uint64(len(e.ents) - 1)
+	var kb [8]byte
+	for j := range old {
+		en := &old[j]
+		if en.kl1 == 0 {
+			continue
+		}
+		for i := Hash(e.key(en, &kb)) & mask; ; i = (i + 1) & mask {
+			if e.ents[i].kl1 == 0 {
+				e.ents[i] = *en
 				break
 			}
 		}
@@ -142,7 +183,7 @@ func (e *Emitter) grow() {
 
 // size is the table's memory in bytes, with the two sort items per entry its spill needs.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})+2*unsafe.Sizeof(sortItem{})) + len(e.slots)*8
+	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + e.n*int(2*unsafe.Sizeof(sortItem{}))
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
@@ -150,28 +191,29 @@ func (e *Emitter) Flush() error {
 	if e.err != nil {
 		return e.err
 	}
-	if len(e.ents) == 0 {
+	if e.n == 0 {
 		return nil
 	}
-	key := func(en *entry) []byte { return e.arena[en.koff : en.koff+en.klen] }
 	// Stable by (partition, prefix) and then the full key: without a combiner, equal keys keep
 	// their emission order.
-	if cap(e.items) < len(e.ents) {
-		e.items = make([]sortItem, len(e.ents), cap(e.ents))
-		e.tmp = make([]sortItem, len(e.ents), cap(e.ents))
+	if cap(e.items) < e.n {
+		e.items = make([]sortItem, e.n)
+		e.tmp = make([]sortItem, e.n)
 	}
-	items := e.items[:len(e.ents)]
+	items := e.items[:0]
 	for i := range e.ents {
-		en := &e.ents[i]
-		items[i] = sortItem{pre: en.pre, part: uint32(en.part), idx: uint32(i)}
+		if en := &e.ents[i]; en.kl1 != 0 {
+			items = append(items, sortItem{pre: en.pre, part: en.part, idx: uint32(i)})
+		}
 	}
+	var ka, kb [8]byte
 	items = radixSort(items, e.tmp, e.parts, func(i, j uint32) int {
 		a, b := &e.ents[i], &e.ents[j]
-		if a.klen <= 8 && b.klen <= 8 {
+		if a.kl1 <= 9 && b.kl1 <= 9 {
 			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
-			return cmp.Compare(a.klen, b.klen)
+			return cmp.Compare(a.kl1, b.kl1)
 		}
-		return bytes.Compare(key(a), key(b))
+		return bytes.Compare(e.key(a, &ka), e.key(b, &kb))
 	})
 	for p := range e.runs {
 		e.runs[p] = e.runs[p][:0]
@@ -183,16 +225,21 @@ func (e *Emitter) Flush() error {
 		if len(r) == 0 {
 			r = append(r, runMagic...)
 		}
-		r = binary.AppendUvarint(r, uint64(en.klen))
-		r = append(r, key(en)...)
-		r = binary.AppendUvarint(r, uint64(en.vlen))
-		r = append(r, e.arena[en.voff:en.voff+en.vlen]...)
+		r = binary.AppendUvarint(r, uint64(en.kl1-1))
+		r = append(r, e.key(en, &ka)...)
+		v := e.value(en)
+		r = binary.AppendUvarint(r, uint64(len(v)))
+		r = append(r, v...)
 		e.runs[en.part] = r
 		e.counts[en.part]++
 	}
 	e.Spills++
-	e.ents, e.arena = e.ents[:0], e.arena[:0]
-	clear(e.slots)
+	e.arena, e.n = e.arena[:0], 0
+	if e.combine != nil {
+		clear(e.ents)
+	} else {
+		e.ents = e.ents[:0]
+	}
 	if err := e.spill(e.runs, e.counts); err != nil {
 		e.err = err
 		return err
