@@ -2,38 +2,31 @@ package mrwork
 
 import "slices"
 
-// sortItem is one table entry in the sort before a spill: its reduce partition, its key's
-// first 8 bytes as a big-endian integer (prefix8) and its index in the table.
-type sortItem struct {
-	pre  uint64
-	part uint32
-	idx  uint32
-}
-
-// radixSort orders items stably by (part, pre), then each run of items with equal part and pre
-// by tie (the comparison of the full keys, given the items' indexes; a run already in tie's
-// order is left as it is), so that the result is that of slices.SortStableFunc with the
-// comparison (part, pre, tie). It makes least-significant-digit passes of 8 bits over pre
-// (a digit equal in every item is skipped) and one counting pass over part (parts > 1), into
-// tmp (len(tmp) >= len(items)) and back; it returns the sorted slice, items or tmp.
-func radixSort(items, tmp []sortItem, parts int, tie func(a, b uint32) int) []sortItem {
-	n := len(items)
+// radixSort orders the table entries ents stably by (part, pre), then each run of entries with
+// equal part and pre by tie (the comparison of the full keys; a run already in tie's order is
+// left as it is), so that the result is that of slices.SortStableFunc with the comparison
+// (part, pre, tie). It makes least-significant-digit passes of 8 bits over pre (a digit equal
+// in every entry is skipped) and one counting pass over part (parts > 1), moving the entries
+// themselves into tmp (len(tmp) >= len(ents)) and back, so that the spill reads them in order
+// afterwards; it returns the sorted slice, ents or tmp.
+func radixSort(ents, tmp []entry, parts int, tie func(a, b *entry) int) []entry {
+	n := len(ents)
 	if n < 2 {
-		return items
+		return ents
 	}
 	tmp = tmp[:n]
 	var counts [8][256]int
-	for i := range items {
-		p := items[i].pre
+	for i := range ents {
+		p := ents[i].pre
 		for d := range 8 {
 			counts[d][byte(p>>(8*d))]++
 		}
 	}
-	src, dst := items, tmp
+	src, dst := ents, tmp
 	for d := range 8 {
 		c := &counts[d]
 		if c[byte(src[0].pre>>(8*d))] == n {
-			continue // every item has this digit
+			continue // every entry has this digit
 		}
 		var offs [256]int
 		s := 0
@@ -67,7 +60,7 @@ func radixSort(items, tmp []sortItem, parts int, tie func(a, b uint32) int) []so
 		}
 	}
 	// Runs of equal (part, pre): keys longer than 8 bytes, or of different lengths, or equal.
-	cmpTie := func(a, b sortItem) int { return tie(a.idx, b.idx) }
+	cmpTie := func(a, b entry) int { return tie(&a, &b) }
 	for i := 0; i < n; {
 		j := i + 1
 		for j < n && src[j].pre == src[i].pre && src[j].part == src[i].part {

@@ -43,32 +43,32 @@ func TestRadixSortMatchesStableSort(t *testing.T) {
 			for _, n := range []int{0, 1, 2, 3, 100, 5000} {
 				t.Run(fmt.Sprintf("%s/parts=%d/n=%d", g.name, parts, n), func(t *testing.T) {
 					keys := make([][]byte, n)
-					items := make([]sortItem, n)
+					ents := make([]entry, n)
 					for i := range keys {
 						keys[i] = g.key()
-						items[i] = sortItem{pre: prefix8(keys[i]), part: uint32(Partition(keys[i], parts)), idx: uint32(i)}
+						// koff holds the key's index here, for tie and the check.
+						ents[i] = entry{pre: prefix8(keys[i]), kl1: uint32(len(keys[i]) + 1), koff: uint32(i), part: uint32(Partition(keys[i], parts))}
 					}
-					tie := func(a, b uint32) int {
+					tie := func(a, b *entry) int {
 						// The comparison Flush gives: lengths for short keys, else bytes.
-						ka, kb := keys[a], keys[b]
-						if len(ka) <= 8 && len(kb) <= 8 {
-							return cmp.Compare(len(ka), len(kb))
+						if a.kl1 <= 9 && b.kl1 <= 9 {
+							return cmp.Compare(a.kl1, b.kl1)
 						}
-						return bytes.Compare(ka, kb)
+						return bytes.Compare(keys[a.koff], keys[b.koff])
 					}
-					want := slices.Clone(items)
-					slices.SortStableFunc(want, func(a, b sortItem) int {
-						return cmp.Or(cmp.Compare(a.part, b.part), bytes.Compare(keys[a.idx], keys[b.idx]))
+					want := slices.Clone(ents)
+					slices.SortStableFunc(want, func(a, b entry) int {
+						return cmp.Or(cmp.Compare(a.part, b.part), bytes.Compare(keys[a.koff], keys[b.koff]))
 					})
-					got := radixSort(items, make([]sortItem, n), parts, tie)
+					got := radixSort(ents, make([]entry, n), parts, tie)
 					if !slices.Equal(got, want) {
 						for i := range got {
 							if got[i] != want[i] {
-								t.Fatalf("item %d: got key %q (part %d, index %d), want %q (part %d, index %d)", i,
-									keys[got[i].idx], got[i].part, got[i].idx, keys[want[i].idx], want[i].part, want[i].idx)
+								t.Fatalf("entry %d: got key %q (part %d, index %d), want %q (part %d, index %d)", i,
+									keys[got[i].koff], got[i].part, got[i].koff, keys[want[i].koff], want[i].part, want[i].koff)
 							}
 						}
-						t.Fatalf("got %d items, want %d", len(got), len(want))
+						t.Fatalf("got %d entries, want %d", len(got), len(want))
 					}
 				})
 			}
@@ -94,12 +94,12 @@ func BenchmarkSpillSort(b *testing.B) {
 		ents[i] = oldEntry{hash: h, pre: prefix8(k), part: int32(h % parts), klen: 8}
 	}
 	b.Run("radix", func(b *testing.B) {
-		items, tmp := make([]sortItem, n), make([]sortItem, n)
+		es, tmp := make([]entry, n), make([]entry, n)
 		for b.Loop() {
 			for i := range ents {
-				items[i] = sortItem{pre: ents[i].pre, part: uint32(ents[i].part), idx: uint32(i)}
+				es[i] = entry{pre: ents[i].pre, part: uint32(ents[i].part), kl1: 9}
 			}
-			radixSort(items, tmp, parts, func(i, j uint32) int { return cmp.Compare(ents[i].klen, ents[j].klen) })
+			radixSort(es, tmp, parts, func(a, b *entry) int { return cmp.Compare(a.kl1, b.kl1) })
 		}
 	})
 	b.Run("sortfunc", func(b *testing.B) {

@@ -39,8 +39,7 @@ type Emitter struct {
 	arena   []byte  // keys longer than 8 bytes, values longer than 8 bytes
 	scratch []byte
 	vtmp    []byte
-	items   []sortItem // the sort before a spill (sortItem), and its scratch
-	tmp     []sortItem
+	tmp     []entry // the scratch of the sort before a spill
 	runs    [][]byte
 	counts  []int64
 	err     error
@@ -181,9 +180,9 @@ func (e *Emitter) grow() {
 	}
 }
 
-// size is the table's memory in bytes, with the two sort items per entry its spill needs.
+// size is the table's memory in bytes, with the scratch entry per key its spill's sort needs.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + e.n*int(2*unsafe.Sizeof(sortItem{}))
+	return len(e.arena) + (cap(e.ents)+e.n)*int(unsafe.Sizeof(entry{}))
 }
 
 // Flush writes the table as sorted runs (one per partition that has keys) and empties it.
@@ -195,20 +194,24 @@ func (e *Emitter) Flush() error {
 		return nil
 	}
 	// Stable by (partition, prefix) and then the full key: without a combiner, equal keys keep
-	// their emission order.
-	if cap(e.items) < e.n {
-		e.items = make([]sortItem, e.n)
-		e.tmp = make([]sortItem, e.n)
-	}
-	items := e.items[:0]
-	for i := range e.ents {
-		if en := &e.ents[i]; en.kl1 != 0 {
-			items = append(items, sortItem{pre: en.pre, part: en.part, idx: uint32(i)})
+	// their emission order. The hash table's entries are moved to its front first (it is
+	// emptied after the spill anyway).
+	live := e.ents
+	if e.combine != nil {
+		k := 0
+		for i := range e.ents {
+			if e.ents[i].kl1 != 0 {
+				e.ents[k] = e.ents[i]
+				k++
+			}
 		}
+		live = e.ents[:k]
+	}
+	if cap(e.tmp) < len(live) {
+		e.tmp = make([]entry, len(live))
 	}
 	var ka, kb [8]byte
-	items = radixSort(items, e.tmp, e.parts, func(i, j uint32) int {
-		a, b := &e.ents[i], &e.ents[j]
+	sorted := radixSort(live, e.tmp, e.parts, func(a, b *entry) int {
 		if a.kl1 <= 9 && b.kl1 <= 9 {
 			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
 			return cmp.Compare(a.kl1, b.kl1)
@@ -219,8 +222,8 @@ func (e *Emitter) Flush() error {
 		e.runs[p] = e.runs[p][:0]
 		e.counts[p] = 0
 	}
-	for _, it := range items {
-		en := &e.ents[it.idx]
+	for i := range sorted {
+		en := &sorted[i]
 		r := e.runs[en.part]
 		if len(r) == 0 {
 			r = append(r, runMagic...)
