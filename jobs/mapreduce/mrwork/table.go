@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"sync"
 	"unsafe"
 )
 
@@ -50,11 +51,32 @@ type Emitter struct {
 func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int, spill func([][]byte, []int64) error) *Emitter {
 	e := &Emitter{combine: combine, parts: parts, limit: limit, spill: spill}
 	if combine != nil {
-		e.ents = make([]entry, 1<<8)
+		// The empty table of an earlier map task in this process, if it is not too large for
+		// this one's limit: no growing it again key by key.
+		if t, ok := tables.Get().(*pooledTable); ok && len(t.ents)*int(unsafe.Sizeof(entry{})) <= limit/2 {
+			e.ents, e.tmp = t.ents, t.tmp
+		} else {
+			e.ents = make([]entry, 1<<8)
+		}
 	}
 	e.runs = make([][]byte, parts)
 	e.counts = make([]int64, parts)
 	return e
+}
+
+// tables holds the empty hash tables (and sort scratch) of finished map tasks, for the next
+// ones (a warm worker runs many).
+var tables sync.Pool
+
+type pooledTable struct{ ents, tmp []entry }
+
+// release hands an empty hash table (after a successful Flush) to the next map task; the
+// Emitter is not used after.
+func (e *Emitter) release() {
+	if e.combine != nil && e.n == 0 && e.err == nil && len(e.ents) > 1<<8 {
+		tables.Put(&pooledTable{e.ents, e.tmp})
+	}
+	e.ents, e.tmp, e.arena = nil, nil, nil
 }
 
 // Emit adds a key/value pair; both are copied.
