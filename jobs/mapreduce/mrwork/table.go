@@ -171,6 +171,15 @@ func (e *Emitter) key(en *entry, scratch *[8]byte) []byte {
 	return scratch[:n]
 }
 
+// uvarintLen is the length of n's uvarint encoding (binary.AppendUvarint).
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
+}
+
 // prefix8 is the first 8 bytes of key as a big-endian integer (zero-padded): it orders like the
 // bytes except between a key and its zero-padded extension, which the full comparison settles.
 func prefix8(key []byte) uint64 {
@@ -240,9 +249,22 @@ func (e *Emitter) Flush() error {
 		}
 		return bytes.Compare(e.key(a, &ka), e.key(b, &kb))
 	})
+	// Each partition's run is encoded into a buffer of its exact size: no growing and copying.
+	need := make([]int, e.parts)
+	for i := range sorted {
+		en := &sorted[i]
+		kl, vl := int(en.kl1-1), len(e.value(en))
+		need[en.part] += uvarintLen(kl) + kl + uvarintLen(vl) + vl
+	}
 	for p := range e.runs {
-		e.runs[p] = e.runs[p][:0]
 		e.counts[p] = 0
+		if need[p] > 0 {
+			need[p] += len(runMagic)
+		}
+		if cap(e.runs[p]) < need[p] {
+			e.runs[p] = make([]byte, 0, need[p])
+		}
+		e.runs[p] = e.runs[p][:0]
 	}
 	for i := range sorted {
 		en := &sorted[i]

@@ -196,3 +196,11 @@ func TestEmitterAgainstMap(t *testing.T) {
 		}
 	}
 }
+
+func TestUvarintLen(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<28 + 5, 1<<35 + 1, 1<<62 + 3} {
+		if got, want := uvarintLen(n), len(binary.AppendUvarint(nil, uint64(n))); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
