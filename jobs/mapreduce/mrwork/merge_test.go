@@ -22,10 +22,12 @@ type refCursor struct {
 
 type refHeap []*refCursor
 
-func (h refHeap) Len() int           { return len(h) }
-func (h refHeap) Less(i, j int) bool { return bytes.Compare(h[i].recs[h[i].i][0], h[j].recs[h[j].i][0]) < 0 }
-func (h refHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *refHeap) Push(x any)        { *h = append(*h, x.(*refCursor)) }
+func (h refHeap) Len() int { return len(h) }
+func (h refHeap) Less(i, j int) bool {
+	return bytes.Compare(h[i].recs[h[i].i][0], h[j].recs[h[j].i][0]) < 0
+}
+func (h refHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *refHeap) Push(x any)   { *h = append(*h, x.(*refCursor)) }
 func (h *refHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
