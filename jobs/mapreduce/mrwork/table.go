@@ -39,7 +39,10 @@ type Emitter struct {
 	n       int     // the keys in the table
 	arena   []byte  // keys longer than 8 bytes, values longer than 8 bytes
 	scratch []byte
-	vtmp    []byte
+	pend    [emitBatch]pendingPair // the pairs held (emitBatch), their keys and values in pbuf
+	np      int
+	pbuf    []byte
+	touched uint32  // the sum of the slots drain reads ahead (kept, so that the reads are made)
 	tmp     []entry // the scratch of the sort before a spill
 	runs    [][]byte
 	counts  []int64
@@ -73,13 +76,26 @@ type pooledTable struct{ ents, tmp []entry }
 // release hands an empty hash table (after a successful Flush) to the next map task; the
 // Emitter is not used after.
 func (e *Emitter) release() {
-	if e.combine != nil && e.n == 0 && e.err == nil && len(e.ents) > 1<<8 {
+	if e.combine != nil && e.n == 0 && e.np == 0 && e.err == nil && len(e.ents) > 1<<8 {
 		tables.Put(&pooledTable{e.ents, e.tmp})
 	}
 	e.ents, e.tmp, e.arena = nil, nil, nil
 }
 
-// Emit adds a key/value pair; both are copied.
+// emitBatch is how many pairs Emit holds, with a combiner, before it looks them up in the hash
+// table: the slots of all of them are read first, so that their cache misses overlap instead of
+// following one another (the table of a map task is larger than the caches).
+const emitBatch = 16
+
+// pendingPair is a pair Emit holds: its key's hash and prefix, and where its key and value end
+// in the Emitter's pbuf (the key starts where the pair before ends).
+type pendingPair struct {
+	h, pre     uint64
+	kend, vend int
+}
+
+// Emit adds a key/value pair; both are copied. With a combiner the pair is looked up in the
+// table with the next ones (emitBatch), in order; Flush looks up those still held.
 func (e *Emitter) Emit(key, value []byte) {
 	if e.err != nil {
 		return
@@ -91,41 +107,73 @@ func (e *Emitter) Emit(key, value []byte) {
 		e.ents = append(e.ents, entry{})
 		e.set(&e.ents[len(e.ents)-1], h, pre, key, value)
 		e.n++
-	} else {
-		mask := uint64(len(e.ents) - 1)
-		kl1 := uint32(len(key) + 1)
-		for i := h & mask; ; i = (i + 1) & mask {
-			en := &e.ents[i]
-			if en.kl1 == 0 {
-				e.set(en, h, pre, key, value)
-				e.n++
-				if e.n*4 > len(e.ents)*3 {
-					e.grow()
-				}
-				break
-			}
-			// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths
-			// are: no byte comparison (most keys of a short group-by key).
-			if en.pre != pre || en.kl1 != kl1 ||
-				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+kl1-1], key[8:])) {
-				continue
-			}
-			old := e.value(en)
-			var err error
-			// A copy of value goes to the combiner, so that value does not escape (the
-			// caller's stack array stays on the stack: no allocation per record).
-			e.vtmp = append(e.vtmp[:0], value...)
-			e.scratch, err = e.combine(e.scratch[:0], old, e.vtmp)
-			if err != nil {
-				e.err = err
-				return
-			}
-			e.setValue(en, e.scratch)
-			break
+		if e.size() > e.limit {
+			e.err = e.spillTable()
 		}
+		return
 	}
-	if e.size() > e.limit {
-		e.err = e.Flush()
+	e.pbuf = append(e.pbuf, key...)
+	kend := len(e.pbuf)
+	e.pbuf = append(e.pbuf, value...)
+	e.pend[e.np] = pendingPair{h: h, pre: pre, kend: kend, vend: len(e.pbuf)}
+	e.np++
+	if e.np == emitBatch {
+		e.drain()
+	}
+}
+
+// drain looks up the pairs held, in order: first a read of each one's home slot (independent
+// loads the processor overlaps), then the inserts and folds, each followed by the spill check.
+func (e *Emitter) drain() {
+	mask := uint64(len(e.ents) - 1)
+	var t uint32
+	for j := range e.np {
+		t += e.ents[e.pend[j].h&mask].kl1
+	}
+	e.touched += t
+	start := 0
+	for j := range e.np {
+		p := &e.pend[j]
+		if e.err == nil {
+			e.fold(p.h, p.pre, e.pbuf[start:p.kend], e.pbuf[p.kend:p.vend])
+			if e.err == nil && e.size() > e.limit {
+				e.err = e.spillTable()
+			}
+		}
+		start = p.vend
+	}
+	e.np = 0
+	e.pbuf = e.pbuf[:0]
+}
+
+// fold inserts a pair into the hash table, or folds its value into its key's (combine).
+func (e *Emitter) fold(h, pre uint64, key, value []byte) {
+	mask := uint64(len(e.ents) - 1)
+	kl1 := uint32(len(key) + 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		en := &e.ents[i]
+		if en.kl1 == 0 {
+			e.set(en, h, pre, key, value)
+			e.n++
+			if e.n*4 > len(e.ents)*3 {
+				e.grow()
+			}
+			return
+		}
+		// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths are:
+		// no byte comparison (most keys of a short group-by key).
+		if en.pre != pre || en.kl1 != kl1 ||
+			(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+kl1-1], key[8:])) {
+			continue
+		}
+		var err error
+		e.scratch, err = e.combine(e.scratch[:0], e.value(en), value)
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.setValue(en, e.scratch)
+		return
 	}
 }
 
@@ -216,8 +264,17 @@ func (e *Emitter) size() int {
 	return len(e.arena) + (cap(e.ents)+e.n)*int(unsafe.Sizeof(entry{}))
 }
 
-// Flush writes the table as sorted runs (one per partition that has keys) and empties it.
+// Flush looks up the pairs Emit holds, then writes the table as sorted runs (one per partition
+// that has keys) and empties it.
 func (e *Emitter) Flush() error {
+	if e.np > 0 {
+		e.drain()
+	}
+	return e.spillTable()
+}
+
+// spillTable writes the table as sorted runs (one per partition that has keys) and empties it.
+func (e *Emitter) spillTable() error {
 	if e.err != nil {
 		return e.err
 	}

@@ -3,6 +3,7 @@ package mrwork
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -202,5 +203,32 @@ func TestUvarintLen(t *testing.T) {
 		if got, want := uvarintLen(n), len(binary.AppendUvarint(nil, uint64(n))); got != want {
 			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
 		}
+	}
+}
+
+// TestEmitterCombineError: a combiner's error (here an int64 overflow), even on a pair still held
+// for a batched lookup, stops the Emitter: later pairs are dropped, nothing more is spilled, and
+// Flush returns the error.
+func TestEmitterCombineError(t *testing.T) {
+	for _, at := range []int{0, 1, emitBatch - 1, emitBatch, 3*emitBatch + 5} {
+		t.Run(fmt.Sprint(at), func(t *testing.T) {
+			spills := 0
+			e := newEmitter(sumInt64, 2, 64<<20, func([][]byte, []int64) error { spills++; return nil })
+			v := func(n int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(n)) }
+			for i := range at {
+				e.Emit([]byte(fmt.Sprint(i)), v(1))
+			}
+			e.Emit([]byte("big"), v(1<<62))
+			e.Emit([]byte("big"), v(1<<62)) // overflows
+			for i := range 2 * emitBatch {
+				e.Emit([]byte(fmt.Sprint(i)), v(1))
+			}
+			if err := e.Flush(); !errors.Is(err, ErrOverflow) {
+				t.Fatalf("Flush: %v, want the overflow", err)
+			}
+			if spills != 0 {
+				t.Fatalf("%d spills after the error", spills)
+			}
+		})
 	}
 }
