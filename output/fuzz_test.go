@@ -46,3 +46,19 @@ func FuzzWriteJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendJSONString: the JSON output's strings are byte for byte those of encoding/json.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "123.45.6", "a\"b", `a\b`, "<>&", "\x00\x1f\x7f", "é", "\xff", "\u2028\u2029", "tab\there"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Fatalf("%q: got %s, want x%s", s, got, want)
+		}
+	})
+}

@@ -45,8 +45,7 @@ func WriteJSON(w io.Writer, t Table) error {
 			case KindInt64:
 				b = strconv.AppendInt(b, c.Int64[j], 10)
 			case KindString:
-				s, _ := json.Marshal(c.String[j])
-				b = append(b, s...)
+				b = appendJSONString(b, c.String[j])
 			}
 			if len(b) > 64<<10 {
 				if _, err := bw.Write(b); err != nil {
@@ -67,6 +66,21 @@ func WriteJSON(w io.Writer, t Table) error {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+// appendJSONString appends s quoted as encoding/json's Marshal does: strings of printable ASCII
+// that json.Marshal leaves alone (no quote, backslash, or the HTML-escaped <, >, &) are copied
+// as they are, anything else goes through json.Marshal itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendJSONFloat formats f like encoding/json, with null for non-finite values.

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -81,9 +83,10 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 		}
 	}()
 	m.Outputs = nil
-	// emit writes one rendered file and records it in the manifest. Each format is rendered and
-	// written in turn and its bytes dropped, so that at most one rendering is held at a time next
-	// to the table (the peak memory of a large map-reduce table).
+	// emit writes one rendered file and records it in the manifest. Into a sink that cannot
+	// stream, each format is rendered and written in turn and its bytes dropped, so that at most
+	// one rendering is held at a time next to the table (the peak memory of a large map-reduce
+	// table); a StreamSink gets the formats rendered side by side, none held in memory.
 	emit := func(fname string, data []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -96,26 +99,35 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 		m.Outputs = append(m.Outputs, OutputFile{Name: fname, Bytes: len(data), SHA256: hex.EncodeToString(sum[:])})
 		return nil
 	}
-	renders := []struct {
-		ext    string
-		render func(io.Writer, Table) error
-	}{
+	renders := []renderer{
 		{".arrow", func(w io.Writer, t Table) error { return WriteArrow(w, t, nil) }},
 		{".json", WriteJSON},
 	}
 	if opts.TSV {
-		renders = append(renders, struct {
-			ext    string
-			render func(io.Writer, Table) error
-		}{".tsv", WriteTSV})
+		renders = append(renders, renderer{".tsv", WriteTSV})
 	}
-	for _, r := range renders {
-		var buf bytes.Buffer
-		if err := r.render(&buf, t); err != nil {
+	if ss, ok := sink.(StreamSink); ok {
+		// Each format is rendered straight into its file, side by side: no rendering is held
+		// in memory, and the formats share the cores.
+		files, err := renderStreams(ctx, ss, name, t, renders)
+		for _, f := range files {
+			if f.Name != "" {
+				written = append(written, f.Name)
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("write outputs: %w", err)
 		}
-		if err := emit(name+r.ext, buf.Bytes()); err != nil {
-			return fmt.Errorf("write outputs: %w", err)
+		m.Outputs = append(m.Outputs, files...)
+	} else {
+		for _, r := range renders {
+			var buf bytes.Buffer
+			if err := r.render(&buf, t); err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
+			if err := emit(name+r.ext, buf.Bytes()); err != nil {
+				return fmt.Errorf("write outputs: %w", err)
+			}
 		}
 	}
 	if plot {
@@ -148,6 +160,83 @@ func WriteOutputsWith(ctx context.Context, sink Sink, name string, t Table, m Ma
 		return fmt.Errorf("write outputs: %w", err)
 	}
 	return nil
+}
+
+// renderer renders a table in one format, named by its file extension.
+type renderer struct {
+	ext    string
+	render func(io.Writer, Table) error
+}
+
+// renderStreams renders t in every format of renders at once, each in its own goroutine
+// straight into a file of sink (Create, Commit), hashing the bytes on the way. It returns the
+// files in the order of renders; on an error, the entries of the files that were committed
+// (the others are aborted: nothing of them is left) and the first error.
+func renderStreams(ctx context.Context, sink StreamSink, name string, t Table, renders []renderer) ([]OutputFile, error) {
+	files := make([]OutputFile, len(renders))
+	errs := make([]error, len(renders))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, r := range renders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fname := name + r.ext
+			fw, err := sink.Create(ctx, fname)
+			if err != nil {
+				errs[i] = err
+				cancel()
+				return
+			}
+			hw := &hashWriter{w: fw, h: sha256.New(), ctx: ctx}
+			if err := r.render(hw, t); err != nil {
+				fw.Abort()
+				errs[i] = err
+				cancel()
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				fw.Abort()
+				errs[i] = err
+				return
+			}
+			if err := fw.Commit(); err != nil {
+				errs[i] = err
+				cancel()
+				return
+			}
+			files[i] = OutputFile{Name: fname, Bytes: int(hw.n), SHA256: hex.EncodeToString(hw.h.Sum(nil))}
+		}()
+	}
+	wg.Wait()
+	// The first error in render order that is not the cancellation another one caused.
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
+		}
+	}
+	return files, first
+}
+
+// hashWriter passes bytes on to w, counting and hashing them; it stops with ctx's error once
+// ctx is done (another format failed).
+type hashWriter struct {
+	w   io.Writer
+	h   hash.Hash
+	n   int64
+	ctx context.Context
+}
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	if err := hw.ctx.Err(); err != nil {
+		return 0, err
+	}
+	hw.h.Write(p)
+	n, err := hw.w.Write(p)
+	hw.n += int64(n)
+	return n, err
 }
 
 // plotColumns picks the plotted columns (see WriteOutputs).

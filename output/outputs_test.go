@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -401,30 +402,81 @@ func TestPutSink(t *testing.T) {
 // flakySink records writes and fails the failAt-th one.
 type flakySink struct {
 	DirSink
+	mu     sync.Mutex
 	order  []string
 	failAt int
 }
 
 func (f *flakySink) WriteFile(ctx context.Context, name string, data []byte) error {
+	f.mu.Lock()
 	f.order = append(f.order, name)
-	if len(f.order) == f.failAt {
+	fail := len(f.order) == f.failAt
+	f.mu.Unlock()
+	if fail {
 		return errors.New("injected write failure")
 	}
 	return f.DirSink.WriteFile(ctx, name, data)
 }
 
+// streamSink is a flakySink that streams (StreamSink): the failAt-th file fails at its Create,
+// or, with failCommit, at its Commit after the whole rendering.
+type streamSink struct {
+	flakySink
+	failCommit bool
+}
+
+func (f *streamSink) Create(ctx context.Context, name string) (FileWriter, error) {
+	f.mu.Lock()
+	f.order = append(f.order, name)
+	fail := len(f.order) == f.failAt
+	f.mu.Unlock()
+	if fail && !f.failCommit {
+		return nil, errors.New("injected write failure")
+	}
+	fw, err := f.DirSink.Create(ctx, name)
+	if err != nil || !fail {
+		return fw, err
+	}
+	return failingCommit{fw}, nil
+}
+
+type failingCommit struct{ FileWriter }
+
+func (f failingCommit) Commit() error {
+	f.Abort()
+	return errors.New("injected write failure")
+}
+
+// plainSink hides DirSink's Create: the outputs are rendered in turn into WriteFile.
+type plainSink struct{ s *flakySink }
+
+func (p plainSink) WriteFile(ctx context.Context, name string, data []byte) error {
+	return p.s.WriteFile(ctx, name, data)
+}
+func (p plainSink) Remove(ctx context.Context, name string) error { return p.s.Remove(ctx, name) }
+
 func TestWriteOutputs(t *testing.T) {
 	m := Manifest{HsfanVersion: "test", Op: "mean", Inputs: Inputs{Domain: "/shared/sst.h5", Dataset: "/analysed_sst"}}
 	tests := []struct {
-		name      string
-		plot      bool
-		failAt    int
-		wantFiles []string
+		name       string
+		sink       string // stream (DirSink's Create), plain (WriteFile only)
+		plot, tsv  bool
+		failAt     int
+		failCommit bool
+		wantFiles  []string
 	}{
-		{"with plot", true, 0, []string{"manifest.json", "sst.arrow", "sst.json", "sst.png", "sst.svg"}},
-		{"no plot", false, 0, []string{"manifest.json", "sst.arrow", "sst.json"}},
-		{"fail on json", false, 2, nil},
-		{"fail on manifest", false, 3, nil},
+		{"with plot", "stream", true, false, 0, false, []string{"manifest.json", "sst.arrow", "sst.json", "sst.png", "sst.svg"}},
+		{"no plot", "stream", false, false, 0, false, []string{"manifest.json", "sst.arrow", "sst.json"}},
+		{"tsv", "stream", false, true, 0, false, []string{"manifest.json", "sst.arrow", "sst.json", "sst.tsv"}},
+		{"plain with plot", "plain", true, true, 0, false, []string{"manifest.json", "sst.arrow", "sst.json", "sst.png", "sst.svg", "sst.tsv"}},
+		{"plain no plot", "plain", false, false, 0, false, []string{"manifest.json", "sst.arrow", "sst.json"}},
+		{"fail on json", "plain", false, false, 2, false, nil},
+		{"fail on manifest", "plain", false, false, 3, false, nil},
+		{"fail on a create", "stream", false, true, 2, false, nil},
+		{"fail on the first create", "stream", false, true, 1, false, nil},
+		{"fail on a commit", "stream", false, true, 3, true, nil},
+		{"fail on manifest after streams", "stream", false, true, 4, false, nil},
+		{"fail on a plot after streams", "stream", true, false, 3, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -433,8 +485,13 @@ func TestWriteOutputs(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, ManifestName), []byte("{}"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			s := &flakySink{DirSink: DirSink{Dir: dir}, failAt: tc.failAt}
-			err := WriteOutputs(context.Background(), s, "sst", sampleTable(), m, tc.plot)
+			ss := &streamSink{flakySink: flakySink{DirSink: DirSink{Dir: dir}, failAt: tc.failAt}, failCommit: tc.failCommit}
+			s := &ss.flakySink
+			var sink Sink = ss
+			if tc.sink == "plain" {
+				sink = plainSink{s}
+			}
+			err := WriteOutputsWith(context.Background(), sink, "sst", sampleTable(), m, WriteOptions{Plot: tc.plot, TSV: tc.tsv})
 			var names []string
 			ents, _ := os.ReadDir(dir)
 			for _, e := range ents {
@@ -497,5 +554,90 @@ func TestWriteOutputsRejects(t *testing.T) {
 				t.Fatalf("left files %v", ents)
 			}
 		})
+	}
+}
+
+// TestStreamedOutputsEqualBuffered: the formats rendered side by side into a StreamSink are byte
+// for byte those rendered in turn into a plain sink, and so are their manifest entries.
+func TestStreamedOutputsEqualBuffered(t *testing.T) {
+	tb := sampleTable()
+	tb.Columns[0].String[1] = "<tab\there \"quoted\" é \xff>"
+	dirs := map[string]string{}
+	var outs [][]OutputFile
+	for _, kind := range []string{"stream", "plain"} {
+		dir := t.TempDir()
+		dirs[kind] = dir
+		var sink Sink = DirSink{Dir: dir}
+		if kind == "plain" {
+			sink = plainSink{&flakySink{DirSink: DirSink{Dir: dir}}}
+		}
+		if err := WriteOutputsWith(context.Background(), sink, "x", tb, Manifest{}, WriteOptions{TSV: true}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, m.Outputs)
+	}
+	if diff := cmp.Diff(outs[0], outs[1]); diff != "" {
+		t.Fatalf("manifest outputs differ (-stream +plain):\n%s", diff)
+	}
+	for _, n := range []string{"x.arrow", "x.json", "x.tsv"} {
+		a, err1 := os.ReadFile(filepath.Join(dirs["stream"], n))
+		b, err2 := os.ReadFile(filepath.Join(dirs["plain"], n))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) || len(a) == 0 {
+			t.Fatalf("%s: streamed %d bytes (%v), buffered %d (%v), equal %v", n, len(a), err1, len(b), err2, bytes.Equal(a, b))
+		}
+	}
+}
+
+// TestDirSinkCreate: a streamed file appears only on Commit, whole; Abort leaves nothing.
+func TestDirSinkCreate(t *testing.T) {
+	dir := t.TempDir()
+	s := DirSink{Dir: dir}
+	ctx := context.Background()
+	fw, err := s.Create(ctx, "a.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := fw.Write([]byte("row\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.tsv")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("visible before Commit: %v", err)
+	}
+	if err := fw.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	fw.Abort() // after Commit: nothing
+	if got, err := os.ReadFile(filepath.Join(dir, "a.tsv")); err != nil || string(got) != "row\nrow\nrow\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	if err := fw.Commit(); err == nil {
+		t.Fatal("second Commit accepted")
+	}
+	fw, err = s.Create(ctx, "b.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte("x"))
+	fw.Abort()
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("after Abort: %v", ents)
+	}
+	if _, err := s.Create(ctx, "../x"); err == nil {
+		t.Fatal("bad name accepted")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Create(cctx, "c"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled create: %v", err)
 	}
 }

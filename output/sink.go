@@ -1,9 +1,11 @@
 package output
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -85,6 +87,105 @@ func (s DirSink) WriteFile(ctx context.Context, name string, data []byte) (err e
 		_ = d.Close()
 	}
 	return nil
+}
+
+// FileWriter is a file being written by a [StreamSink]: the bytes written appear under its name,
+// all at once, on Commit; Abort (or a failed Commit) leaves nothing behind.
+type FileWriter interface {
+	io.Writer
+	Commit() error
+	Abort()
+}
+
+// StreamSink is a [Sink] that can also take a file as a stream, so that a large output is
+// written while it is rendered instead of being held whole in memory first ([WriteOutputsWith]
+// renders the formats of a table side by side into such a sink).
+type StreamSink interface {
+	Sink
+	Create(ctx context.Context, name string) (FileWriter, error)
+}
+
+var _ StreamSink = DirSink{}
+
+// Create starts Dir/name as a temporary file in Dir, written through a 1 MiB buffer; Commit
+// syncs it and renames it into place as WriteFile does.
+func (s DirSink) Create(ctx context.Context, name string) (FileWriter, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create output dir: %w", err)
+	}
+	f, err := os.CreateTemp(s.Dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	return &dirFile{dir: s.Dir, name: name, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+}
+
+// dirFile is a DirSink file being written.
+type dirFile struct {
+	dir, name string
+	f         *os.File
+	w         *bufio.Writer
+	done      bool
+}
+
+func (d *dirFile) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		return n, fmt.Errorf("write %s: %w", d.name, err)
+	}
+	return n, nil
+}
+
+// Commit flushes, syncs and renames the file into place (and syncs the directory where the
+// file system allows); on an error the temporary file is removed.
+func (d *dirFile) Commit() (err error) {
+	if d.done {
+		return fmt.Errorf("write %s: already committed or aborted", d.name)
+	}
+	d.done = true
+	tmp := d.f.Name()
+	defer func() {
+		if err != nil {
+			_ = d.f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = d.w.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", d.name, err)
+	}
+	if err = d.f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", d.name, err)
+	}
+	if err = d.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", d.name, err)
+	}
+	if err = d.f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", d.name, err)
+	}
+	if err = os.Rename(tmp, filepath.Join(d.dir, d.name)); err != nil {
+		return fmt.Errorf("rename %s: %w", d.name, err)
+	}
+	if dir, derr := os.Open(d.dir); derr == nil {
+		_ = dir.Sync() // make the rename durable where the file system allows
+		_ = dir.Close()
+	}
+	return nil
+}
+
+// Abort drops the temporary file; after Commit it does nothing.
+func (d *dirFile) Abort() {
+	if d.done {
+		return
+	}
+	d.done = true
+	_ = d.f.Close()
+	_ = os.Remove(d.f.Name())
 }
 
 // Remove deletes Dir/name; a missing file is not an error.

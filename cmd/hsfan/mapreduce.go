@@ -196,6 +196,9 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if n, ok := peakRSS(); ok {
+		fmt.Fprintf(stderr, "mapreduce    peak RSS %d MB (VmHWM of this process)\n", n>>20)
+	}
 	names := spec.WithDefaults().OutputNames()
 	if spec.NoTSV {
 		names = names[:3]

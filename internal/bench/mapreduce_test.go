@@ -128,6 +128,7 @@ out=
 while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
 mkdir -p "$out" && cp %q "$out/bdb-q2.tsv" || exit 3
 echo "mapreduce    map 0.20s (16 tasks), reduce 0.10s (4 tasks), ...; 123.4 MB/s of input over 0.50s" >&2
+echo "mapreduce    peak RSS 100 MB (VmHWM of this process)" >&2
 exit %d
 `, src, code)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
@@ -180,7 +181,7 @@ func TestMapreduceCase(t *testing.T) {
 	}
 	hs, corral, floor := cr.Systems[0], cr.Systems[1], cr.Systems[2]
 	if hs.Agrees == nil || !*hs.Agrees || hs.Parts[0].RatioVsRef <= 0 || hs.Parts[0].MBPerS <= 0 || hs.Figures["groups"] != float64(len(rows)) ||
-		hs.Figures["job_seconds"] != 0.5 || hs.Figures["max_rss_mb"] <= 0 {
+		hs.Figures["job_seconds"] != 0.5 || hs.Figures["max_rss_mb"] != float64(100<<20)/1e6 || hs.Figures["wait4_max_rss_mb"] <= 0 {
 		t.Errorf("hsfan: %+v", hs)
 	}
 	if corral.Status != StatusMissing || corral.Error != corralMissing {
@@ -193,7 +194,7 @@ func TestMapreduceCase(t *testing.T) {
 	if err := r.WriteTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"plain scan (ref)", "missing: corral (github.com/bcongdon/corral) cannot be installed", "mapreduce: hsfan peak RSS", "0.500 s by its own report"} {
+	for _, want := range []string{"plain scan (ref)", "missing: corral (github.com/bcongdon/corral) cannot be installed", "mapreduce: hsfan peak RSS 105 MB (the child's own VmHWM", "0.500 s by its own report"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}

@@ -68,7 +68,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 				if j, ok := s.Figures["job_seconds"]; ok {
 					job = fmt.Sprintf(", %.3f s by its own report", j)
 				}
-				fmt.Fprintf(w, "%s: %s peak RSS %.0f MB (the child process's, from wait4's rusage)%s\n", c.Name, s.Name, v, job)
+				src := "the child process's, from wait4's rusage"
+				if w4, ok := s.Figures["wait4_max_rss_mb"]; ok {
+					src = fmt.Sprintf("the child's own VmHWM; wait4's rusage says %.0f MB, which on Linux also counts this bench process's own peak", w4)
+				}
+				fmt.Fprintf(w, "%s: %s peak RSS %.0f MB (%s)%s\n", c.Name, s.Name, v, src, job)
 			}
 		}
 	}

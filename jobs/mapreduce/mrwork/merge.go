@@ -2,7 +2,6 @@ package mrwork
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -22,6 +21,7 @@ type runReader struct {
 	buf        []byte
 	i          int
 	key, value []byte
+	pre        uint64 // prefix8 of key
 	records    int64
 	reads      int64
 }
@@ -56,6 +56,7 @@ func (r *runReader) next(ctx context.Context) (bool, error) {
 			rest := b[kn+int(k):]
 			if v, vn := binary.Uvarint(rest); vn > 0 && uint64(len(rest)-vn) >= v {
 				r.key = b[kn : kn+int(k)]
+				r.pre = prefix8(r.key)
 				r.value = rest[vn : vn+int(v)]
 				r.i += kn + int(k) + vn + int(v)
 				r.records++
@@ -93,17 +94,54 @@ func (r *runReader) open(ctx context.Context) (bool, error) {
 	return r.next(ctx)
 }
 
+// runHeap is a min-heap of run readers by their current key. Its moves are those of
+// container/heap (Init, Fix of the top, Pop) with the same strict order, so that equal keys
+// of different runs come out in the same order as they did through container/heap; the order
+// is settled by the keys' 8-byte prefixes first (runReader.pre), without an interface call.
 type runHeap []*runReader
 
-func (h runHeap) Len() int           { return len(h) }
-func (h runHeap) Less(i, j int) bool { return bytes.Compare(h[i].key, h[j].key) < 0 }
-func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *runHeap) Push(x any)        { *h = append(*h, x.(*runReader)) }
-func (h *runHeap) Pop() any {
+// keyLess orders readers by key: prefixes compare like the keys unless equal (prefix8).
+func keyLess(a, b *runReader) bool {
+	if a.pre != b.pre {
+		return a.pre < b.pre
+	}
+	return bytes.Compare(a.key, b.key) < 0
+}
+
+// init orders the heap (container/heap.Init).
+func (h runHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// down moves h[i] down to its place (container/heap's down).
+func (h runHeap) down(i int) {
+	n := len(h)
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1
+		if j2 := j1 + 1; j2 < n && keyLess(h[j2], h[j1]) {
+			j = j2
+		}
+		if !keyLess(h[j], h[i]) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+// pop removes the top (container/heap.Pop).
+func (h *runHeap) pop() {
 	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+	n := len(old) - 1
+	old[0], old[n] = old[n], old[0]
+	*h = old[:n]
+	h.down(0)
 }
 
 // MergeStats are the counters of a merge.
@@ -141,17 +179,17 @@ func MergeRuns(ctx context.Context, rr RangeReader, bucket string, objs []Object
 			st.Bytes += r.off
 		}
 	}()
-	heap.Init(&h)
+	h.init()
 	var key, arena, folded, tmp []byte
 	var offs []int
 	var values [][]byte
-	for h.Len() > 0 {
+	for len(h) > 0 {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
 		key = append(key[:0], h[0].key...)
 		arena, offs = arena[:0], offs[:0]
-		for h.Len() > 0 && bytes.Equal(h[0].key, key) {
+		for len(h) > 0 && bytes.Equal(h[0].key, key) {
 			r := h[0]
 			if combine != nil && len(offs) > 0 {
 				var err error
@@ -172,9 +210,9 @@ func MergeRuns(ctx context.Context, rr RangeReader, bucket string, objs []Object
 				return st, err
 			}
 			if ok {
-				heap.Fix(&h, 0)
+				h.down(0) // container/heap.Fix of the top
 			} else {
-				heap.Pop(&h)
+				h.pop()
 			}
 		}
 		values = values[:0]

@@ -4,34 +4,46 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"slices"
+	"sync"
 	"unsafe"
 )
 
-// entry is one key (and, with a combiner, its folded value) in the emit table.
+// entry is one key (and, with a combiner, its folded value) in the emit table: 32 bytes, two to
+// a cache line, so that finding a key costs one cache miss (the open-addressing table holds the
+// entries themselves). A key of at most 8 bytes lives in pre alone; a longer key is also in the
+// arena at koff. A value of at most 8 bytes lives in val; a longer one in the arena at
+// vlen&^valInArena, as a uvarint length and its bytes.
 type entry struct {
-	hash       uint64
-	pre        uint64 // the key's first 8 bytes, big-endian, zero-padded: most comparisons end here
-	part       int32
-	koff, klen int32
-	voff, vlen int32
+	pre  uint64  // the key's first 8 bytes, big-endian, zero-padded (prefix8)
+	val  [8]byte // the value, when at most 8 bytes
+	kl1  uint32  // the key's length + 1; 0 marks an empty slot of the table
+	koff uint32  // the key's offset in the arena (keys longer than 8 bytes)
+	vlen uint32  // the value's length (<= 8), or valInArena | its offset in the arena
+	part uint32  // the key's reduce partition
 }
 
+// valInArena marks an entry whose value is in the arena.
+const valInArena = 1 << 31
+
 // Emitter receives a map task's key/value pairs. With a combiner it folds the values of equal
-// keys in an open-addressing hash table over one byte arena (no allocation per record once the
-// table has grown); without, it appends every pair. When the table holds more than its spill
-// limit, it is written out as one sorted run per partition.
+// keys in an open-addressing hash table of entries (linear probing, at most 3/4 full; no
+// allocation per record once the table has grown); without, it appends every pair. When the
+// table holds more than its spill limit, it is written out as one sorted run per partition.
 type Emitter struct {
 	combine func(dst, a, b []byte) ([]byte, error)
 	parts   int
 	limit   int
 	spill   func(parts [][]byte, counts []int64) error // one encoded run per partition (empty: none) and its records
 
-	slots   []uint64 // the hash's high 32 bits << 32 | entry index + 1; 0 is empty
-	ents    []entry
-	arena   []byte
+	ents    []entry // with a combiner the hash table (a power of 2 long), else the pairs in order
+	n       int     // the keys in the table
+	arena   []byte  // keys longer than 8 bytes, values longer than 8 bytes
 	scratch []byte
-	vtmp    []byte
+	pend    [emitBatch]pendingPair // the pairs held (emitBatch), their keys and values in pbuf
+	np      int
+	pbuf    []byte
+	touched uint32  // the sum of the slots drain reads ahead (kept, so that the reads are made)
+	tmp     []entry // the scratch of the sort before a spill
 	runs    [][]byte
 	counts  []int64
 	err     error
@@ -42,14 +54,48 @@ type Emitter struct {
 func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int, spill func([][]byte, []int64) error) *Emitter {
 	e := &Emitter{combine: combine, parts: parts, limit: limit, spill: spill}
 	if combine != nil {
-		e.slots = make([]uint64, 1<<8)
+		// The empty table of an earlier map task in this process, if it is not too large for
+		// this one's limit: no growing it again key by key.
+		if t, ok := tables.Get().(*pooledTable); ok && len(t.ents)*int(unsafe.Sizeof(entry{})) <= limit/2 {
+			e.ents, e.tmp = t.ents, t.tmp
+		} else {
+			e.ents = make([]entry, 1<<8)
+		}
 	}
 	e.runs = make([][]byte, parts)
 	e.counts = make([]int64, parts)
 	return e
 }
 
-// Emit adds a key/value pair; both are copied.
+// tables holds the empty hash tables (and sort scratch) of finished map tasks, for the next
+// ones (a warm worker runs many).
+var tables sync.Pool
+
+type pooledTable struct{ ents, tmp []entry }
+
+// release hands an empty hash table (after a successful Flush) to the next map task; the
+// Emitter is not used after.
+func (e *Emitter) release() {
+	if e.combine != nil && e.n == 0 && e.np == 0 && e.err == nil && len(e.ents) > 1<<8 {
+		tables.Put(&pooledTable{e.ents, e.tmp})
+	}
+	e.ents, e.tmp, e.arena = nil, nil, nil
+}
+
+// emitBatch is how many pairs Emit holds, with a combiner, before it looks them up in the hash
+// table: the slots of all of them are read first, so that their cache misses overlap instead of
+// following one another (the table of a map task is larger than the caches).
+const emitBatch = 16
+
+// pendingPair is a pair Emit holds: its key's hash and prefix, and where its key and value end
+// in the Emitter's pbuf (the key starts where the pair before ends).
+type pendingPair struct {
+	h, pre     uint64
+	kend, vend int
+}
+
+// Emit adds a key/value pair; both are copied. With a combiner the pair is looked up in the
+// table with the next ones (emitBatch), in order; Flush looks up those still held.
 func (e *Emitter) Emit(key, value []byte) {
 	if e.err != nil {
 		return
@@ -58,60 +104,128 @@ func (e *Emitter) Emit(key, value []byte) {
 	h := Hash(key)
 	pre := prefix8(key)
 	if e.combine == nil {
-		e.add(h, pre, key, value)
-	} else {
-		mask := uint64(len(e.slots) - 1)
-		tag := h &^ (1<<32 - 1)
-		for i := h & mask; ; i = (i + 1) & mask {
-			s := e.slots[i]
-			if s == 0 {
-				e.slots[i] = tag | uint64(len(e.ents)+1)
-				e.add(h, pre, key, value)
-				if len(e.ents)*4 > len(e.slots)*3 {
-					e.grow()
-				}
-				break
-			}
-			if s&^(1<<32-1) != tag {
-				continue // a different hash: no need to read the entry
-			}
-			en := &e.ents[uint32(s)-1]
-			// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths
-			// are: no byte comparison (most keys of a short group-by key).
-			if en.hash != h || en.pre != pre || int(en.klen) != len(key) ||
-				(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+en.klen], key[8:])) {
-				continue
-			}
-			old := e.arena[en.voff : en.voff+en.vlen]
-			var err error
-			// A copy of value goes to the combiner, so that value does not escape (the
-			// caller's stack array stays on the stack: no allocation per record).
-			e.vtmp = append(e.vtmp[:0], value...)
-			e.scratch, err = e.combine(e.scratch[:0], old, e.vtmp)
-			if err != nil {
-				e.err = err
-				return
-			}
-			if len(e.scratch) == len(old) {
-				copy(old, e.scratch)
-			} else {
-				en.voff, en.vlen = int32(len(e.arena)), int32(len(e.scratch))
-				e.arena = append(e.arena, e.scratch...)
-			}
-			break
+		e.ents = append(e.ents, entry{})
+		e.set(&e.ents[len(e.ents)-1], h, pre, key, value)
+		e.n++
+		if e.size() > e.limit {
+			e.err = e.spillTable()
 		}
+		return
 	}
-	if e.size() > e.limit {
-		e.err = e.Flush()
+	e.pbuf = append(e.pbuf, key...)
+	kend := len(e.pbuf)
+	e.pbuf = append(e.pbuf, value...)
+	e.pend[e.np] = pendingPair{h: h, pre: pre, kend: kend, vend: len(e.pbuf)}
+	e.np++
+	if e.np == emitBatch {
+		e.drain()
 	}
 }
 
-func (e *Emitter) add(h, pre uint64, key, value []byte) {
-	en := entry{hash: h, pre: pre, part: int32(h % uint64(e.parts)), koff: int32(len(e.arena)), klen: int32(len(key))}
-	e.arena = append(e.arena, key...)
-	en.voff, en.vlen = int32(len(e.arena)), int32(len(value))
-	e.arena = append(e.arena, value...)
-	e.ents = append(e.ents, en)
+// drain looks up the pairs held, in order: first a read of each one's home slot (independent
+// loads the processor overlaps), then the inserts and folds, each followed by the spill check.
+func (e *Emitter) drain() {
+	mask := uint64(len(e.ents) - 1)
+	var t uint32
+	for j := range e.np {
+		t += e.ents[e.pend[j].h&mask].kl1
+	}
+	e.touched += t
+	start := 0
+	for j := range e.np {
+		p := &e.pend[j]
+		if e.err == nil {
+			e.fold(p.h, p.pre, e.pbuf[start:p.kend], e.pbuf[p.kend:p.vend])
+			if e.err == nil && e.size() > e.limit {
+				e.err = e.spillTable()
+			}
+		}
+		start = p.vend
+	}
+	e.np = 0
+	e.pbuf = e.pbuf[:0]
+}
+
+// fold inserts a pair into the hash table, or folds its value into its key's (combine).
+func (e *Emitter) fold(h, pre uint64, key, value []byte) {
+	mask := uint64(len(e.ents) - 1)
+	kl1 := uint32(len(key) + 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		en := &e.ents[i]
+		if en.kl1 == 0 {
+			e.set(en, h, pre, key, value)
+			e.n++
+			if e.n*4 > len(e.ents)*3 {
+				e.grow()
+			}
+			return
+		}
+		// Keys of at most 8 bytes are equal when their zero-padded prefixes and lengths are:
+		// no byte comparison (most keys of a short group-by key).
+		if en.pre != pre || en.kl1 != kl1 ||
+			(len(key) > 8 && !bytes.Equal(e.arena[en.koff+8:en.koff+kl1-1], key[8:])) {
+			continue
+		}
+		var err error
+		e.scratch, err = e.combine(e.scratch[:0], e.value(en), value)
+		if err != nil {
+			e.err = err
+			return
+		}
+		e.setValue(en, e.scratch)
+		return
+	}
+}
+
+// set fills a new entry with a key, its hash's partition, and a value.
+func (e *Emitter) set(en *entry, h, pre uint64, key, value []byte) {
+	*en = entry{pre: pre, kl1: uint32(len(key) + 1), part: uint32(h % uint64(e.parts))}
+	if len(key) > 8 {
+		en.koff = uint32(len(e.arena))
+		e.arena = append(e.arena, key...)
+	}
+	e.setValue(en, value)
+}
+
+// setValue stores v as en's value: in the entry when it fits, else appended to the arena.
+func (e *Emitter) setValue(en *entry, v []byte) {
+	if len(v) <= len(en.val) {
+		copy(en.val[:], v)
+		en.vlen = uint32(len(v))
+		return
+	}
+	en.vlen = valInArena | uint32(len(e.arena))
+	e.arena = binary.AppendUvarint(e.arena, uint64(len(v)))
+	e.arena = append(e.arena, v...)
+}
+
+// value is en's value (in the entry or the arena).
+func (e *Emitter) value(en *entry) []byte {
+	if en.vlen&valInArena == 0 {
+		return en.val[:en.vlen]
+	}
+	b := e.arena[en.vlen&^valInArena:]
+	n, k := binary.Uvarint(b)
+	return b[k : k+int(n)]
+}
+
+// key is en's key: scratch holds a key of at most 8 bytes.
+func (e *Emitter) key(en *entry, scratch *[8]byte) []byte {
+	n := en.kl1 - 1
+	if n > 8 {
+		return e.arena[en.koff : en.koff+n]
+	}
+	binary.BigEndian.PutUint64(scratch[:], en.pre)
+	return scratch[:n]
+}
+
+// uvarintLen is the length of n's uvarint encoding (binary.AppendUvarint).
+func uvarintLen(n int) int {
+	l := 1
+	for ; n >= 0x80; n >>= 7 {
+		l++
+	}
+	return l
 }
 
 // prefix8 is the first 8 bytes of key as a big-endian integer (zero-padded): it orders like the
@@ -125,72 +239,111 @@ func prefix8(key []byte) uint64 {
 	return binary.BigEndian.Uint64(b[:])
 }
 
+// grow doubles the hash table, placing each entry by its key's hash again.
 func (e *Emitter) grow() {
-	e.slots = make([]uint64, 2*len(e.slots))
-	mask := uint64(len(e.slots) - 1)
-	for j := range e.ents {
-		h := e.ents[j].hash
-		for i := h & mask; ; i = (i + 1) & mask {
-			if e.slots[i] == 0 {
-				e.slots[i] = h&^(1<<32-1) | uint64(j+1)
+	old := e.ents
+	e.ents = make([]entry, 2*len(old))
+	mask := uint64(len(e.ents) - 1)
+	var kb [8]byte
+	for j := range old {
+		en := &old[j]
+		if en.kl1 == 0 {
+			continue
+		}
+		for i := Hash(e.key(en, &kb)) & mask; ; i = (i + 1) & mask {
+			if e.ents[i].kl1 == 0 {
+				e.ents[i] = *en
 				break
 			}
 		}
 	}
 }
 
-// size is the table's memory in bytes.
+// size is the table's memory in bytes, with the scratch entry per key its spill's sort needs.
 func (e *Emitter) size() int {
-	return len(e.arena) + cap(e.ents)*int(unsafe.Sizeof(entry{})) + len(e.slots)*8
+	return len(e.arena) + (cap(e.ents)+e.n)*int(unsafe.Sizeof(entry{}))
 }
 
-// Flush writes the table as sorted runs (one per partition that has keys) and empties it.
+// Flush looks up the pairs Emit holds, then writes the table as sorted runs (one per partition
+// that has keys) and empties it.
 func (e *Emitter) Flush() error {
+	if e.np > 0 {
+		e.drain()
+	}
+	return e.spillTable()
+}
+
+// spillTable writes the table as sorted runs (one per partition that has keys) and empties it.
+func (e *Emitter) spillTable() error {
 	if e.err != nil {
 		return e.err
 	}
-	if len(e.ents) == 0 {
+	if e.n == 0 {
 		return nil
 	}
-	key := func(en *entry) []byte { return e.arena[en.koff : en.koff+en.klen] }
-	cmpEnt := func(a, b entry) int {
-		if c := cmp.Compare(a.part, b.part); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.pre, b.pre); c != 0 {
-			return c
-		}
-		if a.klen <= 8 && b.klen <= 8 {
-			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
-			return cmp.Compare(a.klen, b.klen)
-		}
-		return bytes.Compare(key(&a), key(&b))
-	}
+	// Stable by (partition, prefix) and then the full key: without a combiner, equal keys keep
+	// their emission order. The hash table's entries are moved to its front first (it is
+	// emptied after the spill anyway).
+	live := e.ents
 	if e.combine != nil {
-		slices.SortFunc(e.ents, cmpEnt)
-	} else {
-		slices.SortStableFunc(e.ents, cmpEnt)
+		k := 0
+		for i := range e.ents {
+			if e.ents[i].kl1 != 0 {
+				e.ents[k] = e.ents[i]
+				k++
+			}
+		}
+		live = e.ents[:k]
+	}
+	if cap(e.tmp) < len(live) {
+		e.tmp = make([]entry, len(live))
+	}
+	var ka, kb [8]byte
+	sorted := radixSort(live, e.tmp, e.parts, func(a, b *entry) int {
+		if a.kl1 <= 9 && b.kl1 <= 9 {
+			// Equal zero-padded prefixes: the shorter key is a prefix of the longer.
+			return cmp.Compare(a.kl1, b.kl1)
+		}
+		return bytes.Compare(e.key(a, &ka), e.key(b, &kb))
+	})
+	// Each partition's run is encoded into a buffer of its exact size: no growing and copying.
+	need := make([]int, e.parts)
+	for i := range sorted {
+		en := &sorted[i]
+		kl, vl := int(en.kl1-1), len(e.value(en))
+		need[en.part] += uvarintLen(kl) + kl + uvarintLen(vl) + vl
 	}
 	for p := range e.runs {
-		e.runs[p] = e.runs[p][:0]
 		e.counts[p] = 0
+		if need[p] > 0 {
+			need[p] += len(runMagic)
+		}
+		if cap(e.runs[p]) < need[p] {
+			e.runs[p] = make([]byte, 0, need[p])
+		}
+		e.runs[p] = e.runs[p][:0]
 	}
-	for i := range e.ents {
-		en := &e.ents[i]
+	for i := range sorted {
+		en := &sorted[i]
 		r := e.runs[en.part]
 		if len(r) == 0 {
 			r = append(r, runMagic...)
 		}
-		r = binary.AppendUvarint(r, uint64(en.klen))
-		r = append(r, key(en)...)
-		r = binary.AppendUvarint(r, uint64(en.vlen))
-		r = append(r, e.arena[en.voff:en.voff+en.vlen]...)
+		r = binary.AppendUvarint(r, uint64(en.kl1-1))
+		r = append(r, e.key(en, &ka)...)
+		v := e.value(en)
+		r = binary.AppendUvarint(r, uint64(len(v)))
+		r = append(r, v...)
 		e.runs[en.part] = r
 		e.counts[en.part]++
 	}
 	e.Spills++
-	e.ents, e.arena = e.ents[:0], e.arena[:0]
-	clear(e.slots)
+	e.arena, e.n = e.arena[:0], 0
+	if e.combine != nil {
+		clear(e.ents)
+	} else {
+		e.ents = e.ents[:0]
+	}
 	if err := e.spill(e.runs, e.counts); err != nil {
 		e.err = err
 		return err

@@ -3,6 +3,9 @@ package mrwork
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -70,5 +73,162 @@ func TestEmitterShortKeys(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestEmitterAgainstMap: every combination of key shape, value combiner (none, an 8-byte sum, a
+// concatenation whose values outgrow 8 bytes and whose result depends on the fold order) and
+// spill limit (each starting from the pooled table of the one before) gives runs sorted by key in the key's partition whose values, taken spill after
+// spill, are those of a plain map fed the same pairs in the same order.
+func TestEmitterAgainstMap(t *testing.T) {
+	concat := func(dst, a, b []byte) ([]byte, error) { return append(append(dst, a...), b...), nil }
+	combiners := []struct {
+		name    string
+		combine func(dst, a, b []byte) ([]byte, error)
+		value   func(i int) []byte
+	}{
+		{"none", nil, func(i int) []byte { return []byte(fmt.Sprint(i)) }},
+		{"sum", sumInt64, func(i int) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(i)) }},
+		{"concat", concat, func(i int) []byte { return []byte(fmt.Sprintf("%d,", i%1000)) }},
+		{"long values", concat, func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 1+i%20) }},
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	keyShapes := []struct {
+		name string
+		key  func() string
+	}{
+		{"ip prefixes", func() string {
+			k := fmt.Sprintf("%d.%d.%d", r.IntN(40), r.IntN(40), r.IntN(9))
+			return k[:min(len(k), 5+r.IntN(4))]
+		}},
+		{"long", func() string { return fmt.Sprintf("http://example.com/page/%d", r.IntN(3000)) }},
+		{"mixed", func() string {
+			return []string{"", "\x00", "a", "a\x00", "abcdefgh", "abcdefgh\x00", "abcdefghi"}[r.IntN(7)] + fmt.Sprint(r.IntN(50))[:r.IntN(2)]
+		}},
+	}
+	for _, c := range combiners {
+		for _, ks := range keyShapes {
+			for _, limit := range []int{64 << 20, 20 << 10} {
+				for _, parts := range []int{1, 5} {
+					t.Run(fmt.Sprintf("%s/%s/limit=%d/parts=%d", c.name, ks.name, limit, parts), func(t *testing.T) {
+						want := map[string][][]byte{} // the values of each key, in order
+						got := map[string][][]byte{}
+						spills := 0
+						e := newEmitter(c.combine, parts, limit, func(runs [][]byte, counts []int64) error {
+							spills++
+							for p, run := range runs {
+								if len(run) == 0 {
+									continue
+								}
+								run = run[len(runMagic):]
+								var prev []byte
+								n := int64(0)
+								for len(run) > 0 {
+									kl, k1 := binary.Uvarint(run)
+									key := run[k1 : k1+int(kl)]
+									run = run[k1+int(kl):]
+									vl, k2 := binary.Uvarint(run)
+									val := run[k2 : k2+int(vl)]
+									run = run[k2+int(vl):]
+									if n > 0 && (bytes.Compare(prev, key) > 0 || c.combine != nil && bytes.Equal(prev, key)) {
+										t.Fatalf("partition %d: %q before %q", p, prev, key)
+									}
+									if Partition(key, parts) != p {
+										t.Fatalf("key %q in partition %d, want %d", key, p, Partition(key, parts))
+									}
+									prev = key
+									got[string(key)] = append(got[string(key)], bytes.Clone(val))
+									n++
+								}
+								if n != counts[p] {
+									t.Fatalf("partition %d: %d records, counted %d", p, n, counts[p])
+								}
+							}
+							return nil
+						})
+						for i := range 20000 {
+							k, v := ks.key(), c.value(i)
+							e.Emit([]byte(k), v)
+							want[k] = append(want[k], v)
+						}
+						if err := e.Flush(); err != nil {
+							t.Fatal(err)
+						}
+						// The table goes back to the pool: the next cases start from it.
+						e.release()
+						if limit < 1<<20 && (c.combine == nil || len(want) > 1000) && spills < 2 {
+							t.Fatalf("%d spills with a limit of %d bytes", spills, limit)
+						}
+						if len(got) != len(want) {
+							t.Fatalf("%d keys, want %d", len(got), len(want))
+						}
+						for k, vs := range want {
+							g := got[k]
+							switch {
+							case c.combine == nil:
+								if len(g) != len(vs) {
+									t.Fatalf("key %q: %d values, want %d", k, len(g), len(vs))
+								}
+								for i := range g {
+									if !bytes.Equal(g[i], vs[i]) {
+										t.Fatalf("key %q value %d: %q, want %q", k, i, g[i], vs[i])
+									}
+								}
+							default:
+								// Folding the spills' values in spill order gives the fold of all.
+								fold := func(vals [][]byte) []byte {
+									acc := bytes.Clone(vals[0])
+									for _, v := range vals[1:] {
+										acc, _ = c.combine(nil, acc, v)
+									}
+									return acc
+								}
+								if a, b := fold(g), fold(vs); !bytes.Equal(a, b) {
+									t.Fatalf("key %q: folded %q, want %q", k, a, b)
+								}
+								if len(g) > spills {
+									t.Fatalf("key %q: %d values in %d spills", k, len(g), spills)
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestUvarintLen(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<28 + 5, 1<<35 + 1, 1<<62 + 3} {
+		if got, want := uvarintLen(n), len(binary.AppendUvarint(nil, uint64(n))); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// TestEmitterCombineError: a combiner's error (here an int64 overflow), even on a pair still held
+// for a batched lookup, stops the Emitter: later pairs are dropped, nothing more is spilled, and
+// Flush returns the error.
+func TestEmitterCombineError(t *testing.T) {
+	for _, at := range []int{0, 1, emitBatch - 1, emitBatch, 3*emitBatch + 5} {
+		t.Run(fmt.Sprint(at), func(t *testing.T) {
+			spills := 0
+			e := newEmitter(sumInt64, 2, 64<<20, func([][]byte, []int64) error { spills++; return nil })
+			v := func(n int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(n)) }
+			for i := range at {
+				e.Emit([]byte(fmt.Sprint(i)), v(1))
+			}
+			e.Emit([]byte("big"), v(1<<62))
+			e.Emit([]byte("big"), v(1<<62)) // overflows
+			for i := range 2 * emitBatch {
+				e.Emit([]byte(fmt.Sprint(i)), v(1))
+			}
+			if err := e.Flush(); !errors.Is(err, ErrOverflow) {
+				t.Fatalf("Flush: %v, want the overflow", err)
+			}
+			if spills != 0 {
+				t.Fatalf("%d spills after the error", spills)
+			}
+		})
 	}
 }

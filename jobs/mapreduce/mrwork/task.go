@@ -237,6 +237,7 @@ func RunMap(ctx context.Context, f *Funcs, t *Task, in RangeReader, s Split, tmp
 	if err := em.Flush(); err != nil {
 		return nil, err
 	}
+	em.release()
 	res.Emitted = em.Emitted
 	return res, nil
 }
