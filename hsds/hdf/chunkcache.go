@@ -30,7 +30,7 @@ type ChunkCache struct {
 	// Deferred fills of sparse reads (chunkfill.go).
 	fmu     sync.Mutex
 	queue   []pendingFill
-	queued  int64 // stored bytes in queue
+	queued  int64 // stored bytes reserved by reads' fill lists and in queue
 	filling bool  // a runFills goroutine is running
 	fwg     sync.WaitGroup
 }
@@ -224,7 +224,7 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 	if need != nil && into != nil {
 		data, planes, err := d.decodeChunk(index, raw, true, into, need)
 		if err == nil && fills != nil {
-			fills.add(pendingFill{d: d, index: index, key: key, version: version, raw: raw})
+			fills.add(d.cache, pendingFill{d: d, index: index, key: key, version: version, raw: raw})
 		}
 		return data, planes, rd, err
 	}

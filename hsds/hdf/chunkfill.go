@@ -78,38 +78,56 @@ type pendingFill struct {
 	raw          []byte
 }
 
-// fillList collects the pending fills of one Read (its chunks are read concurrently).
+// fillList collects the pending fills of one Read (its chunks are read concurrently). A fill's
+// stored bytes are reserved in the cache's bound on waiting fills when it is added (add), so
+// that a read touching thousands of chunks does not hold every stored chunk until it returns:
+// beyond the bound a fill is dropped at once. fillLater hands the reserved fills to the cache.
 type fillList struct {
 	mu    sync.Mutex
 	fills []pendingFill
 }
 
-func (l *fillList) add(f pendingFill) {
+// add reserves f's stored bytes in c and keeps f, or drops it when c would not take it.
+func (l *fillList) add(c *ChunkCache, f pendingFill) {
+	if !c.reserveFill(f) {
+		return
+	}
 	l.mu.Lock()
 	l.fills = append(l.fills, f)
 	l.mu.Unlock()
 }
 
-// fillLater queues fills to be decoded into the cache by one background goroutine (started
-// when none runs, ending when the queue is empty). The stored bytes waiting are bounded by a
-// quarter of the cache's size; fills beyond it, and chunks the cache would not keep (larger
-// than a quarter of it), are dropped: a later read decodes them again. Nothing is ever served
-// from a fill before the read path validates its version (see ChunkCache).
+// reserveFill counts f's stored bytes as waiting and reports true, or reports false when f's
+// chunk is larger than a quarter of the cache (put would not keep it) or the stored bytes
+// waiting would exceed a quarter of the cache.
+func (c *ChunkCache) reserveFill(f pendingFill) bool {
+	if c == nil {
+		return false
+	}
+	n := int64(len(f.raw))
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	if int64(f.d.chunkBytes) > c.max/4 || c.queued+n > c.max/4 {
+		return false
+	}
+	c.queued += n
+	return true
+}
+
+// fillLater queues fills (reserved by fillList.add) to be decoded into the cache by one
+// background goroutine (started when none runs, ending when the queue is empty). The stored
+// bytes reserved or waiting are bounded by a quarter of the cache's size; fills beyond it, and
+// chunks the cache would not keep (larger than a quarter of it), were dropped by add: a later
+// read decodes them again. Nothing is ever served from a fill before the read path validates
+// its version (see ChunkCache).
 func (c *ChunkCache) fillLater(fills []pendingFill) {
 	if c == nil || len(fills) == 0 {
 		return
 	}
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
-	for _, f := range fills {
-		n := int64(len(f.raw))
-		if int64(f.d.chunkBytes) > c.max/4 || c.queued+n > c.max/4 {
-			continue
-		}
-		c.queue = append(c.queue, f)
-		c.queued += n
-	}
-	if !c.filling && len(c.queue) > 0 {
+	c.queue = append(c.queue, fills...)
+	if !c.filling {
 		c.filling = true
 		c.fwg.Add(1)
 		go c.runFills()
