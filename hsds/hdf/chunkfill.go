@@ -129,18 +129,17 @@ func (c *ChunkCache) fillLater(fills []pendingFill) {
 	c.queue = append(c.queue, fills...)
 	if !c.filling {
 		c.filling = true
-		c.fwg.Add(1)
 		go c.runFills()
 	}
 }
 
 // runFills decodes queued fills into the cache until the queue is empty.
 func (c *ChunkCache) runFills() {
-	defer c.fwg.Done()
 	for {
 		c.fmu.Lock()
 		if len(c.queue) == 0 {
 			c.filling = false
+			c.fdone.Broadcast()
 			c.fmu.Unlock()
 			return
 		}
@@ -169,9 +168,16 @@ func (c *ChunkCache) has(key, version string) bool {
 }
 
 // WaitFills waits until the chunks queued by sparse reads are decoded into the cache (or
-// dropped). Tests and shutdown use it; reads never wait for fills.
+// dropped). Tests and shutdown use it, also while reads still run and queue fills (a
+// sync.WaitGroup would not allow that: Add from zero concurrent with Wait); reads never wait
+// for fills.
 func (c *ChunkCache) WaitFills() {
-	if c != nil {
-		c.fwg.Wait()
+	if c == nil {
+		return
+	}
+	c.fmu.Lock()
+	defer c.fmu.Unlock()
+	for c.filling {
+		c.fdone.Wait()
 	}
 }

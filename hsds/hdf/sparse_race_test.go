@@ -190,3 +190,39 @@ func selIndices(sel *selection.Selection, dims []int) []int {
 	}
 	return idx
 }
+
+// TestWaitFillsRacesReads: WaitFills while reads start fill goroutines (a shutdown waiting for
+// the fills while requests still run) neither panics nor races (run with -race).
+func TestWaitFillsRacesReads(t *testing.T) {
+	ctx := context.Background()
+	_, d, _, _ := sparseDataset(t, 40, `["shuffle","gzip"]`)
+	sel, err := selection.Parse("[::50]", d.Dims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var cache atomic.Pointer[ChunkCache]
+	cache.Store(NewChunkCache(1 << 20))
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			cache.Load().WaitFills()
+		}
+	})
+	for range 200 {
+		// A new cache each time: every read queues fills and starts a fill goroutine.
+		c := NewChunkCache(1 << 20)
+		cache.Store(c)
+		d.SetChunkCache(c)
+		if _, _, err := d.Read(ctx, sel, 4); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
