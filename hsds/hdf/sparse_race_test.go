@@ -1,12 +1,14 @@
 package hdf
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -225,4 +227,132 @@ func TestWaitFillsRacesReads(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestSparseFillAfterDeleteOrRewrite: a fill queued by a sparse read and decoded only after the
+// chunk was rewritten (same size) or its dataset deleted is never served: the next reads see
+// the new values, or the fill value.
+func TestSparseFillAfterDeleteOrRewrite(t *testing.T) {
+	ctx := context.Background()
+	for _, what := range []string{"rewrite", "delete"} {
+		f, d, _, _ := sparseDataset(t, 4, `["shuffle","gzip"]`)
+		sel, err := selection.Parse("[::50]", d.Dims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := NewChunkCache(1 << 20)
+		d.SetChunkCache(cache)
+		// Hold the fill goroutine back: the fills stay queued.
+		cache.fmu.Lock()
+		cache.filling = true
+		cache.fmu.Unlock()
+		before, _, err := d.Read(ctx, sel, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cache.queue) != 4 {
+			t.Fatalf("%d fills queued, want 4", len(cache.queue))
+		}
+		want := make([]byte, len(before))
+		switch what {
+		case "rewrite":
+			for i := range want {
+				want[i] = before[i] ^ 0x5a
+			}
+			if err := d.Write(ctx, sel, want, 0); err != nil {
+				t.Fatal(err)
+			}
+		case "delete":
+			if err := f.DeleteObject(ctx, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			// No fill value was set: zeros.
+		}
+		go cache.runFills() // the held-back goroutine, now
+		cache.WaitFills()
+		if k, _ := cache.Len(); k != 4 {
+			t.Fatalf("%s: %d chunks cached from the fills, want the 4 stale ones (to be refused)", what, k)
+		}
+		for i := range 2 {
+			got, _, err := d.Read(ctx, sel, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%s, read %d: a stale fill was served", what, i)
+			}
+			cache.WaitFills()
+		}
+	}
+}
+
+// TestSparseScalarAndTiny: scalar and one-element datasets, and a chunk cache too small to hold
+// a chunk (nothing is queued or cached), read right through the sparse code paths.
+func TestSparseScalarAndTiny(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, "file://"+dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Create(ctx, st, "b", "/t.h5", CreateOptions{Owner: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		dims []int
+		sel  string
+	}{{"scalar", nil, ""}, {"one", []int{1}, "[0]"}, {"thousand", []int{1000}, "[[999,0,999]]"}} {
+		for _, flt := range []string{`["shuffle","gzip"]`, `["shuffle"]`, `["shuffle","lz4"]`} {
+			spec := DatasetSpec{Type: json.RawMessage(`"H5T_IEEE_F64LE"`), Dims: c.dims, Filters: json.RawMessage(flt), FillValue: json.RawMessage(`7`)}
+			if c.dims != nil {
+				spec.ChunkDims, spec.ExactChunks = c.dims, true
+			}
+			d, err := f.CreateDataset(ctx, f.RootID(), c.name+flt, spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 1
+			if c.dims != nil {
+				n = c.dims[0]
+			}
+			all := make([]byte, 8*n)
+			for i := range n {
+				binary.LittleEndian.PutUint64(all[8*i:], math.Float64bits(float64(i)+0.5))
+			}
+			if err := d.Write(ctx, selection.All(d.Dims), all, 0); err != nil {
+				t.Fatal(err)
+			}
+			sel, err := selection.Parse(c.sel, d.Dims)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := all[:8]
+			if c.name == "thousand" {
+				want = slices.Concat(all[8*999:], all[:8], all[8*999:])
+			}
+			for _, cache := range []*ChunkCache{nil, NewChunkCache(1), NewChunkCache(1 << 20)} {
+				d.SetChunkCache(cache)
+				for range 2 {
+					got, _, err := d.Read(ctx, sel, 2)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, want) {
+						t.Fatalf("%s %s: got % x, want % x", c.name, flt, got, want)
+					}
+					cache.WaitFills()
+				}
+				if cache != nil && cache.max == 1 {
+					if k, _ := cache.Len(); k != 0 || cache.queued != 0 {
+						t.Fatalf("%s %s: a cache of 1 byte holds %d chunks, %d bytes queued", c.name, flt, k, cache.queued)
+					}
+				}
+			}
+		}
+	}
 }
