@@ -177,8 +177,9 @@ func (c *ChunkCache) runFills() {
 		if c.has(f.key, f.version) {
 			continue // another read cached it meanwhile
 		}
-		// The read that queued it decoded the same bytes without error; a failure here (none is
-		// expected) only means the chunk is not cached.
+		// The read that queued it decoded only the blosc blocks it needed: a corrupt block it
+		// skipped fails here, and only means the chunk is not cached (the next read that needs
+		// the block reports the corruption, ErrCorrupt, as every read of it did before).
 		if out, err := f.d.DecodeChunk(f.index, f.raw, true, nil); err == nil {
 			c.put(f.key, f.version, out)
 		}
@@ -194,9 +195,9 @@ func (c *ChunkCache) has(key, version string) bool {
 }
 
 // WaitFills waits until the chunks queued by sparse reads are decoded into the cache (or
-// dropped). Tests and shutdown use it, also while reads still run and queue fills (a
-// sync.WaitGroup would not allow that: Add from zero concurrent with Wait); reads never wait
-// for fills.
+// dropped). Tests use it (nothing else needs to: a fill touches memory only), also while reads
+// still run and queue fills (a sync.WaitGroup would not allow that: Add from zero concurrent
+// with Wait); reads never wait for fills.
 func (c *ChunkCache) WaitFills() {
 	if c == nil {
 		return
