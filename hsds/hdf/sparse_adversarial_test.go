@@ -115,7 +115,7 @@ func TestSparseReadsAdversarial(t *testing.T) {
 		{"cmpd12", `{"class":"H5T_COMPOUND","fields":[{"name":"x","type":"H5T_IEEE_F32LE"},{"name":"n","type":"H5T_STD_I64LE"}]}`, 12},
 		{"cmpd16", `{"class":"H5T_COMPOUND","fields":[{"name":"a","type":"H5T_IEEE_F64LE"},{"name":"b","type":"H5T_STD_I32LE"},{"name":"c","type":"H5T_STD_U16LE"},{"name":"d","type":"H5T_STD_U8LE"},{"name":"e","type":"H5T_STD_U8LE"}]}`, 16},
 	}
-	filters := []string{`[]`, `["shuffle"]`, `["gzip"]`, `["shuffle","gzip"]`, `["shuffle","lz4"]`, `["lz4"]`, `["shuffle","blosclz"]`, `["shuffle","zstd"]`}
+	filters := []string{`[]`, `["shuffle"]`, `["gzip"]`, `["shuffle","gzip"]`, `["shuffle","lz4"]`, `["lz4"]`, `["shuffle","blosclz"]`, `["shuffle","zstd"]`, `["bitshuffle"]`, `["bitshuffle","lz4"]`, `["bitshuffle","gzip"]`}
 	n := dims[0] * dims[1] * dims[2]
 	for _, typ := range types {
 		for _, random := range []bool{false, true} {
@@ -152,6 +152,9 @@ func TestSparseReadsAdversarial(t *testing.T) {
 						Dims: dims, ChunkDims: chunks, ExactChunks: true, Filters: json.RawMessage(flt)})
 					if err != nil {
 						t.Fatal(err)
+					}
+					if strings.Contains(flt, "bitshuffle") && d.Pipeline.Shuffle != codec.ShuffleBit {
+						t.Fatalf("%s: pipeline %+v is not bitshuffle", flt, d.Pipeline)
 					}
 					for _, s := range []string{"[0:10,:,:]", "[15:23,:,:]"} {
 						sel, err := selection.Parse(s, dims)
