@@ -129,13 +129,7 @@ func TestSparseReadsHSDSStraddle(t *testing.T) {
 					if mode != "uncached" {
 						ds.SetChunkCache(cache)
 					}
-					for range 4 {
-						b := getChunkBuf(ds.chunkBytes)
-						for i := range *b {
-							(*b)[i] = 0xee
-						}
-						putChunkBuf(b)
-					}
+					dirtyChunkBufs(ds.chunkBytes)
 					got, _, err := ds.Read(ctx, sel, 2)
 					if err != nil {
 						t.Fatalf("%.80s %s: %v", sstr, mode, err)
