@@ -145,8 +145,9 @@ func (p Pipeline) Decode(dst, src []byte, size int) ([]byte, error) {
 //
 // need, when not nil, names the byte ranges [start, end) of the decoded chunk the reader needs:
 // of a blosc frame, whose blocks are compressed one by one, only the blocks for which need
-// reports true are decoded, and the bytes of the others are undefined (a zlib stream or raw
-// chunk is decoded whole).
+// reports true are decoded, and the bytes of the others are undefined (a zlib stream, a raw
+// chunk, a memcpyed frame and a bitshuffle pipeline's frame, one bitshuffle stream, are decoded
+// whole). need is called once per block, in order, from the calling goroutine.
 func (p Pipeline) DecodePlanes(dst, src []byte, size int, need func(start, end int) bool) (out []byte, planes bool, err error) {
 	return p.decode(dst, src, size, true, need)
 }

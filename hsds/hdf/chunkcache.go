@@ -30,9 +30,9 @@ type ChunkCache struct {
 	// Deferred fills of sparse reads (chunkfill.go).
 	fmu     sync.Mutex
 	queue   []pendingFill
-	queued  int64 // stored bytes in queue
-	filling bool  // a runFills goroutine is running
-	fwg     sync.WaitGroup
+	queued  int64      // stored bytes reserved by reads' fill lists and in queue
+	filling bool       // a runFills goroutine is running
+	fdone   *sync.Cond // on fmu: signalled when filling becomes false (WaitFills)
 }
 
 // Budget is a wider memory budget the cache's bytes are counted in (the REST server's in-flight
@@ -114,7 +114,9 @@ func NewChunkCache(maxBytes int64) *ChunkCache {
 	if maxBytes <= 0 {
 		return nil
 	}
-	return &ChunkCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
+	c := &ChunkCache{max: maxBytes, order: list.New(), m: map[string]*list.Element{}}
+	c.fdone = sync.NewCond(&c.fmu)
+	return c
 }
 
 func (c *ChunkCache) lookup(key string) (version string, data []byte, ok bool) {
@@ -224,7 +226,7 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 	if need != nil && into != nil {
 		data, planes, err := d.decodeChunk(index, raw, true, into, need)
 		if err == nil && fills != nil {
-			fills.add(pendingFill{d: d, index: index, key: key, version: version, raw: raw})
+			fills.add(d.cache, pendingFill{d: d, index: index, key: key, version: version, raw: raw})
 		}
 		return data, planes, rd, err
 	}

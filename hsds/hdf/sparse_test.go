@@ -191,31 +191,41 @@ func TestSparseReads(t *testing.T) {
 	}
 }
 
-// TestSparseFillsBounded: the stored bytes waiting to be decoded into the cache never exceed a
-// quarter of its size, and chunks larger than a quarter of it are not queued at all.
+// TestSparseFillsBounded: the stored bytes reserved by reads' fill lists or waiting to be
+// decoded into the cache never exceed a quarter of its size, and chunks larger than a quarter of
+// it are not kept at all.
 func TestSparseFillsBounded(t *testing.T) {
 	d := &Dataset{chunkBytes: 1000}
 	c := NewChunkCache(8000) // a quarter: 2000 bytes
 	c.fmu.Lock()
 	c.filling = true // no goroutine: look at the queue
 	c.fmu.Unlock()
-	var fills []pendingFill
+	var l fillList
 	for i := range 5 {
-		fills = append(fills, pendingFill{d: d, key: fmt.Sprint(i), raw: make([]byte, 600)})
+		l.add(c, pendingFill{d: d, key: fmt.Sprint(i), raw: make([]byte, 600)})
 	}
-	c.fillLater(fills)
+	if len(l.fills) != 3 || c.queued != 1800 {
+		t.Fatalf("%d fills kept (%d bytes), want 3 (1800)", len(l.fills), c.queued)
+	}
+	c.fillLater(l.fills)
 	if len(c.queue) != 3 || c.queued != 1800 {
 		t.Fatalf("%d fills queued (%d bytes), want 3 (1800)", len(c.queue), c.queued)
 	}
 	big := &Dataset{chunkBytes: 2001}
 	c.queue, c.queued = nil, 0
-	c.fillLater([]pendingFill{{d: big, key: "big", raw: make([]byte, 10)}})
-	if len(c.queue) != 0 {
-		t.Fatal("a chunk larger than a quarter of the cache was queued")
+	var lb fillList
+	lb.add(c, pendingFill{d: big, key: "big", raw: make([]byte, 10)})
+	if len(lb.fills) != 0 || c.queued != 0 {
+		t.Fatal("a chunk larger than a quarter of the cache was kept")
 	}
 	var none *ChunkCache
-	none.fillLater(fills) // no cache: nothing, no panic
+	var ln fillList
+	ln.add(none, pendingFill{d: d, raw: make([]byte, 1)}) // no cache: nothing, no panic
+	none.fillLater(ln.fills)
 	none.WaitFills()
+	if len(ln.fills) != 0 {
+		t.Fatal("a fill kept without a cache")
+	}
 }
 
 // TestSparseNeed: the need function of a sparse read names exactly the byte ranges of the chunk

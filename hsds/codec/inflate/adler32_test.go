@@ -82,3 +82,42 @@ func threadCPU() time.Duration {
 	}
 	return time.Duration(ts.Nano())
 }
+
+// TestAdler32Unaligned: adler32Sum on slices starting at every offset 0-63 of a buffer (the
+// AVX2 loads are unaligned), of lengths around every multiple of the 173-block (5536-byte)
+// steps between reductions up to four of them, random and all-0xff bytes, equals
+// hash/adler32; also continuing a checksum (adler32Update) from a non-initial state.
+func TestAdler32Unaligned(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	buf := make([]byte, 4*5536+200)
+	for _, fill := range []string{"random", "ff"} {
+		for i := range buf {
+			buf[i] = 0xff
+			if fill == "random" {
+				buf[i] = byte(r.Uint32())
+			}
+		}
+		var lens []int
+		for k := 1; k <= 4; k++ {
+			for _, d := range []int{-33, -32, -31, -1, 0, 1, 31, 32, 33, 64} {
+				lens = append(lens, k*5536+d)
+			}
+		}
+		for off := range 64 {
+			for _, n := range lens {
+				if off+n > len(buf) {
+					continue
+				}
+				p := buf[off : off+n]
+				if got, want := adler32Sum(p), adler32.Checksum(p); got != want {
+					t.Fatalf("%s, offset %d, %d bytes: %#08x, want %#08x", fill, off, n, got, want)
+				}
+			}
+		}
+		d := adler32.New()
+		d.Write(buf[:777])
+		if got, want := adler32Update(adler32.Checksum(buf[:777]), buf[777:]), adler32.Checksum(buf); got != want || d.Sum32() != adler32.Checksum(buf[:777]) {
+			t.Fatalf("%s: continued %#08x, want %#08x", fill, got, want)
+		}
+	}
+}
