@@ -68,13 +68,13 @@ type Catalog struct {
 // MapReduce mirrors the flags of `hsfan mapreduce JOB --input URL... --out ... --reducers R
 // --split-size B --invoker --concurrency`; a MapReduceRunner executes it.
 type MapReduce struct {
-	Job         string   `yaml:"job"`
-	Input       Strings  `yaml:"input"`
-	Out         string   `yaml:"out"`
-	Reducers    int      `yaml:"reducers,omitempty"`
-	SplitSize   int64    `yaml:"split-size,omitempty"`
-	Invoker     string   `yaml:"invoker,omitempty"`
-	Concurrency int      `yaml:"concurrency,omitempty"`
+	Job         string  `yaml:"job"`
+	Input       Strings `yaml:"input"`
+	Out         string  `yaml:"out"`
+	Reducers    int     `yaml:"reducers,omitempty"`
+	SplitSize   int64   `yaml:"split-size,omitempty"`
+	Invoker     string  `yaml:"invoker,omitempty"`
+	Concurrency int     `yaml:"concurrency,omitempty"`
 }
 
 // Strings is a list of strings that a spec may also give as one string (`input: s3://b/p/`
