@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hsfan/hsfan/hsds/schema"
 	"github.com/hsfan/hsfan/hsds/selection"
 )
 
@@ -28,13 +29,15 @@ const sparseFraction = rangedFraction
 // sparseNeed returns, when sel needs at most 1/sparseFraction of the elements of the chunk at
 // index, the need function of codec.Pipeline.DecodePlanes: whether the byte range [start, end)
 // of the decoded chunk holds an element sel selects. It returns nil for other reads, for scalar
-// datasets and for chunks inside referenced files. The byte ranges are gathered on the first
+// datasets and for contiguous data inside a referenced file (read raw); chunks inside referenced
+// files (H5D_CHUNKED_REF, _INDIRECT: an HDF5 file's shuffle + deflate chunks are zlib streams of
+// byte-shuffled data) are read sparsely too, but never cached. The byte ranges are gathered on the first
 // call, so a read that never asks (the chunk comes from the cache, or is a zlib stream or raw
 // bytes, decoded whole) does not pay for them (BenchmarkSparseCachedRead: a step selection just
 // under the bound took 20x as long as one just over it from the cache when they were gathered
 // up front). The function is not safe for concurrent use (one chunk's decode calls it).
 func (d *Dataset) sparseNeed(sel *selection.Selection, index []int) func(start, end int) bool {
-	if len(d.Dims) == 0 || d.ref != nil || d.ItemSize <= 0 {
+	if len(d.Dims) == 0 || d.ItemSize <= 0 || (d.ref != nil && d.ref.Class == schema.LayoutContiguousRef) {
 		return nil
 	}
 	b, ok := sel.Block(index, d.ChunkDims)

@@ -87,7 +87,7 @@ func (d *Dataset) DecodeChunk(index []int, raw []byte, exists bool, buf []byte) 
 // only the parts need names are decoded where the format allows, and a byte-shuffled chunk
 // keeps its shuffled layout (shuffled reports it).
 func (d *Dataset) decodeChunk(index []int, raw []byte, exists bool, buf []byte, need func(start, end int) bool) (out []byte, shuffled bool, err error) {
-	if need == nil || !exists || d.ref != nil {
+	if need == nil || !exists || (d.ref != nil && d.ref.Class == schema.LayoutContiguousRef) {
 		out, err := d.DecodeChunk(index, raw, exists, buf)
 		return out, false, err
 	}
