@@ -17,18 +17,7 @@ import (
 // chunks behind the cached reader's back; every read must see the current data.
 func TestChunkCacheValidated(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, "file://"+dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := Create(ctx, st, "b", "/c.h5", CreateOptions{Owner: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _, f := newPosixFile(t, "/c.h5")
 	d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I16LE"`),
 		Dims: []int{8, 4}, MaxDims: []int{0, 4}, ChunkDims: []int{2, 4}, ExactChunks: true,
 		Filters: json.RawMessage(`["shuffle", "gzip"]`), FillValue: json.RawMessage(`3`)})

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hsfan/hsfan/hsds/codec"
 	"github.com/hsfan/hsfan/hsds/selection"
-	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // numpyOracle returns, for each HSDS select string, the bytes numpy gives for the same
@@ -136,18 +135,7 @@ func TestSparseReadsAdversarial(t *testing.T) {
 			for _, flt := range filters {
 				name := fmt.Sprintf("%s/random=%v/%s", typ.name, random, flt)
 				t.Run(name, func(t *testing.T) {
-					dir := t.TempDir()
-					if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					st, err := store.Open(ctx, "file://"+dir, store.Options{})
-					if err != nil {
-						t.Fatal(err)
-					}
-					f, err := Create(ctx, st, "b", "/a.h5", CreateOptions{Owner: "u"})
-					if err != nil {
-						t.Fatal(err)
-					}
+					_, _, f := newPosixFile(t, "/a.h5")
 					d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(typ.typ),
 						Dims: dims, ChunkDims: chunks, ExactChunks: true, Filters: json.RawMessage(flt)})
 					if err != nil {
@@ -228,18 +216,7 @@ func TestSparseReadsBlockEdges(t *testing.T) {
 		for _, flt := range filters {
 			for _, hsdsFrames := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/hsdsFrames=%v", typ.name, flt, hsdsFrames), func(t *testing.T) {
-					dir := t.TempDir()
-					if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					st, err := store.Open(ctx, "file://"+dir, store.Options{})
-					if err != nil {
-						t.Fatal(err)
-					}
-					f, err := Create(ctx, st, "b", "/a.h5", CreateOptions{Owner: "u"})
-					if err != nil {
-						t.Fatal(err)
-					}
+					_, st, f := newPosixFile(t, "/a.h5")
 					d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(typ.typ),
 						Dims: dims, ChunkDims: []int{typ.rows, 6000}, ExactChunks: true, Filters: json.RawMessage(flt)})
 					if err != nil {

@@ -3,12 +3,9 @@ package hdf
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/selection"
-	"github.com/hsfan/hsfan/hsds/store"
 )
 
 // BenchmarkSparseCachedRead reads a chunk the cache holds with a step selection just under the
@@ -16,18 +13,7 @@ import (
 // cached chunk; ns/element shows what deciding and preparing the sparse read costs on a hit.
 func BenchmarkSparseCachedRead(b *testing.B) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(ctx, "file://"+dir, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := Create(ctx, st, "b", "/c.h5", CreateOptions{Owner: "u"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, _, f := newPosixFile(b, "/c.h5")
 	dims := []int{25, 160, 160}
 	d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_STD_I16LE"`),
 		Dims: dims, ChunkDims: dims, ExactChunks: true, Filters: json.RawMessage(`["shuffle","gzip"]`)})

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/hsfan/hsfan/hsds/codec"
@@ -18,18 +16,7 @@ import (
 func sparseDataset(t *testing.T, nchunks int, filters string) (*File, *Dataset, store.Store, string) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, "file://"+dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := Create(ctx, st, "b", "/m.h5", CreateOptions{Owner: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st, f := newPosixFile(t, "/m.h5")
 	dims := []int{nchunks * 100}
 	d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_IEEE_F64LE"`),
 		Dims: dims, MaxDims: []int{0}, ChunkDims: []int{100}, ExactChunks: true, Filters: json.RawMessage(filters)})

@@ -290,18 +290,7 @@ func TestSparseFillAfterDeleteOrRewrite(t *testing.T) {
 // a chunk (nothing is queued or cached), read right through the sparse code paths.
 func TestSparseScalarAndTiny(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, "file://"+dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := Create(ctx, st, "b", "/t.h5", CreateOptions{Owner: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, f := newPosixFile(t, "/t.h5")
 	for _, c := range []struct {
 		name string
 		dims []int

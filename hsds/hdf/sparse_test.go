@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -82,18 +80,7 @@ func TestSparseReads(t *testing.T) {
 	for _, typ := range types {
 		for _, flt := range filters {
 			t.Run(typ.name+flt, func(t *testing.T) {
-				dir := t.TempDir()
-				if err := os.MkdirAll(filepath.Join(dir, "b"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				st, err := store.Open(ctx, "file://"+dir, store.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				f, err := Create(ctx, st, "b", "/s.h5", CreateOptions{Owner: "u"})
-				if err != nil {
-					t.Fatal(err)
-				}
+				dir, _, f := newPosixFile(t, "/s.h5")
 				d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"` + typ.name + `"`),
 					Dims: dims, ChunkDims: chunks, ExactChunks: true, Filters: json.RawMessage(flt), FillValue: json.RawMessage(`-3`)})
 				if err != nil {
