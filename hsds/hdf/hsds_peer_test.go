@@ -184,7 +184,6 @@ func TestReadHSDSWrittenChunks(t *testing.T) {
 // answers for the same selection.
 func checkSparseHSDS(t *testing.T, p *hsdspeer.Peer, dom, id string, ds *Dataset, dims []int) {
 	t.Helper()
-	ctx := context.Background()
 	cache := NewChunkCache(64 << 20)
 	for _, s := range []string{"[:,7]", "[5,:]", fmt.Sprintf("[::97,%d:%d]", dims[1]-3, dims[1])} {
 		code, want := p.Do(t, hsdspeer.Request{Method: http.MethodGet, Path: "/datasets/" + id + "/value", Domain: dom,
@@ -196,20 +195,7 @@ func checkSparseHSDS(t *testing.T, p *hsdspeer.Peer, dom, id string, ds *Dataset
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
-			ds.SetChunkCache(nil)
-			if mode != "uncached" {
-				ds.SetChunkCache(cache)
-			}
-			got, _, err := ds.Read(ctx, sel, 2)
-			if err != nil {
-				t.Fatalf("%s %s: %v", s, mode, err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s %s: %d bytes that differ from HSDS's %d at byte %d", s, mode, len(got), len(want), firstDiffBytes(got, want))
-			}
-			cache.WaitFills()
-		}
+		readEveryWay(t, ds, cache, s, sel, 2, want, "HSDS")
 	}
 	if n, _ := cache.Len(); n == 0 {
 		t.Error("the sparse reads cached no chunk")

@@ -160,22 +160,7 @@ func TestSparseReadsAdversarial(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s: %v", s, err)
 						}
-						for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
-							d.SetChunkCache(nil)
-							if mode != "uncached" {
-								d.SetChunkCache(cache)
-							}
-							// Dirty the recycled buffers: a byte not decoded must never reach the answer.
-							dirtyChunkBufs(d.chunkBytes)
-							got, _, err := d.Read(ctx, sel, 3)
-							if err != nil {
-								t.Fatalf("%s %s: %v", s, mode, err)
-							}
-							if !bytes.Equal(got, oracle[k]) {
-								t.Fatalf("%s %s: %d bytes differ from numpy's %d at byte %d", s, mode, len(got), len(oracle[k]), firstDiffBytes(got, oracle[k]))
-							}
-							cache.WaitFills()
-						}
+						readEveryWay(t, d, cache, s, sel, 3, oracle[k], "numpy")
 					}
 				})
 			}
@@ -263,21 +248,7 @@ func TestSparseReadsBlockEdges(t *testing.T) {
 						if err != nil {
 							t.Fatalf("%s: %v", s, err)
 						}
-						for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
-							d.SetChunkCache(nil)
-							if mode != "uncached" {
-								d.SetChunkCache(cache)
-							}
-							dirtyChunkBufs(d.chunkBytes)
-							got, _, err := d.Read(ctx, sel, 2)
-							if err != nil {
-								t.Fatalf("%s %s: %v", s, mode, err)
-							}
-							if !bytes.Equal(got, oracle[k]) {
-								t.Fatalf("%s %s: %d bytes differ from numpy's %d at byte %d", s, mode, len(got), len(oracle[k]), firstDiffBytes(got, oracle[k]))
-							}
-							cache.WaitFills()
-						}
+						readEveryWay(t, d, cache, s, sel, 2, oracle[k], "numpy")
 					}
 				})
 			}
@@ -293,5 +264,29 @@ func dirtyChunkBufs(n int) {
 		b := getChunkBuf(n)
 		copy(*b, dirty)
 		putChunkBuf(b)
+	}
+}
+
+// readEveryWay reads sel (named s in messages) from d uncached, then through cache (its first
+// read, then from the cache once that read's fills ran), each time with the recycled chunk
+// buffers dirtied first (a byte not decoded must never reach the answer), and fails unless
+// every answer is want (from whom names its source: numpy, HSDS, the values written).
+func readEveryWay(t *testing.T, d *Dataset, cache *ChunkCache, s string, sel *selection.Selection, concurrency int, want []byte, from string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
+		d.SetChunkCache(nil)
+		if mode != "uncached" {
+			d.SetChunkCache(cache)
+		}
+		dirtyChunkBufs(d.chunkBytes)
+		got, _, err := d.Read(ctx, sel, concurrency)
+		if err != nil {
+			t.Fatalf("%.80s %s: %v", s, mode, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%.80s %s: %d bytes that differ from %s (%d bytes) at byte %d", s, mode, len(got), from, len(want), firstDiffBytes(got, want))
+		}
+		cache.WaitFills()
 	}
 }

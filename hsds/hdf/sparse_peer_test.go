@@ -1,7 +1,6 @@
 package hdf
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -124,21 +123,7 @@ func TestSparseReadsHSDSStraddle(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
-					ds.SetChunkCache(nil)
-					if mode != "uncached" {
-						ds.SetChunkCache(cache)
-					}
-					dirtyChunkBufs(ds.chunkBytes)
-					got, _, err := ds.Read(ctx, sel, 2)
-					if err != nil {
-						t.Fatalf("%.80s %s: %v", sstr, mode, err)
-					}
-					if !bytes.Equal(got, want) {
-						t.Fatalf("%.80s %s: %d bytes differ from HSDS's %d at byte %d", sstr, mode, len(got), len(want), firstDiffBytes(got, want))
-					}
-					cache.WaitFills()
-				}
+				readEveryWay(t, ds, cache, sstr, sel, 2, want, "HSDS")
 			}
 		})
 	}

@@ -123,21 +123,7 @@ func TestSparseReads(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					wantSel := gather(want, dims, c.axes, typ.size)
-					for _, mode := range []string{"uncached", "cached, first read", "cached, from the cache"} {
-						d.SetChunkCache(nil)
-						if mode != "uncached" {
-							d.SetChunkCache(cached)
-						}
-						got, _, err := d.Read(ctx, sel, 3)
-						if err != nil {
-							t.Fatalf("%s %s: %v", c.sel, mode, err)
-						}
-						if !bytes.Equal(got, wantSel) {
-							t.Fatalf("%s %s: values differ from those written", c.sel, mode)
-						}
-						cached.WaitFills()
-					}
+					readEveryWay(t, d, cached, c.sel, sel, 3, gather(want, dims, c.axes, typ.size), "the values written")
 				}
 				// Every written chunk a read touched is cached now (the queued fills included).
 				if k, _ := cached.Len(); k != 8 {
