@@ -68,7 +68,7 @@ var mapreduceGroups = []flagGroup{
 	{"Plan", []string{"reducers", "split-size", "spill-bytes"}},
 	{"Execution", []string{"invoker", "concurrency", "max-attempts", "task-timeout", "speculate", "memory-limit-mb", "v"}},
 	{"Lambda (--invoker lambda or local)", []string{"function", "qualifier", "lambda-endpoint", "memory", "arch"}},
-	{"Intermediate objects", []string{"temp-store", "temp-bucket", "temp-prefix"}},
+	{"Intermediate objects", []string{"temp-store", "temp-bucket", "temp-prefix", "sweep-temp-age"}},
 	{"S3", []string{"s3-region", "s3-requester-pays"}},
 }
 
@@ -128,6 +128,8 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&spec.TempStore, "temp-store", "", "store of the intermediate objects (default from --out; Lambda workers must allow it: HSFAN_ALLOWED_STORES)")
 	fs.StringVar(&spec.TempBucket, "temp-bucket", "", "bucket of the intermediate objects (default from --out)")
 	fs.StringVar(&spec.TempPrefix, "temp-prefix", mapreduce.DefaultTempPrefix, "key prefix of the intermediate objects (the workers' HSFAN_RESULT_PREFIX or below)")
+	durationVar(fs, &spec.SweepTempAge, "sweep-temp-age", mapreduce.DefaultSweepTempAge, 0, 365*24*time.Hour,
+		"before the run, remove the intermediate objects earlier runs left under --temp-prefix when they started longer ago than this (drivers that were killed; 0 = never)")
 	var s3Region string
 	var requesterPays bool
 	fs.StringVar(&s3Region, "s3-region", envOr("HSFAN_S3_REGION", ""), "s3:// inputs and outputs: the region (default from the AWS chain) (env HSFAN_S3_REGION)")

@@ -61,6 +61,8 @@ type Outcome struct {
 	// Records read by the maps, pairs emitted, intermediate records and bytes written by the
 	// committed map attempts, rows out.
 	Records, Emitted, Intermediate, IntermediateBytes, Rows int64
+	// Swept lists the earlier runs whose intermediate objects this run removed (SweepTempAge).
+	Swept []string
 }
 
 // Run runs a map-reduce job end to end: inputs, splits, the map fan-out, the reduce fan-out,
@@ -76,6 +78,16 @@ func Run(ctx context.Context, spec Spec, o Options) (*Outcome, error) {
 	r := &runner{spec: spec, o: o, out: &Outcome{RunID: newRunID()}, stores: map[string]store.Store{}}
 	if err := r.setup(ctx); err != nil {
 		return r.out, err
+	}
+	swept, serr := r.sweepStale(ctx, start, spec.SweepTempAge)
+	r.out.Swept = swept
+	if len(swept) > 0 && o.Report != nil {
+		fmt.Fprintf(o.Report, "hsfan mapreduce: removed the intermediate objects of %d earlier runs that started more than %s ago and never finished: %s\n",
+			len(swept), spec.SweepTempAge, strings.Join(swept, ", "))
+	}
+	if serr != nil && o.Logger != nil {
+		// Housekeeping of other runs' leftovers: this run does not depend on it.
+		o.Logger.Warn("remove earlier runs' intermediate objects", "error", serr)
 	}
 	err := r.run(ctx, start)
 	if cerr := r.cleanTemp(context.WithoutCancel(ctx)); cerr != nil {
@@ -615,26 +627,10 @@ func (r *runner) cleanTemp(ctx context.Context) error {
 	if r.tmp == nil || r.tempPrefix == "" {
 		return nil
 	}
-	var keys []string
-	err := r.tmp.List(ctx, r.tempBucket, r.tempPrefix, "", func(e store.Entry) error {
-		if !e.IsPrefix {
-			keys = append(keys, e.Key)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBucketNotFound) {
+	if err := r.removePrefix(ctx, r.tempPrefix); err != nil {
 		return err
 	}
-	var errs []error
-	for _, k := range keys {
-		if err := r.tmp.Delete(ctx, r.tempBucket, k); err != nil && !errors.Is(err, store.ErrNotFound) {
-			errs = append(errs, err)
-		}
-	}
-	if r.tempDir != "" && len(errs) == 0 {
-		// This run's own directory also holds the temporary files of attempts that crashed in
-		// the middle of a put (the store's List does not show them): remove it whole.
-		_ = os.RemoveAll(filepath.Join(r.tempDir, r.tempBucket, filepath.FromSlash(strings.TrimSuffix(r.tempPrefix, "/"))))
+	if r.tempDir != "" {
 		removeEmptyDirs(filepath.Join(r.tempDir, r.tempBucket))
 		// Left: the store's lock directory (POSIX stores keep versitygw's .vgwlocks).
 		if entries, err := os.ReadDir(r.tempDir); err == nil && len(entries) == 1 && entries[0].Name() == ".vgwlocks" {
@@ -643,7 +639,7 @@ func (r *runner) cleanTemp(ctx context.Context) error {
 			_ = os.Remove(r.tempDir)
 		}
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // removeEmptyDirs removes dir and the directories below it that hold no file (best effort: a

@@ -47,6 +47,11 @@ type Spec struct {
 	TempStore  string `json:"temp_store,omitempty" yaml:"temp_store,omitempty"`
 	TempBucket string `json:"temp_bucket,omitempty" yaml:"temp_bucket,omitempty"`
 	TempPrefix string `json:"temp_prefix,omitempty" yaml:"temp_prefix,omitempty"`
+	// SweepTempAge: before it starts, a run removes the intermediate objects that earlier runs
+	// which started longer ago than this left under TempPrefix (drivers killed before their own
+	// clean-up; see sweep.go). 0 sweeps nothing (`hsfan mapreduce` defaults to
+	// DefaultSweepTempAge).
+	SweepTempAge time.Duration `json:"sweep_temp_age,omitempty" yaml:"sweep_temp_age,omitempty"`
 	// MemoryMB and Arch price the run (Lambda).
 	MemoryMB int    `json:"memory_mb,omitempty" yaml:"memory_mb,omitempty"`
 	Arch     string `json:"arch,omitempty" yaml:"arch,omitempty"`
@@ -124,6 +129,9 @@ func (s Spec) Validate() error {
 	}
 	if s.SpillBytes < 1<<10 || s.SpillBytes > mrwork.MaxSpillBytes {
 		errs = append(errs, fmt.Errorf("spill bytes %d: want 1024 to %d", s.SpillBytes, mrwork.MaxSpillBytes))
+	}
+	if s.SweepTempAge < 0 {
+		errs = append(errs, fmt.Errorf("sweep temp age %s: want 0 (none) or more", s.SweepTempAge))
 	}
 	if s.Concurrency < 1 || s.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("concurrency %d, max attempts %d: want >= 1", s.Concurrency, s.MaxAttempts))
