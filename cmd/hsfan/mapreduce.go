@@ -46,9 +46,11 @@ bdb-q2's sums are exact (adRevenue parsed as a decimal of up to 8 fraction digit
 units, so the order of additions does not matter) and printed as decimals. bdb-q3 reads both
 tables (a record is tagged by its schema: 3 fields rankings, 9 uservisits) and runs two
 shuffles: a reduce-side join by URL over visits with from <= visitDate <= to, whose rows feed
-bdb-q3-agg, which groups by sourceIP (exact SUM(adRevenue), AVG(pageRank)) and keeps the limit
-rows of largest totalRevenue (--param from=1980-01-01 --param to=1980-04-01 --param limit=1 are
-AMPLab's 3a; limit=0 keeps every sourceIP).
+bdb-q3-agg, which groups by sourceIP (exact SUM(adRevenue), AVG(pageRank)), orders the groups
+as AMPLab's ORDER BY totalRevenue DESC (ties by sourceIP) and keeps the first limit rows
+(--param from=1980-01-01 --param to=1980-04-01 --param limit=1 are AMPLab's 3a; limit=0 keeps
+every sourceIP, in that order). from and to are calendar dates YYYY-MM-DD with from <= to;
+limit is an integer >= 0. bdb-q1's x is an integer >= 0, bdb-q2's an integer in [1, 64].
 `
 
 const mapreduceExamples = `  # synthetic AMPLab tables, then Q2 and Q1

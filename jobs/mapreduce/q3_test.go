@@ -101,3 +101,54 @@ func TestQ3MatchesReference(t *testing.T) {
 		t.Errorf("top row %v, want %s with %s", top["sourceIP"], bestIP, best.FloatString(8))
 	}
 }
+
+// TestQ3LimitOrderAndCount: on hand-made tables with a tie, every limit keeps Q3's ORDER BY
+// totalRevenue DESC (ties by sourceIP) and the reported row count is the rows written.
+func TestQ3LimitOrderAndCount(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"rankings/r.csv": "u1,10,1\nu2,20,1\nu3,30,1\n",
+		// sourceIP,destURL,visitDate,adRevenue,userAgent,countryCode,languageCode,searchWord,duration
+		"uservisits/v.csv": "10.0.0.2,u2,1980-02-01,5.0,ua,FR,fr,w,1\n" +
+			"10.0.0.1,u1,1980-02-01,2.5,ua,FR,fr,w,1\n10.0.0.1,u3,1980-03-01,2.5,ua,FR,fr,w,1\n" +
+			"10.0.0.3,u1,1980-02-02,7.25,ua,FR,fr,w,1\n10.0.0.4,u2,1980-02-03,1,ua,FR,fr,w,1\n" +
+			"10.0.0.5,u2,1990-01-01,100,ua,FR,fr,w,1\n", // outside the dates
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := []string{"10.0.0.3", "10.0.0.1", "10.0.0.2", "10.0.0.4"} // 7.25, 5 (tie), 5, 1
+	for _, c := range []struct {
+		limit string
+		want  []string
+	}{
+		{"0", order},
+		{"1", order[:1]},
+		{"2", order[:2]},
+		{"3", order[:3]},
+		{"10", order},
+	} {
+		t.Run("limit"+c.limit, func(t *testing.T) {
+			out := t.TempDir()
+			res := runJob(t, Spec{Job: "bdb-q3", Params: map[string]string{"limit": c.limit},
+				Inputs: []string{"file://" + filepath.Join(dir, "rankings"), "file://" + filepath.Join(dir, "uservisits")}, Out: out, Reducers: 2}, Options{})
+			cols := readTable(t, out, "bdb-q3")
+			var got []string
+			for _, ip := range cols["sourceIP"] {
+				got = append(got, ip.(string))
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("rows %v, want %v", got, c.want)
+			}
+			tsv, _ := os.ReadFile(filepath.Join(out, "bdb-q3.tsv"))
+			if res.Rows != int64(len(c.want)) || res.Table.Rows() != len(c.want) || strings.Count(string(tsv), "\n") != len(c.want)+1 {
+				t.Errorf("reported %d rows, table %d, TSV %d lines; want %d rows", res.Rows, res.Table.Rows(), strings.Count(string(tsv), "\n"), len(c.want))
+			}
+		})
+	}
+}

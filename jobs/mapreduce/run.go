@@ -318,13 +318,17 @@ func (r *runner) run(ctx context.Context, start time.Time) error {
 		return err
 	}
 	if d, _ := mrwork.Lookup(job); d.Top != nil {
-		if col, n := d.Top(r.params); n > 0 {
-			if t, err = topRows(t, col, n); err != nil {
-				return err
-			}
+		col, n := d.Top(r.params)
+		if n <= 0 {
+			n = t.Rows() // every row, in the job's order
+		}
+		if t, err = topRows(t, col, n); err != nil {
+			return err
 		}
 	}
 	r.out.Table = t
+	// Every count reported is of the rows written (a limit keeps fewer than the reducers wrote).
+	r.out.Rows = int64(t.Rows())
 	st := r.out.Map
 	st.Merge(r.out.Reduce)
 	r.out.Stats = st
@@ -405,8 +409,8 @@ func (r *runner) stage(ctx context.Context, job string, splits []mrwork.Split, l
 	return rows, t1.Sub(t0), time.Since(t1), nil
 }
 
-// topRows keeps the n rows with the largest values of the int64 or float64 column col (ties: the
-// first in key order), largest first.
+// topRows keeps the n rows with the largest values of the int64 or float64 column col, largest
+// first (ties: in the table's order, the key order of the reducers' rows; NaN last).
 func topRows(t output.Table, col string, n int) (output.Table, error) {
 	c, ok := t.Column(col)
 	if !ok || c.Kind() == output.KindString {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 func init() {
@@ -128,14 +129,15 @@ func parseInt(b []byte) (int64, error) {
 
 // BDBQ1 is AMPLab Big Data Benchmark query 1 (scan) over rankings
 // (pageURL,pageRank,avgDuration): SELECT pageURL, pageRank FROM rankings WHERE pageRank > X.
-// Parameter x (default 1000, AMPLab's 1a; 100 and 10 are 1b and 1c). Columns pageURL, pageRank.
+// Parameter x, an integer >= 0 (default 1000, AMPLab's 1a; 100 and 10 are 1b and 1c; pageRank
+// is a count of links, never negative). Columns pageURL, pageRank.
 func BDBQ1() Definition {
 	return Definition{Name: "bdb-q1", Doc: "AMPLab BDB Q1 on rankings: pageURL, pageRank WHERE pageRank > x (default 1000)",
 		Params: map[string]string{"x": "1000"},
 		New: func(p map[string]string) (*Funcs, error) {
 			x, err := strconv.ParseInt(p["x"], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("parameter x %q: want an integer", p["x"])
+			if err != nil || x < 0 {
+				return nil, fmt.Errorf("parameter x %q: want an integer >= 0 (pageRank > x; AMPLab's 1a, 1b, 1c: 1000, 100, 10)", p["x"])
 			}
 			return &Funcs{
 				Map: func(rec []byte, out *Emitter) error {
@@ -234,15 +236,21 @@ func q3Params() map[string]string {
 	return map[string]string{"from": "1980-01-01", "to": "1980-04-01", "limit": "1"}
 }
 
+// q3Range checks Q3's parameters: from and to are real calendar dates YYYY-MM-DD with from <=
+// to, limit an integer >= 0. It returns the range as the bytes visitDate compares with (the
+// dates are fixed-width, so byte order is date order).
 func q3Range(p map[string]string) ([]byte, []byte, error) {
 	for _, k := range []string{"from", "to"} {
 		v := p[k]
-		if len(v) != 10 || v[4] != '-' || v[7] != '-' {
-			return nil, nil, fmt.Errorf("parameter %s %q: want a date YYYY-MM-DD", k, v)
+		if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != len(time.DateOnly) {
+			return nil, nil, fmt.Errorf("parameter %s %q: want a calendar date YYYY-MM-DD (e.g. 1980-04-01)", k, v)
 		}
 	}
-	if _, err := strconv.Atoi(p["limit"]); err != nil {
-		return nil, nil, fmt.Errorf("parameter limit %q: want an integer", p["limit"])
+	if p["from"] > p["to"] {
+		return nil, nil, fmt.Errorf("parameters from %s and to %s: want from <= to (the range is from <= visitDate <= to)", p["from"], p["to"])
+	}
+	if n, err := strconv.Atoi(p["limit"]); err != nil || n < 0 {
+		return nil, nil, fmt.Errorf("parameter limit %q: want an integer >= 0 (the rows of largest totalRevenue kept; 0: every sourceIP)", p["limit"])
 	}
 	return []byte(p["from"]), []byte(p["to"]), nil
 }
@@ -340,7 +348,9 @@ func BDBQ3() Definition {
 
 // BDBQ3Agg is the second stage of BDB Q3: it reads bdb-q3's joined rows (sourceIP, adRevenue
 // units, pageRank as tab-separated lines), groups them by sourceIP (exact sums; the combiner
-// sums revenue, pageRank and count) and keeps the limit rows of largest totalRevenue. Columns
+// sums revenue, pageRank and count) and orders the groups as Q3's ORDER BY totalRevenue DESC
+// (ties by sourceIP, ascending) and keeps the first limit rows (limit 0: every group, in that
+// order). Columns
 // sourceIP, totalRevenue (exact decimal), totalRevenue_units, avgPageRank (the pageRank sum
 // divided by the count, in float64).
 func BDBQ3Agg() Definition {

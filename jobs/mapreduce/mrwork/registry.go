@@ -58,8 +58,9 @@ type Definition struct {
 	// tab-separated fields (strings must not hold tabs or newlines) under the run's prefix,
 	// and the driver runs Next over them with the same parameters.
 	Next string
-	// Top, if set, keeps the limit rows with the largest values of column (an int64 or float64
-	// column; ties in key order) for the given parameters; limit 0 keeps every row.
+	// Top, if set, orders the rows by column (an int64 or float64 column), largest first, ties
+	// in key order, and keeps the first limit rows for the given parameters; limit 0 keeps every
+	// row, in that order.
 	Top func(params map[string]string) (column string, limit int)
 }
 
