@@ -108,7 +108,7 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var x int
 	var lf lambdaFlags
 	fs.Var(listValue{&spec.Inputs}, "input", "input URL: file:// or s3:// object, prefix or glob (repeatable; at least one)")
-	intVar(fs, &x, "x", 0, 0, math.MaxInt32, "the X of bdb-q1 (pageRank > X; job default 1000) and bdb-q2 (SUBSTR(sourceIP, 1, X); job default 8); 0: the job's default")
+	intVar(fs, &x, "x", 0, 0, math.MaxInt32, "the X of bdb-q1 (pageRank > X, X >= 0; job default 1000) and bdb-q2 (SUBSTR(sourceIP, 1, X), X in [1, 64]; job default 8); unset: the job's default")
 	fs.Var(listValue{&params}, "param", "a job parameter NAME=VALUE (repeatable), for jobs registered with parameters")
 	fs.StringVar(&spec.Out, "out", "", "output directory or s3://bucket/prefix (required)")
 	fs.StringVar(&spec.Name, "name", "", "output base name (default the job name)")
@@ -154,12 +154,20 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if !ok || k == "" {
 			return usagef("--param %q: want NAME=VALUE", p)
 		}
+		if old, dup := spec.Params[k]; dup {
+			return usagef("--param %s=%s and --param %s=%s: parameter %s given twice", k, old, k, v, k)
+		}
 		spec.Params[k] = v
 	}
-	if x != 0 {
+	xSet := false
+	fs.Visit(func(f *flag.Flag) { xSet = xSet || f.Name == "x" })
+	if xSet {
 		d, _ := mrwork.Lookup(spec.Job)
 		if _, ok := d.Params["x"]; !ok {
 			return usagef("--x: job %s has no parameter x", spec.Job)
+		}
+		if old, dup := spec.Params["x"]; dup {
+			return usagef("--x %d and --param x=%s: parameter x given twice", x, old)
 		}
 		spec.Params["x"] = strconv.Itoa(x)
 	}

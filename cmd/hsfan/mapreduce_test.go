@@ -52,6 +52,14 @@ func TestMapReduceCommand(t *testing.T) {
 		{[]string{"mapreduce", "bdb-q2", "--param", "y=1", "--input", "file:///x", "--out", out}, `unknown parameter "y"`},
 		{[]string{"mapreduce", "bdb-q2", "--x", "99", "--input", "file:///x", "--out", out}, "want an integer in [1, 64]"},
 		{[]string{"gen", "rankings", "--rows", "10"}, "--out is required"},
+		// Job parameters: nonsense values and duplicates are refused before the run, naming them.
+		{[]string{"mapreduce", "bdb-q3", "--param", "from=1980-13-01", "--input", "file:///x", "--out", out}, `parameter from "1980-13-01": want a calendar date YYYY-MM-DD`},
+		{[]string{"mapreduce", "bdb-q3", "--param", "from=1981-01-01", "--param", "to=1980-01-01", "--input", "file:///x", "--out", out}, "want from <= to"},
+		{[]string{"mapreduce", "bdb-q3", "--param", "limit=-1", "--input", "file:///x", "--out", out}, `parameter limit "-1": want an integer >= 0`},
+		{[]string{"mapreduce", "bdb-q3", "--param", "limit=1", "--param", "limit=2", "--input", "file:///x", "--out", out}, "parameter limit given twice"},
+		{[]string{"mapreduce", "bdb-q2", "--x", "0", "--input", "file:///x", "--out", out}, `parameter x "0": want an integer in [1, 64]`},
+		{[]string{"mapreduce", "bdb-q2", "--x", "3", "--param", "x=4", "--input", "file:///x", "--out", out}, "parameter x given twice"},
+		{[]string{"mapreduce", "bdb-q1", "--param", "x=-5", "--input", "file:///x", "--out", out}, `parameter x "-5": want an integer >= 0`},
 	} {
 		code, _, errs := run(t, c.args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
@@ -61,5 +69,16 @@ func TestMapReduceCommand(t *testing.T) {
 	code, _, errs = run(t, "mapreduce", "bdb-q2", "--input", "file://"+dir+"/a/*.tsv", "--out", out)
 	if code != 1 || !strings.Contains(errs, "matches no object") {
 		t.Errorf("empty glob: exit %d, %s", code, errs)
+	}
+	// bdb-q3 with its default limit 1: every count reported is the one row written.
+	if code, stdout, errs := run(t, "gen", "rankings", "--rows", "2000", "--parts", "1", "--out", filepath.Join(dir, "rk")); code != 0 {
+		t.Fatalf("gen: exit %d, %s %s", code, stdout, errs)
+	}
+	out3 := filepath.Join(dir, "q3")
+	code, stdout, errs = run(t, "mapreduce", "bdb-q3", "--param", "from=1970-01-01", "--param", "to=2010-01-01",
+		"--input", "file://"+dir+"/rk/", "--input", "file://"+dir+"/a/", "--out", out3)
+	tsv, _ := os.ReadFile(filepath.Join(out3, "bdb-q3.tsv"))
+	if code != 0 || !strings.Contains(stdout, "bdb-q3.tsv (1 rows)") || !strings.Contains(errs, "-> 1 rows;") || strings.Count(string(tsv), "\n") != 2 {
+		t.Errorf("bdb-q3 limit 1: exit %d, TSV %q\n%s\n%s", code, tsv, stdout, errs)
 	}
 }
