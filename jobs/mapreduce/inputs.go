@@ -99,14 +99,22 @@ func staticPrefix(pat string) string {
 }
 
 // ResolveInputs lists the objects the input URLs match, in input order and then key order;
-// open opens a store by URL. An input matching nothing is an error naming it. Objects below a
-// name starting with "." or "_" (temporary and marker files) are not inputs of a prefix or glob.
+// open opens a store by URL. An input matching nothing is an error naming it, and so is an
+// object matched twice (by two inputs, or one input given twice: it would be read and counted
+// twice), naming the object and both inputs. Objects below a name starting with "." or "_"
+// (temporary and marker files) are not inputs of a prefix or glob.
 func ResolveInputs(ctx context.Context, open func(ctx context.Context, url string) (store.Store, error), inputs []string) ([]InputFile, error) {
 	var out []InputFile
-	for _, in := range inputs {
+	seen := map[string]int{} // object identity -> index of the input that matched it first
+	for i, in := range inputs {
 		l, err := parseInput(in)
 		if err != nil {
 			return nil, err
+		}
+		for j, prev := range inputs[:i] {
+			if prev == in {
+				return nil, fmt.Errorf("--input %q is given twice (arguments %d and %d): its objects would be read twice", in, j+1, i+1)
+			}
 		}
 		st, err := open(ctx, l.store)
 		if err != nil {
@@ -117,29 +125,20 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 		if strings.HasPrefix(l.store, "file://") {
 			list = listDir(strings.TrimPrefix(l.store, "file://"))
 		}
+		base := l.base()
 		err = list(ctx, l.bucket, staticPrefix(l.pattern), "", func(e store.Entry) error {
 			if e.IsPrefix {
 				return nil
 			}
-			hide := hidden(strings.TrimPrefix(e.Key, staticPrefix(l.pattern)))
-			switch {
-			case l.exact:
-				if e.Key != l.pattern {
-					return nil
-				}
-			case l.glob:
-				ok, err := path.Match(l.pattern, e.Key)
-				if err != nil {
-					return fmt.Errorf("glob %q: %w", l.pattern, err)
-				}
-				if !ok || hide {
-					return nil
-				}
-			default:
-				if !strings.HasPrefix(e.Key, l.pattern) || hide {
-					return nil
-				}
+			ok, err := l.match(e.Key)
+			if err != nil || !ok {
+				return err
 			}
+			id := base + e.Key
+			if j, dup := seen[id]; dup {
+				return fmt.Errorf("object %s is matched by --input %q and by --input %q: it would be read twice; give each object once", id, inputs[j], in)
+			}
+			seen[id] = i
 			out = append(out, InputFile{Store: l.store, Bucket: l.bucket, Key: e.Key, Size: e.Size})
 			n++
 			return nil
@@ -152,6 +151,82 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 		}
 	}
 	return out, nil
+}
+
+// match reports whether the object key is one of the location's inputs: the key itself for an
+// object, a glob match or a key below the prefix otherwise, hidden names left out.
+func (l location) match(key string) (bool, error) {
+	hide := hidden(strings.TrimPrefix(key, staticPrefix(l.pattern)))
+	switch {
+	case l.exact:
+		return key == l.pattern, nil
+	case l.glob:
+		ok, err := path.Match(l.pattern, key)
+		if err != nil {
+			return false, fmt.Errorf("glob %q: %w", l.pattern, err)
+		}
+		return ok && !hide, nil
+	default:
+		return strings.HasPrefix(key, l.pattern) && !hide, nil
+	}
+}
+
+// base is the identity of the location's bucket that its keys are appended to: s3://bucket/,
+// or the bucket directory's path with symbolic links resolved (two inputs that reach one file
+// through different store roots or links name it alike).
+func (l location) base() string {
+	if !strings.HasPrefix(l.store, "file://") {
+		return l.store + l.bucket + "/"
+	}
+	return canonPath(path.Join(strings.TrimPrefix(l.store, "file://"), l.bucket)) + "/"
+}
+
+// canonPath is the absolute path p with the symbolic links of its longest existing ancestor
+// resolved (the rest may not exist yet), in slash form.
+func canonPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.ToSlash(filepath.Join(r, rest))
+		}
+		if filepath.Dir(dir) == dir {
+			return filepath.ToSlash(abs)
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// CheckOutside refuses an output location whose outputs (names, in Out) an input would match:
+// the next run over that input would read them as records. The error names --out and the
+// --input it is inside. Hidden names (the run's .hsfan-tmp) are never inputs of a prefix or glob.
+func CheckOutside(out string, names []string, inputs []string) error {
+	var outBase string
+	if b, ok := strings.CutPrefix(out, "s3://"); ok {
+		outBase = "s3://" + strings.TrimSuffix(b, "/") + "/"
+	} else {
+		outBase = canonPath(out) + "/"
+	}
+	for _, in := range inputs {
+		l, err := parseInput(in)
+		if err != nil {
+			return err
+		}
+		base := l.base()
+		for _, n := range names {
+			key, ok := strings.CutPrefix(outBase+n, base)
+			if !ok {
+				continue
+			}
+			if m, _ := l.match(key); m { // a bad glob is ResolveInputs' error
+				return fmt.Errorf("--out %q is inside --input %q (its %s would be an input of the next run over it): put --out outside the inputs", out, in, n)
+			}
+		}
+	}
+	return nil
 }
 
 // hidden reports whether a key (below the listed prefix) has an element starting with "." or

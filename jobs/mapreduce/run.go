@@ -154,6 +154,9 @@ func (r *runner) setup(ctx context.Context) error {
 	if r.funcs, r.params, err = mrwork.Instantiate(r.spec.Job, r.spec.Params); err != nil {
 		return err
 	}
+	if err := CheckOutside(r.spec.Out, r.spec.OutputNames(), r.spec.Inputs); err != nil {
+		return err
+	}
 	if r.files, err = ResolveInputs(ctx, r.open, r.spec.Inputs); err != nil {
 		return err
 	}
