@@ -209,7 +209,7 @@ func runMapreduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	if n, ok := peakRSS(); ok {
-		fmt.Fprintf(stderr, "mapreduce    peak RSS %d MB (VmHWM of this process)\n", n>>20)
+		fmt.Fprint(stderr, peakRSSLine(n))
 	}
 	names := spec.WithDefaults().OutputNames()
 	if spec.NoTSV {

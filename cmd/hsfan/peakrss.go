@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 )
@@ -38,4 +39,11 @@ func parseVmHWM(status []byte) (int64, bool) {
 		return kb << 10, true
 	}
 	return 0, false
+}
+
+// peakRSSLine is the line hsfan mapreduce ends its report with: the peak RSS in MB (1e6 bytes,
+// one decimal, as /usr/bin/time's KiB read as MB would give), which `hsfan bench mapreduce`
+// parses (internal/bench selfRSS).
+func peakRSSLine(bytes int64) string {
+	return fmt.Sprintf("mapreduce    peak RSS %.1f MB (VmHWM of this process)\n", float64(bytes)/1e6)
 }

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseVmHWM(t *testing.T) {
 	tests := []struct {
@@ -24,5 +27,22 @@ func TestParseVmHWM(t *testing.T) {
 	}
 	if n, ok := peakRSS(); ok && n <= 0 {
 		t.Fatalf("this process's peak RSS: %d", n)
+	}
+}
+
+// TestPeakRSSLine: the printed figure is in the unit it names (MB, 1e6 bytes): the VmHWM that
+// /usr/bin/time reported as 70272 KiB is 72.0 MB, not 68.
+func TestPeakRSSLine(t *testing.T) {
+	for _, c := range []struct {
+		bytes int64
+		want  string
+	}{
+		{70272 << 10, "peak RSS 72.0 MB (VmHWM"},
+		{1 << 20, "peak RSS 1.0 MB (VmHWM"},
+		{999_949_999, "peak RSS 999.9 MB (VmHWM"},
+	} {
+		if got := peakRSSLine(c.bytes); !strings.Contains(got, c.want) {
+			t.Errorf("%d bytes: %q, want %q", c.bytes, got, c.want)
+		}
 	}
 }

@@ -194,12 +194,12 @@ func jobSeconds(stderr []byte) (float64, bool) {
 	return s, err == nil
 }
 
-// selfReport matches hsfan mapreduce's own peak RSS line ("peak RSS 203 MB (VmHWM of this
-// process)").
-var selfReport = regexp.MustCompile(`peak RSS ([0-9]+) MB \(VmHWM`)
+// selfReport matches hsfan mapreduce's own peak RSS line ("peak RSS 203.4 MB (VmHWM of this
+// process)", cmd/hsfan peakRSSLine).
+var selfReport = regexp.MustCompile(`peak RSS ([0-9]+(?:\.[0-9]+)?) MB \(VmHWM`)
 
-// selfRSS is the peak RSS in MB (1e6 bytes) that hsfan mapreduce reports of itself (its VmHWM, in
-// MiB). wait4's ru_maxrss of the child is not its own: at exec Linux folds in the high-water mark
+// selfRSS is the peak RSS in MB (1e6 bytes) that hsfan mapreduce reports of itself (its VmHWM).
+// wait4's ru_maxrss of the child is not its own: at exec Linux folds in the high-water mark
 // of the memory the child had before, and a child started by os/exec (vfork) shares this
 // process's until then, so after the in-process plain scan it reports at least that scan's peak.
 func selfRSS(stderr []byte) (float64, bool) {
@@ -207,8 +207,8 @@ func selfRSS(stderr []byte) (float64, bool) {
 	if m == nil {
 		return 0, false
 	}
-	mib, err := strconv.ParseInt(string(m[1]), 10, 64)
-	return float64(mib<<20) / 1e6, err == nil
+	mb, err := strconv.ParseFloat(string(m[1]), 64)
+	return mb, err == nil
 }
 
 // q2Header is the header line of bdb-q2.tsv (mrwork.BDBQ2's columns, output.WriteTSV).

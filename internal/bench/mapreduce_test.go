@@ -128,7 +128,7 @@ out=
 while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
 mkdir -p "$out" && cp %q "$out/bdb-q2.tsv" || exit 3
 echo "mapreduce    map 0.20s (16 tasks), reduce 0.10s (4 tasks), ...; 123.4 MB/s of input over 0.50s" >&2
-echo "mapreduce    peak RSS 100 MB (VmHWM of this process)" >&2
+echo "mapreduce    peak RSS 104.9 MB (VmHWM of this process)" >&2
 exit %d
 `, src, code)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
@@ -181,7 +181,7 @@ func TestMapreduceCase(t *testing.T) {
 	}
 	hs, corral, floor := cr.Systems[0], cr.Systems[1], cr.Systems[2]
 	if hs.Agrees == nil || !*hs.Agrees || hs.Parts[0].RatioVsRef <= 0 || hs.Parts[0].MBPerS <= 0 || hs.Figures["groups"] != float64(len(rows)) ||
-		hs.Figures["job_seconds"] != 0.5 || hs.Figures["max_rss_mb"] != float64(100<<20)/1e6 || hs.Figures["wait4_max_rss_mb"] <= 0 {
+		hs.Figures["job_seconds"] != 0.5 || hs.Figures["max_rss_mb"] != 104.9 || hs.Figures["wait4_max_rss_mb"] <= 0 {
 		t.Errorf("hsfan: %+v", hs)
 	}
 	if corral.Status != StatusMissing || corral.Error != corralMissing {
@@ -228,5 +228,25 @@ func TestMapreduceCase(t *testing.T) {
 				t.Errorf("prepare took %.1f s: the cached data was not reused", cr.PrepareS)
 			}
 		})
+	}
+}
+
+// TestSelfRSS: hsfan mapreduce's peak RSS line is read in the unit it names (MB).
+func TestSelfRSS(t *testing.T) {
+	for _, c := range []struct {
+		stderr string
+		want   float64
+		ok     bool
+	}{
+		{"x\nmapreduce    peak RSS 72.0 MB (VmHWM of this process)\n", 72.0, true},
+		{"mapreduce    peak RSS 1234.5 MB (VmHWM of this process)\n", 1234.5, true},
+		{"mapreduce    peak RSS 68 MB (VmHWM of this process)\n", 68, true},
+		{"mapreduce    peak RSS 68.6 MiB (VmHWM of this process)\n", 0, false},
+		{"no such line\n", 0, false},
+	} {
+		got, ok := selfRSS([]byte(c.stderr))
+		if got != c.want || ok != c.ok {
+			t.Errorf("%q: %v %v, want %v %v", c.stderr, got, ok, c.want, c.ok)
+		}
 	}
 }
