@@ -48,6 +48,7 @@ func TestMapReduceCommand(t *testing.T) {
 		{[]string{"mapreduce", "bdb-q2", "--input", "file:///x"}, "--out is required"},
 		{[]string{"mapreduce", "wordcount", "--x", "3", "--input", "file:///x", "--out", out}, "has no parameter x"},
 		{[]string{"mapreduce", "bdb-q2", "--reducers", "0", "--input", "file:///x", "--out", out}, "--reducers"},
+		{[]string{"mapreduce", "bdb-q2", "--spill-bytes", "1024", "--input", "file:///x", "--out", out}, "--spill-bytes: out of range: want an integer in [65536, 1073741824]"},
 		{[]string{"mapreduce", "bdb-q2", "--input", "http://x", "--out", out}, "want a file:// or s3:// URL"},
 		{[]string{"mapreduce", "bdb-q2", "--param", "y=1", "--input", "file:///x", "--out", out}, `unknown parameter "y"`},
 		{[]string{"mapreduce", "bdb-q2", "--x", "99", "--input", "file:///x", "--out", out}, "want an integer in [1, 64]"},

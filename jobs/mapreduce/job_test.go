@@ -129,7 +129,15 @@ func checkNoTemp(t *testing.T, outDir string) {
 	}
 }
 
+// lowerSpillMinimum lets the test's specs spill every few KiB (many runs per map task on
+// small inputs) until it ends.
+func lowerSpillMinimum(t *testing.T) {
+	minSpillBytes = 1 << 10
+	t.Cleanup(func() { minSpillBytes = MinSpillBytes })
+}
+
 func TestQ2MatchesReference(t *testing.T) {
+	lowerSpillMinimum(t)
 	dir := t.TempDir()
 	paths := writeParts(t, dir, "uservisits", GenOptions{Rows: 20000, Parts: 3, Seed: 7})
 	for _, x := range []int{8, 3} {
@@ -179,6 +187,7 @@ func TestQ2MatchesReference(t *testing.T) {
 // TestFaultsGiveIdenticalOutputs: failures, throttles, lost replies (the work is done twice, its
 // objects written twice) and speculative duplicates change nothing in the outputs.
 func TestFaultsGiveIdenticalOutputs(t *testing.T) {
+	lowerSpillMinimum(t)
 	dir := t.TempDir()
 	writeParts(t, dir, "uservisits", GenOptions{Rows: 8000, Parts: 2, Seed: 3})
 	spec := Spec{Job: "bdb-q2", Inputs: []string{"file://" + filepath.Join(dir, "uservisits") + "/part-*.csv"}, Reducers: 3, SplitSize: 30_000, SpillBytes: 16 << 10, Concurrency: 4, MaxAttempts: 20}
@@ -349,4 +358,25 @@ func TestOutputsRecordTheRun(t *testing.T) {
 	}
 	_ = slices.Sort[[]string]
 	_ = store.ErrNotFound
+}
+
+// TestSpecLimits: Validate refuses a spill bound below MinSpillBytes (minutes of tiny spills) or
+// above mrwork.MaxSpillBytes, naming the allowed range.
+func TestSpecLimits(t *testing.T) {
+	for _, c := range []struct {
+		spill int
+		want  string
+	}{
+		{MinSpillBytes, ""},
+		{64 << 20, ""},
+		{1 << 30, ""},
+		{1024, "spill bytes 1024: want 65536 (64 KiB) to 1073741824 (1 GiB)"},
+		{MinSpillBytes - 1, "spill bytes 65535: want 65536 (64 KiB)"},
+		{1<<30 + 1, "spill bytes 1073741825: want 65536 (64 KiB) to 1073741824 (1 GiB)"},
+	} {
+		err := Spec{Job: "bdb-q2", Inputs: []string{"file:///x"}, Out: "/tmp/o", SpillBytes: c.spill}.WithDefaults().Validate()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("spill %d: error %v, want %q", c.spill, err, c.want)
+		}
+	}
 }

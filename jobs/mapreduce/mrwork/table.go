@@ -44,6 +44,7 @@ type Emitter struct {
 	pbuf    []byte
 	touched uint32  // the sum of the slots drain reads ahead (kept, so that the reads are made)
 	tmp     []entry // the scratch of the sort before a spill
+	full    bool    // the hash table is 3/4 full and doubling it would pass the limit: spill
 	runs    [][]byte
 	counts  []int64
 	err     error
@@ -59,7 +60,7 @@ func newEmitter(combine func(dst, a, b []byte) ([]byte, error), parts, limit int
 		if t, ok := tables.Get().(*pooledTable); ok && len(t.ents)*int(unsafe.Sizeof(entry{})) <= limit/2 {
 			e.ents, e.tmp = t.ents, t.tmp
 		} else {
-			e.ents = make([]entry, 1<<8)
+			e.ents = make([]entry, initialSlots(limit))
 		}
 	}
 	e.runs = make([][]byte, parts)
@@ -136,7 +137,7 @@ func (e *Emitter) drain() {
 		p := &e.pend[j]
 		if e.err == nil {
 			e.fold(p.h, p.pre, e.pbuf[start:p.kend], e.pbuf[p.kend:p.vend])
-			if e.err == nil && e.size() > e.limit {
+			if e.err == nil && (e.full || e.size() > e.limit) {
 				e.err = e.spillTable()
 			}
 		}
@@ -156,7 +157,13 @@ func (e *Emitter) fold(h, pre uint64, key, value []byte) {
 			e.set(en, h, pre, key, value)
 			e.n++
 			if e.n*4 > len(e.ents)*3 {
-				e.grow()
+				// A table doubled past the limit would stay that large after the spill, and
+				// every key after it would spill again: spill it as it is instead.
+				if len(e.arena)+(2*len(e.ents)+e.n)*entrySize <= e.limit {
+					e.grow()
+				} else {
+					e.full = true
+				}
 			}
 			return
 		}
@@ -261,7 +268,20 @@ func (e *Emitter) grow() {
 
 // size is the table's memory in bytes, with the scratch entry per key its spill's sort needs.
 func (e *Emitter) size() int {
-	return len(e.arena) + (cap(e.ents)+e.n)*int(unsafe.Sizeof(entry{}))
+	return len(e.arena) + (cap(e.ents)+e.n)*entrySize
+}
+
+// entrySize is the bytes of an entry.
+const entrySize = int(unsafe.Sizeof(entry{}))
+
+// initialSlots is the first hash table's length: 256 slots, fewer (a power of 2, at least 8)
+// when a quarter of the limit is less than their bytes.
+func initialSlots(limit int) int {
+	n := 1 << 8
+	for n > 8 && n*entrySize*4 > limit {
+		n /= 2
+	}
+	return n
 }
 
 // Flush looks up the pairs Emit holds, then writes the table as sorted runs (one per partition
@@ -338,9 +358,13 @@ func (e *Emitter) spillTable() error {
 		e.counts[en.part]++
 	}
 	e.Spills++
-	e.arena, e.n = e.arena[:0], 0
+	e.arena, e.n, e.full = e.arena[:0], 0, false
 	if e.combine != nil {
 		clear(e.ents)
+	} else if cap(e.ents)*entrySize > e.limit/2 {
+		// The pairs' slice, grown past half the limit by append, would leave too little room
+		// for the next pairs (a spill every few): start it again at a quarter of the limit.
+		e.ents = make([]entry, 0, max(1, e.limit/4/entrySize))
 	} else {
 		e.ents = e.ents[:0]
 	}
