@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,6 +84,14 @@ func mapReduceArgs(m *spec.MapReduce) []string {
 		args = append(args, "--input", in)
 	}
 	args = append(args, "--out", m.Out)
+	keys := make([]string, 0, len(m.Params))
+	for k := range m.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		args = append(args, "--param", k+"="+string(m.Params[k]))
+	}
 	if m.Reducers > 0 {
 		args = append(args, "--reducers", strconv.Itoa(m.Reducers))
 	}

@@ -349,8 +349,8 @@ func TestScheduleStatusEndpoint(t *testing.T) {
 	}
 }
 
-// TestScheduleMapReduce: a spec of kind mapreduce run by hsfan schedule gives the same table as
-// the same job run with hsfan mapreduce; with the runner removed, the kind is a clear error
+// TestScheduleMapReduce: a spec of kind mapreduce (with a job parameter, params: x: 5) run by
+// hsfan schedule gives the same table as the same job run with hsfan mapreduce --param x=5; with the runner removed, the kind is a clear error
 // (never a silent no-op).
 func TestScheduleMapReduce(t *testing.T) {
 	dir := t.TempDir()
@@ -359,7 +359,7 @@ func TestScheduleMapReduce(t *testing.T) {
 		t.Fatalf("gen: exit %d\n%s\n%s", code, out, errs)
 	}
 	specFile := filepath.Join(dir, "q2.yaml")
-	body := fmt.Sprintf("name: q2\nkind: mapreduce\nschedule:\n  cron: \"@daily\"\n  time_zone: UTC\nmapreduce:\n  job: bdb-q2\n  input: [\"file://%s/\"]\n  out: %s\n  reducers: 3\n  split-size: 20000\n",
+	body := fmt.Sprintf("name: q2\nkind: mapreduce\nschedule:\n  cron: \"@daily\"\n  time_zone: UTC\nmapreduce:\n  job: bdb-q2\n  input: [\"file://%s/\"]\n  out: %s\n  params:\n    x: 5\n  reducers: 3\n  split-size: 20000\n",
 		uv, filepath.Join(dir, "scheduled"))
 	if err := os.WriteFile(specFile, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -367,7 +367,7 @@ func TestScheduleMapReduce(t *testing.T) {
 	if code, out, errs := run(t, "schedule", "run", "--once", "--store", "file://"+dir, "--bucket", "hsfan", specFile); code != 0 {
 		t.Fatalf("schedule: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, out, errs := run(t, "mapreduce", "bdb-q2", "--input", "file://"+uv+"/", "--out", filepath.Join(dir, "direct")); code != 0 {
+	if code, out, errs := run(t, "mapreduce", "bdb-q2", "--param", "x=5", "--input", "file://"+uv+"/", "--out", filepath.Join(dir, "direct")); code != 0 {
 		t.Fatalf("mapreduce: exit %d\n%s\n%s", code, out, errs)
 	}
 	got, err := os.ReadFile(filepath.Join(dir, "scheduled", "bdb-q2.tsv"))

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hsfan/hsfan/jobs/mapreduce/mrwork"
 )
 
 // Kind is the job kind of a spec.
@@ -65,16 +68,49 @@ type Catalog struct {
 	Prefix string `yaml:"prefix,omitempty"`
 }
 
-// MapReduce mirrors the flags of `hsfan mapreduce JOB --input URL... --out ... --reducers R
-// --split-size B --invoker --concurrency`; a MapReduceRunner executes it.
+// MapReduce mirrors the flags of `hsfan mapreduce JOB --input URL... --out ... --param K=V...
+// --reducers R --split-size B --invoker --concurrency`; a MapReduceRunner executes it.
 type MapReduce struct {
-	Job         string  `yaml:"job"`
-	Input       Strings `yaml:"input"`
-	Out         string  `yaml:"out"`
-	Reducers    int     `yaml:"reducers,omitempty"`
-	SplitSize   int64   `yaml:"split-size,omitempty"`
-	Invoker     string  `yaml:"invoker,omitempty"`
-	Concurrency int     `yaml:"concurrency,omitempty"`
+	Job   string  `yaml:"job"`
+	Input Strings `yaml:"input"`
+	Out   string  `yaml:"out"`
+	// Params are the job's parameters (--param NAME=VALUE: bdb-q2's x, bdb-q3's from, to,
+	// limit), checked by the job itself (mrwork.Instantiate) when the spec is parsed.
+	Params      map[string]ParamValue `yaml:"params,omitempty"`
+	Reducers    int                   `yaml:"reducers,omitempty"`
+	SplitSize   int64                 `yaml:"split-size,omitempty"`
+	Invoker     string                `yaml:"invoker,omitempty"`
+	Concurrency int                   `yaml:"concurrency,omitempty"`
+}
+
+// ParamValue is a job parameter's value: a YAML string or number (or a date, which YAML would
+// read as a timestamp), kept as written (`x: 8`, `to: 1983-01-01`, `limit: "0"`). Booleans,
+// nulls, lists and mappings are refused naming the line.
+type ParamValue string
+
+// UnmarshalYAML takes a scalar string, number or timestamp as its text.
+func (p *ParamValue) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		switch n.ShortTag() {
+		case "!!str", "!!int", "!!float", "!!timestamp":
+			*p = ParamValue(n.Value)
+			return nil
+		}
+	}
+	what := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.MappingNode: "a mapping", yaml.AliasNode: "an alias"}[n.Kind]
+	if what == "" {
+		what = fmt.Sprintf("%s %q", strings.TrimPrefix(n.ShortTag(), "!!"), n.Value)
+	}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a job parameter is a string or a number, not %s", n.Line, what)}}
+}
+
+// ParamMap is Params as the job takes them.
+func (m *MapReduce) ParamMap() map[string]string {
+	out := make(map[string]string, len(m.Params))
+	for k, v := range m.Params {
+		out[k] = string(v)
+	}
+	return out
 }
 
 // Strings is a list of strings that a spec may also give as one string (`input: s3://b/p/`
@@ -188,13 +224,28 @@ func yamlError(file string, err error) error {
 	}
 	msg = strings.Replace(msg, "field ", "unknown key ", 1)
 	msg = strings.Replace(msg, " not found in type spec.", " (not a key of ", 1)
-	if strings.Contains(msg, " (not a key of ") {
+	if strings.HasSuffix(msg, " (not a key of MapReduce") {
+		msg += "; a mapreduce section takes " + strings.Join(yamlKeys(MapReduce{}), ", ") +
+			" as the flags of hsfan mapreduce -h, and the job's parameters under params: see README 'Scheduled analyses')"
+	} else if strings.Contains(msg, " (not a key of ") {
 		msg += "; see the keys in README 'Scheduled analyses' or hsfan run --print-spec)"
 	}
 	return &Error{File: file, Line: line, Msg: msg}
 }
 
 var lineRE = regexp.MustCompile(`^line (\d+): `)
+
+// yamlKeys are the YAML keys of a struct's fields, in field order.
+func yamlKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	var keys []string
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
 
 // collectLines records the line of every mapping key by dotted path (reduce.concurrency).
 func collectLines(n *yaml.Node, prefix string, lines map[string]int) {
@@ -367,7 +418,29 @@ func (m *MapReduce) validate(s *Spec) error {
 	default:
 		return s.Errorf("mapreduce.invoker", "%q: want inproc, lambda or local", m.Invoker)
 	}
-	return nil
+	return m.checkParams(s)
+}
+
+// checkParams has the job check its parameters (mrwork.Instantiate: unknown names and bad
+// values); the error is at the line of the parameter it names ("parameter x ...", "unknown
+// parameter \"y\""), else at params (bdb-q3's from <= to). The job must be registered (the
+// built-in ones are; others by main before the spec is parsed).
+func (m *MapReduce) checkParams(s *Spec) error {
+	if _, ok := mrwork.Lookup(m.Job); !ok {
+		return s.Errorf("mapreduce.job", "%q: want one of %s", m.Job, strings.Join(mrwork.Names(), ", "))
+	}
+	_, _, err := mrwork.Instantiate(m.Job, m.ParamMap())
+	if err == nil {
+		return nil
+	}
+	key := "mapreduce.params"
+	for k := range m.Params {
+		if strings.Contains(err.Error(), fmt.Sprintf("parameter %s ", k)) || strings.Contains(err.Error(), fmt.Sprintf("parameter %q", k)) {
+			key += "." + k
+			break
+		}
+	}
+	return s.Errorf(key, "%v", err)
 }
 
 // Marshal renders the spec as YAML (the form --print-spec prints).

@@ -159,3 +159,42 @@ func TestSetFlag(t *testing.T) {
 		t.Fatal("non-integer accepted")
 	}
 }
+
+// TestMapReduceParams: a mapreduce section's params are the job's parameters, checked by the job
+// at parse time with the file, line and key of a bad one; an unknown key of the section names
+// the section's keys (not hsfan run's).
+func TestMapReduceParams(t *testing.T) {
+	head := "name: q\nkind: mapreduce\nmapreduce:\n  job: %s\n  input: s3://b/uv/\n  out: out/q\n"
+	for _, tc := range []struct {
+		name, job, tail, want, err string
+	}{
+		{"q2 x", "bdb-q2", "  params:\n    x: 3\n", "map[x:3]", ""},
+		{"q3 dates and limit", "bdb-q3", "  params:\n    from: 1980-01-01\n    to: \"1983-01-01\"\n    limit: 0\n", "map[from:1980-01-01 limit:0 to:1983-01-01]", ""},
+		{"a float as written", "bdb-q1", "  params: {x: 1e3}\n", "", "q.yaml:7: mapreduce.params.x: job bdb-q1: parameter x \"1e3\": want an integer >= 0"},
+		{"no params", "wordcount", "", "map[]", ""},
+		{"unknown parameter", "bdb-q2", "  params:\n    x: 3\n    y: 1\n", "", `q.yaml:9: mapreduce.params.y: job bdb-q2: unknown parameter "y" (known: [x])`},
+		{"bad value", "bdb-q2", "  params:\n    x: 99\n", "", "q.yaml:8: mapreduce.params.x: job bdb-q2: parameter x \"99\": want an integer in [1, 64]"},
+		{"bad date", "bdb-q3", "  params:\n    from: 1980-13-01\n", "", `q.yaml:8: mapreduce.params.from: job bdb-q3: parameter from "1980-13-01": want a calendar date`},
+		{"from after to", "bdb-q3", "  params:\n    from: 1981-01-01\n    to: 1980-06-01\n", "", "q.yaml:7: mapreduce.params: job bdb-q3: parameters from 1981-01-01 and to 1980-06-01: want from <= to"},
+		{"negative limit", "bdb-q3", "  params:\n    limit: -1\n", "", `q.yaml:8: mapreduce.params.limit: job bdb-q3: parameter limit "-1": want an integer >= 0`},
+		{"a boolean", "bdb-q2", "  params:\n    x: true\n", "", `q.yaml:8: mapreduce.params.x: a job parameter is a string or a number, not bool "true"`},
+		{"a list", "bdb-q2", "  params:\n    x: [8]\n", "", "q.yaml:8: mapreduce.params.x: a job parameter is a string or a number, not a list"},
+		{"params not a mapping", "bdb-q2", "  params: 8\n", "", "q.yaml:7: mapreduce.params: cannot unmarshal"},
+		{"unknown job", "nope", "", "", `q.yaml:4: mapreduce.job: "nope": want one of bdb-q1, bdb-q2, bdb-q3`},
+		{"a parameter as a key", "bdb-q2", "  x: 8\n", "", "q.yaml:7: unknown key x (not a key of MapReduce; a mapreduce section takes job, input, out, params, reducers, split-size, invoker, concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("q.yaml", []byte(fmt.Sprintf(head, tc.job)+tc.tail))
+			switch {
+			case tc.err != "":
+				if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "--print-spec") {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case fmt.Sprint(s.MapReduce.ParamMap()) != tc.want:
+				t.Fatalf("params %v, want %s", s.MapReduce.ParamMap(), tc.want)
+			}
+		})
+	}
+}
