@@ -71,6 +71,21 @@ func TestMapReduceCommand(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "matches no object") {
 		t.Errorf("empty glob: exit %d, %s", code, errs)
 	}
+	// An object given twice, an --out inside an --input: refused before the run, naming them.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--input", "file://" + dir + "/a/", "--input", "file://" + dir + "/a/part-00000.csv", "--out", out},
+			`is matched by --input "file://` + dir + `/a/" and by --input "file://` + dir + `/a/part-00000.csv"`},
+		{[]string{"--input", "file://" + dir + "/a/", "--out", filepath.Join(dir, "a", "q2")},
+			`--out "` + filepath.Join(dir, "a", "q2") + `" is inside --input "file://` + dir + `/a/"`},
+	} {
+		code, _, errs := run(t, append([]string{"mapreduce", "bdb-q2"}, c.args...)...)
+		if code != 1 || !strings.Contains(errs, c.want) || strings.Contains(errs, "map tasks") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q before any task", c.args, code, errs, c.want)
+		}
+	}
 	// bdb-q3 with its default limit 1: every count reported is the one row written.
 	if code, stdout, errs := run(t, "gen", "rankings", "--rows", "2000", "--parts", "1", "--out", filepath.Join(dir, "rk")); code != 0 {
 		t.Fatalf("gen: exit %d, %s %s", code, stdout, errs)
