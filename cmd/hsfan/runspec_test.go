@@ -118,7 +118,7 @@ func TestRunSpecErrors(t *testing.T) {
 		{base, []string{"sum"}, 2, "OP sum conflicts with the op mean"},
 		{base + "  concurrency: 0\n", []string{"--concurrency", "5", "--print-spec"}, 2, "reduce.concurrency"},
 		{base + "  concurrency: 3\n", []string{"--concurrency", "5", "--print-spec"}, 0, "concurrency: 5"},
-		{"name: s\nkind: mapreduce\nmapreduce:\n  job: wc\n  input: [a]\n  out: o\n", nil, 2, "kind mapreduce"},
+		{"name: s\nkind: mapreduce\nmapreduce:\n  job: wordcount\n  input: [a]\n  out: o\n", nil, 2, "kind mapreduce"},
 	} {
 		p := write(tc.body)
 		code, out, errs := run(t, append([]string{"run", "--spec", p}, tc.args...)...)
