@@ -126,6 +126,7 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 			list = listDir(strings.TrimPrefix(l.store, "file://"))
 		}
 		base := l.base()
+		var dupErr error
 		err = list(ctx, l.bucket, staticPrefix(l.pattern), "", func(e store.Entry) error {
 			if e.IsPrefix {
 				return nil
@@ -136,13 +137,17 @@ func ResolveInputs(ctx context.Context, open func(ctx context.Context, url strin
 			}
 			id := base + e.Key
 			if j, dup := seen[id]; dup {
-				return fmt.Errorf("object %s is matched by --input %q and by --input %q: it would be read twice; give each object once", id, inputs[j], in)
+				dupErr = fmt.Errorf("object %s is matched by --input %q and by --input %q: it would be read twice; give each object once", id, inputs[j], in)
+				return dupErr
 			}
 			seen[id] = i
 			out = append(out, InputFile{Store: l.store, Bucket: l.bucket, Key: e.Key, Size: e.Size})
 			n++
 			return nil
 		})
+		if dupErr != nil {
+			return nil, dupErr
+		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrBucketNotFound) {
 			return nil, fmt.Errorf("input %q: list %s/%s: %w", in, l.bucket, staticPrefix(l.pattern), err)
 		}

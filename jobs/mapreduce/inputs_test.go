@@ -50,6 +50,9 @@ func TestInputsOverlap(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, want %q", c.want)
 			}
+			if strings.Contains(err.Error(), "list ") {
+				t.Errorf("error %q: a listing error's wrapping", err)
+			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %q", err, w)
