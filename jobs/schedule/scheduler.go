@@ -251,7 +251,14 @@ func (s *Scheduler) Snapshot() []Status {
 		c := *st
 		if s.cron != nil {
 			if id, ok := s.ids[st.Name]; ok {
-				if next := s.cron.Entry(id).Next; !next.IsZero() {
+				e := s.cron.Entry(id)
+				next := e.Next
+				if next.IsZero() && e.Schedule != nil {
+					// The cron loop sets Next when it starts, which can follow a status
+					// request made at once: the schedule says the same.
+					next = e.Schedule.Next(time.Now())
+				}
+				if !next.IsZero() {
 					c.Next = &next
 				}
 			}
