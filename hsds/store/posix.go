@@ -123,7 +123,7 @@ func (p *Posix) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo
 	}
 	data := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) { // short: truncated since the open
 		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, err)
 	}
 	data = data[:n]

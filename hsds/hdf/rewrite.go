@@ -1,0 +1,117 @@
+package hdf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hsfan/hsfan/hsds/schema"
+	"github.com/hsfan/hsfan/hsds/store"
+)
+
+// Chunks rewritten in place while they are read.
+//
+// HSDS writes a chunk of a POSIX store in place (hsds/util/fileClient.py put_object: open "wb",
+// which truncates, then write), so a reader sharing the store can open the file empty, half
+// written, or be cut across the rewrite. The POSIX store reports a read across a change as
+// store.ErrChanged (the version token, taken when the file is opened, differs after the read:
+// store.Posix.GetVersion); a file caught between the truncation and the write reads without a
+// change and fails to decode. readStable reads such a chunk again: after ErrChanged, and after a
+// decoding failure when the chunk's version then changes within stableWait (the writer finishes
+// the file it truncated). A chunk whose stored bytes stay the same and do not decode is
+// ErrCorrupt, as before; one that changes during each of rewriteReads reads is ErrRewriting
+// (transient: the REST server answers 503 with Retry-After). Nothing that failed is cached.
+
+// ErrRewriting reports a chunk whose stored object changed during each of several reads (it is
+// being rewritten, by HSDS or another writer on the same store). It is transient: retry later.
+var ErrRewriting = errors.New("chunk being rewritten")
+
+const (
+	// rewriteReads bounds the reads of a chunk that changes during each of them.
+	rewriteReads = 8
+	// rewriteWait is the first wait before a chunk that changed is read again; it doubles
+	// with each read (at most about a quarter of a second in all).
+	rewriteWait = time.Millisecond
+	// stableWait is how long a chunk that fails to decode must keep its version to be
+	// reported corrupt (polled at 1, 2, 4, 8, 16 ms); a writer that truncated it writes it
+	// within that time.
+	stableWait = 31 * time.Millisecond
+)
+
+// readStable reads the stored chunk at index (not inside a referenced file) and calls use with
+// its bytes and version (see ChunkCache), reading it again while it is being rewritten (see
+// above). found is false (use not called) when the chunk does not exist; stored is the length
+// of the bytes use accepted. use's error is returned as it is unless it is ErrCorrupt and the
+// chunk changed; ErrRewriting names the chunk, its dataset and key.
+func (d *Dataset) readStable(ctx context.Context, index []int, use func(raw []byte, version string) error) (found bool, stored int64, err error) {
+	key := d.ChunkKey(index)
+	wait := rewriteWait
+	for range rewriteReads {
+		raw, version, err := d.getVersion(ctx, key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return false, 0, nil
+		case errors.Is(err, store.ErrChanged):
+			if err := sleepCtx(ctx, wait); err != nil {
+				return false, 0, fmt.Errorf("read chunk %s: %w", key, err)
+			}
+			wait *= 2
+			continue
+		case err != nil:
+			return false, 0, fmt.Errorf("read chunk %s: %w", key, err)
+		}
+		err = use(raw, version)
+		if err == nil || !errors.Is(err, ErrCorrupt) {
+			return true, int64(len(raw)), err
+		}
+		changed, verr := d.changesWithin(ctx, key, version)
+		if verr != nil {
+			return false, 0, fmt.Errorf("%w (then %w)", err, verr)
+		}
+		if !changed {
+			return false, 0, err
+		}
+	}
+	return false, 0, fmt.Errorf("%w: chunk %s of dataset %s, key %s, changed during each of %d reads; retry later",
+		ErrRewriting, schema.IndexString(index), d.ID, key, rewriteReads)
+}
+
+// changesWithin reports whether the version of the stored object key differs from version
+// (or the object is gone) now or within stableWait. Stores without version tokens (S3, whose
+// puts replace an object whole) are checked once.
+func (d *Dataset) changesWithin(ctx context.Context, key, version string) (bool, error) {
+	_, polled := d.st.(versionedStore)
+	wait := time.Millisecond
+	for waited := time.Duration(0); ; waited += wait {
+		now, err := d.version(ctx, key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("stat chunk %s: %w", key, err)
+		case now != version:
+			return true, nil
+		case !polled || waited >= stableWait:
+			return false, nil
+		}
+		if waited > 0 {
+			wait *= 2
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return false, fmt.Errorf("stat chunk %s: %w", key, err)
+		}
+	}
+}
+
+// sleepCtx waits for d or until ctx is done (its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
