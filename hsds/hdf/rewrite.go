@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/hsfan/hsfan/hsds/schema"
@@ -39,6 +40,10 @@ const (
 	stableWait = 31 * time.Millisecond
 )
 
+// chunkRereads counts the chunk reads readStable repeated because the chunk changed (tests log
+// it to show that a race took place).
+var chunkRereads atomic.Int64
+
 // readStable reads the stored chunk at index (not inside a referenced file) and calls use with
 // its bytes and version (see ChunkCache), reading it again while it is being rewritten (see
 // above). found is false (use not called) when the chunk does not exist; stored is the length
@@ -53,6 +58,7 @@ func (d *Dataset) readStable(ctx context.Context, index []int, use func(raw []by
 		case errors.Is(err, store.ErrNotFound):
 			return false, 0, nil
 		case errors.Is(err, store.ErrChanged):
+			chunkRereads.Add(1)
 			if err := sleepCtx(ctx, wait); err != nil {
 				return false, 0, fmt.Errorf("read chunk %s: %w", key, err)
 			}
@@ -72,6 +78,7 @@ func (d *Dataset) readStable(ctx context.Context, index []int, use func(raw []by
 		if !changed {
 			return false, 0, err
 		}
+		chunkRereads.Add(1)
 	}
 	return false, 0, fmt.Errorf("%w: chunk %s of dataset %s, key %s, changed during each of %d reads; retry later",
 		ErrRewriting, schema.IndexString(index), d.ID, key, rewriteReads)
