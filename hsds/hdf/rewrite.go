@@ -34,10 +34,10 @@ const (
 	// rewriteWait is the first wait before a chunk that changed is read again; it doubles
 	// with each read (at most about a quarter of a second in all).
 	rewriteWait = time.Millisecond
-	// stableWait is how long a chunk that fails to decode must keep its version to be
-	// reported corrupt (polled at 1, 2, 4, 8, 16 ms); a writer that truncated it writes it
-	// within that time.
-	stableWait = 31 * time.Millisecond
+	// stableWait is how long a chunk (or JSON object) that fails to decode must keep its
+	// version to be reported corrupt (polled at 1, 2, 4, ... 64 ms); a writer that truncated
+	// it writes it within that time, even on a loaded machine.
+	stableWait = 127 * time.Millisecond
 )
 
 // chunkRereads counts the chunk reads readStable repeated because the chunk changed (tests log
@@ -120,5 +120,54 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// errEmptyObject is a stored JSON object of no bytes (as a file HSDS is rewriting reads between
+// its truncation and its write); one that stays empty reads as missing.
+var errEmptyObject = errors.New("empty object")
+
+// getSettled reads the object key with st.Get and calls use with its bytes. On a store whose
+// objects another process may rewrite in place (a POSIX store: versionedStore), a use that
+// fails (the JSON of an object caught between the truncation and the end of HSDS's rewrite is
+// empty or cut short) is retried with a new read after 1, 2, 4, ... 64 ms. When every read
+// fails, use's last error is returned if the object's version token stayed the same (a stably
+// broken object costs stableWait more), else ErrRewriting naming the key (transient). readErr
+// reports that err is st.Get's (ErrNotFound included), a stat's or ErrRewriting, not use's.
+func getSettled(ctx context.Context, st store.Store, bucket, key string, use func(b []byte, info store.ObjectInfo) error) (readErr bool, err error) {
+	vs, inPlace := st.(versionedStore)
+	wait := time.Millisecond
+	var first string
+	changed := false
+	for reads := 1; ; reads++ {
+		b, info, err := st.Get(ctx, bucket, key)
+		if err != nil {
+			return true, err
+		}
+		err = use(b, info)
+		if err == nil || !inPlace {
+			return false, err
+		}
+		v, verr := vs.Version(ctx, bucket, key)
+		switch {
+		case errors.Is(verr, store.ErrNotFound):
+			changed = true
+		case verr != nil:
+			return true, fmt.Errorf("stat %s: %w", key, verr)
+		case reads == 1:
+			first = v
+		case v != first:
+			changed = true
+		}
+		switch {
+		case wait > stableWait/2 && changed:
+			return true, fmt.Errorf("%w: object %s changed during each of %d reads; retry later", ErrRewriting, key, reads)
+		case wait > stableWait/2:
+			return false, err
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return true, err
+		}
+		wait *= 2
 	}
 }

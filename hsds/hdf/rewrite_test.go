@@ -314,3 +314,81 @@ func TestChunkAlwaysChangingIsErrRewriting(t *testing.T) {
 		t.Fatalf("cancelled: %v, want context.Canceled", err)
 	}
 }
+
+// TestMetadataRaceInPlaceRewrites: while the domain's JSON and a dataset's JSON are rewritten in
+// place over and over (as HSDS rewrites them: truncate, then write in pieces), opening the
+// domain and the dataset never fails (no 404 for an object caught empty, no JSON error for
+// one cut short); a domain JSON that stays empty is still not found, one that stays cut short
+// still an error naming it.
+func TestMetadataRaceInPlaceRewrites(t *testing.T) {
+	ctx := context.Background()
+	dir, st, f := newPosixFile(t, "/m.h5")
+	d, err := f.CreateDataset(ctx, f.RootID(), "x", DatasetSpec{Type: json.RawMessage(`"H5T_IEEE_F64LE"`),
+		Dims: []int{10}, ChunkDims: []int{10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{filepath.Join(dir, "b", "m.h5", ".domain.json"), ""}
+	if err := filepath.WalkDir(filepath.Join(dir, "b"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && e.Name() == ".dataset.json" {
+			paths[1] = p
+		}
+		return err
+	}); err != nil || paths[1] == "" {
+		t.Fatalf("%v: %v", paths, err)
+	}
+	var contents [][]byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contents = append(contents, b)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; !stop.Load(); i++ {
+			for k, p := range paths {
+				if err := rewriteInPlace(p, contents[k], 1+i%3); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	})
+	deadline := time.Now().Add(time.Second)
+	reads, rewriting := 0, 0
+	for ; time.Now().Before(deadline) && !t.Failed(); reads++ {
+		of, err := Open(ctx, st, "b", "/m.h5")
+		if err == nil {
+			_, err = of.Dataset(ctx, d.ID)
+		}
+		if errors.Is(err, ErrRewriting) {
+			rewriting++
+		} else if err != nil {
+			t.Errorf("open: %v", err)
+			break
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("%d opens of the domain and the dataset, %d ErrRewriting", reads, rewriting)
+	if reads < 20 || rewriting*4 > reads {
+		t.Fatalf("%d opens, %d ErrRewriting", reads, rewriting)
+	}
+	for _, c := range []struct {
+		content []byte
+		want    error
+		text    string
+	}{{nil, ErrNotFound, "domain /m.h5"}, {contents[0][:len(contents[0])/2], nil, "domain /m.h5 ("}} {
+		if err := os.WriteFile(paths[0], c.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(ctx, st, "b", "/m.h5")
+		if err == nil || c.want != nil && !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {
+			t.Errorf("domain JSON of %d bytes: %v, want %v naming %q", len(c.content), err, c.want, c.text)
+		}
+	}
+}
