@@ -24,9 +24,10 @@ import (
 // ErrCorrupt, as before; one that changes during each of rewriteReads reads is ErrRewriting
 // (transient: the REST server answers 503 with Retry-After). Nothing that failed is cached.
 
-// ErrRewriting reports a chunk whose stored object changed during each of several reads (it is
-// being rewritten, by HSDS or another writer on the same store). It is transient: retry later.
-var ErrRewriting = errors.New("chunk being rewritten")
+// ErrRewriting reports a chunk or JSON object whose stored object changed during each of several
+// reads (it is being rewritten, by HSDS or another writer on the same store). It is transient:
+// retry later.
+var ErrRewriting = errors.New("being rewritten")
 
 const (
 	// rewriteReads bounds the reads of a chunk that changes during each of them.
@@ -80,8 +81,8 @@ func (d *Dataset) readStable(ctx context.Context, index []int, use func(raw []by
 		}
 		chunkRereads.Add(1)
 	}
-	return false, 0, fmt.Errorf("%w: chunk %s of dataset %s, key %s, changed during each of %d reads; retry later",
-		ErrRewriting, schema.IndexString(index), d.ID, key, rewriteReads)
+	return false, 0, fmt.Errorf("chunk %s of dataset %s, key %s: %w (it changed during each of %d reads); retry later",
+		schema.IndexString(index), d.ID, key, ErrRewriting, rewriteReads)
 }
 
 // changesWithin reports whether the version of the stored object key differs from version
@@ -161,7 +162,7 @@ func getSettled(ctx context.Context, st store.Store, bucket, key string, use fun
 		}
 		switch {
 		case wait > stableWait/2 && changed:
-			return true, fmt.Errorf("%w: object %s changed during each of %d reads; retry later", ErrRewriting, key, reads)
+			return true, fmt.Errorf("object %s: %w (it changed during each of %d reads); retry later", key, ErrRewriting, reads)
 		case wait > stableWait/2:
 			return false, err
 		}

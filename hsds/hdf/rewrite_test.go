@@ -300,7 +300,7 @@ func TestChunkAlwaysChangingIsErrRewriting(t *testing.T) {
 		ad.SetChunkCache(cache)
 		ac.reads.Store(0)
 		_, _, err := ad.Read(ctx, selection.All([]int{10, 10}), 1)
-		want := fmt.Sprintf("chunk being rewritten: chunk 0_0 of dataset %s, key %s, changed during each of %d reads", d.ID, d.ChunkKey([]int{0, 0}), rewriteReads)
+		want := fmt.Sprintf("chunk 0_0 of dataset %s, key %s: being rewritten (it changed during each of %d reads)", d.ID, d.ChunkKey([]int{0, 0}), rewriteReads)
 		if !errors.Is(err, ErrRewriting) || errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), want) {
 			t.Fatalf("cache %v: %v, want ErrRewriting: %s", cache != nil, err, want)
 		}
