@@ -155,6 +155,12 @@ func (r *Reduction) Run(ctx context.Context, first, count int64, concurrency int
 				for i, index := range indexes {
 					t1 := time.Now()
 					cw.decoded, err = r.Dataset.DecodeChunk(index, raws[i], rds[i].Exists, cw.decoded)
+					if errors.Is(err, hdf.ErrCorrupt) {
+						// Maybe caught between the truncation and the write of an in-place
+						// rewrite (HSDS on a shared POSIX store): ReadChunk reads it again
+						// while it changes, and is ErrCorrupt only for stable bytes.
+						cw.decoded, rds[i], err = r.Dataset.ReadChunk(gctx, index, cw.decoded)
+					}
 					if err != nil {
 						return err
 					}

@@ -187,7 +187,7 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 	if buf != nil {
 		into = *buf
 	}
-	if d.cache == nil || d.ref != nil {
+	if d.ref != nil {
 		raw, rd, err := d.FetchChunk(ctx, index)
 		if err != nil {
 			return nil, false, rd, err
@@ -197,6 +197,22 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 	}
 	if err := d.checkIndex(index); err != nil {
 		return nil, false, rd, err
+	}
+	if d.cache == nil {
+		found, stored, err := d.readStable(ctx, index, func(raw []byte, _ string) error {
+			var err error
+			data, planes, err = d.decodeChunk(index, raw, true, into, need)
+			return err
+		})
+		switch {
+		case err != nil:
+			return nil, false, rd, err
+		case !found:
+			data, _, err := d.decodeChunk(index, nil, false, into, nil)
+			return data, false, rd, err
+		}
+		rd.Exists, rd.StoredBytes = true, stored
+		return data, planes, rd, nil
 	}
 	key := d.bucket + "/" + d.ChunkKey(index)
 	if cached, data, ok := d.cache.lookup(key); ok {
@@ -213,27 +229,36 @@ func (d *Dataset) readChunkCached(ctx context.Context, index []int, buf *[]byte,
 			return data, false, rd, nil
 		}
 	}
-	raw, version, err := d.getVersion(ctx, d.ChunkKey(index))
+	// Read (again while it is being rewritten: readStable), decode, and cache only what
+	// decoded, under the version its bytes were read at.
+	found, stored, err := d.readStable(ctx, index, func(raw []byte, version string) error {
+		if need != nil && into != nil {
+			out, pl, err := d.decodeChunk(index, raw, true, into, need)
+			if err != nil {
+				return err
+			}
+			data, planes = out, pl
+			if fills != nil {
+				fills.add(d.cache, pendingFill{d: d, index: index, key: key, version: version, raw: raw})
+			}
+			return nil
+		}
+		out, err := d.DecodeChunk(index, raw, true, nil)
+		if err != nil {
+			return err
+		}
+		d.cache.put(key, version, out)
+		data, planes = out, false
+		return nil
+	})
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, false, rd, err
+	case !found:
 		d.cache.drop(key)
 		data, _, err := d.decodeChunk(index, nil, false, into, nil)
 		return data, false, rd, err
-	case err != nil:
-		return nil, false, rd, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
 	}
-	rd.Exists, rd.StoredBytes = true, int64(len(raw))
-	if need != nil && into != nil {
-		data, planes, err := d.decodeChunk(index, raw, true, into, need)
-		if err == nil && fills != nil {
-			fills.add(d.cache, pendingFill{d: d, index: index, key: key, version: version, raw: raw})
-		}
-		return data, planes, rd, err
-	}
-	out, err := d.DecodeChunk(index, raw, true, nil)
-	if err != nil {
-		return nil, false, rd, err
-	}
-	d.cache.put(key, version, out)
-	return out, false, rd, nil
+	rd.Exists, rd.StoredBytes = true, stored
+	return data, planes, rd, nil
 }

@@ -20,17 +20,45 @@ type ChunkRead struct {
 
 // ReadChunk returns the decoded bytes of the chunk at index (a full chunk, ChunkBytes long, C
 // order), reusing buf when it is large enough. Chunks that do not exist read as the fill value.
+//
+// A chunk being rewritten in place while it is read (by HSDS on a shared POSIX store) is read
+// again, and is ErrRewriting if it keeps changing (rewrite.go); one whose stored bytes are
+// stable and do not decode is ErrCorrupt.
 func (d *Dataset) ReadChunk(ctx context.Context, index []int, buf []byte) ([]byte, ChunkRead, error) {
-	raw, rd, err := d.FetchChunk(ctx, index)
-	if err != nil {
+	if d.ref != nil {
+		raw, rd, err := d.FetchChunk(ctx, index)
+		if err != nil {
+			return nil, rd, err
+		}
+		out, err := d.DecodeChunk(index, raw, rd.Exists, buf)
+		return out, rd, err
+	}
+	var rd ChunkRead
+	if err := d.checkIndex(index); err != nil {
 		return nil, rd, err
 	}
-	out, err := d.DecodeChunk(index, raw, rd.Exists, buf)
-	return out, rd, err
+	var out []byte
+	found, stored, err := d.readStable(ctx, index, func(raw []byte, _ string) error {
+		var err error
+		out, err = d.DecodeChunk(index, raw, true, buf)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, rd, err
+	case !found:
+		out, err = d.DecodeChunk(index, nil, false, buf)
+		return out, rd, err
+	}
+	rd.Exists, rd.StoredBytes = true, stored
+	return out, rd, nil
 }
 
 // FetchChunk returns the stored bytes of the chunk at index, undecoded; rd.Exists is false (and
-// raw nil) for a chunk that was never written.
+// raw nil) for a chunk that was never written. A chunk rewritten in place during the read is
+// read again (ErrRewriting when it keeps changing: rewrite.go); a chunk caught between the
+// truncation and the write of a rewrite is returned as read (empty or short) and fails to
+// decode: ReadChunk, which decodes, reads it again.
 func (d *Dataset) FetchChunk(ctx context.Context, index []int) ([]byte, ChunkRead, error) {
 	var rd ChunkRead
 	if err := d.checkIndex(index); err != nil {
@@ -43,10 +71,13 @@ func (d *Dataset) FetchChunk(ctx context.Context, index []int) ([]byte, ChunkRea
 	if d.ref != nil {
 		raw, err = d.readRefChunk(ctx, index)
 	} else {
-		key := d.ChunkKey(index)
-		raw, _, err = d.st.Get(ctx, d.bucket, key)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			err = fmt.Errorf("read chunk %s: %w", key, err)
+		var found bool
+		found, _, err = d.readStable(ctx, index, func(b []byte, _ string) error {
+			raw = b
+			return nil
+		})
+		if err == nil && !found {
+			err = store.ErrNotFound
 		}
 	}
 	switch {

@@ -62,16 +62,24 @@ func Open(ctx context.Context, st store.Store, bucket, domainPath string) (*File
 	if err != nil {
 		return nil, err
 	}
-	b, info, err := st.Get(ctx, bucket, key)
-	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+	f := &File{st: st, bucket: bucket, path: domainPath, rand: rand.Reader}
+	readErr, err := getSettled(ctx, st, bucket, key, func(b []byte, info store.ObjectInfo) error {
+		if len(b) == 0 {
+			return errEmptyObject
+		}
+		f.ETag, f.Domain = info.ETag, schema.Domain{}
+		if err := schema.Unmarshal(b, &f.Domain); err != nil {
+			return fmt.Errorf("domain %s (%s): %w", domainPath, key, err)
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, errEmptyObject):
 		return nil, fmt.Errorf("domain %s: %w", domainPath, ErrNotFound)
-	}
-	if err != nil {
+	case err != nil && readErr:
 		return nil, fmt.Errorf("read domain %s: %w", domainPath, err)
-	}
-	f := &File{st: st, bucket: bucket, path: domainPath, ETag: info.ETag, rand: rand.Reader}
-	if err := schema.Unmarshal(b, &f.Domain); err != nil {
-		return nil, fmt.Errorf("domain %s (%s): %w", domainPath, key, err)
+	case err != nil:
+		return nil, err
 	}
 	return f, nil
 }

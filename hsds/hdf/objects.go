@@ -80,14 +80,20 @@ func (f *File) getObject(ctx context.Context, id string, v any) (store.ObjectInf
 	if err != nil {
 		return store.ObjectInfo{}, err
 	}
-	b, info, err := f.st.Get(ctx, f.bucket, key)
-	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) == 0 {
+	var info store.ObjectInfo
+	readErr, err := getSettled(ctx, f.st, f.bucket, key, func(b []byte, i store.ObjectInfo) error {
+		info = i
+		if len(b) == 0 {
+			return errEmptyObject
+		}
+		return decodeStored(id, key, b, v)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, errEmptyObject):
 		return info, fmt.Errorf("object %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
+	case err != nil && readErr:
 		return info, fmt.Errorf("read object %s: %w", id, err)
-	}
-	if err := decodeStored(id, key, b, v); err != nil {
+	case err != nil:
 		return info, err
 	}
 	return info, nil

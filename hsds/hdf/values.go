@@ -131,15 +131,29 @@ func (d *Dataset) readRanges(ctx context.Context, rr store.RangesReader, sel *se
 			return false, 0, nil
 		}
 	}
-	buf := make([]byte, total)
+	// The last byte of the chunk is read too when no range reaches it: a stored chunk shorter
+	// than a whole raw chunk (one being rewritten in place, or a corrupt one) is then
+	// io.ErrUnexpectedEOF and read whole, never answered from the bytes present.
+	var end int64
+	for _, r := range ranges {
+		end = max(end, r.Off+r.Len)
+	}
+	read := total
+	if end < int64(d.chunkBytes) {
+		ranges = append(ranges, store.Range{Off: int64(d.chunkBytes) - 1, Len: 1})
+		read++
+	}
+	buf := make([]byte, read)
 	err = rr.ReadRanges(ctx, d.bucket, d.ChunkKey(index), ranges, buf)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		chunk := make([]byte, d.chunkBytes)
 		d.fillChunk(index, chunk)
 		return true, 0, selection.CopyOut(out, sel, chunk, index, d.ChunkDims, d.ItemSize)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return false, 0, nil // not a whole raw chunk: the full read reports what it is
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, store.ErrChanged):
+		// Not a whole raw chunk, or rewritten during the read: the whole read reports what
+		// it is, reading it again while it changes (readStable).
+		return false, 0, nil
 	case err != nil:
 		return false, 0, fmt.Errorf("read chunk %s: %w", d.ChunkKey(index), err)
 	}

@@ -66,9 +66,11 @@ func (s *Server) toAPIError(err error) *apiError {
 		errors.Is(err, h5type.ErrCommittedType):
 		code = http.StatusBadRequest
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, store.ErrContended), errors.Is(err, hdf.ErrResized):
-		// Transient: writers kept racing for one object, or the dataset was resized under a
-		// write. writeError adds Retry-After.
+		errors.Is(err, store.ErrContended), errors.Is(err, hdf.ErrResized),
+		errors.Is(err, hdf.ErrRewriting), errors.Is(err, store.ErrChanged):
+		// Transient: writers kept racing for one object, the dataset was resized under a
+		// write, or a chunk kept changing while it was read (rewritten in place by HSDS on a
+		// shared store; the message names it). writeError adds Retry-After.
 		code = http.StatusServiceUnavailable
 	}
 	return &apiError{code: code, msg: err.Error()}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 const (
@@ -108,8 +109,34 @@ func (p *Posix) open(op, bucket, key string) (*os.File, os.FileInfo, error) {
 	return f, fi, nil
 }
 
-// Get implements Store.
+// Get implements Store. A file rewritten in place while it is read (HSDS's
+// hsds/util/fileClient.py put_object truncates and writes) is read again, at most getReads
+// times with a short backoff (ErrChanged when it changed during each read): Get never returns
+// bytes part old and part new.
 func (p *Posix) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo, error) {
+	wait := time.Millisecond
+	for range getReads - 1 {
+		data, info, err := p.getOnce(ctx, bucket, key)
+		if !errors.Is(err, ErrChanged) {
+			return data, info, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, ctx.Err())
+		case <-t.C:
+		}
+		wait *= 2
+	}
+	return p.getOnce(ctx, bucket, key)
+}
+
+// getReads bounds the reads of Get of an object that changes during each of them.
+const getReads = 8
+
+// getOnce is one read of Get: ErrChanged when the file changed during it.
+func (p *Posix) getOnce(ctx context.Context, bucket, key string) ([]byte, ObjectInfo, error) {
 	if err := begin(ctx, "get", bucket, key); err != nil {
 		return nil, ObjectInfo{}, err
 	}
@@ -123,21 +150,19 @@ func (p *Posix) Get(ctx context.Context, bucket, key string) ([]byte, ObjectInfo
 	}
 	data := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) { // short: truncated since the open
 		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, err)
 	}
-	data = data[:n]
+	if err := unchanged(f, versionOf(fi), int64(n) == fi.Size()); err != nil {
+		return nil, ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, err)
+	}
 	etag, ok := cachedETag(f, fi)
-	if !ok || int64(n) != fi.Size() {
+	if !ok {
 		sum := md5.Sum(data)
 		etag = hex.EncodeToString(sum[:])
-		if int64(n) == fi.Size() {
-			_ = setETagAttrs(f, fi, etag, false)
-		}
+		_ = setETagAttrs(f, fi, etag, false)
 	}
-	info := infoOf(key, fi, etag)
-	info.Size = int64(n)
-	return data, info, nil
+	return data, infoOf(key, fi, etag), nil
 }
 
 // GetRange implements Store.

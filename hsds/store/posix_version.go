@@ -42,9 +42,9 @@ func versionOf(fi os.FileInfo) string {
 }
 
 // GetVersion returns the bytes of the object and its version token (see Version), without the
-// ETag Get computes. The token is taken before the read, so a change during the read gives a
-// token that Version no longer returns: a cache keyed by it refetches, never keeps stale bytes.
-// Errors are Get's.
+// ETag Get computes. The token is taken before the read and checked again after it on the open
+// file: a file rewritten in place during the read (or read short) is ErrChanged, never bytes
+// that are part old and part new; read again. Other errors are Get's.
 func (p *Posix) GetVersion(ctx context.Context, bucket, key string) ([]byte, string, error) {
 	if err := begin(ctx, "get", bucket, key); err != nil {
 		return nil, "", err
@@ -59,10 +59,34 @@ func (p *Posix) GetVersion(ctx context.Context, bucket, key string) ([]byte, str
 	}
 	data := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) { // short: truncated since the open
 		return nil, "", fmt.Errorf("get %s/%s: %w", bucket, key, err)
 	}
-	return data[:n], versionOf(fi), nil
+	version := versionOf(fi)
+	if err := unchanged(f, version, int64(n) == fi.Size()); err != nil {
+		return nil, "", fmt.Errorf("get %s/%s: %w", bucket, key, err)
+	}
+	return data, version, nil
+}
+
+// unchanged returns ErrChanged when the file f was read short (whole false) or its version
+// token is no longer version (one fstat of the open file: an in-place rewrite by another
+// process, such as HSDS's hsds/util/fileClient.py put_object, which opens the file with O_TRUNC
+// and writes it, changes its size or times while the same inode is read, so bytes read across
+// it may be part old and part new, or cut short). A file replaced by rename is not a change of
+// the open file: its old inode reads consistently to the end.
+func unchanged(f *os.File, version string, whole bool) error {
+	if !whole {
+		return fmt.Errorf("%w: read short of the size it had when opened", ErrChanged)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat after the read: %w", err)
+	}
+	if versionOf(fi) != version {
+		return fmt.Errorf("%w: rewritten in place", ErrChanged)
+	}
+	return nil
 }
 
 // Version returns the version token of the object: device, inode, ctime, size and mtime of its

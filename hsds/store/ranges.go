@@ -16,7 +16,8 @@ type Range struct{ Off, Len int64 }
 type RangesReader interface {
 	// ReadRanges reads every range of the object at key into dst, one after the other (dst
 	// is the sum of the lengths long). A missing object is ErrNotFound; an object ending
-	// before a range does is io.ErrUnexpectedEOF.
+	// before a range does is io.ErrUnexpectedEOF; an object rewritten in place during the
+	// read is ErrChanged (read again).
 	ReadRanges(ctx context.Context, bucket, key string, ranges []Range, dst []byte) error
 }
 
@@ -25,7 +26,7 @@ func (p *Posix) ReadRanges(ctx context.Context, bucket, key string, ranges []Ran
 	if err := begin(ctx, "read ranges", bucket, key); err != nil {
 		return err
 	}
-	f, _, err := p.open("read ranges", bucket, key)
+	f, fi, err := p.open("read ranges", bucket, key)
 	if err != nil {
 		return err
 	}
@@ -42,6 +43,9 @@ func (p *Posix) ReadRanges(ctx context.Context, bucket, key string, ranges []Ran
 			return fmt.Errorf("read ranges %s/%s [%d,%d): %w", bucket, key, r.Off, r.Off+r.Len, err)
 		}
 		o += r.Len
+	}
+	if err := unchanged(f, versionOf(fi), true); err != nil {
+		return fmt.Errorf("read ranges %s/%s: %w", bucket, key, err)
 	}
 	return nil
 }

@@ -29,6 +29,11 @@ var (
 	ErrInvalidRange = errors.New("invalid range")
 	// ErrTooLarge is returned by Get for objects over MaxObjectBytes (use GetRange for those).
 	ErrTooLarge = errors.New("object too large to read whole")
+	// ErrChanged reports that an object changed while it was being read (Posix.GetVersion and
+	// Posix.ReadRanges: its file was rewritten in place, as HSDS's hsds/util/fileClient.py
+	// put_object does with open "wb" then write), so the bytes read may be part old and part
+	// new. It is transient: read again.
+	ErrChanged = errors.New("object changed during the read")
 )
 
 // ObjectInfo describes one stored object.
