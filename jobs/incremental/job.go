@@ -137,6 +137,13 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.Window != nil {
+		// A day the axis's calendar does not have (30 February on a gregorian axis) would
+		// resolve to bounds that still select steps: refuse it before anything is computed.
+		if err := j.Window.CheckCalendar(ax.cal, ax.name); err != nil {
+			return nil, err
+		}
+	}
 	config, err := j.config(ds, ax)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,8 @@ import (
 // Window is the window section: a range over the time axis and the time zone its days are read in.
 type Window struct {
 	// Range is one of
-	//   2022-01-01..2022-12-31    absolute, both days included
+	//   2022-01-01..2022-12-31    absolute, both days included; each day must exist in the time
+	//                             axis's CF calendar (2022-02-30 only in 360_day: CheckCalendar)
 	//   last N days|months|years  relative: from the run day's midnight minus N units (a month
 	//                             end clamps: 31 May minus 3 months is 28/29 February) to the run
 	//                             day's midnight, so only complete days are in it
@@ -26,6 +27,10 @@ type Window struct {
 	// Axis is the time dimension's name (default: the first axis whose coordinate has CF time
 	// units).
 	Axis string `yaml:"axis,omitempty"`
+
+	// file and line locate Range in the spec file (set by Parse) for CheckCalendar's error.
+	file string
+	line int
 }
 
 // WindowKind is the kind of a window expression.
@@ -94,7 +99,8 @@ func ParseWindow(s string) (WindowExpr, error) {
 const windowForms = `want YYYY-MM-DD..YYYY-MM-DD, "last N days", "last N months", "last N years", "previous calendar month" or "not yet computed"`
 
 // parseDate accepts any day that exists in some CF calendar: 29 and 30 February exist in the
-// 360_day calendar, 31 April in none.
+// 360_day calendar, 31 April in none. Whether the day exists in the calendar of the time axis
+// is only known with the data: Window.CheckCalendar checks it before a run computes anything.
 func parseDate(ys, ms, ds string) (date, error) {
 	y, _ := strconv.Atoi(ys)
 	m, _ := strconv.Atoi(ms)
@@ -104,6 +110,44 @@ func parseDate(ys, ms, ds string) (date, error) {
 		return date{}, fmt.Errorf("%s-%s-%s: not a day of any CF calendar", ys, ms, ds)
 	}
 	return date{y, m, d}, nil
+}
+
+// allCalendars are the CF calendars in the order CheckCalendar lists them.
+var allCalendars = []cf.Calendar{cf.Standard, cf.ProlepticGregorian, cf.Julian, cf.NoLeap, cf.AllLeap, cf.Day360}
+
+// CheckCalendar checks that the days an absolute window names exist in c, the calendar of the
+// time axis axis: 2022-02-30 exists only in 360_day, 2021-02-29 only in all_leap and 360_day
+// (cf.Calendar.CheckDate). A day that does not exist is an *Error at the spec's window.range
+// line naming the day, the axis, its calendar and the calendars that have the day. Relative
+// windows need no check: their days are days of the run's Gregorian clock and they compare
+// with the axis field by field (see Bounds).
+func (w *Window) CheckCalendar(c cf.Calendar, axis string) error {
+	e, err := ParseWindow(w.Range)
+	if err != nil {
+		return w.errorf("%v", err)
+	}
+	if e.Kind != Absolute {
+		return nil
+	}
+	for _, d := range []date{e.From, e.To} {
+		if c.CheckDate(int64(d.y), d.m, d.d) == nil {
+			continue
+		}
+		var in []string
+		for _, o := range allCalendars {
+			if o.CheckDate(int64(d.y), d.m, d.d) == nil {
+				in = append(in, string(o))
+			}
+		}
+		return w.errorf("%04d-%02d-%02d is not a day of the %s calendar of time axis %s (it exists in %s); nothing computed, nothing written",
+			d.y, d.m, d.d, c, axis, strings.Join(in, ", "))
+	}
+	return nil
+}
+
+// errorf is an *Error at the window's range key.
+func (w *Window) errorf(format string, a ...any) error {
+	return &Error{File: w.file, Line: w.line, Key: "window.range", Msg: fmt.Sprintf(format, a...)}
 }
 
 func cmpDate(a, b date) int {
