@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -305,6 +306,13 @@ func outputSink(ctx context.Context, out string, st store.Store) (output.Sink, e
 			return err
 		},
 		Delete: func(ctx context.Context, key string) error { return s3.Delete(ctx, bucket, key) },
+		Exists: func(ctx context.Context, key string) (bool, error) {
+			_, err := s3.Stat(ctx, bucket, key)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		},
 	}, nil
 }
 
