@@ -163,8 +163,7 @@ func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Sp
 	case res.NoOp:
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 	case res.Complete:
-		name := rs.OutputName()
-		fmt.Fprintf(stdout, "%s: %s\nwrote %s: %s.arrow %s.json manifest.json\n", js.Name, res.Summary(), rs.Out, name, name)
+		fmt.Fprintf(stdout, "%s: %s\nwrote %s: %s\n", js.Name, res.Summary(), rs.Out, strings.Join(writtenFiles(rs.OutputName(), rs.Plot, res.Table), " "))
 	default:
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 	}
