@@ -235,6 +235,10 @@ func (c Calendar) CheckDateTime(dt DateTime) error {
 	return nil
 }
 
+// MonthDays is the number of days of month m (1..12) of year y in calendar c: 30 in 360_day,
+// February's 28 or 29 by the calendar's leap years (none in noleap, all in all_leap).
+func (c Calendar) MonthDays(y int64, m int) int { return c.monthDays(y, m) }
+
 // date is the inverse of dayNumber.
 func (c Calendar) date(n int64) (int64, int, int) {
 	switch c {

@@ -446,3 +446,29 @@ func TestWindowDayNotInCalendar(t *testing.T) {
 		})
 	}
 }
+
+// TestRelativeWindowInAxisCalendar: "last 1 month" run on 31 March over a 360_day axis holds one
+// month of that calendar, 30 February .. 30 March (31 steps; the Gregorian clamp to 28 February
+// gave 33), and on a noleap axis 28 February .. 30 March.
+func TestRelativeWindowInAxisCalendar(t *testing.T) {
+	now := time.Date(2022, 3, 31, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		cal         string
+		rows        int
+		first, last string
+	}{
+		{"360_day", 31, "2022-02-30", "2022-03-30"},
+		{"noleap", 31, "2022-02-28", "2022-03-30"},
+		{"standard", 31, "2022-02-28", "2022-03-30"},
+	} {
+		t.Run(tc.cal, func(t *testing.T) {
+			d := newDaily(t, 100, "days since 2022-01-01", tc.cal)
+			j, _ := d.job("m", "last 1 month", now)
+			r := run(t, j)
+			col, _ := r.Table.Column("time")
+			if r.Table.Rows() != tc.rows || col.String[0] != tc.first || col.String[len(col.String)-1] != tc.last {
+				t.Fatalf("%d rows %v .. %v; want %d, %s .. %s", r.Table.Rows(), col.String[0], col.String[len(col.String)-1], tc.rows, tc.first, tc.last)
+			}
+		})
+	}
+}

@@ -17,8 +17,9 @@ type Window struct {
 	//   2022-01-01..2022-12-31    absolute, both days included; each day must exist in the time
 	//                             axis's CF calendar (2022-02-30 only in 360_day: CheckCalendar)
 	//   last N days|months|years  relative: from the run day's midnight minus N units (a month
-	//                             end clamps: 31 May minus 3 months is 28/29 February) to the run
-	//                             day's midnight, so only complete days are in it
+	//                             end clamps in the axis's calendar: 31 May minus 3 months is
+	//                             28/29 February, 30 February in 360_day) to the run day's
+	//                             midnight, so only complete days are in it
 	//   previous calendar month   the whole month before the run's month
 	//   not yet computed          everything after the catalog's last complete step
 	Range string `yaml:"range"`
@@ -213,7 +214,13 @@ func CompareDateTime(a, b cf.DateTime) int {
 // Resolve turns the window into bounds for a run at now. Midnights are in the window's time
 // zone and converted to UTC (the CF time axis is UTC once its units' offset is applied).
 // lastComputed is the catalog's last complete step (nil: none), used by "not yet computed".
+// Month ends clamp in the Gregorian calendar; ResolveIn clamps in the axis's.
 func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime) (Bounds, error) {
+	return w.ResolveIn(now, lastComputed, cf.ProlepticGregorian)
+}
+
+// ResolveIn is Resolve with month ends clamped in calendar cal (WindowExpr.ResolveIn).
+func (w *Window) ResolveIn(now time.Time, lastComputed *cf.DateTime, cal cf.Calendar) (Bounds, error) {
 	e, err := ParseWindow(w.Range)
 	if err != nil {
 		return Bounds{}, err
@@ -225,11 +232,18 @@ func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime) (Bounds, erro
 	if err != nil {
 		return Bounds{}, fmt.Errorf("window time zone %q: %w", w.TimeZone, err)
 	}
-	return e.Resolve(now, loc, lastComputed), nil
+	return e.ResolveIn(now, loc, lastComputed, cal), nil
 }
 
 // Resolve is Window.Resolve for a parsed expression.
 func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.DateTime) Bounds {
+	return e.ResolveIn(now, loc, lastComputed, cf.ProlepticGregorian)
+}
+
+// ResolveIn is Resolve with month ends clamped in calendar cal (the time axis's): "last 1
+// month" on 31 March starts on 30 February in 360_day, 28 February in noleap, 29 February in
+// all_leap. Days ("last N days") are the run clock's real days in every calendar.
+func (e WindowExpr) ResolveIn(now time.Time, loc *time.Location, lastComputed *cf.DateTime, cal cf.Calendar) Bounds {
 	local := now.In(loc)
 	today := date{local.Year(), int(local.Month()), local.Day()}
 	switch e.Kind {
@@ -242,14 +256,14 @@ func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.
 			t := time.Date(today.y, time.Month(today.m), today.d-e.N, 0, 0, 0, 0, time.UTC)
 			from = date{t.Year(), int(t.Month()), t.Day()}
 		case "month":
-			from = addMonths(today, -e.N)
+			from = addMonths(today, -e.N, cal)
 		case "year":
-			from = addMonths(today, -12*e.N)
+			from = addMonths(today, -12*e.N, cal)
 		}
 		return Bounds{Start: midnightUTC(from, loc), End: midnightUTC(today, loc)}
 	case PreviousMonth:
 		first := date{today.y, today.m, 1}
-		return Bounds{Start: midnightUTC(addMonths(first, -1), loc), End: midnightUTC(first, loc)}
+		return Bounds{Start: midnightUTC(addMonths(first, -1, cal), loc), End: midnightUTC(first, loc)}
 	case NotYetComputed:
 		if lastComputed == nil {
 			return Bounds{}
@@ -260,17 +274,17 @@ func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.
 	return Bounds{}
 }
 
-// addMonths moves d by n months, clamping the day to the target month's last day (31 May - 3
-// months = 28 or 29 February, never 3 March).
-func addMonths(d date, n int) date {
+// addMonths moves d by n months, clamping the day to the target month's last day in calendar
+// cal (31 May - 3 months = 28 or 29 February in the Gregorian calendar, 30 February in
+// 360_day, never 3 March).
+func addMonths(d date, n int, cal cf.Calendar) date {
 	m0 := d.y*12 + (d.m - 1) + n
 	y, m := m0/12, m0%12
 	if m < 0 {
 		y, m = y-1, m+12
 	}
 	m++
-	last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	if d.d > last {
+	if last := cal.MonthDays(int64(y), m); d.d > last {
 		return date{y, m, last}
 	}
 	return date{y, m, d.d}
@@ -281,7 +295,7 @@ func addMonths(d date, n int) date {
 func nextDay(d date) date {
 	last := time.Date(d.y, time.Month(d.m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	if d.d >= last {
-		return addMonths(date{d.y, d.m, 1}, 1)
+		return addMonths(date{d.y, d.m, 1}, 1, cf.ProlepticGregorian)
 	}
 	return date{d.y, d.m, d.d + 1}
 }

@@ -182,3 +182,35 @@ func TestRelativeWindowDaysAreDays(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveInCalendar: relative windows clamp month ends in the axis's calendar, so "last 1
+// month" is one month of that calendar (30 February in 360_day, 28 February in noleap, 29
+// February in all_leap); days and whole months are unaffected.
+func TestResolveInCalendar(t *testing.T) {
+	for _, tc := range []struct {
+		rng, now string
+		cal      cf.Calendar
+		want     string
+	}{
+		{"last 1 month", "2022-03-31T10:00:00Z", cf.Standard, "[2022-02-28T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 1 month", "2022-03-31T10:00:00Z", cf.Day360, "[2022-02-30T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 3 months", "2022-05-31T10:00:00Z", cf.Day360, "[2022-02-30T00:00:00, 2022-05-31T00:00:00)"},
+		{"last 1 month", "2024-03-31T10:00:00Z", cf.NoLeap, "[2024-02-28T00:00:00, 2024-03-31T00:00:00)"},
+		{"last 1 month", "2024-03-31T10:00:00Z", cf.Standard, "[2024-02-29T00:00:00, 2024-03-31T00:00:00)"},
+		{"last 1 month", "2023-03-31T10:00:00Z", cf.AllLeap, "[2023-02-29T00:00:00, 2023-03-31T00:00:00)"},
+		{"last 1 year", "2024-02-29T10:00:00Z", cf.AllLeap, "[2023-02-29T00:00:00, 2024-02-29T00:00:00)"},
+		{"last 1 year", "2024-02-29T10:00:00Z", cf.Standard, "[2023-02-28T00:00:00, 2024-02-29T00:00:00)"},
+		{"last 2 months", "2022-03-31T10:00:00Z", cf.Day360, "[2022-01-30T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 10 days", "2022-03-05T10:00:00Z", cf.Day360, "[2022-02-23T00:00:00, 2022-03-05T00:00:00)"},
+		{"previous calendar month", "2022-03-31T10:00:00Z", cf.Day360, "[2022-02-01T00:00:00, 2022-03-01T00:00:00)"},
+	} {
+		now, err := time.Parse(time.RFC3339, tc.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).ResolveIn(now, nil, tc.cal)
+		if err != nil || b.String() != tc.want {
+			t.Errorf("%s at %s in %s: %s, %v; want %s", tc.rng, tc.now, tc.cal, b, err, tc.want)
+		}
+	}
+}
