@@ -47,7 +47,7 @@ func (l *lambdaFlags) invoker(ctx context.Context, name string, spec reduce.Spec
 		// Without a service at the endpoint every task would be retried for about a minute:
 		// find out now, before the run, with one connection.
 		if err := awslambda.Probe(ctx, cfg.Endpoint); err != nil {
-			return nil, nil, noLambdaService(cfg.Endpoint, err)
+			return nil, nil, noLambdaService(cfg.Endpoint, cfg.Function, err)
 		}
 	}
 	inv, err := awslambda.New(ctx, cfg)
@@ -59,10 +59,10 @@ func (l *lambdaFlags) invoker(ctx context.Context, name string, spec reduce.Spec
 
 // noLambdaService is the error for an endpoint where no Lambda service answers: how to start
 // one (hsfan lambda-local) or point to one.
-func noLambdaService(endpoint string, err error) error {
+func noLambdaService(endpoint, function string, err error) error {
 	addr := strings.TrimPrefix(strings.TrimPrefix(endpoint, "http://"), "https://")
 	return fmt.Errorf("no Lambda service answers at %s (%w): start one in another terminal with\n"+
-		"  hsfan lambda-local --addr %s --function hsfan-worker=bin/bootstrap --store URL --bucket NAME   (make worker builds bin/bootstrap)\n"+
+		"  hsfan lambda-local --addr %s --function %s=bin/bootstrap --store URL --bucket NAME   (make worker builds bin/bootstrap)\n"+
 		"or point to a running one with --lambda-endpoint URL (env AWS_ENDPOINT_URL_LAMBDA); --invoker inproc needs no service",
-		endpoint, err, strings.TrimSuffix(addr, "/"))
+		endpoint, err, strings.TrimSuffix(addr, "/"), function)
 }
