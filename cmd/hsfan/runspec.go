@@ -132,6 +132,10 @@ func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Sp
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 		return nil
 	}
+	// A window day the axis's calendar lacks is refused before --out is made.
+	if err := (&incremental.Job{Store: st, Spec: rs, Window: js.Window}).CheckWindow(ctx); err != nil {
+		return err
+	}
 	inv, closeInv, err := newInvoker(ctx, rs.Invoker, o.lf, rs, o.sf.opened, logger)
 	if err != nil {
 		return err
