@@ -214,6 +214,31 @@ func (c Calendar) dayNumber(y int64, m, d int) (int64, error) {
 	return 0, fmt.Errorf("unknown calendar %q", c)
 }
 
+// CheckDate returns nil if y-m-d is a day of calendar c, else an error naming the date and the
+// calendar: 30 February exists only in 360_day, 29 February 2021 only in all_leap and 360_day,
+// 31 April in none, year 0 not in standard or julian, 1582-10-05..14 not in standard (cftime's
+// calendars: cftime/_cftime.pyx, the checks of its datetime constructor).
+func (c Calendar) CheckDate(y int64, m, d int) error {
+	_, err := c.dayNumber(y, m, d)
+	return err
+}
+
+// CheckDateTime is CheckDate for a date-time, whose time of day must also be one: hour 0..23,
+// minute and second 0..59, Usec 0..999999 (no calendar has a leap second or a 24:00).
+func (c Calendar) CheckDateTime(dt DateTime) error {
+	if err := c.CheckDate(dt.Year, dt.Month, dt.Day); err != nil {
+		return err
+	}
+	if dt.Hour < 0 || dt.Hour > 23 || dt.Minute < 0 || dt.Minute > 59 || dt.Second < 0 || dt.Second > 59 || dt.Usec < 0 || dt.Usec > 999999 {
+		return fmt.Errorf("%04d-%02d-%02dT%02d:%02d:%02d.%06d is not a time of day (hour 0..23, minute and second 0..59)", dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, dt.Usec)
+	}
+	return nil
+}
+
+// MonthDays is the number of days of month m (1..12) of year y in calendar c: 30 in 360_day,
+// February's 28 or 29 by the calendar's leap years (none in noleap, all in all_leap).
+func (c Calendar) MonthDays(y int64, m int) int { return c.monthDays(y, m) }
+
 // date is the inverse of dayNumber.
 func (c Calendar) date(n int64) (int64, int, int) {
 	switch c {

@@ -1,6 +1,7 @@
 package cf
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -117,6 +118,59 @@ func TestTimeLabels(t *testing.T) {
 		got, ok, err := TimeLabels(tc.vals, tc.units, tc.calendar)
 		if err != nil || !ok || strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: %v %v %v, want %v", tc.units, got, ok, err, tc.want)
+		}
+	}
+}
+
+// TestCheckDate: which days exist in which calendar, as cftime 1.6 answers
+// (cftime.datetime(y, m, d, calendar=c) raises ValueError or not).
+func TestCheckDate(t *testing.T) {
+	cals := []Calendar{Standard, ProlepticGregorian, Julian, NoLeap, AllLeap, Day360}
+	for _, tc := range []struct {
+		y     int64
+		m, d  int
+		exist [6]bool // in the order of cals
+	}{
+		{2022, 2, 30, [6]bool{false, false, false, false, false, true}},
+		{2021, 2, 29, [6]bool{false, false, false, false, true, true}},
+		{2024, 2, 29, [6]bool{true, true, true, false, true, true}},
+		{2022, 4, 31, [6]bool{false, false, false, false, false, false}},
+		{1900, 2, 29, [6]bool{false, false, true, false, true, true}},
+		{1582, 10, 10, [6]bool{false, true, true, true, true, true}},
+		{2022, 1, 31, [6]bool{true, true, true, true, true, false}},
+		{2022, 13, 1, [6]bool{}},
+		{2022, 1, 0, [6]bool{}},
+	} {
+		for i, c := range cals {
+			err := c.CheckDate(tc.y, tc.m, tc.d)
+			if (err == nil) != tc.exist[i] {
+				t.Errorf("%d-%02d-%02d in %s: err = %v, want exists=%v", tc.y, tc.m, tc.d, c, err, tc.exist[i])
+			}
+			if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%04d-%02d-%02d", tc.y, tc.m, tc.d)) && !strings.Contains(err.Error(), "1582-10-05") {
+				t.Errorf("%s: error %q does not name the date", c, err)
+			}
+		}
+	}
+}
+
+func TestCheckDateTime(t *testing.T) {
+	for _, tc := range []struct {
+		dt DateTime
+		ok bool
+	}{
+		{DateTime{Year: 2022, Month: 3, Day: 1, Hour: 23, Minute: 59, Second: 59, Usec: 999999}, true},
+		{DateTime{Year: 2022, Month: 3, Day: 1, Hour: 24}, false},
+		{DateTime{Year: 2022, Month: 3, Day: 1, Minute: 60}, false},
+		{DateTime{Year: 2022, Month: 3, Day: 1, Second: 60}, false},
+		{DateTime{Year: 2022, Month: 3, Day: 1, Usec: 1000000}, false},
+		{DateTime{Year: 2022, Month: 3, Day: 1, Hour: -1}, false},
+		{DateTime{Year: 2022, Month: 2, Day: 30}, false},
+	} {
+		for _, c := range []Calendar{Standard, Day360} {
+			want := tc.ok || (c == Day360 && tc.dt.Day == 30 && tc.dt.Hour == 0)
+			if err := c.CheckDateTime(tc.dt); (err == nil) != want {
+				t.Errorf("%+v in %s: err = %v, want ok=%v", tc.dt, c, err, want)
+			}
 		}
 	}
 }

@@ -252,7 +252,7 @@ func ensureImage(ctx context.Context, cl Clients, o Options, c FunctionConfig) (
 		ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(c.Tag)}}})
 	switch {
 	case isCode(err, "ImageNotFoundException"):
-		return "", "", fmt.Errorf("ecr DescribeImages %s: no image tagged %s: push it first (hsfan deploy function --push, or docker push %s): %w", name, c.Tag, uri, err)
+		return "", "", fmt.Errorf("ecr DescribeImages %s: no image tagged %s: push it first (hsfan deploy function --push, make push in a checkout of hsfan, or docker push %s): %w", name, c.Tag, uri, err)
 	case err != nil:
 		return "", "", awsError("ecr", "DescribeImages", name+":"+c.Tag, err)
 	case len(img.ImageDetails) == 0:

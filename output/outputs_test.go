@@ -641,3 +641,39 @@ func TestDirSinkCreate(t *testing.T) {
 		t.Fatalf("cancelled create: %v", err)
 	}
 }
+
+// TestRemoveExisting: DirSink and PutSink report whether the removed file was there.
+func TestRemoveExisting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objs := map[string]bool{"p/a.json": true}
+	del := func(_ context.Context, k string) error { delete(objs, k); return nil }
+	exists := func(_ context.Context, k string) (bool, error) { return objs[k], nil }
+	for _, tc := range []struct {
+		name string
+		rm   interface {
+			RemoveExisting(context.Context, string) (bool, error)
+		}
+		file string
+		want bool
+	}{
+		{"dir: present", DirSink{Dir: dir}, "a.json", true},
+		{"dir: removed already", DirSink{Dir: dir}, "a.json", false},
+		{"dir: missing folder", DirSink{Dir: filepath.Join(dir, "nope")}, "a.json", false},
+		{"put: present", PutSink{Prefix: "p", Delete: del, Exists: exists}, "a.json", true},
+		{"put: removed already", PutSink{Prefix: "p", Delete: del, Exists: exists}, "a.json", false},
+		{"put: no Exists assumes it was there", PutSink{Prefix: "p", Delete: del}, "a.json", true},
+		{"put: no Delete removes nothing", PutSink{Prefix: "p"}, "a.json", false},
+	} {
+		got, err := tc.rm.RemoveExisting(ctx, tc.file)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	if _, err := (DirSink{Dir: dir}).RemoveExisting(ctx, "../x"); err == nil {
+		t.Error("a path name was accepted")
+	}
+}

@@ -199,6 +199,21 @@ func (s DirSink) Remove(_ context.Context, name string) error {
 	return nil
 }
 
+// RemoveExisting deletes Dir/name and reports whether it was there (a missing file is not an
+// error: false, nil).
+func (s DirSink) RemoveExisting(_ context.Context, name string) (bool, error) {
+	if err := checkName(name); err != nil {
+		return false, err
+	}
+	if err := os.Remove(filepath.Join(s.Dir, name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("remove %s: %w", name, err)
+	}
+	return true, nil
+}
+
 // FuncSink adapts a put function (for example an object store's Put) to a
 // Sink; the function receives the bare file name as key.
 type FuncSink func(ctx context.Context, key string, data []byte) error
@@ -223,6 +238,9 @@ type PutSink struct {
 	Prefix string
 	Put    func(ctx context.Context, key string, data []byte) error
 	Delete func(ctx context.Context, key string) error
+	// Exists, when set, says whether an object is at key; RemoveExisting uses it to report
+	// only what it removed (object stores delete a missing key without an error).
+	Exists func(ctx context.Context, key string) (bool, error)
 }
 
 var (
@@ -265,4 +283,30 @@ func (s PutSink) Remove(ctx context.Context, name string) error {
 		return fmt.Errorf("delete %s: %w", k, err)
 	}
 	return nil
+}
+
+// RemoveExisting deletes Prefix/name when Delete is set and reports whether it was there: with
+// Exists set it is asked first (nothing is deleted when the object is missing); without it, a
+// deleted object is assumed to have been there. Without Delete nothing is removed (false).
+func (s PutSink) RemoveExisting(ctx context.Context, name string) (bool, error) {
+	if err := checkName(name); err != nil {
+		return false, err
+	}
+	if s.Delete == nil {
+		return false, nil
+	}
+	k := s.key(name)
+	if s.Exists != nil {
+		ok, err := s.Exists(ctx, k)
+		if err != nil {
+			return false, fmt.Errorf("look for %s: %w", k, err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	if err := s.Delete(ctx, k); err != nil {
+		return false, fmt.Errorf("delete %s: %w", k, err)
+	}
+	return true, nil
 }

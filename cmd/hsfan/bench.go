@@ -28,7 +28,7 @@ data, and checks that the answers agree:
   hyperslab  'hsfan serve' against the real HSDS 0.9.4 (--peers) on the same POSIX store: the
              column [:,80,81] of a 10000 x 160 x 160 cube HSDS wrote in (25,160,160) chunks,
              float32 and int16 shuffle+gzip, cold (servers freshly started) and warm (best of 3, 0.5 s apart),
-             and 1,000 small JSON GETs; hsfan with its default chunk cache and with HSDS's
+             and 1,000 small JSON GETs; hsfan with its default chunk cache, HSDS's
              4 x 128 MiB. The bytes must be equal (and the values written).
   fanout     the fan-out engine's per-task overhead at 100,000 no-op tasks, in process, alone and
              through the in-process transport (goal <= 20 us per task), against a plain

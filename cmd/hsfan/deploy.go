@@ -40,7 +40,9 @@ Deploys the hsfan worker to AWS Lambda through aws-sdk-go-v2 (credentials and re
 standard AWS configuration chain: AWS_PROFILE, AWS_REGION, ...). Every subcommand reads the current
 state first and changes only what differs: running it twice changes nothing the second time.
 --dry-run prints every AWS call (service, operation, parameters) that a fresh account would see,
-without sending any to AWS (the calls go to an empty in-process account). 'hsfan undeploy' removes
+without sending any to AWS (the calls go to an empty in-process account), and where the real run in
+a fresh account would stop, its error (deploy function without --push: the new ECR repository has
+no image yet). 'hsfan undeploy' removes
 what these create.
 
 Subcommands:
@@ -87,7 +89,8 @@ func (a *awsDeployFlags) clients(ctx context.Context, stdout io.Writer) (deploy.
 		}
 		fake = awsfake.New()
 		fake.Region = region // the ARNs and registry of the region the real run would use
-		fake.AssumeImages = true
+		// No AssumeImages: in a fresh account the repository the run creates is empty, so
+		// without --push the real run stops at DescribeImages, and so does the dry run.
 		fake.PendingPolls = 0
 		u, err := fake.Start()
 		if err != nil {
@@ -363,6 +366,9 @@ func runDeployFunction(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	res, err := deploy.Function(ctx, cl, o, c)
 	if err != nil {
+		if af.dryRun {
+			return fmt.Errorf("dry run: in a fresh account the real run stops at the last call above, with: %w", err)
+		}
 		return err
 	}
 	fmt.Fprintf(o.Out, "function %s (%s)\n", res.ARN, res.ImageURI)

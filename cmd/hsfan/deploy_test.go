@@ -178,7 +178,7 @@ func TestContractDeployScheduleCLI(t *testing.T) {
 // TestDryRunRegion: a dry run in another region shows that region's ARNs and ECR registry (the
 // ones the real run would use), none of the default region's.
 func TestDryRunRegion(t *testing.T) {
-	code, out, errs := run(t, "deploy", "function", "--bucket", "b", "--region", "eu-west-3", "--dry-run")
+	code, out, errs := run(t, "deploy", "function", "--push", "--bucket", "b", "--region", "eu-west-3", "--dry-run")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -249,5 +249,42 @@ func TestDeployFlagValidation(t *testing.T) {
 		if strings.Count(strings.TrimSpace(errs), "\n") > 0 {
 			t.Errorf("%v: more than one line:\n%s", tc.args, errs)
 		}
+	}
+}
+
+// TestDryRunFreshAccountNeedsPush: deploy function --dry-run stands for a fresh account, whose
+// new ECR repository is empty: without --push the dry run stops where the real run would, at
+// DescribeImages, with the real run's error and its fix (--push, make push), and shows no
+// CreateFunction; with --push it goes through to CreateFunction.
+func TestDryRunFreshAccountNeedsPush(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		lastOp  string
+		errWant []string
+	}{
+		{"no push", nil, 1, "ecr DescribeImages", []string{"dry run: in a fresh account the real run stops", "no image tagged dev", "--push", "make push"}},
+		{"push", []string{"--push"}, 0, "lambda GetFunction", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := run(t, append([]string{"deploy", "function", "--region", "eu-west-3", "--bucket", "my-data", "--dry-run"}, tc.args...)...)
+			ops := cliOps(out)
+			if code != tc.code || len(ops) == 0 {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, out, errs)
+			}
+			for _, w := range tc.errWant {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q: %s", w, errs)
+				}
+			}
+			created := slices.Contains(ops, "lambda CreateFunction")
+			if created != (tc.code == 0) {
+				t.Errorf("CreateFunction shown: %v, exit %d:\n%s", created, code, strings.Join(ops, "\n"))
+			}
+			if tc.code != 0 && ops[len(ops)-1] != tc.lastOp {
+				t.Errorf("last call %s, want %s:\n%s", ops[len(ops)-1], tc.lastOp, strings.Join(ops, "\n"))
+			}
+		})
 	}
 }

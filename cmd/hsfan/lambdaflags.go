@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hsfan/hsfan/fanout"
@@ -31,7 +33,7 @@ func (l *lambdaFlags) invoker(ctx context.Context, name string, spec reduce.Spec
 		Endpoint: l.endpoint, Logger: logger}
 	if name == "local" {
 		if cfg.Endpoint == "" {
-			cfg.Endpoint = "http://127.0.0.1:9001"
+			cfg.Endpoint = "http://" + defaultLambdaLocalAddr
 		}
 		if cfg.Region == "" {
 			cfg.Region = "us-east-1"
@@ -41,9 +43,26 @@ func (l *lambdaFlags) invoker(ctx context.Context, name string, spec reduce.Spec
 		// hsfan lambda-local ignores signatures: do not require credentials.
 		cfg.Credentials = aws.AnonymousCredentials{}
 	}
+	if name == "local" || awslambda.IsLoopback(cfg.Endpoint) {
+		// Without a service at the endpoint every task would be retried for about a minute:
+		// find out now, before the run, with one connection.
+		if err := awslambda.Probe(ctx, cfg.Endpoint); err != nil {
+			return nil, nil, noLambdaService(cfg.Endpoint, cfg.Function, err)
+		}
+	}
 	inv, err := awslambda.New(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return inv, func() {}, nil
+}
+
+// noLambdaService is the error for an endpoint where no Lambda service answers: how to start
+// one (hsfan lambda-local) or point to one.
+func noLambdaService(endpoint, function string, err error) error {
+	addr := strings.TrimPrefix(strings.TrimPrefix(endpoint, "http://"), "https://")
+	return fmt.Errorf("no Lambda service answers at %s (%w): start one in another terminal with\n"+
+		"  hsfan lambda-local --addr %s --function %s=bin/bootstrap --store URL --bucket NAME   (make worker builds bin/bootstrap)\n"+
+		"or point to a running one with --lambda-endpoint URL (env AWS_ENDPOINT_URL_LAMBDA); --invoker inproc needs no service",
+		endpoint, err, strings.TrimSuffix(addr, "/"), function)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -260,15 +261,19 @@ func runRunAt(ctx context.Context, now time.Time, args []string, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	name := spec.OutputName()
-	fmt.Fprintf(stdout, "wrote %s: %s.arrow %s.json", spec.Out, name, name)
-	if spec.Plot && len(out.Table.Columns) > 0 {
-		if _, ok := out.Table.Meta[output.MetaPlotY]; ok {
-			fmt.Fprintf(stdout, " %s.png %s.svg", name, name)
-		}
-	}
-	fmt.Fprintf(stdout, " manifest.json\n")
+	fmt.Fprintf(stdout, "wrote %s: %s\n", spec.Out, strings.Join(writtenFiles(spec.OutputName(), spec.Plot, out.Table), " "))
 	return nil
+}
+
+// writtenFiles names the files output.WriteOutputs writes for table t under name: the Arrow and
+// JSON tables, the PNG and SVG plots when plot is on and the table says what to plot
+// (output.MetaPlotY; jobs/reduce and jobs/incremental plot only then), and the manifest.
+func writtenFiles(name string, plot bool, t output.Table) []string {
+	files := []string{name + ".arrow", name + ".json"}
+	if _, ok := t.Meta[output.MetaPlotY]; plot && ok && len(t.Columns) > 0 {
+		files = append(files, name+".png", name+".svg")
+	}
+	return append(files, output.ManifestName)
 }
 
 // absStoreURL makes file:// URLs absolute so workers in other processes find the same files.
@@ -305,6 +310,13 @@ func outputSink(ctx context.Context, out string, st store.Store) (output.Sink, e
 			return err
 		},
 		Delete: func(ctx context.Context, key string) error { return s3.Delete(ctx, bucket, key) },
+		Exists: func(ctx context.Context, key string) (bool, error) {
+			_, err := s3.Stat(ctx, bucket, key)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		},
 	}, nil
 }
 

@@ -132,6 +132,10 @@ func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Sp
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 		return nil
 	}
+	// A window day the axis's calendar lacks is refused before --out is made.
+	if err := (&incremental.Job{Store: st, Spec: rs, Window: js.Window}).CheckWindow(ctx); err != nil {
+		return err
+	}
 	inv, closeInv, err := newInvoker(ctx, rs.Invoker, o.lf, rs, o.sf.opened, logger)
 	if err != nil {
 		return err
@@ -163,8 +167,7 @@ func runWindowed(ctx context.Context, now time.Time, js *spec.Spec, rs reduce.Sp
 	case res.NoOp:
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 	case res.Complete:
-		name := rs.OutputName()
-		fmt.Fprintf(stdout, "%s: %s\nwrote %s: %s.arrow %s.json manifest.json\n", js.Name, res.Summary(), rs.Out, name, name)
+		fmt.Fprintf(stdout, "%s: %s\nwrote %s: %s\n", js.Name, res.Summary(), rs.Out, strings.Join(writtenFiles(rs.OutputName(), rs.Plot, res.Table), " "))
 	default:
 		fmt.Fprintf(stdout, "%s: %s\n", js.Name, res.Summary())
 	}

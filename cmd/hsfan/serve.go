@@ -27,6 +27,12 @@ Credentials: without --password-file there are no users, and every request runs 
 reads of the domains 'hsfan gen' writes work out of the box (they carry the ACL "default": read),
 writes need a user. For h5pyd set HS_ENDPOINT=http://ADDR, and for writes HS_USERNAME and
 HS_PASSWORD to a user of the password file (owner of the domain, or an --admin).
+
+Memory: --max-inflight-bytes bounds what requests in flight reserve together with the chunk cache
+(--chunk-cache-bytes, evicted for requests); a request that does not fit is answered 503 with
+Retry-After. A single request larger than the whole budget is not refused for its size: alone, it
+runs (reserving the whole budget, so memory in use exceeds the budget by that request); while other
+requests hold bytes it gets 503. Large reads thus run one at a time rather than never.
 `
 
 const serveExamples = `  hsfan serve --store file://data --addr 127.0.0.1:5101
@@ -54,13 +60,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxReq, chunkCache := new(int64), new(int64)
 	int64Var(fs, maxReq, "max-request-bytes", rest.DefaultMaxRequestBytes, 1, math.MaxInt64, "HSDS max_request_size")
 	int64Var(fs, chunkCache, "chunk-cache-bytes", rest.DefaultChunkCacheBytes, 0, math.MaxInt64,
-		"bytes of decoded chunks kept for value reads, shared by all requests, checked against the stored chunk on every use and counted in --max-inflight-bytes (0: none; default: HSDS's 4 data nodes x 128 MiB)")
+		"bytes of decoded chunks kept for value reads, shared by all requests, checked against the stored chunk on every use and counted in --max-inflight-bytes (0: none; default: HSDS's 4 data nodes x 128 MiB; at most --max-inflight-bytes, and clamped to half of it when only that is lowered)")
 	quiet := fs.Bool("quiet", false, "do not log every request")
 	inflight, minRate := new(int64), new(int64)
 	headerTimeout, idleTimeout, grace, tempAge := new(time.Duration), new(time.Duration), new(time.Duration), new(time.Duration)
 	maxConns := new(int)
 	int64Var(fs, inflight, "max-inflight-bytes", rest.DefaultMaxInflightBytes, -1, math.MaxInt64,
-		"memory all requests in flight may hold for bodies, decoded values and responses, with the chunk cache (evicted for requests); more is answered 503 with Retry-After (-1: no bound)")
+		"memory all requests in flight may hold for bodies, decoded values and responses, with the chunk cache (evicted for requests); more is answered 503 with Retry-After (-1: no bound). A request needing more than the whole budget is let through when it is alone (it takes all of it), so memory can exceed the budget by that one request; while others hold bytes it gets 503")
 	durationVar(fs, headerTimeout, "read-header-timeout", rest.DefaultReadHeaderTimeout, time.Millisecond, 24*time.Hour, "time a client has to send a request's headers")
 	durationVar(fs, idleTimeout, "idle-timeout", rest.DefaultIdleTimeout, time.Millisecond, 24*time.Hour, "close keep-alive connections idle this long")
 	durationVar(fs, grace, "transfer-grace", rest.DefaultTransferGrace, -time.Second, 24*time.Hour,
@@ -78,8 +84,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	setMemoryLimit(*inflight)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if *chunkCache, err = cacheInBudget(*chunkCache, flagSet(fs, "chunk-cache-bytes"), *inflight, log); err != nil {
+		return err
+	}
+	setMemoryLimit(*inflight)
 	users := map[string]string{}
 	if *pwFile != "" {
 		if users, err = rest.LoadPasswordFile(*pwFile); err != nil {
@@ -153,4 +162,28 @@ func setMemoryLimit(inflight int64) {
 		return
 	}
 	debug.SetMemoryLimit(inflight + 64<<20)
+}
+
+// cacheInBudget checks the decoded-chunk cache against the in-flight budget it counts in
+// (rest.Config.ChunkCacheBytes): a cache larger than the budget could never fill, so an explicit
+// --chunk-cache-bytes above --max-inflight-bytes is a usage error naming both. The default cache
+// (rest.DefaultChunkCacheBytes, 512 MiB) is within the default budget (rest.DefaultMaxInflightBytes,
+// a constant 1 GiB whatever the machine), so defaults never trip this; when only the budget is
+// lowered below the default cache, the cache is clamped to half the budget (as the defaults leave
+// requests half) with a log line. A budget of -1 (no bound) takes any cache.
+func cacheInBudget(cache int64, cacheSet bool, inflight int64, log *slog.Logger) (int64, error) {
+	budget := inflight
+	if budget == 0 {
+		budget = rest.DefaultMaxInflightBytes
+	}
+	if budget < 0 || cache <= budget {
+		return cache, nil
+	}
+	if cacheSet {
+		return 0, usagef("--chunk-cache-bytes %d is larger than --max-inflight-bytes %d: the cache counts inside the in-flight budget and could never hold more; give --chunk-cache-bytes at most %d, or raise --max-inflight-bytes (-1: no bound)",
+			cache, budget, budget)
+	}
+	log.Info("chunk cache clamped: the default --chunk-cache-bytes is larger than --max-inflight-bytes, which it counts in; using half the budget",
+		"default_chunk_cache_bytes", cache, "max_inflight_bytes", budget, "chunk_cache_bytes", budget/2)
+	return budget / 2, nil
 }

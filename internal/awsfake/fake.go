@@ -84,8 +84,9 @@ type Fake struct {
 	// for the function cannot be assumed by Lambda" (a role created seconds before, not yet
 	// visible to Lambda: IAM is eventually consistent).
 	UnassumableCreates int
-	// AssumeImages makes DescribeImages find every tag of an existing repository (for
-	// --dry-run, which pushes nothing).
+	// AssumeImages makes DescribeImages find every tag of an existing repository, for tests
+	// whose docker stand-in pushes nothing. Not for --dry-run: a fresh account's new
+	// repository is empty until pushed (PushImage), and the dry run must show the real run's stop.
 	AssumeImages bool
 	// Region is the region of the fake's ARNs and registry ("": the constant Region); set it
 	// before Start.

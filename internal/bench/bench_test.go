@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hsfan/hsfan/hsds/rest"
 )
 
 func testEnv(t *testing.T) *Env {
@@ -288,5 +290,21 @@ func TestRepeat(t *testing.T) {
 	}
 	if s := r.Cases[0].Systems[0]; r.Cases[0].Status != StatusFailed || !strings.Contains(s.Error, "round 3 answers otherwise than round 1") {
 		t.Fatalf("a drifting answer: case %s, system %+v", r.Cases[0].Status, s)
+	}
+}
+
+// TestHyperslabOneHsfanRow: hsfan serve's default chunk cache is HSDS's 4 x 128 MiB, so the
+// hyperslab case has one hsfan row (a second one with the same cache given explicitly measured
+// the same configuration twice) and the peer.
+func TestHyperslabOneHsfanRow(t *testing.T) {
+	if rest.DefaultChunkCacheBytes != 4*128<<20 {
+		t.Fatalf("rest.DefaultChunkCacheBytes = %d, no longer HSDS's 4 x 128 MiB: the hyperslab case needs a row with that cache", rest.DefaultChunkCacheBytes)
+	}
+	var names []string
+	for _, s := range (hyperslabCase{}).Systems(&Env{DataDir: t.TempDir(), OutDir: t.TempDir(), Quick: true, PeersMissing: "not here"}) {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "hsfan serve,hsds-0.9.4" {
+		t.Fatalf("systems %v, want [hsfan serve hsds-0.9.4]", names)
 	}
 }

@@ -193,6 +193,13 @@ func storeSink(st store.Store, out string) (output.Sink, error) {
 			return err
 		},
 		Delete: func(ctx context.Context, key string) error { return st.Delete(ctx, bucket, key) },
+		Exists: func(ctx context.Context, key string) (bool, error) {
+			_, err := st.Stat(ctx, bucket, key)
+			if errors.Is(err, store.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		},
 	}, nil
 }
 

@@ -17,6 +17,8 @@ type axisInfo struct {
 	values          []float64
 	times           []cf.DateTime
 	units, calendar string
+	// cal is the parsed calendar (cf.ParseCalendar of calendar).
+	cal cf.Calendar
 }
 
 // timeAxis finds the time dimension (Window.Axis, else the first axis whose coordinate has CF
@@ -73,7 +75,7 @@ func (j *Job) timeAxis(ctx context.Context, f *hdf.File, ds *hdf.Dataset) (axisI
 				return axisInfo{}, fmt.Errorf("incremental run: axis %s is kept before the time axis %s: the time axis must be the first kept axis", names[k], n)
 			}
 		}
-		return axisInfo{index: i, name: n, values: vals, times: times, units: units, calendar: calendar}, nil
+		return axisInfo{index: i, name: n, values: vals, times: times, units: units, calendar: calendar, cal: c}, nil
 	}
 	if want != "" {
 		return axisInfo{}, fmt.Errorf("window axis %s: not an axis of %s (axes %s)", want, j.Spec.Dataset, strings.Join(names, ", "))

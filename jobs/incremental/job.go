@@ -101,6 +101,29 @@ func (r *Result) Summary() string {
 // are left as they were.
 var ErrEmptyWindow = errors.New("empty window")
 
+// CheckWindow checks the window's days against the calendar of the dataset's time axis
+// (spec.Window.CheckCalendar), reading only metadata and writing nothing, so that a caller can
+// refuse a bad window before it makes its output location. Run checks it again.
+func (j *Job) CheckWindow(ctx context.Context) error {
+	if j.Window == nil {
+		return nil
+	}
+	f, err := hdf.Open(ctx, j.Store, j.Spec.Bucket, j.Spec.Domain)
+	if err != nil {
+		return err
+	}
+	f.Refs = j.Spec.Refs
+	ds, err := f.OpenDatasetPath(ctx, j.Spec.Dataset)
+	if err != nil {
+		return err
+	}
+	ax, err := j.timeAxis(ctx, f, ds)
+	if err != nil {
+		return err
+	}
+	return j.Window.CheckCalendar(ax.cal, ax.name)
+}
+
 // Run runs the job: see the package doc. A window holding no time step is ErrEmptyWindow.
 func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if j.Spec.Select != "" {
@@ -137,6 +160,13 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.Window != nil {
+		// A day the axis's calendar does not have (30 February on a gregorian axis) would
+		// resolve to bounds that still select steps: refuse it before anything is computed.
+		if err := j.Window.CheckCalendar(ax.cal, ax.name); err != nil {
+			return nil, err
+		}
+	}
 	config, err := j.config(ds, ax)
 	if err != nil {
 		return nil, err
@@ -168,7 +198,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 				}
 			}
 		}
-		if bounds, err = j.Window.Resolve(j.Now, last); err != nil {
+		if bounds, err = j.Window.ResolveIn(j.Now, last, ax.cal); err != nil {
 			return nil, err
 		}
 	}

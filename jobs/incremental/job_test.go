@@ -405,3 +405,70 @@ func TestEmptyWindowKeepsTable(t *testing.T) {
 		t.Fatalf("after the empty window: %s", r.Summary())
 	}
 }
+
+// TestWindowDayNotInCalendar: an absolute window naming a day the axis's calendar does not
+// have is refused before anything is computed or written (the catalog keeps its version); the
+// same window runs on a 360_day axis, which has 30 February.
+func TestWindowDayNotInCalendar(t *testing.T) {
+	now := time.Date(2022, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		cal, rng, want string
+	}{
+		{"standard", "2022-02-30..2022-03-01", "2022-02-30 is not a day of the standard calendar of time axis time"},
+		{"gregorian", "2022-02-28..2022-02-30", "2022-02-30 is not a day of the standard calendar"},
+		{"proleptic_gregorian", "2022-02-30..2022-03-01", "proleptic_gregorian"},
+		{"julian", "2022-02-29..2022-03-01", "2022-02-29 is not a day of the julian calendar"},
+		{"noleap", "2022-02-29..2022-03-01", "noleap"},
+		{"all_leap", "2022-02-30..2022-03-01", "all_leap"},
+		{"360_day", "2022-01-31..2022-02-01", "2022-01-31 is not a day of the 360_day calendar"},
+		{"360_day", "2022-02-30..2022-03-01", ""},
+		{"all_leap", "2022-02-29..2022-03-01", ""},
+	} {
+		t.Run(tc.cal+" "+tc.rng, func(t *testing.T) {
+			d := newDaily(t, 70, "days since 2022-01-01", tc.cal)
+			j, _ := d.job("cal", "2022-02-01..2022-02-28", now)
+			first := run(t, j)
+			j, inv := d.job("cal", tc.rng, now)
+			r, err := j.Run(context.Background())
+			if tc.want == "" {
+				if err != nil || len(r.Computed) == 0 {
+					t.Fatalf("refused on %s: %v", tc.cal, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "window.range") || inv.calls.Load() != 0 {
+				t.Fatalf("err = %v (%d tasks), want %q", err, inv.calls.Load(), tc.want)
+			}
+			c, _, err := Read(context.Background(), d.st, Location{Bucket: bucket, Prefix: "hsfan-catalog/cal"})
+			if err != nil || c.Version != first.Catalog.Version {
+				t.Fatalf("catalog after the refused run: %+v %v", c, err)
+			}
+		})
+	}
+}
+
+// TestRelativeWindowInAxisCalendar: "last 1 month" run on 31 March over a 360_day axis holds one
+// month of that calendar, 30 February .. 30 March (31 steps; the Gregorian clamp to 28 February
+// gave 33), and on a noleap axis 28 February .. 30 March.
+func TestRelativeWindowInAxisCalendar(t *testing.T) {
+	now := time.Date(2022, 3, 31, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		cal         string
+		rows        int
+		first, last string
+	}{
+		{"360_day", 31, "2022-02-30", "2022-03-30"},
+		{"noleap", 31, "2022-02-28", "2022-03-30"},
+		{"standard", 31, "2022-02-28", "2022-03-30"},
+	} {
+		t.Run(tc.cal, func(t *testing.T) {
+			d := newDaily(t, 100, "days since 2022-01-01", tc.cal)
+			j, _ := d.job("m", "last 1 month", now)
+			r := run(t, j)
+			col, _ := r.Table.Column("time")
+			if r.Table.Rows() != tc.rows || col.String[0] != tc.first || col.String[len(col.String)-1] != tc.last {
+				t.Fatalf("%d rows %v .. %v; want %d, %s .. %s", r.Table.Rows(), col.String[0], col.String[len(col.String)-1], tc.rows, tc.first, tc.last)
+			}
+		})
+	}
+}

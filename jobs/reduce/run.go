@@ -241,16 +241,40 @@ func (p *Prepared) removeStale(ctx context.Context, o Options) error {
 		}
 		return nil
 	}
+	er, tells := o.Sink.(existRemover)
+	var removed []string
 	for _, n := range p.OutputNames() {
+		if tells {
+			existed, err := er.RemoveExisting(ctx, n)
+			if err != nil {
+				return fmt.Errorf("remove the previous run's %s: %w", n, err)
+			}
+			if existed {
+				removed = append(removed, n)
+			}
+			continue
+		}
 		if err := rm.Remove(ctx, n); err != nil {
 			return fmt.Errorf("remove the previous run's %s: %w", n, err)
 		}
 	}
-	if o.Report != nil {
-		fmt.Fprintf(o.Report, "run %s: cleared earlier outputs of this name from the output location (%s): a failed run leaves no result behind\n",
+	switch {
+	case o.Report == nil:
+	case !tells:
+		fmt.Fprintf(o.Report, "run %s: removed any earlier outputs of this name from the output location (%s): a failed run leaves no result behind\n",
 			p.Template.Job, strings.Join(p.OutputNames(), ", "))
+	case len(removed) > 0:
+		// Only what was there: a new output location has nothing to clear and gets no line.
+		fmt.Fprintf(o.Report, "run %s: cleared earlier outputs of this name from the output location (%s): a failed run leaves no result behind\n",
+			p.Template.Job, strings.Join(removed, ", "))
 	}
 	return nil
+}
+
+// existRemover is a sink that says whether a removed file was there (output.DirSink,
+// output.PutSink), so that the report names only what was removed.
+type existRemover interface {
+	RemoveExisting(ctx context.Context, name string) (bool, error)
 }
 
 // inputs are the job's inputs as the manifest and every output record them.

@@ -335,6 +335,7 @@ func (s *Spec) validate() error {
 		}
 	}
 	if s.Window != nil {
+		s.Window.file, s.Window.line = s.file, s.lines["window.range"]
 		if _, err := ParseWindow(s.Window.Range); err != nil {
 			return s.Errorf("window.range", "%v", err)
 		}

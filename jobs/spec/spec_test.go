@@ -51,7 +51,7 @@ func TestParseGood(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
-	if strings.Join(s2.Reduce.Args(), " ") != strings.Join(want, " ") || *s2.Window != *s.Window || *s2.Schedule != *s.Schedule {
+	if strings.Join(s2.Reduce.Args(), " ") != strings.Join(want, " ") || s2.Window.Range != s.Window.Range || s2.Window.TimeZone != s.Window.TimeZone || s2.Window.Axis != s.Window.Axis || *s2.Schedule != *s.Schedule {
 		t.Fatalf("round trip changed the spec:\n%s", b)
 	}
 }

@@ -14,10 +14,12 @@ import (
 // Window is the window section: a range over the time axis and the time zone its days are read in.
 type Window struct {
 	// Range is one of
-	//   2022-01-01..2022-12-31    absolute, both days included
+	//   2022-01-01..2022-12-31    absolute, both days included; each day must exist in the time
+	//                             axis's CF calendar (2022-02-30 only in 360_day: CheckCalendar)
 	//   last N days|months|years  relative: from the run day's midnight minus N units (a month
-	//                             end clamps: 31 May minus 3 months is 28/29 February) to the run
-	//                             day's midnight, so only complete days are in it
+	//                             end clamps in the axis's calendar: 31 May minus 3 months is
+	//                             28/29 February, 30 February in 360_day) to the run day's
+	//                             midnight, so only complete days are in it
 	//   previous calendar month   the whole month before the run's month
 	//   not yet computed          everything after the catalog's last complete step
 	Range string `yaml:"range"`
@@ -26,6 +28,10 @@ type Window struct {
 	// Axis is the time dimension's name (default: the first axis whose coordinate has CF time
 	// units).
 	Axis string `yaml:"axis,omitempty"`
+
+	// file and line locate Range in the spec file (set by Parse) for CheckCalendar's error.
+	file string
+	line int
 }
 
 // WindowKind is the kind of a window expression.
@@ -94,7 +100,8 @@ func ParseWindow(s string) (WindowExpr, error) {
 const windowForms = `want YYYY-MM-DD..YYYY-MM-DD, "last N days", "last N months", "last N years", "previous calendar month" or "not yet computed"`
 
 // parseDate accepts any day that exists in some CF calendar: 29 and 30 February exist in the
-// 360_day calendar, 31 April in none.
+// 360_day calendar, 31 April in none. Whether the day exists in the calendar of the time axis
+// is only known with the data: Window.CheckCalendar checks it before a run computes anything.
 func parseDate(ys, ms, ds string) (date, error) {
 	y, _ := strconv.Atoi(ys)
 	m, _ := strconv.Atoi(ms)
@@ -104,6 +111,44 @@ func parseDate(ys, ms, ds string) (date, error) {
 		return date{}, fmt.Errorf("%s-%s-%s: not a day of any CF calendar", ys, ms, ds)
 	}
 	return date{y, m, d}, nil
+}
+
+// allCalendars are the CF calendars in the order CheckCalendar lists them.
+var allCalendars = []cf.Calendar{cf.Standard, cf.ProlepticGregorian, cf.Julian, cf.NoLeap, cf.AllLeap, cf.Day360}
+
+// CheckCalendar checks that the days an absolute window names exist in c, the calendar of the
+// time axis axis: 2022-02-30 exists only in 360_day, 2021-02-29 only in all_leap and 360_day
+// (cf.Calendar.CheckDate). A day that does not exist is an *Error at the spec's window.range
+// line naming the day, the axis, its calendar and the calendars that have the day. Relative
+// windows need no check: their days are days of the run's Gregorian clock and they compare
+// with the axis field by field (see Bounds).
+func (w *Window) CheckCalendar(c cf.Calendar, axis string) error {
+	e, err := ParseWindow(w.Range)
+	if err != nil {
+		return w.errorf("%v", err)
+	}
+	if e.Kind != Absolute {
+		return nil
+	}
+	for _, d := range []date{e.From, e.To} {
+		if c.CheckDate(int64(d.y), d.m, d.d) == nil {
+			continue
+		}
+		var in []string
+		for _, o := range allCalendars {
+			if o.CheckDate(int64(d.y), d.m, d.d) == nil {
+				in = append(in, string(o))
+			}
+		}
+		return w.errorf("%04d-%02d-%02d is not a day of the %s calendar of time axis %s (it exists in %s); nothing computed, nothing written",
+			d.y, d.m, d.d, c, axis, strings.Join(in, ", "))
+	}
+	return nil
+}
+
+// errorf is an *Error at the window's range key.
+func (w *Window) errorf(format string, a ...any) error {
+	return &Error{File: w.file, Line: w.line, Key: "window.range", Msg: fmt.Sprintf(format, a...)}
 }
 
 func cmpDate(a, b date) int {
@@ -169,7 +214,13 @@ func CompareDateTime(a, b cf.DateTime) int {
 // Resolve turns the window into bounds for a run at now. Midnights are in the window's time
 // zone and converted to UTC (the CF time axis is UTC once its units' offset is applied).
 // lastComputed is the catalog's last complete step (nil: none), used by "not yet computed".
+// Month ends clamp in the Gregorian calendar; ResolveIn clamps in the axis's.
 func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime) (Bounds, error) {
+	return w.ResolveIn(now, lastComputed, cf.ProlepticGregorian)
+}
+
+// ResolveIn is Resolve with month ends clamped in calendar cal (WindowExpr.ResolveIn).
+func (w *Window) ResolveIn(now time.Time, lastComputed *cf.DateTime, cal cf.Calendar) (Bounds, error) {
 	e, err := ParseWindow(w.Range)
 	if err != nil {
 		return Bounds{}, err
@@ -181,11 +232,18 @@ func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime) (Bounds, erro
 	if err != nil {
 		return Bounds{}, fmt.Errorf("window time zone %q: %w", w.TimeZone, err)
 	}
-	return e.Resolve(now, loc, lastComputed), nil
+	return e.ResolveIn(now, loc, lastComputed, cal), nil
 }
 
 // Resolve is Window.Resolve for a parsed expression.
 func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.DateTime) Bounds {
+	return e.ResolveIn(now, loc, lastComputed, cf.ProlepticGregorian)
+}
+
+// ResolveIn is Resolve with month ends clamped in calendar cal (the time axis's): "last 1
+// month" on 31 March starts on 30 February in 360_day, 28 February in noleap, 29 February in
+// all_leap. Days ("last N days") are the run clock's real days in every calendar.
+func (e WindowExpr) ResolveIn(now time.Time, loc *time.Location, lastComputed *cf.DateTime, cal cf.Calendar) Bounds {
 	local := now.In(loc)
 	today := date{local.Year(), int(local.Month()), local.Day()}
 	switch e.Kind {
@@ -198,14 +256,14 @@ func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.
 			t := time.Date(today.y, time.Month(today.m), today.d-e.N, 0, 0, 0, 0, time.UTC)
 			from = date{t.Year(), int(t.Month()), t.Day()}
 		case "month":
-			from = addMonths(today, -e.N)
+			from = addMonths(today, -e.N, cal)
 		case "year":
-			from = addMonths(today, -12*e.N)
+			from = addMonths(today, -12*e.N, cal)
 		}
 		return Bounds{Start: midnightUTC(from, loc), End: midnightUTC(today, loc)}
 	case PreviousMonth:
 		first := date{today.y, today.m, 1}
-		return Bounds{Start: midnightUTC(addMonths(first, -1), loc), End: midnightUTC(first, loc)}
+		return Bounds{Start: midnightUTC(addMonths(first, -1, cal), loc), End: midnightUTC(first, loc)}
 	case NotYetComputed:
 		if lastComputed == nil {
 			return Bounds{}
@@ -216,17 +274,17 @@ func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.
 	return Bounds{}
 }
 
-// addMonths moves d by n months, clamping the day to the target month's last day (31 May - 3
-// months = 28 or 29 February, never 3 March).
-func addMonths(d date, n int) date {
+// addMonths moves d by n months, clamping the day to the target month's last day in calendar
+// cal (31 May - 3 months = 28 or 29 February in the Gregorian calendar, 30 February in
+// 360_day, never 3 March).
+func addMonths(d date, n int, cal cf.Calendar) date {
 	m0 := d.y*12 + (d.m - 1) + n
 	y, m := m0/12, m0%12
 	if m < 0 {
 		y, m = y-1, m+12
 	}
 	m++
-	last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	if d.d > last {
+	if last := cal.MonthDays(int64(y), m); d.d > last {
 		return date{y, m, last}
 	}
 	return date{y, m, d.d}
@@ -237,7 +295,7 @@ func addMonths(d date, n int) date {
 func nextDay(d date) date {
 	last := time.Date(d.y, time.Month(d.m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	if d.d >= last {
-		return addMonths(date{d.y, d.m, 1}, 1)
+		return addMonths(date{d.y, d.m, 1}, 1, cf.ProlepticGregorian)
 	}
 	return date{d.y, d.m, d.d + 1}
 }

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +110,107 @@ func TestWindowSteps(t *testing.T) {
 	}
 	if _, _, err := (Bounds{}).Steps([]cf.DateTime{{Year: 2020, Month: 1, Day: 2}, {Year: 2020, Month: 1, Day: 1}}); err == nil {
 		t.Fatal("a decreasing axis was accepted")
+	}
+}
+
+// TestWindowCheckCalendar: an absolute window's days are checked against the axis's calendar
+// (2022-02-30 only in 360_day); the error names the day, the spec file, line and key and the
+// calendar. Relative windows pass in every calendar.
+func TestWindowCheckCalendar(t *testing.T) {
+	for _, tc := range []struct {
+		rng  string
+		cal  cf.Calendar
+		want string // "" = accepted
+	}{
+		{"2022-02-30..2022-03-01", cf.Standard, "2022-02-30 is not a day of the standard calendar of time axis time (it exists in 360_day)"},
+		{"2022-02-30..2022-03-01", cf.ProlepticGregorian, "2022-02-30 is not a day of the proleptic_gregorian"},
+		{"2022-02-30..2022-03-01", cf.Julian, "julian"},
+		{"2022-02-30..2022-03-01", cf.NoLeap, "noleap"},
+		{"2022-02-30..2022-03-01", cf.AllLeap, "all_leap"},
+		{"2022-02-30..2022-03-01", cf.Day360, ""},
+		{"2021-02-01..2021-02-29", cf.Standard, "2021-02-29 is not a day of the standard calendar of time axis time (it exists in all_leap, 360_day)"},
+		{"2021-02-01..2021-02-29", cf.AllLeap, ""},
+		{"2021-02-01..2021-02-29", cf.Day360, ""},
+		{"2024-02-29..2024-03-01", cf.NoLeap, "2024-02-29 is not a day of the noleap"},
+		{"2024-02-29..2024-03-01", cf.Standard, ""},
+		{"2022-01-31..2022-02-01", cf.Day360, "2022-01-31 is not a day of the 360_day"},
+		{"1900-02-29..1900-03-01", cf.Julian, ""},
+		{"1900-02-29..1900-03-01", cf.Standard, "1900-02-29"},
+		{"last 3 months", cf.NoLeap, ""},
+		{"previous calendar month", cf.Day360, ""},
+		{"not yet computed", cf.Standard, ""},
+	} {
+		t.Run(tc.rng+" "+string(tc.cal), func(t *testing.T) {
+			s, err := Parse("w.yaml", []byte(strings.Replace(good, "range: last 3 months", "range: "+tc.rng, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Window.CheckCalendar(tc.cal, "time")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var se *Error
+			if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.HasPrefix(err.Error(), "w.yaml:7: window.range: ") || !strings.Contains(err.Error(), "nothing written") {
+				t.Fatalf("err = %v, want w.yaml:7: window.range: ...%s...", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRelativeWindowDaysAreDays: relative windows resolved on every run day of 2023 and 2024
+// in zones on both sides of UTC have bounds that are real date-times (month-end clamping: 31
+// May minus 3 months is 28/29 February, never 31 February), with the zone offset applied.
+func TestRelativeWindowDaysAreDays(t *testing.T) {
+	for _, rng := range []string{"last 1 month", "last 3 months", "last 1 year", "last 7 days", "previous calendar month"} {
+		for _, zone := range []string{"UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"} {
+			w := &Window{Range: rng, TimeZone: zone}
+			for now := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC); now.Year() < 2025; now = now.AddDate(0, 0, 1) {
+				b, err := w.Resolve(now, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range []*cf.DateTime{b.Start, b.End} {
+					if err := cf.ProlepticGregorian.CheckDateTime(*d); err != nil {
+						t.Fatalf("%s in %s at %s: bound %s: %v", rng, zone, now, d, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestResolveInCalendar: relative windows clamp month ends in the axis's calendar, so "last 1
+// month" is one month of that calendar (30 February in 360_day, 28 February in noleap, 29
+// February in all_leap); days and whole months are unaffected.
+func TestResolveInCalendar(t *testing.T) {
+	for _, tc := range []struct {
+		rng, now string
+		cal      cf.Calendar
+		want     string
+	}{
+		{"last 1 month", "2022-03-31T10:00:00Z", cf.Standard, "[2022-02-28T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 1 month", "2022-03-31T10:00:00Z", cf.Day360, "[2022-02-30T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 3 months", "2022-05-31T10:00:00Z", cf.Day360, "[2022-02-30T00:00:00, 2022-05-31T00:00:00)"},
+		{"last 1 month", "2024-03-31T10:00:00Z", cf.NoLeap, "[2024-02-28T00:00:00, 2024-03-31T00:00:00)"},
+		{"last 1 month", "2024-03-31T10:00:00Z", cf.Standard, "[2024-02-29T00:00:00, 2024-03-31T00:00:00)"},
+		{"last 1 month", "2023-03-31T10:00:00Z", cf.AllLeap, "[2023-02-29T00:00:00, 2023-03-31T00:00:00)"},
+		{"last 1 year", "2024-02-29T10:00:00Z", cf.AllLeap, "[2023-02-29T00:00:00, 2024-02-29T00:00:00)"},
+		{"last 1 year", "2024-02-29T10:00:00Z", cf.Standard, "[2023-02-28T00:00:00, 2024-02-29T00:00:00)"},
+		{"last 2 months", "2022-03-31T10:00:00Z", cf.Day360, "[2022-01-30T00:00:00, 2022-03-31T00:00:00)"},
+		{"last 10 days", "2022-03-05T10:00:00Z", cf.Day360, "[2022-02-23T00:00:00, 2022-03-05T00:00:00)"},
+		{"previous calendar month", "2022-03-31T10:00:00Z", cf.Day360, "[2022-02-01T00:00:00, 2022-03-01T00:00:00)"},
+	} {
+		now, err := time.Parse(time.RFC3339, tc.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).ResolveIn(now, nil, tc.cal)
+		if err != nil || b.String() != tc.want {
+			t.Errorf("%s at %s in %s: %s, %v; want %s", tc.rng, tc.now, tc.cal, b, err, tc.want)
+		}
 	}
 }

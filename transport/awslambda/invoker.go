@@ -124,6 +124,10 @@ func (i *Invoker) Invoke(ctx context.Context, payload []byte) (fanout.Result, er
 			return res, fmt.Errorf("invoke %s: %w", i.cfg.Function, ctx.Err())
 		}
 		cerr := classify(err)
+		var se *ServiceError
+		if errors.As(cerr, &se) && se.StatusCode == 0 && refusedOnLoopback(err, i.cfg.Endpoint) {
+			se.Retry = false
+		}
 		var te *ThrottleError
 		if errors.As(cerr, &te) {
 			res.Stats.Throttles++
