@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Meta keys that choose the plotted columns (string values).
@@ -174,50 +175,33 @@ type renderer struct {
 // (the others are aborted: nothing of them is left) and the first error.
 func renderStreams(ctx context.Context, sink StreamSink, name string, t Table, renders []renderer) ([]OutputFile, error) {
 	files := make([]OutputFile, len(renders))
-	errs := make([]error, len(renders))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
+	// The group's context ends at the first error: the other formats stop and are aborted, and
+	// Wait returns that first error (the cancellations it caused come after it).
+	g, ctx := errgroup.WithContext(ctx)
 	for i, r := range renders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			fname := name + r.ext
 			fw, err := sink.Create(ctx, fname)
 			if err != nil {
-				errs[i] = err
-				cancel()
-				return
+				return err
 			}
 			hw := &hashWriter{w: fw, h: sha256.New(), ctx: ctx}
 			if err := r.render(hw, t); err != nil {
 				fw.Abort()
-				errs[i] = err
-				cancel()
-				return
+				return err
 			}
 			if err := ctx.Err(); err != nil {
 				fw.Abort()
-				errs[i] = err
-				return
+				return err
 			}
 			if err := fw.Commit(); err != nil {
-				errs[i] = err
-				cancel()
-				return
+				return err
 			}
 			files[i] = OutputFile{Name: fname, Bytes: int(hw.n), SHA256: hex.EncodeToString(hw.h.Sum(nil))}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	// The first error in render order that is not the cancellation another one caused.
-	var first error
-	for _, err := range errs {
-		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			first = err
-		}
-	}
-	return files, first
+	return files, g.Wait()
 }
 
 // hashWriter passes bytes on to w, counting and hashing them; it stops with ctx's error once

@@ -332,29 +332,20 @@ func (mapreduceCase) Agree(ref, got any) error {
 	}
 	dec := func(u int64) string { return string(mrwork.AppendDecimal(nil, u)) }
 	var msgs []string
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		var s []string
-		for _, k := range missing[:min(3, len(missing))] {
-			s = append(s, fmt.Sprintf("%q (%s)", k, dec(r[k])))
+	// list names the first three keys of a kind (sorted) with what each one shows.
+	list := func(keys []string, what string, sep string, show func(k string) string) {
+		if len(keys) == 0 {
+			return
 		}
-		msgs = append(msgs, fmt.Sprintf("%d groups missing: %s", len(missing), strings.Join(s, ", ")))
-	}
-	if len(extra) > 0 {
-		slices.Sort(extra)
+		slices.Sort(keys)
 		var s []string
-		for _, k := range extra[:min(3, len(extra))] {
-			s = append(s, fmt.Sprintf("%q (%s)", k, dec(g[k])))
+		for _, k := range keys[:min(3, len(keys))] {
+			s = append(s, show(k))
 		}
-		msgs = append(msgs, fmt.Sprintf("%d groups too many: %s", len(extra), strings.Join(s, ", ")))
+		msgs = append(msgs, fmt.Sprintf("%d %s: %s", len(keys), what, strings.Join(s, sep)))
 	}
-	if len(differ) > 0 {
-		slices.Sort(differ)
-		var s []string
-		for _, k := range differ[:min(3, len(differ))] {
-			s = append(s, fmt.Sprintf("%q: %s, want %s", k, dec(g[k]), dec(r[k])))
-		}
-		msgs = append(msgs, fmt.Sprintf("%d sums differ: %s", len(differ), strings.Join(s, "; ")))
-	}
+	list(missing, "groups missing", ", ", func(k string) string { return fmt.Sprintf("%q (%s)", k, dec(r[k])) })
+	list(extra, "groups too many", ", ", func(k string) string { return fmt.Sprintf("%q (%s)", k, dec(g[k])) })
+	list(differ, "sums differ", "; ", func(k string) string { return fmt.Sprintf("%q: %s, want %s", k, dec(g[k]), dec(r[k])) })
 	return fmt.Errorf("%d groups, want %d: %s", len(g), len(r), strings.Join(msgs, "; "))
 }
