@@ -198,7 +198,7 @@ func (j *Job) Run(ctx context.Context) (*Result, error) {
 				}
 			}
 		}
-		if bounds, err = j.Window.ResolveIn(j.Now, last, ax.cal); err != nil {
+		if bounds, err = j.Window.Resolve(j.Now, last, ax.cal); err != nil {
 			return nil, err
 		}
 	}

@@ -214,13 +214,8 @@ func CompareDateTime(a, b cf.DateTime) int {
 // Resolve turns the window into bounds for a run at now. Midnights are in the window's time
 // zone and converted to UTC (the CF time axis is UTC once its units' offset is applied).
 // lastComputed is the catalog's last complete step (nil: none), used by "not yet computed".
-// Month ends clamp in the Gregorian calendar; ResolveIn clamps in the axis's.
-func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime) (Bounds, error) {
-	return w.ResolveIn(now, lastComputed, cf.ProlepticGregorian)
-}
-
-// ResolveIn is Resolve with month ends clamped in calendar cal (WindowExpr.ResolveIn).
-func (w *Window) ResolveIn(now time.Time, lastComputed *cf.DateTime, cal cf.Calendar) (Bounds, error) {
+// Month ends clamp in cal, the time axis's calendar (WindowExpr.Resolve).
+func (w *Window) Resolve(now time.Time, lastComputed *cf.DateTime, cal cf.Calendar) (Bounds, error) {
 	e, err := ParseWindow(w.Range)
 	if err != nil {
 		return Bounds{}, err
@@ -232,18 +227,13 @@ func (w *Window) ResolveIn(now time.Time, lastComputed *cf.DateTime, cal cf.Cale
 	if err != nil {
 		return Bounds{}, fmt.Errorf("window time zone %q: %w", w.TimeZone, err)
 	}
-	return e.ResolveIn(now, loc, lastComputed, cal), nil
+	return e.Resolve(now, loc, lastComputed, cal), nil
 }
 
-// Resolve is Window.Resolve for a parsed expression.
-func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.DateTime) Bounds {
-	return e.ResolveIn(now, loc, lastComputed, cf.ProlepticGregorian)
-}
-
-// ResolveIn is Resolve with month ends clamped in calendar cal (the time axis's): "last 1
-// month" on 31 March starts on 30 February in 360_day, 28 February in noleap, 29 February in
-// all_leap. Days ("last N days") are the run clock's real days in every calendar.
-func (e WindowExpr) ResolveIn(now time.Time, loc *time.Location, lastComputed *cf.DateTime, cal cf.Calendar) Bounds {
+// Resolve is Window.Resolve for a parsed expression: month ends clamp in calendar cal (the time
+// axis's): "last 1 month" on 31 March starts on 30 February in 360_day, 28 February in noleap,
+// 29 February in all_leap. Days ("last N days") are the run clock's real days in every calendar.
+func (e WindowExpr) Resolve(now time.Time, loc *time.Location, lastComputed *cf.DateTime, cal cf.Calendar) Bounds {
 	local := now.In(loc)
 	today := date{local.Year(), int(local.Month()), local.Day()}
 	switch e.Kind {

@@ -49,7 +49,7 @@ func TestWindowResolve(t *testing.T) {
 		{"not yet computed", "UTC", "2022-04-01T00:00", "[-inf, +inf)"},
 	} {
 		w := Window{Range: tc.rng, TimeZone: tc.zone}
-		b, err := w.Resolve(at(tc.now, tc.zone), nil)
+		b, err := w.Resolve(at(tc.now, tc.zone), nil, cf.ProlepticGregorian)
 		if err != nil {
 			t.Fatalf("%s at %s: %v", tc.rng, tc.now, err)
 		}
@@ -95,7 +95,7 @@ func TestWindowSteps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).Resolve(now, tc.last)
+			b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).Resolve(now, tc.last, cf.ProlepticGregorian)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +169,7 @@ func TestRelativeWindowDaysAreDays(t *testing.T) {
 		for _, zone := range []string{"UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"} {
 			w := &Window{Range: rng, TimeZone: zone}
 			for now := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC); now.Year() < 2025; now = now.AddDate(0, 0, 1) {
-				b, err := w.Resolve(now, nil)
+				b, err := w.Resolve(now, nil, cf.ProlepticGregorian)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -183,10 +183,10 @@ func TestRelativeWindowDaysAreDays(t *testing.T) {
 	}
 }
 
-// TestResolveInCalendar: relative windows clamp month ends in the axis's calendar, so "last 1
+// TestResolveCalendar: relative windows clamp month ends in the axis's calendar, so "last 1
 // month" is one month of that calendar (30 February in 360_day, 28 February in noleap, 29
 // February in all_leap); days and whole months are unaffected.
-func TestResolveInCalendar(t *testing.T) {
+func TestResolveCalendar(t *testing.T) {
 	for _, tc := range []struct {
 		rng, now string
 		cal      cf.Calendar
@@ -208,7 +208,7 @@ func TestResolveInCalendar(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).ResolveIn(now, nil, tc.cal)
+		b, err := (&Window{Range: tc.rng, TimeZone: "UTC"}).Resolve(now, nil, tc.cal)
 		if err != nil || b.String() != tc.want {
 			t.Errorf("%s at %s in %s: %s, %v; want %s", tc.rng, tc.now, tc.cal, b, err, tc.want)
 		}
